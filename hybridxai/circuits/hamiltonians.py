@@ -114,7 +114,7 @@ def ising_terms(problem: dimod.BinaryQuadraticModel | DenseQubo) -> IsingTerms:
         >>> import dimod
         >>> bqm = dimod.BinaryQuadraticModel({"a": -1.0}, {("a", "b"): 2.0}, 0.5, "BINARY")
         >>> t = ising_terms(bqm)
-        >>> t.z.tolist(), t.zz[0, 1], t.constant
+        >>> t.z.tolist(), float(t.zz[0, 1]), t.constant
         ([0.0, -0.5], 0.5, 0.5)
     """
     q = _as_dense(problem)

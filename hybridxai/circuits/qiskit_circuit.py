@@ -1,0 +1,174 @@
+"""The digitized anneal as a Qiskit ``QuantumCircuit``.
+
+The circuit applies, to ``|0>^d``, Hadamards on every qubit (giving ``|+>^d``, the ground state
+of ``H_D = -Σ X``) and then the layers of :func:`hybridxai.circuits.schedules.trotter_layers`
+in order:
+
+* ``("driver", θ)`` → ``RX(-2θ)`` on every qubit, i.e. ``exp(-iθ·H_D)`` with the unscaled
+  ``H_D = -Σ X`` (the driver coefficient ``c`` is already folded into ``θ``).
+* ``("problem", γ)`` → ``exp(-iγ·H_P)`` exactly, global phase and offset included: with
+  ``H_P = C·I + Σ z_i Z_i + Σ zz_ij Z_i Z_j`` (see :func:`~hybridxai.circuits.hamiltonians.ising_terms`)
+  it is ``RZ(2γ z_i)`` per qubit, ``RZZ(2γ zz_ij)`` per coupled pair and ``-γ·C`` added to
+  ``QuantumCircuit.global_phase``; or, with ``diagonal_gate=True``, one ``DiagonalGate`` of
+  ``exp(-iγ E)`` with ``E`` the basis energies (offset included, no extra phase).
+
+Qubit ``i`` is the ``i``-th BQM variable and Qiskit statevectors are little-endian, so
+``Statevector(circuit).data`` is directly in hybridxai's order and equals the native
+annealer's final state, global phase included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import dimod
+import numpy as np
+
+from hybridxai._optional import import_optional
+from hybridxai.circuits.hamiltonians import _as_dense, _driver_coefficient, ising_terms
+from hybridxai.circuits.ising import DenseQubo, basis_energies
+from hybridxai.circuits.schedules import Layer, ScheduleLike, trotter_layers
+from hybridxai.exceptions import invalid_argument, invalid_type
+
+if TYPE_CHECKING:  # pragma: no cover
+    from qiskit import QuantumCircuit
+
+__all__ = ["annealing_circuit", "trotter_circuit", "check_layers"]
+
+
+def check_layers(layers: Sequence[Layer]) -> list[Layer]:
+    """Validate a layer sequence as produced by :func:`trotter_layers`.
+
+    Args:
+        layers: ``(kind, coefficient)`` pairs, ``kind`` in ``{"driver", "problem"}``.
+
+    Returns:
+        The layers as a list of ``(str, float)``.
+
+    Raises:
+        InvalidArgumentError: On an unknown kind or a non-finite coefficient.
+    """
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise invalid_type("layers", layers, "a list of (kind, coefficient) pairs",
+                           "build it with hybridxai.circuits.trotter_layers(...)")
+    checked: list[Layer] = []
+    for k, layer in enumerate(layers):
+        try:
+            kind, coeff = layer
+            coeff = float(coeff)
+        except (TypeError, ValueError) as exc:
+            raise invalid_argument(f"layers[{k}]", layer, "is not a (kind, coefficient) pair",
+                                   "build the layers with hybridxai.circuits.trotter_layers(...)"
+                                   ) from exc
+        if kind not in ("driver", "problem") or not np.isfinite(coeff):
+            raise invalid_argument(
+                f"layers[{k}]", layer, "kind must be 'driver' or 'problem' with a finite coefficient",
+                "build the layers with hybridxai.circuits.trotter_layers(...)",
+            )
+        checked.append((kind, coeff))
+    return checked
+
+
+def trotter_circuit(
+    problem: dimod.BinaryQuadraticModel | DenseQubo,
+    layers: Sequence[Layer],
+    *,
+    diagonal_gate: bool = False,
+    measure: bool = False,
+) -> QuantumCircuit:
+    """The annealing circuit for an explicit layer sequence.
+
+    Args:
+        problem: The BQM (or its :class:`~hybridxai.circuits.ising.DenseQubo`).
+        layers: Layers from :func:`~hybridxai.circuits.schedules.trotter_layers`, applied in
+            order after the initial Hadamards.
+        diagonal_gate: Implement each problem layer as one ``DiagonalGate`` on all qubits
+            instead of ``RZ``/``RZZ`` rotations (stores ``2**d`` phases per layer).
+        measure: Append ``measure_all()`` (classical bit ``i`` = qubit ``i``; Qiskit count
+            strings are big-endian, qubit 0 rightmost). The circuit then no longer ends in the
+            annealed state, so leave this off for statevector simulation.
+
+    Returns:
+        The circuit on ``d`` qubits. ``circuit.metadata`` records ``variables`` (qubit order),
+        ``offset`` (identity coefficient of ``H_P``) and ``num_layers``.
+
+    Raises:
+        MissingDependencyError: If Qiskit is not installed (``pip install 'hybridxai[qiskit]'``).
+    """
+    qubo = _as_dense(problem, "problem")
+    layers = check_layers(layers)
+    qiskit = import_optional("qiskit", "qiskit", "trotter_circuit()")
+    terms = ising_terms(qubo)
+    d = terms.num_qubits
+    pauli = terms.pauli_terms()
+    energies = basis_energies(qubo) if diagonal_gate and d else None
+    qc = qiskit.QuantumCircuit(d, name="anneal")
+    if d:
+        qc.h(range(d))
+    phase = 0.0
+    for kind, coeff in layers:
+        if kind == "driver":
+            if coeff != 0.0 and d:
+                for q in range(d):
+                    qc.rx(-2.0 * coeff, q)
+        elif energies is not None:
+            diagonal = qiskit.circuit.library.DiagonalGate(np.exp(-1j * coeff * energies).tolist())
+            qc.append(diagonal, range(d))
+        else:
+            phase -= coeff * terms.constant
+            for qubits, c in pauli:
+                if len(qubits) == 1:
+                    qc.rz(2.0 * coeff * c, qubits[0])
+                else:
+                    qc.rzz(2.0 * coeff * c, qubits[0], qubits[1])
+    qc.global_phase = phase
+    if measure and d:
+        qc.measure_all()
+    qc.metadata = {"variables": list(terms.variables), "offset": terms.constant,
+                   "num_layers": len(layers)}
+    return qc
+
+
+def annealing_circuit(
+    bqm: dimod.BinaryQuadraticModel,
+    total_time: float,
+    num_steps: int,
+    schedule: ScheduleLike = None,
+    order: int = 1,
+    driver_scale: float | str = "unit",
+    measure: bool = False,
+    diagonal_gate: bool = False,
+) -> QuantumCircuit:
+    """The Trotterized annealing circuit of design.md §1.7 for a BQM.
+
+    Args:
+        bqm: BINARY or SPIN model; qubit ``i`` is its ``i``-th variable.
+        total_time: Anneal time ``T`` (> 0).
+        num_steps: Trotter steps ``M`` (≥ 1).
+        schedule: ``None``/``"linear"``, a callable ``s(u)`` or ``(times, values)``.
+        order: Trotter order 1 or 2.
+        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (authors' code) or a number.
+        measure: Append measurements on all qubits (see :func:`trotter_circuit`).
+        diagonal_gate: Problem layers as one ``DiagonalGate`` each instead of rotations.
+
+    Returns:
+        A ``QuantumCircuit`` whose statevector (when ``measure=False``) is the final state of
+        the anneal in hybridxai's order, global phase included.
+
+    Raises:
+        InvalidArgumentError: For non-positive ``total_time``/``num_steps``, a bad ``order``,
+            ``driver_scale`` or schedule.
+        MissingDependencyError: If Qiskit is not installed.
+
+    Example:
+        >>> import dimod
+        >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -1.0}, {(0, 1): 3.0}, 0.0, "BINARY")
+        >>> qc = annealing_circuit(bqm, total_time=1.0, num_steps=2)
+        >>> qc.num_qubits, sorted(qc.count_ops().items())
+        (2, [('h', 2), ('rx', 4), ('rz', 4), ('rzz', 2)])
+    """
+    qubo = _as_dense(bqm)
+    c = _driver_coefficient(driver_scale, qubo.num_variables)
+    layers = trotter_layers(schedule, total_time, num_steps, order, c)
+    return trotter_circuit(qubo, layers, diagonal_gate=diagonal_gate, measure=measure)
