@@ -1,0 +1,273 @@
+"""``hybridxai.explain``: from a CNN and an image to a feature-selection explanation."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import dimod
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from hybridxai.backends.registry import get_sampler
+from hybridxai.exceptions import invalid_argument, invalid_type
+from hybridxai.explanation import Explanation
+from hybridxai.features import extract_features
+from hybridxai.features.layers import LayerLike
+from hybridxai.images import ImageLike, prepare_images
+from hybridxai.models import model_info
+from hybridxai.qubo import FeatureQubo, build_qubo
+from hybridxai.saliency import class_activation_map
+
+__all__ = ["explain", "explain_batch", "default_beta", "EmptySelectionWarning"]
+
+QUANTUM_SIZED = 64
+"""Problems up to this many variables get the paper's quantum-path beta (0.7)."""
+
+
+class EmptySelectionWarning(UserWarning):
+    """No feature map had positive importance, so the explanation is empty."""
+
+
+def default_beta(num_variables: int) -> float:
+    """The paper's beta for a problem of this size.
+
+    0.7 for problems of quantum size (the paper's restricted models with 16–32 maps) and 0.99
+    for large ones (its full ResNet-18 with 512 maps, solved by SA).
+    """
+    return 0.7 if num_variables <= QUANTUM_SIZED else 0.99
+
+
+def _backend_name(backend: str | dimod.Sampler) -> str:
+    return backend if isinstance(backend, str) else type(backend).__name__
+
+
+def _draw_seed() -> int:
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+def _solve(qubo: FeatureQubo, sampler: dimod.Sampler, seed: int | None,
+           options: dict[str, Any]) -> tuple[dimod.SampleSet, tuple[int, ...], float]:
+    if qubo.num_variables == 0:
+        empty = dimod.SampleSet.from_samples([{}], dimod.BINARY, energy=[qubo.bqm.offset],
+                                             info={"skipped": "no feature map has positive importance"})
+        return empty, (), float(qubo.bqm.offset)
+    kwargs = dict(options)
+    if seed is not None and "seed" in sampler.parameters and "seed" not in kwargs:
+        kwargs["seed"] = seed
+    sampleset = sampler.sample(qubo.bqm, **kwargs)
+    if not isinstance(sampleset, dimod.SampleSet) or len(sampleset) == 0:
+        raise RuntimeError(f"the backend {type(sampler).__name__} returned no samples")
+    best = sampleset.first
+    selected = qubo.interpret(best.sample)
+    energy = qubo.energy(selected)
+    if not math.isclose(energy, float(best.energy), rel_tol=1e-6, abs_tol=1e-6):
+        raise RuntimeError(
+            f"the backend {type(sampler).__name__} reported energy {best.energy} for a selection "
+            f"whose QUBO energy is {energy}; its samples do not match the BQM (a backend bug)"
+        )
+    return sampleset, selected, energy
+
+
+def _analysis(qubo: FeatureQubo, options: dict[str, Any]) -> dict[str, Any]:
+    from hybridxai.analysis import min_gap
+
+    driver = options.get("driver_scale", "unit")
+    result = min_gap(qubo.bqm, driver_scale=driver)
+    return {"min_gap": float(result.min_gap), "s_min": float(result.s_min)}
+
+
+def explain_batch(
+    model: nn.Module,
+    images: ImageLike | Sequence[ImageLike],
+    *,
+    target: int | Sequence[int] | None = None,
+    layer: LayerLike = None,
+    backend: str | dimod.Sampler = "sa",
+    beta: float | None = None,
+    seed: int | None = None,
+    max_qubits: int | None = None,
+    cardinality: int | None = None,
+    gamma: float = 1.0,
+    transform: Callable[[Any], torch.Tensor] | None = None,
+    class_names: Sequence[str] | None = None,
+    analyze: bool = False,
+    progress: bool | None = None,
+    **sampler_options: Any,
+) -> list[Explanation]:
+    """Explain several images with one forward/backward pass.
+
+    Takes the same arguments as :func:`explain`; ``images`` is a sequence of images or an
+    ``N×C×H×W`` tensor, and ``target`` one class for all or one per image. Every image gets
+    the same solver ``seed``, so ``explain_batch(...)[i]`` equals ``explain(images[i], ...)``.
+
+    Returns:
+        One :class:`~hybridxai.explanation.Explanation` per image, in order.
+    """
+    if not isinstance(model, nn.Module):
+        raise invalid_type("model", model, "a torch.nn.Module", "pass a PyTorch CNN classifier")
+    if beta is not None and (isinstance(beta, bool) or not isinstance(beta, (int, float))
+                             or not 0.0 <= float(beta) <= 1.0 or math.isnan(float(beta))):
+        raise invalid_argument("beta", beta, "must lie in [0, 1]",
+                               "pass e.g. beta=0.7, or beta=None for the paper's default")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise invalid_argument("seed", seed, "must be a non-negative integer or None",
+                               "pass e.g. seed=0")
+    if max_qubits is not None and (isinstance(max_qubits, bool)
+                                   or not isinstance(max_qubits, (int, np.integer)) or max_qubits < 1):
+        raise invalid_argument("max_qubits", max_qubits, "must be a positive integer or None",
+                               "pass e.g. max_qubits=16 for quantum backends")
+    sampler = get_sampler(backend)
+    known = set(sampler.parameters)
+    unknown = set(sampler_options) - known
+    if unknown:
+        raise invalid_argument(
+            "sampler_options", sorted(unknown),
+            f"not accepted by the '{_backend_name(backend)}' backend",
+            f"use some of {sorted(known)} or another backend",
+        )
+    info_model = model_info(model)
+    transform = transform if transform is not None else (info_model.transform if info_model else None)
+    names = class_names if class_names is not None else (info_model.class_names if info_model else None)
+    if layer is None and info_model is not None and info_model.default_layer:
+        layer = info_model.default_layer
+    prepared = prepare_images(images, transform, name="image")
+    t0 = time.perf_counter_ns()
+    features = extract_features(model, prepared.batch, layer=layer, targets=target)
+    t_features = time.perf_counter_ns() - t0
+    probabilities = features.probabilities.tolist()
+    size = tuple(prepared.batch.shape[-2:])
+    run_seed = _draw_seed() if seed is None else int(seed)
+    n = len(features.targets)
+    show = progress if progress is not None else n > 1
+    results: list[Explanation] = []
+    for i in tqdm(range(n), desc="explain", unit="image", disable=not show):
+        activations = features.activations[i]
+        gradients = features.gradients[i]
+        alpha = gradients.double().mean(dim=(1, 2))
+        d = int((alpha > 0).sum()) if max_qubits is None else min(int((alpha > 0).sum()), max_qubits)
+        used_beta = default_beta(d) if beta is None else float(beta)
+        qubo = build_qubo(activations, gradients, beta=used_beta, cardinality=cardinality,
+                          gamma=gamma, max_qubits=max_qubits)
+        if qubo.num_variables == 0:
+            warnings.warn(
+                f"image {i}: no feature map of layer {features.layer!r} has positive importance "
+                f"for class {features.targets[i]}; the explanation is empty (all-zero map).",
+                EmptySelectionWarning, stacklevel=2,
+            )
+        t1 = time.perf_counter_ns()
+        sampleset, selected, energy = _solve(qubo, sampler, run_seed, sampler_options)
+        t_solve = time.perf_counter_ns() - t1
+        info: dict[str, Any] = {
+            k: v for k, v in sampleset.info.items()
+            if isinstance(v, (int, float, str, bool, dict, list, tuple, type(None)))
+        }
+        info.update({
+            "beta_rule": "given" if beta is not None else
+                         f"default_beta(d={qubo.num_variables}) (0.7 if d <= {QUANTUM_SIZED} else 0.99)",
+            "layer_was_default": features.layer_was_default,
+            "features_ns": t_features,
+            "solve_ns": t_solve,
+            "source": prepared.sources[i],
+        })
+        if analyze and qubo.num_variables:
+            info.update(_analysis(qubo, sampler_options))
+        saliency = class_activation_map(activations, alpha, size, channels=selected)
+        tgt = features.targets[i]
+        results.append(Explanation(
+            saliency=saliency,
+            selected=selected,
+            importance=alpha.cpu().numpy(),
+            qubo=qubo,
+            sampleset=sampleset,
+            target=tgt,
+            target_name=names[tgt] if names is not None and 0 <= tgt < len(names) else None,
+            probability=float(probabilities[i]),
+            layer=features.layer,
+            backend=_backend_name(backend),
+            seed=run_seed,
+            energy=energy,
+            image=prepared.display[i],
+            info=info,
+            settings={
+                "target": tgt, "layer": features.layer, "backend": _backend_name(backend),
+                "beta": used_beta, "seed": run_seed, "max_qubits": max_qubits,
+                "cardinality": cardinality, "gamma": gamma, "analyze": analyze,
+                "sampler_options": dict(sampler_options),
+                "model": info_model.name if info_model else type(model).__name__,
+                "weights": info_model.weights if info_model else None,
+            },
+        ))
+    return results
+
+
+def explain(
+    model: nn.Module,
+    image: ImageLike,
+    *,
+    target: int | None = None,
+    layer: LayerLike = None,
+    backend: str | dimod.Sampler = "sa",
+    beta: float | None = None,
+    seed: int | None = None,
+    max_qubits: int | None = None,
+    cardinality: int | None = None,
+    gamma: float = 1.0,
+    transform: Callable[[Any], torch.Tensor] | None = None,
+    class_names: Sequence[str] | None = None,
+    analyze: bool = False,
+    **sampler_options: Any,
+) -> Explanation:
+    """Explain one prediction by selecting the feature maps that matter (design.md §1).
+
+    Args:
+        model: A CNN classifier returning logits. Explained in eval mode; its ``training``
+            flags, hooks and parameter gradients are left as they were.
+        image: A path, PIL image, numpy array (raw picture, passed through ``transform``) or a
+            preprocessed tensor ``C×H×W`` / ``1×C×H×W``.
+        target: Class to explain; default the predicted one.
+        layer: Target layer (module or dotted name); default the last spatial feature maps.
+        backend: A registry name (``"sa"``, ``"exact"``, ``"statevector"``, ``"aer"``,
+            ``"pennylane"``, ``"dwave"`` …) or any ``dimod.Sampler``.
+        beta: Importance/redundancy trade-off in [0, 1]; default 0.7 for problems of up to 64
+            variables and 0.99 above (the paper's two settings).
+        seed: Solver seed; drawn and recorded when ``None``.
+        max_qubits: Keep only the ``max_qubits`` most important positive maps (so quantum
+            backends fit any model).
+        cardinality: Optional target number of maps ``k`` (penalty ``gamma·(Σn − k)²``).
+        gamma: Penalty strength for ``cardinality``.
+        transform: Preprocessing for raw pictures; default the one registered by
+            :func:`hybridxai.load_pretrained`.
+        class_names: Names of the classes; default the registered ones.
+        analyze: Also compute the anneal's minimum gap ``min_gap`` and its location ``s_min``.
+        **sampler_options: Passed to ``sampler.sample`` (``num_reads``, ``total_time``,
+            ``num_steps`` …); unknown names are an error.
+
+    Returns:
+        The :class:`~hybridxai.explanation.Explanation`.
+
+    Example:
+        >>> import hybridxai, skimage.data                                  # doctest: +SKIP
+        >>> model = hybridxai.load_pretrained("mobilenet_v2")               # doctest: +SKIP
+        >>> e = hybridxai.explain(model, skimage.data.chelsea(), seed=0)    # doctest: +SKIP
+        >>> e.target_name, e.saliency.shape                                  # doctest: +SKIP
+        ('Egyptian cat', (224, 224))
+    """
+    if isinstance(image, torch.Tensor) and image.dim() == 4 and image.shape[0] != 1:
+        raise invalid_argument("image", image, f"holds a batch of {image.shape[0]} images",
+                               "call hybridxai.explain_batch() for batches")
+    if isinstance(image, (list, tuple)):
+        raise invalid_argument("image", image, "is a sequence of images",
+                               "call hybridxai.explain_batch() for several images")
+    if target is not None and not (isinstance(target, (int, np.integer)) and not isinstance(target, bool)):
+        raise invalid_type("target", target, "an int or None", "pass one class index, e.g. target=285")
+    return explain_batch(
+        model, image, target=target, layer=layer, backend=backend, beta=beta, seed=seed,
+        max_qubits=max_qubits, cardinality=cardinality, gamma=gamma, transform=transform,
+        class_names=class_names, analyze=analyze, progress=False, **sampler_options,
+    )[0]
