@@ -11,8 +11,9 @@ Example:
     >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -1.0}, {(0, 1): 3.0}, 0.0, "BINARY")
     >>> sampler = AerAnnealingSampler(total_time=5.0, num_steps=50, seed=0)
     >>> sampleset = sampler.sample(bqm, num_reads=20)
-    >>> sampleset.first.energy
+    >>> float(sampleset.first.energy)
     -1.0
+
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class AerAnnealingSampler(AnnealingSampler):
     Raises:
         MissingDependencyError: If qiskit-aer is not installed
             (``pip install 'hybridxai[qiskit]'``).
+
     """
 
     backend_name = "aer"
@@ -96,6 +98,7 @@ class AerAnnealingSampler(AnnealingSampler):
 
         Returns:
             The ``dimod.SampleSet``.
+
         """
         sampleset = super().sample(bqm, **kwargs)
         sampleset.info["precision"] = kwargs.get("precision") or self.precision

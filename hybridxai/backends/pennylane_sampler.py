@@ -10,8 +10,9 @@ Example:
     >>> import dimod
     >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -1.0}, {(0, 1): 3.0}, 0.0, "BINARY")
     >>> sampler = PennyLaneAnnealingSampler(total_time=5.0, num_steps=50, seed=0)
-    >>> sampler.sample(bqm, num_reads=20).first.energy
+    >>> float(sampler.sample(bqm, num_reads=20).first.energy)
     -1.0
+
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ from numpy.typing import NDArray
 from hybridxai._optional import import_optional
 from hybridxai.backends._annealing import AnnealingSampler
 from hybridxai.circuits.ising import DenseQubo
-from hybridxai.circuits.pennylane_circuit import make_device, reverse_qubit_order, trotter_operations
+from hybridxai.circuits.pennylane_circuit import (
+    make_device,
+    reverse_qubit_order,
+    trotter_operations,
+)
 from hybridxai.circuits.schedules import Layer
 from hybridxai.exceptions import invalid_argument
 
@@ -47,6 +52,7 @@ class PennyLaneAnnealingSampler(AnnealingSampler):
         MissingDependencyError: If PennyLane is not installed
             (``pip install 'hybridxai[pennylane]'``).
         InvalidArgumentError: If the named device cannot be created.
+
     """
 
     backend_name = "pennylane"
@@ -81,6 +87,7 @@ class PennyLaneAnnealingSampler(AnnealingSampler):
 
         Returns:
             The ``dimod.SampleSet``.
+
         """
         sampleset = super().sample(bqm, **kwargs)
         sampleset.info["device"] = self.device_name

@@ -49,6 +49,8 @@ class BackendSpec:
         except MissingDependencyError:
             raise
         except ImportError as exc:
+            if (exc.name or "").startswith("hybridxai"):
+                raise
             extra = self.extra or "all"
             raise MissingDependencyError(
                 f"backend '{self.name}' ({self.summary}) needs an optional dependency that is not "

@@ -63,6 +63,7 @@ class IsingTerms:
         z: Shape ``(d,)``, the single-qubit ``Z`` coefficients.
         zz: Shape ``(d, d)``, strictly upper triangular ``Z_i Z_j`` coefficients.
         constant: The identity coefficient (the BQM offset plus what the ``n → Z`` map adds).
+
     """
 
     variables: tuple[Hashable, ...]
@@ -76,12 +77,14 @@ class IsingTerms:
         return len(self.variables)
 
     def pauli_terms(self) -> list[tuple[tuple[int, ...], float]]:
-        """The non-zero ``Z`` and ``ZZ`` terms as ``((qubits...), coefficient)``, Z terms first."""
+        """Return the non-zero ``Z``/``ZZ`` terms as ``((qubits...), coeff)``, Z terms first."""
         terms: list[tuple[tuple[int, ...], float]] = [
             ((int(i),), float(self.z[i])) for i in np.flatnonzero(self.z)
         ]
         rows, cols = np.nonzero(self.zz)
-        terms.extend(((int(i), int(j)), float(self.zz[i, j])) for i, j in zip(rows, cols))
+        terms.extend(
+            ((int(i), int(j)), float(self.zz[i, j])) for i, j in zip(rows, cols, strict=True)
+        )
         return terms
 
 
@@ -116,6 +119,7 @@ def ising_terms(problem: dimod.BinaryQuadraticModel | DenseQubo) -> IsingTerms:
         >>> t = ising_terms(bqm)
         >>> t.z.tolist(), float(t.zz[0, 1]), t.constant
         ([0.0, -0.5], 0.5, 0.5)
+
     """
     q = _as_dense(problem)
     b = q.quadratic
@@ -126,9 +130,11 @@ def ising_terms(problem: dimod.BinaryQuadraticModel | DenseQubo) -> IsingTerms:
 
 def _check_num_qubits(num_qubits: Any) -> int:
     if isinstance(num_qubits, bool) or not isinstance(num_qubits, (int, np.integer)):
-        raise invalid_type("num_qubits", num_qubits, "a non-negative integer", "pass e.g. num_qubits=4")
+        raise invalid_type("num_qubits", num_qubits, "a non-negative integer",
+                           "pass e.g. num_qubits=4")
     if num_qubits < 0:
-        raise invalid_argument("num_qubits", num_qubits, "must be non-negative", "pass e.g. num_qubits=4")
+        raise invalid_argument("num_qubits", num_qubits, "must be non-negative",
+                               "pass e.g. num_qubits=4")
     return int(num_qubits)
 
 
@@ -140,7 +146,7 @@ def _driver_coefficient(scale: Any, num_qubits: int) -> float:
 
 
 def to_sparse_pauli_op(bqm: dimod.BinaryQuadraticModel) -> tuple[SparsePauliOp, float]:
-    """The problem Hamiltonian as a Qiskit ``SparsePauliOp`` and its identity part.
+    """Build the problem Hamiltonian as a Qiskit ``SparsePauliOp`` and its identity part.
 
     Args:
         bqm: BINARY or SPIN model with ``d`` variables.
@@ -159,6 +165,7 @@ def to_sparse_pauli_op(bqm: dimod.BinaryQuadraticModel) -> tuple[SparsePauliOp, 
         >>> op, offset = to_sparse_pauli_op(bqm)
         >>> (op.to_matrix().diagonal().real + offset).tolist()   # |00>, a=1, b=1, both
         [0.5, -0.5, 0.5, 1.5]
+
     """
     terms = ising_terms(bqm)
     qi = import_optional("qiskit.quantum_info", "qiskit", "to_sparse_pauli_op()")
@@ -168,7 +175,7 @@ def to_sparse_pauli_op(bqm: dimod.BinaryQuadraticModel) -> tuple[SparsePauliOp, 
 
 
 def to_pennylane(bqm: dimod.BinaryQuadraticModel) -> tuple[Any, float]:
-    """The problem Hamiltonian as a PennyLane operator and its identity part.
+    """Build the problem Hamiltonian as a PennyLane operator and its identity part.
 
     Args:
         bqm: BINARY or SPIN model with ``d`` variables.
@@ -183,6 +190,7 @@ def to_pennylane(bqm: dimod.BinaryQuadraticModel) -> tuple[Any, float]:
     Raises:
         MissingDependencyError: If PennyLane is not installed
             (``pip install 'hybridxai[pennylane]'``).
+
     """
     terms = ising_terms(bqm)
     qml = import_optional("pennylane", "pennylane", "to_pennylane()")
@@ -197,7 +205,7 @@ def to_pennylane(bqm: dimod.BinaryQuadraticModel) -> tuple[Any, float]:
 
 
 def driver_sparse_pauli_op(num_qubits: int, scale: float | str = 1.0) -> SparsePauliOp:
-    """The driver ``H_D = -c·Σ_i X_i`` as a Qiskit ``SparsePauliOp``.
+    """Build the driver ``H_D = -c·Σ_i X_i`` as a Qiskit ``SparsePauliOp``.
 
     Args:
         num_qubits: ``d``.
@@ -209,6 +217,7 @@ def driver_sparse_pauli_op(num_qubits: int, scale: float | str = 1.0) -> SparseP
     Example:
         >>> driver_sparse_pauli_op(2).to_list()
         [('IX', (-1+0j)), ('XI', (-1+0j))]
+
     """
     d = _check_num_qubits(num_qubits)
     c = _driver_coefficient(scale, d)
@@ -217,7 +226,7 @@ def driver_sparse_pauli_op(num_qubits: int, scale: float | str = 1.0) -> SparseP
 
 
 def driver_pennylane(num_qubits: int, scale: float | str = 1.0) -> Any:
-    """The driver ``H_D = -c·Σ_i X_i`` as a PennyLane ``qml.Hamiltonian`` on wires ``0..d-1``.
+    """Build the driver ``H_D = -c·Σ_i X_i`` as a PennyLane Hamiltonian on wires ``0..d-1``.
 
     Args:
         num_qubits: ``d``.
@@ -225,6 +234,7 @@ def driver_pennylane(num_qubits: int, scale: float | str = 1.0) -> Any:
 
     Returns:
         The operator (an empty sum when ``d = 0``).
+
     """
     d = _check_num_qubits(num_qubits)
     c = _driver_coefficient(scale, d)
@@ -261,6 +271,7 @@ def from_quadratic_program(
         InvalidArgumentError: If it has non-binary variables or constraints and
             ``convert=False``.
         MissingDependencyError: If qiskit-optimization is not installed.
+
     """
     qo = import_optional("qiskit_optimization", "qiskit", "from_quadratic_program()")
     if not isinstance(qp, qo.QuadraticProgram):

@@ -64,6 +64,7 @@ def reverse_qubit_order(state: ArrayLike) -> NDArray[np.complexfloating]:
     Example:
         >>> reverse_qubit_order([0, 1, 2, 3]).tolist()   # |01> <-> |10>
         [0, 2, 1, 3]
+
     """
     arr = np.asarray(state)
     d = int(round(np.log2(arr.size))) if arr.size else -1
@@ -72,7 +73,8 @@ def reverse_qubit_order(state: ArrayLike) -> NDArray[np.complexfloating]:
                                "pass the statevector returned by qml.state()")
     if d < 2:
         return arr.copy()
-    return np.ascontiguousarray(arr.reshape((2,) * d).transpose(tuple(range(d - 1, -1, -1)))).ravel()
+    axes = tuple(range(d - 1, -1, -1))
+    return np.ascontiguousarray(arr.reshape((2,) * d).transpose(axes)).ravel()
 
 
 def trotter_operations(
@@ -81,7 +83,7 @@ def trotter_operations(
     *,
     diagonal_gate: bool = False,
 ) -> list[Any]:
-    """The annealing operations for an explicit layer sequence (not queued).
+    """Build the annealing operations for an explicit layer sequence (not queued).
 
     Args:
         problem: The BQM (or its :class:`~hybridxai.circuits.ising.DenseQubo`).
@@ -96,6 +98,7 @@ def trotter_operations(
     Raises:
         MissingDependencyError: If PennyLane is not installed
             (``pip install 'hybridxai[pennylane]'``).
+
     """
     qubo = _as_dense(problem, "problem")
     layers = check_layers(layers)
@@ -136,7 +139,7 @@ def annealing_operations(
     driver_scale: float | str = "unit",
     diagonal_gate: bool = False,
 ) -> list[Any]:
-    """The operations of the anneal of design.md §1.7 (see :func:`trotter_operations`).
+    """Build the operations of the anneal of design.md §1.7 (see :func:`trotter_operations`).
 
     Args:
         bqm: BINARY or SPIN model; wire ``i`` is its ``i``-th variable.
@@ -149,6 +152,7 @@ def annealing_operations(
 
     Returns:
         The list of (unqueued) operators.
+
     """
     qubo = _as_dense(bqm)
     c = _driver_coefficient(driver_scale, qubo.num_variables)
@@ -165,7 +169,7 @@ def annealing_tape(
     driver_scale: float | str = "unit",
     diagonal_gate: bool = False,
 ) -> Any:
-    """The anneal as a ``qml.tape.QuantumScript`` measuring ``qml.state()``.
+    """Build the anneal as a ``qml.tape.QuantumScript`` measuring ``qml.state()``.
 
     Args:
         bqm: BINARY or SPIN model.
@@ -179,6 +183,7 @@ def annealing_tape(
     Returns:
         The tape; run it with ``qml.execute([tape], device)``. The returned state is
         big-endian (see :func:`reverse_qubit_order`).
+
     """
     ops = annealing_operations(bqm, total_time, num_steps, schedule, order, driver_scale,
                                diagonal_gate)
@@ -201,6 +206,7 @@ def make_device(num_qubits: int, device: str | None = None, **kwargs: Any) -> tu
     Raises:
         InvalidArgumentError: If a named device does not exist.
         MissingDependencyError: If PennyLane is not installed.
+
     """
     qml = _qml("make_device()")
     if device is not None and not isinstance(device, str):
@@ -231,7 +237,7 @@ def annealing_qnode(
     diagonal_gate: bool = False,
     device: Any = None,
 ) -> Callable[[], Any]:
-    """A QNode (no arguments) returning the final state of the anneal.
+    """Build a QNode (no arguments) that returns the final state of the anneal.
 
     Args:
         bqm: BINARY or SPIN model.
@@ -254,6 +260,7 @@ def annealing_qnode(
         >>> qnode = annealing_qnode(bqm, total_time=1.0, num_steps=4, device="default.qubit")
         >>> reverse_qubit_order(qnode()).shape
         (2,)
+
     """
     ops = annealing_operations(bqm, total_time, num_steps, schedule, order, driver_scale,
                                diagonal_gate)

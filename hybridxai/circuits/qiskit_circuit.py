@@ -7,10 +7,11 @@ in order:
 * ``("driver", θ)`` → ``RX(-2θ)`` on every qubit, i.e. ``exp(-iθ·H_D)`` with the unscaled
   ``H_D = -Σ X`` (the driver coefficient ``c`` is already folded into ``θ``).
 * ``("problem", γ)`` → ``exp(-iγ·H_P)`` exactly, global phase and offset included: with
-  ``H_P = C·I + Σ z_i Z_i + Σ zz_ij Z_i Z_j`` (see :func:`~hybridxai.circuits.hamiltonians.ising_terms`)
-  it is ``RZ(2γ z_i)`` per qubit, ``RZZ(2γ zz_ij)`` per coupled pair and ``-γ·C`` added to
-  ``QuantumCircuit.global_phase``; or, with ``diagonal_gate=True``, one ``DiagonalGate`` of
-  ``exp(-iγ E)`` with ``E`` the basis energies (offset included, no extra phase).
+  ``H_P = C·I + Σ z_i Z_i + Σ zz_ij Z_i Z_j`` (see
+  :func:`~hybridxai.circuits.hamiltonians.ising_terms`) it is ``RZ(2γ z_i)`` per qubit,
+  ``RZZ(2γ zz_ij)`` per coupled pair and ``-γ·C`` added to ``QuantumCircuit.global_phase``;
+  or, with ``diagonal_gate=True``, one ``DiagonalGate`` of ``exp(-iγ E)`` with ``E`` the basis
+  energies (offset included, no extra phase).
 
 Qubit ``i`` is the ``i``-th BQM variable and Qiskit statevectors are little-endian, so
 ``Statevector(circuit).data`` is directly in hybridxai's order and equals the native
@@ -48,6 +49,7 @@ def check_layers(layers: Sequence[Layer]) -> list[Layer]:
 
     Raises:
         InvalidArgumentError: On an unknown kind or a non-finite coefficient.
+
     """
     if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
         raise invalid_type("layers", layers, "a list of (kind, coefficient) pairs",
@@ -63,7 +65,8 @@ def check_layers(layers: Sequence[Layer]) -> list[Layer]:
                                    ) from exc
         if kind not in ("driver", "problem") or not np.isfinite(coeff):
             raise invalid_argument(
-                f"layers[{k}]", layer, "kind must be 'driver' or 'problem' with a finite coefficient",
+                f"layers[{k}]", layer,
+                "kind must be 'driver' or 'problem' with a finite coefficient",
                 "build the layers with hybridxai.circuits.trotter_layers(...)",
             )
         checked.append((kind, coeff))
@@ -77,7 +80,7 @@ def trotter_circuit(
     diagonal_gate: bool = False,
     measure: bool = False,
 ) -> QuantumCircuit:
-    """The annealing circuit for an explicit layer sequence.
+    """Build the annealing circuit for an explicit layer sequence.
 
     Args:
         problem: The BQM (or its :class:`~hybridxai.circuits.ising.DenseQubo`).
@@ -95,6 +98,7 @@ def trotter_circuit(
 
     Raises:
         MissingDependencyError: If Qiskit is not installed (``pip install 'hybridxai[qiskit]'``).
+
     """
     qubo = _as_dense(problem, "problem")
     layers = check_layers(layers)
@@ -140,7 +144,7 @@ def annealing_circuit(
     measure: bool = False,
     diagonal_gate: bool = False,
 ) -> QuantumCircuit:
-    """The Trotterized annealing circuit of design.md §1.7 for a BQM.
+    """Build the Trotterized annealing circuit of design.md §1.7 for a BQM.
 
     Args:
         bqm: BINARY or SPIN model; qubit ``i`` is its ``i``-th variable.
@@ -167,6 +171,7 @@ def annealing_circuit(
         >>> qc = annealing_circuit(bqm, total_time=1.0, num_steps=2)
         >>> qc.num_qubits, sorted(qc.count_ops().items())
         (2, [('h', 2), ('rx', 4), ('rz', 4), ('rzz', 2)])
+
     """
     qubo = _as_dense(bqm)
     c = _driver_coefficient(driver_scale, qubo.num_variables)

@@ -1,0 +1,316 @@
+"""The annealing Hamiltonian ``H(s) = (1 - s)·H_D + s·H_P`` as matrix-free and sparse operators.
+
+``H_P`` is diagonal in the computational basis (its diagonal is
+:func:`hybridxai.circuits.ising.basis_energies`, offset included) and the driver is
+``H_D = -c·Σ_p X_p``. ``X_p`` flips bit ``p`` of the little-endian basis index, so
+
+``(H(s)·v)[i] = s·E_P[i]·v[i] - (1 - s)·c·Σ_p v[i XOR 2**p]``.
+
+Everything is real: ``H(s)`` is a real symmetric matrix, so eigensolvers run in float64.
+The product is a numba kernel (tiled so that the partner blocks of the high qubits are read
+contiguously, and threaded over tiles for large ``d``); no ``2**d × 2**d`` matrix is formed.
+
+Example:
+    >>> import dimod, numpy as np
+    >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: 0.5}, {(0, 1): 1.0}, 0.0, "BINARY")
+    >>> op = AnnealingOperator.from_bqm(bqm)
+    >>> np.allclose(op.dense(0.3), op.sparse(0.3).toarray())
+    True
+    >>> v = np.ones(4) / 2
+    >>> np.allclose(op.matvec(0.3, v), op.dense(0.3) @ v)
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dimod
+import numba
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.sparse.linalg import LinearOperator
+
+from hybridxai.backends._annealing import DriverScale, check_statevector_memory, resolve_driver_scale
+from hybridxai.circuits.ising import basis_energies, dense_qubo
+from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
+
+__all__ = [
+    "AnnealingOperator",
+    "annealing_operator",
+    "annealing_matrix",
+    "driver_sum_csr",
+    "check_s",
+    "ANALYSIS_BYTES_PER_AMPLITUDE",
+]
+
+ANALYSIS_BYTES_PER_AMPLITUDE = 8 * 8
+"""Bytes per basis state the iterative analysis needs at least (diagonal, a few work vectors)."""
+
+_TILE_BITS = 11
+_PARALLEL_MIN_QUBITS = 18
+
+
+def _make_kernel(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
+    @numba.njit(parallel=parallel, cache=True, nogil=True)
+    def kernel(diag, v, out, a, b, d):  # pragma: no cover - compiled
+        # out = a * diag * v + b * sum_q v[i ^ (1 << q)]
+        n = v.shape[0]
+        low = min(d, _TILE_BITS)
+        width = 1 << low
+        ntiles = n // width
+        for t in numba.prange(ntiles):
+            start = t * width
+            for j in range(width):
+                i = start + j
+                acc = 0.0
+                for q in range(low):
+                    acc += v[i ^ (1 << q)]
+                out[i] = a * diag[i] * v[i] + b * acc
+            for q in range(low, d):
+                partner = start ^ (1 << q)
+                for j in range(width):
+                    out[start + j] += b * v[partner + j]
+
+    return kernel
+
+
+_kernel_serial = _make_kernel(False)
+_kernel_parallel = _make_kernel(True)
+
+
+def check_s(s: float, name: str = "s") -> float:
+    """Validate one annealing parameter ``s ∈ [0, 1]`` and return it as a float.
+
+    Args:
+        s: The value.
+        name: Argument name for the error message.
+
+    Returns:
+        ``float(s)``.
+
+    Raises:
+        InvalidTypeError: If ``s`` is not a real number.
+        InvalidArgumentError: If ``s`` is outside ``[0, 1]`` or not finite.
+    """
+    if isinstance(s, bool) or not isinstance(s, (int, float, np.integer, np.floating)):
+        raise invalid_type(name, s, "a number in [0, 1]", f"pass e.g. {name}=0.5")
+    if not np.isfinite(s) or s < 0.0 or s > 1.0:
+        raise invalid_argument(
+            name, s, "the annealing parameter must lie in [0, 1] (s = 0: driver, s = 1: problem)",
+            f"pass {name} between 0 and 1, e.g. {name}=0.5",
+        )
+    return float(s)
+
+
+def _check_memory(num_qubits: int, bytes_per_amplitude: int, purpose: str,
+                  max_bytes: int | None) -> None:
+    try:
+        check_statevector_memory(num_qubits, bytes_per_amplitude, backend=purpose,
+                                 max_bytes=max_bytes)
+    except ProblemTooLargeError as exc:
+        needed = (2**num_qubits) * bytes_per_amplitude
+        raise ProblemTooLargeError(
+            f"bqm has {num_qubits} variables, too many for {purpose}: it works on vectors of "
+            f"2**{num_qubits} amplitudes and needs about {needed / 2**30:.3g} GiB ({exc}). Fix: "
+            "analyse a smaller QUBO (exact spectra are practical up to about 24-26 variables), "
+            "e.g. keep fewer feature maps with max_qubits=... in hybridxai.explain()."
+        ) from None
+
+
+@dataclass(frozen=True)
+class AnnealingOperator:
+    """``H(s) = (1 - s)·H_D + s·H_P`` for one problem, at any ``s``.
+
+    Attributes:
+        diagonal: ``E_P``, the ``2**d`` energies of ``H_P`` (little-endian basis, offset included).
+        driver_coefficient: ``c`` in ``H_D = -c·Σ_p X_p``.
+        num_qubits: ``d``.
+    """
+
+    diagonal: NDArray[np.float64]
+    driver_coefficient: float
+    num_qubits: int
+
+    @classmethod
+    def from_bqm(
+        cls,
+        bqm: dimod.BinaryQuadraticModel,
+        driver_scale: DriverScale = "unit",
+        *,
+        bytes_per_amplitude: int = ANALYSIS_BYTES_PER_AMPLITUDE,
+        max_memory_bytes: int | None = None,
+        purpose: str = "the exact spectral analysis",
+    ) -> AnnealingOperator:
+        """Build the operator of a BQM after checking that its vectors fit in memory.
+
+        Args:
+            bqm: BINARY or SPIN model (qubit ``i`` = ``i``-th variable).
+            driver_scale: ``"unit"`` (``c = 1``), ``"1/d"`` or a positive number.
+            bytes_per_amplitude: Memory the caller will need per basis state (for the check).
+            max_memory_bytes: Memory budget (default: 80 % of the available memory).
+            purpose: What the operator is for, used in the error message.
+
+        Returns:
+            The operator.
+
+        Raises:
+            InvalidTypeError: If ``bqm`` is not a ``dimod.BinaryQuadraticModel``.
+            InvalidArgumentError: If ``bqm`` has no variables or ``driver_scale`` is invalid.
+            ProblemTooLargeError: If ``2**d`` vectors do not fit in memory (checked before any
+                allocation, so 40 variables fail at once).
+        """
+        if not isinstance(bqm, dimod.BinaryQuadraticModel):
+            raise invalid_type("bqm", bqm, "a dimod.BinaryQuadraticModel",
+                               "build one with hybridxai.build_qubo(...).bqm or dimod")
+        d = len(bqm.variables)
+        if d == 0:
+            raise invalid_argument("bqm", bqm, "has no variables, so there is nothing to anneal",
+                                   "pass a QUBO with at least one variable")
+        coefficient = resolve_driver_scale(driver_scale, d)
+        _check_memory(d, bytes_per_amplitude, purpose, max_memory_bytes)
+        return cls(basis_energies(dense_qubo(bqm)), coefficient, d)
+
+    @property
+    def dimension(self) -> int:
+        """``2**d``."""
+        return int(self.diagonal.size)
+
+    def diagonal_at(self, s: float) -> NDArray[np.float64]:
+        """The diagonal of ``H(s)``, ``s·E_P`` (the driver has no diagonal)."""
+        return s * self.diagonal
+
+    def matvec(self, s: float, v: NDArray[np.floating],
+               out: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        """``H(s) @ v`` for a vector ``(2**d,)`` or a block ``(2**d, m)`` (column by column).
+
+        Args:
+            s: Annealing parameter in ``[0, 1]``.
+            v: Real vector or block.
+            out: Optional output array of the same shape (float64, C-contiguous for 1-D).
+
+        Returns:
+            ``H(s) @ v`` as float64.
+        """
+        s = float(s)
+        a, b = s, -(1.0 - s) * self.driver_coefficient
+        v = np.asarray(v)
+        if np.iscomplexobj(v):
+            return self.matvec(s, v.real) + 1j * self.matvec(s, v.imag)
+        if v.ndim == 2:
+            result = np.empty(v.shape, dtype=np.float64) if out is None else out
+            for j in range(v.shape[1]):
+                result[:, j] = self._apply(a, b, v[:, j])
+            return result
+        return self._apply(a, b, v, out)
+
+    def driver_matvec(self, v: NDArray[np.floating],
+                      out: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        """``Σ_p X_p @ v`` (the *unscaled* sum of bit flips; ``H_D = -c·Σ_p X_p``)."""
+        return self._apply(0.0, 1.0, np.asarray(v), out)
+
+    def _apply(self, a: float, b: float, v: NDArray[np.floating],
+               out: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        v = np.ascontiguousarray(v, dtype=np.float64)
+        if v.shape != (self.dimension,):
+            raise invalid_argument(
+                "v", v, f"must have shape ({self.dimension},) for {self.num_qubits} qubits",
+                "pass a vector in the little-endian computational basis",
+            )
+        if out is None or not out.flags.c_contiguous or out.dtype != np.float64:
+            out = np.empty(self.dimension, dtype=np.float64)
+        kernel = _kernel_parallel if self.num_qubits >= _PARALLEL_MIN_QUBITS else _kernel_serial
+        kernel(self.diagonal, v, out, float(a), float(b), self.num_qubits)
+        return out
+
+    def linear_operator(self, s: float) -> LinearOperator:
+        """A real symmetric ``scipy.sparse.linalg.LinearOperator`` for ``H(s)``.
+
+        Example:
+            >>> import dimod
+            >>> from scipy.sparse.linalg import eigsh
+            >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -1.0, 2: 0.3}, {(0, 1): 2.0}, 0, "BINARY")
+            >>> op = AnnealingOperator.from_bqm(bqm).linear_operator(1.0)
+            >>> round(float(eigsh(op, k=1, which="SA")[0][0]), 6)
+            -1.0
+        """
+        s = check_s(s)
+
+        def apply(x: NDArray[np.floating]) -> NDArray[np.float64]:
+            x = np.asarray(x)
+            if x.ndim == 2 and x.shape[1] == 1:
+                return self.matvec(s, x[:, 0]).reshape(-1, 1)
+            return self.matvec(s, x)
+
+        n = self.dimension
+        return LinearOperator((n, n), matvec=apply, matmat=apply, rmatvec=apply,
+                              dtype=np.float64)
+
+    def sparse(self, s: float) -> sp.csr_matrix:
+        """``H(s)`` as a CSR matrix (``d + 1`` stored entries per row; use for small ``d``)."""
+        s = check_s(s)
+        x_sum = driver_sum_csr(self.num_qubits)
+        return (sp.diags(s * self.diagonal, format="csr")
+                - ((1.0 - s) * self.driver_coefficient) * x_sum).tocsr()
+
+    def dense(self, s: float) -> NDArray[np.float64]:
+        """``H(s)`` as a dense ``(2**d, 2**d)`` array (small ``d`` only)."""
+        s = check_s(s)
+        n = self.dimension
+        if n > 2**14:
+            raise invalid_argument(
+                "num_qubits", self.num_qubits, "a dense matrix of H(s) is only built for d <= 14",
+                "use linear_operator(s) or sparse(s) for larger problems",
+            )
+        h = np.zeros((n, n), dtype=np.float64)
+        rows = np.arange(n)
+        for q in range(self.num_qubits):
+            h[rows, rows ^ (1 << q)] = -(1.0 - s) * self.driver_coefficient
+        h[rows, rows] = s * self.diagonal
+        return h
+
+
+def driver_sum_csr(num_qubits: int) -> sp.csr_matrix:
+    """``Σ_p X_p`` on ``num_qubits`` qubits as a CSR matrix (entries 1 at ``(i, i XOR 2**p)``).
+
+    Args:
+        num_qubits: ``d`` (at most 22: the matrix has ``d·2**d`` stored entries).
+
+    Returns:
+        A ``(2**d, 2**d)`` CSR matrix with sorted indices.
+
+    Example:
+        >>> driver_sum_csr(1).toarray().tolist()
+        [[0.0, 1.0], [1.0, 0.0]]
+    """
+    if isinstance(num_qubits, bool) or not isinstance(num_qubits, (int, np.integer)):
+        raise invalid_type("num_qubits", num_qubits, "an integer", "pass e.g. num_qubits=8")
+    if num_qubits < 1 or num_qubits > 22:
+        raise invalid_argument(
+            "num_qubits", num_qubits, "the sparse driver is built for 1 <= d <= 22",
+            "use AnnealingOperator.linear_operator (matrix-free) for larger problems",
+        )
+    n = 1 << num_qubits
+    rows = np.arange(n, dtype=np.int64)
+    cols = np.sort(rows[:, None] ^ (1 << np.arange(num_qubits, dtype=np.int64))[None, :], axis=1)
+    indptr = np.arange(0, n * num_qubits + 1, num_qubits, dtype=np.int64)
+    data = np.ones(n * num_qubits, dtype=np.float64)
+    return sp.csr_matrix((data, cols.ravel(), indptr), shape=(n, n))
+
+
+def annealing_operator(bqm: dimod.BinaryQuadraticModel, s: float,
+                       driver_scale: DriverScale = "unit") -> LinearOperator:
+    """Matrix-free ``H(s)`` of a BQM as a ``LinearOperator`` (see :class:`AnnealingOperator`)."""
+    s = check_s(s)
+    return AnnealingOperator.from_bqm(bqm, driver_scale).linear_operator(s)
+
+
+def annealing_matrix(bqm: dimod.BinaryQuadraticModel, s: float,
+                     driver_scale: DriverScale = "unit") -> sp.csr_matrix:
+    """Sparse CSR ``H(s)`` of a BQM (for small ``d``; see :class:`AnnealingOperator`)."""
+    s = check_s(s)
+    op = AnnealingOperator.from_bqm(bqm, driver_scale,
+                                    bytes_per_amplitude=8 + 12 * (len(bqm.variables) + 1))
+    return op.sparse(s)
+

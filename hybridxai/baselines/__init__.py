@@ -1,0 +1,25 @@
+"""Baseline explanations to compare the QUBO selection with: GradCAM, GradCAM++, random subsets.
+
+One small file per method over a shared base (:mod:`hybridxai.baselines.base`), in the manner of
+pytorch-grad-cam: a method is its weights function. The weights functions and
+:func:`cam_from_features` work on an already extracted
+:class:`~hybridxai.features.FeatureBatch`, so no second forward pass is needed.
+
+Example:
+    >>> from hybridxai.models import load_pretrained                     # doctest: +SKIP
+    >>> model = load_pretrained("mobilenet_v2")                          # doctest: +SKIP
+    >>> gradcam(model, "cat.jpg").shape                                  # doctest: +SKIP
+    (224, 224)
+"""
+
+from hybridxai.baselines.base import WeightsFn, cam_from_features, compute_cam
+from hybridxai.baselines.gradcam import gradcam, gradcam_weights
+from hybridxai.baselines.gradcam_pp import PYTORCH_GRAD_CAM_EPS, gradcam_pp, gradcam_pp_weights
+from hybridxai.baselines.random_subset import RandomSubset, random_subset, random_subset_map
+
+__all__ = [
+    "WeightsFn", "cam_from_features", "compute_cam",
+    "gradcam", "gradcam_weights",
+    "gradcam_pp", "gradcam_pp_weights", "PYTORCH_GRAD_CAM_EPS",
+    "RandomSubset", "random_subset", "random_subset_map",
+]

@@ -1,0 +1,136 @@
+"""The ``hybridxai`` command line.
+
+Examples::
+
+    hybridxai explain --sample chelsea                 # bundled photo, offline MobileNetV2
+    hybridxai explain cat.jpg --backend exact --max-qubits 16 --beta 0.7 --out out/cat
+    hybridxai backends                                 # what is installed
+
+Errors caused by the input print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hybridxai.exceptions import HybridXAIError
+
+__all__ = ["main", "build_parser"]
+
+
+def _add_explain(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("explain", help="explain one image's prediction",
+                       description="Explain a pretrained classifier's prediction on one image by "
+                                   "selecting feature maps with a QUBO.")
+    p.add_argument("image", nargs="?", help="image file (JPEG/PNG); or use --sample")
+    p.add_argument("--sample", help="use a bundled photo instead (chelsea, coffee, astronaut, ...)")
+    p.add_argument("--model", default="mobilenet_v2", help="pretrained model (default mobilenet_v2)")
+    p.add_argument("--backend", default="sa", help="solver: sa, exact, statevector, aer, pennylane, "
+                                                   "dwave, ... (default sa)")
+    p.add_argument("--beta", type=float, default=None, help="trade-off in [0, 1] (default: 0.7 "
+                                                            "for <=64 variables, else 0.99)")
+    p.add_argument("--layer", default=None, help="target layer, dotted name (default: last conv maps)")
+    p.add_argument("--target", type=int, default=None, help="class index (default: predicted)")
+    p.add_argument("--max-qubits", type=int, default=None, help="keep the K most important maps")
+    p.add_argument("--cardinality", type=int, default=None, help="target number of selected maps")
+    p.add_argument("--seed", type=int, default=None, help="solver seed (default: drawn, recorded)")
+    p.add_argument("--num-reads", type=int, default=None, help="samples drawn by the solver")
+    p.add_argument("--total-time", type=float, default=None, help="anneal time T (quantum backends)")
+    p.add_argument("--num-steps", type=int, default=None, help="Trotter steps (quantum backends)")
+    p.add_argument("--analyze", action="store_true", help="also compute the minimum gap")
+    p.add_argument("--out", default=None, help="output folder (default hybridxai-out/<image>)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(prog="hybridxai", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command")
+    _add_explain(sub)
+    sub.add_parser("backends", help="list the solver backends and whether they are installed")
+    sub.add_parser("samples", help="list the bundled sample photos")
+    return parser
+
+
+def _explain(args: argparse.Namespace) -> int:
+    import hybridxai
+    from hybridxai.exceptions import invalid_argument
+    from hybridxai.samples import load_sample
+
+    if (args.image is None) == (args.sample is None):
+        raise invalid_argument("image", args.image, "give exactly one of IMAGE or --sample",
+                               "run e.g. 'hybridxai explain --sample chelsea' or "
+                               "'hybridxai explain photo.jpg'")
+    image: Any = load_sample(args.sample) if args.sample else args.image
+    stem = args.sample or Path(args.image).stem
+    out = Path(args.out) if args.out else Path("hybridxai-out") / stem
+    options = {k: v for k, v in (("num_reads", args.num_reads), ("total_time", args.total_time),
+                                 ("num_steps", args.num_steps)) if v is not None}
+    print(f"loading {args.model} ...", flush=True)
+    model = hybridxai.load_pretrained(args.model)
+    explanation = hybridxai.explain(
+        model, image, target=args.target, layer=args.layer, backend=args.backend, beta=args.beta,
+        seed=args.seed, max_qubits=args.max_qubits, cardinality=args.cardinality,
+        analyze=args.analyze, **options,
+    )
+    paths = explanation.save(out)
+    print(f"predicted class: {explanation.label} (p={explanation.probability:.3f})")
+    print(f"selected {explanation.num_selected} of {explanation.qubo.num_variables} positive "
+          f"feature maps (K={explanation.qubo.num_feature_maps}, layer {explanation.layer}, "
+          f"backend {explanation.backend}, beta={explanation.qubo.beta:g}, seed {explanation.seed})")
+    for key in ("fidelity", "min_gap", "s_min"):
+        if key in explanation.info:
+            print(f"{key}: {explanation.info[key]:.6g}")
+    print(f"overlay: {paths['overlay']}")
+    print(f"heat map: {paths['heatmap']}  figure: {paths['figure']}  manifest: {paths['manifest']}")
+    return 0
+
+
+def _backends() -> int:
+    from hybridxai.backends.registry import BACKENDS
+
+    for name, spec in BACKENDS.items():
+        try:
+            spec.load()
+            status = "installed"
+        except ImportError as exc:
+            status = f"not installed ({str(exc).split('Fix: ')[-1]})"
+        print(f"{name:12s} {status:12s} {spec.summary}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status.
+
+    Args:
+        argv: Arguments (default ``sys.argv[1:]``).
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        print(importlib.import_module("hybridxai").__version__)
+        return 0
+    try:
+        if args.command == "explain":
+            return _explain(args)
+        if args.command == "backends":
+            return _backends()
+        if args.command == "samples":
+            from hybridxai.samples import sample_names
+
+            print("\n".join(sample_names()))
+            return 0
+    except HybridXAIError as exc:
+        print(f"hybridxai: error: {exc}", file=sys.stderr)
+        return 2
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
