@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= hybridxai-out
 
-.PHONY: install run test test-all lint bench examples clean
+.PHONY: install data run test lint bench examples reproduce clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,26 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## Fashion-MNIST for the reproduction (Debian package; needs root or sudo).
+FASHION := /usr/share/datasets/fashion-mnist
+data:
+	@if [ ! -d $(FASHION) ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  ( $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist ) \
+	  || echo "warning: could not install dataset-fashion-mnist; tests that need it are skipped"; \
+	fi
+
 ## The main job: explain skimage's "chelsea" photo with the offline pretrained MobileNetV2.
 run: $(STAMP)
 	$(BIN)/hybridxai explain --sample chelsea --seed 0 --out $(OUT)/chelsea
 
-## The test suite (offline, a few minutes on 2 cores).
-test: $(STAMP)
+## The test suite (offline, a few minutes on 2 cores; installs Fashion-MNIST from Debian if it can).
+test: $(STAMP) data
 	$(BIN)/python -m pytest -q
+
+## Reproduce the paper's tables and figures on Fashion-MNIST (quick version).
+reproduce: $(STAMP) data
+	$(BIN)/hybridxai reproduce --dataset fashion-mnist --quick --out $(OUT)/reproduction
 
 lint: $(STAMP)
 	$(BIN)/ruff check hybridxai tests examples benchmarks
