@@ -139,3 +139,12 @@ def test_missing_qiskit_names_the_extra(monkeypatch, make_bqm):
     monkeypatch.setitem(sys.modules, "qiskit", None)
     with pytest.raises(MissingDependencyError, match=r"hybridxai\[qiskit\]"):
         annealing_circuit(make_bqm(2, 0), 1.0, 2)
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_reference_exponentials_agree(make_bqm, order):
+    bqm = make_bqm(4, seed=6)
+    np.testing.assert_allclose(
+        reference_state(bqm, 2.0, 5, smooth_schedule, order, exponential="eigh"),
+        reference_state(bqm, 2.0, 5, smooth_schedule, order, exponential="expm"),
+        atol=1e-12, rtol=0)
