@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,7 +24,7 @@ from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = ["ImageLike", "PreparedImages", "prepare_images", "to_pil", "find_normalization"]
 
-ImageLike = Union[str, Path, Image.Image, NDArray[Any], torch.Tensor]
+ImageLike = str | Path | Image.Image | NDArray[Any] | torch.Tensor
 Transform = Callable[[Any], torch.Tensor]
 
 
@@ -115,7 +115,9 @@ def find_normalization(transform: object) -> tuple[list[float], list[float]] | N
     return None
 
 
-def _display(tensor: torch.Tensor, normalization: tuple[list[float], list[float]] | None) -> NDArray[np.float32]:
+def _display(
+    tensor: torch.Tensor, normalization: tuple[list[float], list[float]] | None
+) -> NDArray[np.float32]:
     x = tensor.detach().to("cpu", torch.float64)
     if normalization is not None and x.shape[0] == len(normalization[0]):
         mean = torch.tensor(normalization[0], dtype=torch.float64)[:, None, None]

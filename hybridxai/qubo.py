@@ -119,7 +119,9 @@ class FeatureQubo:
         """Number of maps with ``alpha > 0`` (before any ``max_qubits`` cap)."""
         return int(np.sum(self.alpha > 0))
 
-    def selection_vector(self, selection: Iterable[int] | Mapping[Any, int] | NDArray[np.bool_]) -> NDArray[np.int8]:
+    def selection_vector(
+        self, selection: Iterable[int] | Mapping[Any, int] | NDArray[np.bool_]
+    ) -> NDArray[np.int8]:
         """Binary vector over ``channels`` for a selection.
 
         Args:

@@ -8,7 +8,7 @@ Example:
     >>> sampler = get_sampler("exact")
     >>> import dimod
     >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -1.0}, {(0, 1): 3.0}, 0.0, "BINARY")
-    >>> sampler.sample(bqm).first.energy
+    >>> float(sampler.sample(bqm).first.energy)
     -1.0
 """
 
@@ -88,6 +88,8 @@ register_backend("dwave", "hybridxai.backends.dwave:DWaveAnnealingSampler", "dwa
                  "D-Wave quantum annealer through Ocean (EmbeddingComposite)")
 register_backend("leap-hybrid", "hybridxai.backends.dwave:LeapHybridBQMSampler", "dwave",
                  "D-Wave Leap hybrid solver for large problems")
+register_backend("ibm-runtime", "hybridxai.backends.ibm:IBMRuntimeAnnealingSampler", "ibm",
+                 "Trotterized annealing circuit on IBM Quantum devices (Qiskit Runtime SamplerV2)")
 
 
 def available_backends() -> dict[str, str]:

@@ -70,7 +70,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
     Example:
         >>> import dimod
         >>> bqm = dimod.BinaryQuadraticModel({0: -1, 1: -1}, {(0, 1): 3}, 0, "BINARY")
-        >>> SimulatedAnnealingSampler(seed=3).sample(bqm).first.energy
+        >>> float(SimulatedAnnealingSampler(seed=3).sample(bqm).first.energy)
         -1.0
     """
 
@@ -211,6 +211,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         if options["polish"] and bqm.num_variables:
             result = SteepestDescentSolver().sample(bqm, initial_states=result)
             timing["polish_ns"] = time.perf_counter_ns() - t1
+        timing["wall_ns"] = time.perf_counter_ns() - t0
         info.update({"engine": "dwave", "seed": int(options["seed"]), "polished": bool(options["polish"]),
                      "num_reads": int(options["num_reads"]), "timing": timing})
         return dimod.SampleSet(result.record, result.variables, info, result.vartype)

@@ -69,7 +69,7 @@ def dense_qubo(bqm: dimod.BinaryQuadraticModel) -> DenseQubo:
         >>> import dimod
         >>> bqm = dimod.BinaryQuadraticModel({"a": -1.0}, {("a", "b"): 2.0}, 0.5, "BINARY")
         >>> q = dense_qubo(bqm)
-        >>> q.variables, q.linear.tolist(), q.quadratic[0, 1], q.offset
+        >>> q.variables, q.linear.tolist(), float(q.quadratic[0, 1]), q.offset
         (('a', 'b'), [-1.0, 0.0], 2.0, 0.5)
     """
     binary = bqm if bqm.vartype is dimod.BINARY else bqm.change_vartype(dimod.BINARY, inplace=False)

