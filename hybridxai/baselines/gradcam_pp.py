@@ -79,7 +79,9 @@ def gradcam_pp_weights(
     total = a.sum(dim=(-2, -1), keepdim=True)
     nonzero = g != 0
     g_safe = torch.where(nonzero, g, torch.ones_like(g))
-    denominator = 2.0 + total * g_safe + eps / g_safe.square()
+    denominator = 2.0 + total * g_safe
+    if eps > 0:  # eps / g² -> inf (a -> 0) when g² underflows; skipped for eps = 0 (0/0)
+        denominator = denominator + eps / g_safe.square()
     usable = nonzero & (denominator != 0)
     coeff = torch.where(usable, 1.0 / torch.where(usable, denominator, torch.ones_like(g)),
                         torch.zeros_like(g))

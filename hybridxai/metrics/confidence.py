@@ -1,0 +1,154 @@
+"""``Y`` and ``O`` for Average Drop / Increase in Confidence, computed in batches (design.md §2).
+
+``Y_i`` is the softmax probability of class ``c_i`` on image ``i``; ``O_i`` is the same on the
+image multiplied pixel-wise by its map *in [0, 1] pixel space, before normalisation*: pixels
+where the map is 0 become black, then the batch is normalised and fed to the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from hybridxai.exceptions import invalid_argument, invalid_type
+from hybridxai.metrics._checks import (
+    TargetsLike,
+    check_batch_size,
+    check_maps,
+    check_model,
+    check_pixels,
+    check_targets,
+)
+from hybridxai.metrics._forward import ClassifierRunner, Normalize, chunks, resolve_targets
+
+__all__ = ["MaskedConfidences", "masked_confidences", "explanation_arrays"]
+
+
+class MaskedConfidences(NamedTuple):
+    """Probabilities of the explained class, one per image (unpacks as ``Y, O``).
+
+    Attributes:
+        original: ``Y``, float64 ``(N,)``: on the image.
+        masked: ``O``, float64 ``(N,)``: on the image multiplied by its map.
+
+    """
+
+    original: NDArray[np.float64]
+    masked: NDArray[np.float64]
+
+
+def masked_confidences(
+    model: torch.nn.Module,
+    pixels: torch.Tensor | NDArray[np.floating],
+    maps: torch.Tensor | NDArray[np.floating],
+    targets: TargetsLike = None,
+    *,
+    normalize: Normalize,
+    batch_size: int = 32,
+) -> MaskedConfidences:
+    """Compute the class probability on each image (``Y``) and on the masked image (``O``).
+
+    The model runs under ``torch.no_grad`` in eval mode, on its own device and in its own
+    floating dtype; every module's ``training`` flag is restored afterwards. Each batch of
+    images and its masked copy are evaluated as two forward passes of the same shape, so a map
+    of all ones gives ``O == Y`` exactly.
+
+    Args:
+        model: A classifier returning logits ``(N, num_classes)``.
+        pixels: Images ``(N, C, H, W)`` in [0, 1], *not* normalised.
+        maps: Explanation maps ``(N, H, W)`` (or ``(N, 1, H, W)``) in [0, 1] at the image size.
+        targets: ``None`` (the predicted class on each unmasked image), one class for all
+            images, or one per image.
+        normalize: How the model's input is made from pixels: ``(mean, std)`` per channel, a
+            transform exposing ``mean``/``std`` (torchvision ``Normalize`` or a weights preset;
+            only the normalisation is applied), any other callable on ``(B, C, H, W)`` tensors,
+            or ``None`` when the model takes ``[0, 1]`` pixels. Required, so it is never
+            forgotten.
+        batch_size: Images per forward pass.
+
+    Returns:
+        ``MaskedConfidences(original=Y, masked=O)``, float64 arrays ``(N,)``.
+
+    Raises:
+        InvalidArgumentError: Shapes that do not match, pixels or maps outside [0, 1], NaN or
+            inf, bad ``targets``/``normalize``/``batch_size``, or a model output that is not
+            logits. All input checks run before the first forward pass.
+        InvalidTypeError: Arguments of the wrong type.
+
+    Example:
+        >>> import torch
+        >>> net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 4 * 4, 5))
+        >>> x, m = torch.rand(2, 3, 4, 4), torch.ones(2, 4, 4)
+        >>> y, o = masked_confidences(net, x, m, normalize=([0.5] * 3, [0.25] * 3))
+        >>> bool((y == o).all())
+        True
+
+    """
+    model = check_model(model)
+    pix = check_pixels(pixels)
+    mask = check_maps(maps, pix, unit_range=True)
+    chosen = check_targets(targets, pix.shape[0])
+    size = check_batch_size(batch_size)
+    runner = ClassifierRunner(model, normalize, pix.shape[1], pix.dtype)
+
+    y = torch.empty(pix.shape[0], dtype=torch.float64)
+    o = torch.empty(pix.shape[0], dtype=torch.float64)
+    with runner.evaluating():
+        for part in chunks(pix.shape[0], size):
+            clean = pix[part].to(runner.device, runner.dtype)
+            weight = mask[part].to(runner.device, runner.dtype)[:, None]
+            logits = runner.logits(clean)
+            cls = resolve_targets(chosen, logits, part.start)
+            y[part] = runner.probabilities(logits, cls)
+            o[part] = runner.probabilities(runner.logits(clean * weight), cls)
+    return MaskedConfidences(y.numpy(), o.numpy())
+
+
+def explanation_arrays(
+    explanations: Sequence[Any],
+) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
+    """Stack :class:`~hybridxai.Explanation` objects into ``(pixels, maps, targets)``.
+
+    ``pixels`` come from ``.image`` (the model input with its normalisation undone), ``maps``
+    from ``.saliency``, ``targets`` from ``.target`` — ready for :func:`masked_confidences` and
+    :func:`~hybridxai.metrics.deletion_curves`.
+
+    Args:
+        explanations: A non-empty sequence of explanations of equal image size.
+
+    Returns:
+        ``pixels`` float32 ``(N, 3, H, W)``, ``maps`` float32 ``(N, H, W)``, ``targets``.
+
+    Raises:
+        InvalidArgumentError: Empty input or images of different sizes.
+        InvalidTypeError: An item without ``image``/``saliency``/``target``.
+
+    Example:
+        >>> pixels, maps, targets = explanation_arrays(explanations)   # doctest: +SKIP
+        >>> Y, O = masked_confidences(model, pixels, maps, targets,    # doctest: +SKIP
+        ...                           normalize=info.transform)
+
+    """
+    fix = "pass a list of hybridxai.Explanation objects, e.g. from hybridxai.explain_batch()"
+    if isinstance(explanations, (str, bytes)) or not isinstance(explanations, Sequence):
+        raise invalid_type("explanations", explanations, "a sequence of Explanation objects", fix)
+    if not explanations:
+        raise invalid_argument("explanations", explanations, "is empty", fix)
+    for i, item in enumerate(explanations):
+        if not all(hasattr(item, a) for a in ("image", "saliency", "target")):
+            raise invalid_type(f"explanations[{i}]", item, "an Explanation", fix)
+    shapes = {np.shape(e.saliency) for e in explanations} | {
+        np.shape(e.image)[:2] for e in explanations}
+    if len(shapes) != 1:
+        raise invalid_argument("explanations", sorted(shapes),
+                               "images and maps of different sizes cannot share a batch",
+                               "explain all images at one input size (the same transform)")
+    pixels = torch.stack([torch.as_tensor(np.asarray(e.image, np.float32)).permute(2, 0, 1)
+                          for e in explanations])
+    maps = torch.stack([torch.as_tensor(np.asarray(e.saliency, np.float32))
+                        for e in explanations])
+    return pixels, maps, tuple(int(e.target) for e in explanations)
