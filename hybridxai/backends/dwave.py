@@ -21,7 +21,7 @@ Example:
     >>> from dwave.system.testing import MockDWaveSampler
     >>> sampler = DWaveAnnealingSampler(child=MockDWaveSampler(), num_reads=10)
     >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -1.0}, {(0, 1): 3.0}, 0.0, "BINARY")
-    >>> sampler.sample(bqm, seed=1).first.energy
+    >>> float(sampler.sample(bqm, seed=1).first.energy)
     -1.0
 """
 
@@ -139,7 +139,7 @@ def load_raw_result(path: str | os.PathLike[str]) -> tuple[dimod.SampleSet, dict
 
 
 def _ocean_errors() -> dict[str, Any]:
-    """The Ocean exception classes we translate (imported lazily)."""
+    """Import the Ocean exception classes that are translated here (lazily)."""
     cloud_exc = import_optional("dwave.cloud.exceptions", "dwave", "the 'dwave' backends")
     config_exc = import_optional("dwave.cloud.config.exceptions", "dwave", "the 'dwave' backends")
     requests_exc = import_optional("requests.exceptions", "dwave", "the 'dwave' backends")
@@ -158,7 +158,9 @@ def _describe_error(exc: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _translate_cloud_error(exc: BaseException, secrets: tuple[str | None, ...], what: str) -> Exception:
+def _translate_cloud_error(
+    exc: BaseException, secrets: tuple[str | None, ...], what: str
+) -> Exception:
     """Map an Ocean/requests exception to ConfigurationError / ServiceUnavailableError.
 
     Returns the exception to raise; non-cloud errors are returned unchanged.
@@ -592,7 +594,7 @@ class DWaveAnnealingSampler(dimod.Sampler):
             in µs under ``*_us`` keys, ours in ns under ``*_ns`` keys), ``qpu_timing`` (as
             returned), ``chain_break_fraction`` (occurrence-weighted mean), ``embedding`` (the
             embedding context), ``chain_strength``, ``solver``, ``num_reads``,
-            ``problem_id`` and ``raw_results_path`` (or ``None``).
+            ``seed``, ``problem_id`` and ``raw_results_path`` (or ``None``).
 
         Raises:
             ConfigurationError: Missing or rejected token, unknown solver.
@@ -650,11 +652,12 @@ class DWaveAnnealingSampler(dimod.Sampler):
                              "(hybridxai.backends.dwave.load_raw_result reads it).")
             raise
         t_total = time.perf_counter_ns() - t_start
-        return self._finish(sampleset, record, context, reads, anneal, t_total, return_embedding)
+        return self._finish(sampleset, record, context, reads, anneal, t_total, return_embedding,
+                            seed)
 
     def _finish(self, sampleset: dimod.SampleSet, record: dict[str, Any], context: dict[str, Any],
                 reads: int, anneal: float | None, t_total: int,
-                return_embedding: bool) -> dimod.SampleSet:
+                return_embedding: bool, seed: int | None) -> dimod.SampleSet:
         info = dict(sampleset.info)
         embedding_context = info.pop("embedding_context", {}) or {}
         qpu_timing = info.pop("timing", None)
@@ -676,6 +679,7 @@ class DWaveAnnealingSampler(dimod.Sampler):
             solver=context["solver"],
             num_reads=reads,
             annealing_time=anneal,
+            seed=seed,
             timing=_timing_info(qpu_timing, local),
             qpu_timing=dict(qpu_timing) if qpu_timing else None,
             chain_break_fraction=_weighted_mean(sampleset, "chain_break_fraction"),
@@ -800,7 +804,7 @@ class LeapHybridBQMSampler(dimod.Sampler):
                 "child_properties": dict(child.properties)}
 
     def min_time_limit(self, bqm: dimod.BinaryQuadraticModel) -> float:
-        """The solver's minimum ``time_limit`` (seconds) for ``bqm`` (connects on first use)."""
+        """Return the solver's minimum ``time_limit`` in seconds for ``bqm`` (connects)."""
         with self._translate():
             return float(self.child.min_time_limit(bqm))
 
