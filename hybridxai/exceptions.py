@@ -87,7 +87,7 @@ def describe_value(value: Any, limit: int = 80) -> str:
     dtype = getattr(value, "dtype", None)
     if shape is not None and dtype is not None:
         return f"<{type(value).__name__} shape={tuple(shape)} dtype={dtype}>"
-    text = repr(value)
+    text = " ".join(repr(value).split())  # one line, even for multi-line reprs
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text

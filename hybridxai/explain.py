@@ -71,7 +71,31 @@ def _solve(qubo: FeatureQubo, sampler: dimod.Sampler, seed: int | None,
             f"the backend {type(sampler).__name__} reported energy {best.energy} for a selection "
             f"whose QUBO energy is {energy}; its samples do not match the BQM (a backend bug)"
         )
+    selected, energy = _drop_ties(qubo, selected, energy)
     return sampleset, selected, energy
+
+
+def _drop_ties(qubo: FeatureQubo, selected: tuple[int, ...], energy: float) -> tuple[tuple[int, ...], float]:
+    """Among selections of equal energy prefer fewer maps: drop maps whose removal costs nothing.
+
+    Only exact ties (up to rounding) are resolved, so the energy never changes. This matters at
+    ``beta = 0``, where the empty set ties with every single map and a sampler may return either:
+    the explanation then selects none, as documented. The local fields find the candidates in
+    one vectorised step; only those are checked one by one.
+    """
+    if not selected:
+        return selected, energy
+    n = qubo.selection_vector(selected).astype(np.float64)
+    field = -qubo.beta * qubo.h + (1.0 - qubo.beta) * (qubo.J @ n)
+    tol = 1e-12 * max(1.0, abs(energy))
+    if qubo.cardinality is None and not np.any((n == 1) & (np.abs(field) <= tol)):
+        return selected, energy
+    chosen = list(selected)
+    for c in sorted(selected, key=lambda k: qubo.alpha[k]):  # least important first
+        trial = [x for x in chosen if x != c]
+        if abs(qubo.energy(trial) - energy) <= tol:
+            chosen = trial
+    return tuple(chosen), energy
 
 
 def _analysis(qubo: FeatureQubo, options: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +135,8 @@ def explain_batch(
     """
     if not isinstance(model, nn.Module):
         raise invalid_type("model", model, "a torch.nn.Module", "pass a PyTorch CNN classifier")
-    if beta is not None and (isinstance(beta, bool) or not isinstance(beta, (int, float))
+    if beta is not None and (isinstance(beta, bool)
+                             or not isinstance(beta, (int, float, np.integer, np.floating))
                              or not 0.0 <= float(beta) <= 1.0 or math.isnan(float(beta))):
         raise invalid_argument("beta", beta, "must lie in [0, 1]",
                                "pass e.g. beta=0.7, or beta=None for the paper's default")
@@ -134,6 +159,7 @@ def explain_batch(
     info_model = model_info(model)
     transform = transform if transform is not None else (info_model.transform if info_model else None)
     names = class_names if class_names is not None else (info_model.class_names if info_model else None)
+    layer_was_default = layer is None
     if layer is None and info_model is not None and info_model.default_layer:
         layer = info_model.default_layer
     prepared = prepare_images(images, transform, name="image")
@@ -170,7 +196,7 @@ def explain_batch(
         info.update({
             "beta_rule": "given" if beta is not None else
                          f"default_beta(d={qubo.num_variables}) (0.7 if d <= {QUANTUM_SIZED} else 0.99)",
-            "layer_was_default": features.layer_was_default,
+            "layer_was_default": layer_was_default,
             "features_ns": t_features,
             "solve_ns": t_solve,
             "source": prepared.sources[i],

@@ -146,6 +146,12 @@ class FeatureQubo:
         index = {c: i for i, c in enumerate(self.channels)}
         n = np.zeros(len(self.channels), dtype=np.int8)
         for c in channels:
+            if isinstance(c, (bool, np.bool_)) or (isinstance(c, torch.Tensor) and c.dtype == torch.bool):
+                raise invalid_argument(
+                    "selection", c, "holds booleans, which would be read as channel indices 0 and 1",
+                    f"pass a numpy boolean mask of shape ({len(self.channels)},) or the selected "
+                    "channel indices",
+                )
             c_int = int(c)
             if c_int not in index:
                 raise invalid_argument(

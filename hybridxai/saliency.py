@@ -57,7 +57,10 @@ def upsample_and_scale(cam: torch.Tensor, size: tuple[int, int]) -> NDArray[np.f
     up = F.interpolate(x.double(), size=tuple(size), mode="bilinear", align_corners=False)[:, 0]
     lo = up.amin(dim=(1, 2), keepdim=True)
     span = up.amax(dim=(1, 2), keepdim=True) - lo
-    scaled = torch.where(span > 0, (up - lo) / span.clamp_min(1e-300), torch.zeros_like(up))
+    # Interpolation leaves rounding noise (~1e-16 relative) on a constant map; min–max scaling
+    # must not blow that up into a speckle pattern, so a span within rounding is "constant".
+    tol = 1e-9 * up.abs().amax(dim=(1, 2), keepdim=True)
+    scaled = torch.where(span > tol, (up - lo) / span.clamp_min(1e-300), torch.zeros_like(up))
     out = scaled.cpu().numpy().astype(np.float32)
     return out[0] if single else out
 

@@ -28,3 +28,116 @@ def random_bqm(num_variables: int, seed: int, vartype: str = "BINARY") -> dimod.
 def make_bqm():
     """Factory fixture: ``make_bqm(d, seed, vartype="BINARY")``."""
     return random_bqm
+
+
+# -- shared fixtures for the spine tests (features, explain, CLI) --------------------------------
+
+HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
+              "_forward_hooks_with_kwargs", "_forward_pre_hooks_with_kwargs")
+
+
+def hooks_left(model) -> dict[str, list[str]]:
+    """Every module of ``model`` that still has a hook registered: ``{module name: [dicts]}``."""
+    left: dict[str, list[str]] = {}
+    for name, module in model.named_modules():
+        full = [attr for attr in HOOK_DICTS if getattr(module, attr, None)]
+        if getattr(module, "_backward_pre_hooks", None):
+            full.append("_backward_pre_hooks")
+        if full:
+            left[name or "<root>"] = full
+    return left
+
+
+def training_flags(model) -> dict[str, bool]:
+    """``{module name: training}`` for every module."""
+    return {name: module.training for name, module in model.named_modules()}
+
+
+def build_tiny_cnn(num_classes: int = 5, seed: int = 0, inplace: bool = True):
+    """A small random CNN (3→8→12 channels, ``num_classes`` logits) in eval mode."""
+    import torch
+    from torch import nn
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding=1),
+            nn.ReLU(inplace=inplace),
+            nn.Conv2d(8, 12, 3, padding=1),
+            nn.BatchNorm2d(12),
+            nn.ReLU(inplace=inplace),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Dropout(0.2),
+            nn.Linear(12, num_classes),
+        )
+    return model.eval()
+
+
+@pytest.fixture
+def make_cnn():
+    """Factory fixture: ``make_cnn(num_classes=5, seed=0, inplace=True)`` (small random CNN)."""
+    return build_tiny_cnn
+
+
+@pytest.fixture
+def model_checks():
+    """``(hooks_left, training_flags)`` helpers for hook/flag hygiene assertions."""
+    return hooks_left, training_flags
+
+
+@pytest.fixture(scope="session")
+def mobilenet():
+    """The real ImageNet MobileNetV2 (offline weights), loaded once per session, eval mode.
+
+    Tests must hand it back unchanged (eval mode, no hooks, no ``.grad``).
+    """
+    from hybridxai.models import load_pretrained
+
+    model = load_pretrained("mobilenet_v2", download=False)
+    yield model
+    assert not hooks_left(model), "a test left hooks on the shared MobileNetV2"
+    assert not model.training, "a test left the shared MobileNetV2 in training mode"
+
+
+@pytest.fixture(scope="session")
+def chelsea():
+    """scikit-image's ``chelsea`` photo (an Egyptian cat) as an RGB PIL image."""
+    from hybridxai.samples import load_sample
+
+    return load_sample("chelsea")
+
+
+@pytest.fixture(scope="session")
+def coffee():
+    """scikit-image's ``coffee`` photo (an espresso) as an RGB PIL image."""
+    from hybridxai.samples import load_sample
+
+    return load_sample("coffee")
+
+
+@pytest.fixture(scope="session")
+def mobilenet_inputs(mobilenet, chelsea, coffee):
+    """The two photos preprocessed by the model's registered transform, ``(2, 3, 224, 224)``."""
+    import torch
+
+    from hybridxai.models import model_info
+
+    transform = model_info(mobilenet).transform
+    return torch.stack([transform(chelsea), transform(coffee)])
+
+
+@pytest.fixture(scope="session")
+def mobilenet_features(mobilenet, mobilenet_inputs):
+    """``extract_features`` of both photos at the default layer (one shared pass)."""
+    from hybridxai.features import extract_features
+
+    return extract_features(mobilenet, mobilenet_inputs)
+
+
+@pytest.fixture(scope="session")
+def cat_explanation(mobilenet, chelsea):
+    """``explain(mobilenet, chelsea, seed=0)`` with every default (SA backend, full layer)."""
+    from hybridxai import explain
+
+    return explain(mobilenet, chelsea, seed=0)

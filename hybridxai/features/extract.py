@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -20,7 +21,7 @@ from hybridxai.features.layers import LayerLike, find_default_layer, resolve_lay
 
 __all__ = ["FeatureBatch", "extract_features", "resolve_targets", "eval_mode", "model_device"]
 
-TargetLike = int | Sequence[int] | torch.Tensor | None
+TargetLike = int | Sequence[int] | torch.Tensor | np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def resolve_targets(targets: TargetLike, logits: torch.Tensor) -> tuple[int, ...
     n, num_classes = logits.shape
     if targets is None:
         return tuple(int(i) for i in logits.argmax(dim=1).tolist())
+    if isinstance(targets, np.ndarray):
+        targets = torch.as_tensor(targets)
     if isinstance(targets, torch.Tensor):
         if targets.dim() > 1 or targets.is_floating_point():
             raise invalid_argument("target", targets, "must be an integer or a 1-D integer tensor",
@@ -169,6 +172,7 @@ class SelectOutput(nn.Module):
         super().__init__()
         self.model = model
         self.key = key
+        self.training = model.training  # a new Module starts in training mode; mirror the model
 
     def forward(self, *args: object, **kwargs: object) -> torch.Tensor:
         """Run the wrapped model and return ``output[key]``."""

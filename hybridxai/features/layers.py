@@ -105,8 +105,9 @@ def find_default_layer(model: nn.Module, example: torch.Tensor) -> str:
     """Name of the module that produces the last spatial (N×K×H×W, H·W > 1) output.
 
     A forward pass without gradients records which modules produce 4-D outputs. Among
-    the modules (called once) that produce the *last* such tensor, the shallowest one is
-    taken, and a plain ``nn.Sequential`` is descended into its last child. This gives the
+    the modules called once, those that produce the *last* such tensor are the candidates;
+    the shallowest one is taken (the last to finish among equals), and a plain
+    ``nn.Sequential`` is descended into its last child. This gives the
     usual GradCAM choices: ``features.18`` for MobileNetV2 (``model.features[-1]``) and
     ``layer4.1`` for ResNet-18 (``model.layer4[-1]``).
 
@@ -124,14 +125,16 @@ def find_default_layer(model: nn.Module, example: torch.Tensor) -> str:
     cached = _DEFAULT_CACHE.get(model, {}).get(key)
     if cached is not None:
         return cached
-    records: list[tuple[str, nn.Module, int]] = []
+    # The outputs themselves are kept (not their id()): ids of freed tensors are reused, which
+    # made unrelated early layers look like producers of the last tensor.
+    records: list[tuple[str, nn.Module, torch.Tensor]] = []
     calls: dict[str, int] = {}
 
     def hook_for(name: str):
         def hook(module: nn.Module, _inputs: object, output: object) -> None:
             calls[name] = calls.get(name, 0) + 1
             if _spatial(output):
-                records.append((name, module, id(output)))
+                records.append((name, module, output))
 
         return hook
 
@@ -148,11 +151,20 @@ def find_default_layer(model: nn.Module, example: torch.Tensor) -> str:
             "feature map (a 4-D N×K×H×W output with H·W > 1), so there is nothing to explain. "
             "Fix: pass layer= naming a convolutional layer, or use a CNN."
         )
-    last_id = records[-1][2]
-    candidates = [(n, m) for n, m, i in records if i == last_id and calls[n] == 1]
-    if not candidates:
-        candidates = [(records[-1][0], records[-1][1])]
-    name, module = min(candidates, key=lambda nm: nm[0].count("."))
+    # Modules called more than once (a shared ReLU) cannot be hooked unambiguously.
+    once = [(n, m, t) for n, m, t in records if calls[n] == 1]
+    if not once:
+        raise LayerNotFoundError(
+            f"layer=None is invalid for {type(model).__name__}: every module with a spatial "
+            "output is called more than once per forward pass, so its maps are ambiguous. "
+            "Fix: pass layer= naming a convolutional layer that is called once."
+        )
+    last = once[-1][2]
+    candidates = [(n, m) for n, m, t in once if t is last]
+    # Shallowest wins; among equals the one recorded last, i.e. the module that finished last:
+    # with Conv → BN → ReLU(inplace=True) the BN and the ReLU return the same tensor, and the
+    # ReLU's (post-activation) maps are the ones meant, as without inplace.
+    name, module = min(reversed(candidates), key=lambda nm: nm[0].count("."))
     while type(module) is nn.Sequential and len(module) > 0:
         child_name = f"{name}.{len(module) - 1}"
         if child_name not in {n for n, _ in candidates}:
