@@ -20,7 +20,12 @@ from typing import Any
 
 import dimod
 
-from hybridxai.exceptions import MissingDependencyError, UnknownBackendError, invalid_type
+from hybridxai.exceptions import (
+    InvalidArgumentError,
+    MissingDependencyError,
+    UnknownBackendError,
+    invalid_type,
+)
 
 __all__ = ["BackendSpec", "BACKENDS", "get_sampler", "available_backends", "register_backend"]
 
@@ -143,4 +148,13 @@ def get_sampler(name: str | dimod.Sampler, **config: Any) -> dimod.Sampler:
             f"backend={name!r} is invalid: not a known backend. Known backends: {_known()}. "
             "Fix: pass one of these names, or any dimod.Sampler instance."
         )
-    return spec.load()(**config)
+    cls = spec.load()
+    try:
+        return cls(**config)
+    except TypeError as exc:
+        if "argument" not in str(exc):
+            raise
+        raise InvalidArgumentError(
+            f"config={sorted(config)} is invalid for backend '{key}': {exc}. Fix: pass only the "
+            f"options {cls.__name__} accepts (see help(hybridxai.get_sampler('{key}')))."
+        ) from None
