@@ -46,12 +46,43 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, help="output folder (default hybridxai-out/<image>)")
 
 
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train the paper's heads on a frozen pretrained backbone",
+                       description="Train the paper's restricted (N_f maps) and full models: "
+                                   "backbone features are computed once and cached (float16), "
+                                   "each head is trained with Adam, the best-validation epoch "
+                                   "is kept and written as a checkpoint.")
+    p.add_argument("--dataset", default="fashion-mnist",
+                   help="fashion-mnist, stl10 or imagefolder (default fashion-mnist)")
+    p.add_argument("--root", default=None, help="data location (default: the dataset's usual "
+                                                "place; required for imagefolder)")
+    p.add_argument("--backbone", default="mobilenet_v2", help="mobilenet_v2 (offline) or resnet18")
+    p.add_argument("--num-filters", type=int, nargs="*", default=[16, 24, 32],
+                   help="N_f of the restricted heads (default 16 24 32; none: no restricted head)")
+    p.add_argument("--no-full", action="store_true", help="do not train the full-model head")
+    p.add_argument("--train-size", type=int, default=10_000, help="training items (default 10000)")
+    p.add_argument("--val-size", type=int, default=2_000, help="validation items, from the "
+                                                              "training split (default 2000)")
+    p.add_argument("--test-size", type=int, default=2_000, help="test items (default 2000)")
+    p.add_argument("--seed", type=int, default=0, help="split/initialisation seed (default 0)")
+    p.add_argument("--epochs", type=int, default=15, help="epochs (default 15)")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    p.add_argument("--batch-size", type=int, default=64, help="mini-batch size (default 64)")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="Adam weight decay (default 0)")
+    p.add_argument("--image-size", type=int, default=224, help="input side in pixels (default 224)")
+    p.add_argument("--cache-dir", default=None, help="feature cache (default "
+                                                     "~/.cache/hybridxai/features)")
+    p.add_argument("--out", default="checkpoints", help="checkpoint folder (default checkpoints)")
+    p.add_argument("--download", action="store_true", help="allow downloading data and weights")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(prog="hybridxai", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command")
     _add_explain(sub)
+    _add_train(sub)
     sub.add_parser("backends", help="list the solver backends and whether they are installed")
     sub.add_parser("samples", help="list the bundled sample photos")
     return parser
@@ -91,6 +122,26 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from hybridxai.training import TrainConfig, train_paper_models
+
+    heads: list[Any] = [("restricted", n) for n in args.num_filters]
+    if not args.no_full:
+        heads.append("full")
+    results = train_paper_models(
+        args.dataset, args.root, backbone=args.backbone, heads=heads,
+        train_size=args.train_size, val_size=args.val_size, test_size=args.test_size,
+        seed=args.seed, image_size=args.image_size,
+        config=TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+                           weight_decay=args.weight_decay, seed=args.seed),
+        cache_dir=args.cache_dir, out_dir=args.out, download=args.download,
+    )
+    for r in results:
+        print(f"{r.name}: best epoch {r.best_epoch}, val {r.val_accuracy:.4f}, "
+              f"test {r.test_accuracy:.4f} -> {r.path}")
+    return 0
+
+
 def _backends() -> int:
     from hybridxai.backends.registry import BACKENDS
 
@@ -118,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "explain":
             return _explain(args)
+        if args.command == "train":
+            return _train(args)
         if args.command == "backends":
             return _backends()
         if args.command == "samples":
@@ -127,6 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     except HybridXAIError as exc:
         print(f"hybridxai: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # unreadable input, unwritable output folder, full disk ...
+        print(f"hybridxai: error: {exc.strerror or exc} ({exc.filename or 'file system'}). "
+              "Fix: check the path and its permissions.", file=sys.stderr)
         return 2
     parser.print_help()
     return 2

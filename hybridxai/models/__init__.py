@@ -2,8 +2,22 @@
 
 :func:`load_pretrained` loads an ImageNet classifier and registers its preprocessing and class
 names (see :func:`model_info`), so :func:`hybridxai.explain` needs no ``transform=`` for it.
+:func:`build_paper_model` builds the paper's restricted / full models and
+:func:`load_paper_model` loads the trained heads shipped with the package.
 """
 
+from hybridxai.models.paper import (
+    PAPER_BACKBONES,
+    PAPER_KINDS,
+    PAPER_NUM_FILTERS,
+    FullHead,
+    PaperModel,
+    RestrictedHead,
+    build_paper_model,
+    load_paper_model,
+    shipped_checkpoints,
+    split_backbone,
+)
 from hybridxai.models.pretrained import (
     PRETRAINED,
     ModelInfo,
@@ -12,4 +26,9 @@ from hybridxai.models.pretrained import (
     register_model_info,
 )
 
-__all__ = ["PRETRAINED", "ModelInfo", "load_pretrained", "model_info", "register_model_info"]
+__all__ = [
+    "PRETRAINED", "ModelInfo", "load_pretrained", "model_info", "register_model_info",
+    "PAPER_BACKBONES", "PAPER_KINDS", "PAPER_NUM_FILTERS", "FullHead", "PaperModel",
+    "RestrictedHead", "build_paper_model", "load_paper_model", "shipped_checkpoints",
+    "split_backbone",
+]
