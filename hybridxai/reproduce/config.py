@@ -1,0 +1,102 @@
+"""Settings of a reproduction run, with the paper's values as defaults."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from hybridxai.exceptions import invalid_argument
+
+__all__ = ["ReproduceConfig"]
+
+
+@dataclass(frozen=True)
+class ReproduceConfig:
+    """Everything that determines the numbers of a reproduction.
+
+    Attributes:
+        dataset: Data set name (``"fashion-mnist"``; ``"stl10"`` where available).
+        backbone: ``"mobilenet_v2"`` (offline) or ``"resnet18"``.
+        per_class: Test images per class (the paper: 20).
+        seed: Seed of the image draw and of every solver.
+        qa_beta: beta of the annealing selection (the paper: 0.7).
+        sa_betas: betas of SA on the full model (the paper: 0.5, 0.7, 0.9, 0.99).
+        sweep_betas: betas of the Fig. 3 sweep on the restricted model (solved exactly).
+        selection_time: Anneal time ``T`` of the annealing selection.
+        total_times: Anneal times of the fidelity study (the paper: 10, 30, 50, 70, 100).
+        time_step: ``dt`` of the digitized anneal (the paper: 0.01).
+        num_filters: ``N_f`` of the restricted models studied (the paper: 16, 24, 32).
+        max_qubits: Cap on ``d`` for the exact physics (statevector size ``2**d``).
+        driver_scale: ``"unit"`` (``H_D = -ΣX``) or ``"1/d"`` (the authors' code).
+        batch_size: Images per forward/backward pass.
+        root: Data location (``None``: the default for the data set).
+        quick: Whether this is the quick variant (recorded only).
+    """
+
+    dataset: str = "fashion-mnist"
+    backbone: str = "mobilenet_v2"
+    per_class: int = 20
+    seed: int = 0
+    qa_beta: float = 0.7
+    sa_betas: tuple[float, ...] = (0.5, 0.7, 0.9, 0.99)
+    sweep_betas: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
+    selection_time: float = 10.0
+    total_times: tuple[float, ...] = (10.0, 30.0, 50.0, 70.0, 100.0)
+    time_step: float = 0.01
+    num_filters: tuple[int, ...] = (16, 24, 32)
+    max_qubits: int = 18
+    driver_scale: str = "unit"
+    batch_size: int = 16
+    root: str | None = None
+    quick: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.per_class, int) or self.per_class < 1:
+            raise invalid_argument("per_class", self.per_class, "must be a positive integer",
+                                   "pass e.g. --per-class 20 (the paper's setting)")
+        for name in ("qa_beta",):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise invalid_argument(name, value, "must lie in [0, 1]", "pass e.g. 0.7")
+        for name in ("sa_betas", "sweep_betas"):
+            values = getattr(self, name)
+            if not values or any(not 0.0 <= b <= 1.0 for b in values):
+                raise invalid_argument(name, values, "needs betas in [0, 1]", "pass e.g. (0.5, 0.99)")
+        if not self.total_times or min(self.total_times) <= 0 or self.selection_time <= 0:
+            raise invalid_argument("total_times", self.total_times, "anneal times must be positive",
+                                   "pass e.g. (10, 30, 100)")
+        if not 1 <= self.max_qubits <= 24:
+            raise invalid_argument("max_qubits", self.max_qubits, "must lie in [1, 24]",
+                                   "pass e.g. --max-qubits 16")
+        if 16 not in self.num_filters:
+            raise invalid_argument("num_filters", self.num_filters,
+                                   "must include 16 (Table 1 and Fig. 2 use the N_f = 16 model)",
+                                   "pass e.g. (16, 24, 32)")
+
+    @classmethod
+    def quick_variant(cls, **overrides: Any) -> ReproduceConfig:
+        """A few images per class and shorter sweeps: minutes instead of hours."""
+        base = dict(per_class=3, sweep_betas=(0.1, 0.3, 0.5, 0.7, 0.9, 1.0),
+                    total_times=(10.0, 30.0, 100.0), max_qubits=14, quick=True)
+        base.update(overrides)
+        return cls(**base)
+
+    def num_steps(self, total_time: float) -> int:
+        """Trotter steps for ``total_time`` at the configured ``time_step``."""
+        return max(1, int(round(total_time / self.time_step)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready settings."""
+        return json.loads(json.dumps(asdict(self)))
+
+    def fingerprint(self) -> str:
+        """Hash of the settings that change numbers (used to refuse mixing runs)."""
+        settings = self.to_dict()
+        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+
+    def with_updates(self, **changes: Any) -> ReproduceConfig:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
