@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= hybridxai-out
 
-.PHONY: install data run test lint bench examples reproduce clean
+.PHONY: install data run test test-slow test-all lint bench examples reproduce clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ run: $(STAMP)
 
 ## The test suite (offline, a few minutes on 2 cores; installs Fashion-MNIST from Debian if it can).
 test: $(STAMP) data
+	$(BIN)/python -m pytest -q -m "not slow"
+
+## Long tests (real-model sweeps, 1,000-call leak check, shipped-checkpoint accuracy).
+test-slow: $(STAMP) data
+	$(BIN)/python -m pytest -q -m slow
+
+test-all: $(STAMP) data
 	$(BIN)/python -m pytest -q
 
 ## Reproduce the paper's tables and figures on Fashion-MNIST (quick version).
