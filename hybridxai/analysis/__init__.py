@@ -1,0 +1,73 @@
+"""Exact physics of the anneal: spectrum, minimum gap, fidelity, fits and coupling statistics.
+
+Everything works on ``H(s) = (1 - s)·H_D + s·H_P`` with ``H_D = -c·Σ_p X_p`` (``c = 1`` for
+``driver_scale="unit"``, ``1/d`` for ``"1/d"``) and ``H_P`` the diagonal of the QUBO
+(:func:`hybridxai.circuits.ising.basis_energies`, offset included); qubit ``i`` is the
+``i``-th variable of the BQM, basis states are little-endian (see
+:mod:`hybridxai.circuits.ising`).
+
+* :func:`spectrum` — lowest ``k`` levels along ``s``.
+* :func:`min_gap` — ``Δ_min`` and ``s*`` (adaptive search, or the paper's per-step scan).
+* :func:`fidelity_curve` — final ground-state fidelity against the anneal time.
+* :func:`fit_exponential`, :func:`fit_power_law`, :func:`landau_zener_probability` — the fits.
+* :func:`coupling_statistics` — the ``J`` distribution, Gaussian fit and SK comparison.
+
+Every result has a ``.plot(path=None)`` method returning a matplotlib ``Figure`` (Agg canvas,
+nothing is displayed) and writing a PNG when ``path`` is given.
+
+Example:
+    >>> import dimod
+    >>> from hybridxai.analysis import min_gap
+    >>> bqm = dimod.BinaryQuadraticModel({0: -0.7, 1: -0.4}, {(0, 1): 0.3}, 0.0, "BINARY")
+    >>> result = min_gap(bqm)
+    >>> result.min_gap > 0 and 0 <= result.s_min <= 1
+    True
+"""
+
+from hybridxai.analysis.couplings import CouplingStatistics, coupling_statistics
+from hybridxai.analysis.eigensolvers import Eigenpairs, lowest_eigenpairs
+from hybridxai.analysis.fidelity import FidelityCurve, fidelity_curve
+from hybridxai.analysis.fits import (
+    ExponentialFit,
+    PowerLawFit,
+    fit_exponential,
+    fit_power_law,
+    landau_zener_probability,
+    sweep_rate,
+)
+from hybridxai.analysis.gap import MinGapResult, gap_at, min_gap, per_step_points
+from hybridxai.analysis.operators import (
+    AnnealingOperator,
+    annealing_matrix,
+    annealing_operator,
+    driver_sum_csr,
+)
+from hybridxai.analysis.plots import plot_fidelity_vs_size, plot_gap_scaling
+from hybridxai.analysis.spectrum import SpectrumResult, spectrum
+
+__all__ = [
+    "AnnealingOperator",
+    "annealing_operator",
+    "annealing_matrix",
+    "driver_sum_csr",
+    "Eigenpairs",
+    "lowest_eigenpairs",
+    "SpectrumResult",
+    "spectrum",
+    "MinGapResult",
+    "min_gap",
+    "gap_at",
+    "per_step_points",
+    "FidelityCurve",
+    "fidelity_curve",
+    "ExponentialFit",
+    "PowerLawFit",
+    "fit_exponential",
+    "fit_power_law",
+    "landau_zener_probability",
+    "sweep_rate",
+    "CouplingStatistics",
+    "coupling_statistics",
+    "plot_fidelity_vs_size",
+    "plot_gap_scaling",
+]

@@ -14,25 +14,214 @@ multiplicity ``C(d, w)``, and ``H(1) = H_P`` is diagonal.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numba
 import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
 from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
-from hybridxai.analysis.operators import AnnealingOperator
+from hybridxai.analysis.operators import PARALLEL_MIN_QUBITS, AnnealingOperator
 from hybridxai.exceptions import invalid_argument
 
+_CHUNK = 2048
+
+
+def _make_combine(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
+    @numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)
+    def combine(coef, basis, images, m, theta, u_out, r_out):  # pragma: no cover - compiled
+        # u_j = sum_q coef[q, j] basis[q];  r_j = sum_q coef[q, j] images[q] - theta_j u_j;
+        # returns |r_j|^2. One pass over basis and images, in cache-sized chunks (SIMD).
+        n = basis.shape[1]
+        nr = coef.shape[1]
+        nchunks = (n + _CHUNK - 1) // _CHUNK
+        partial = np.zeros((nchunks, nr))
+        for c in numba.prange(nchunks):
+            lo = c * _CHUNK
+            hi = min(n, lo + _CHUNK)
+            width = hi - lo
+            tu = np.zeros((nr, _CHUNK))
+            tr = np.zeros((nr, _CHUNK))
+            for q in range(m):
+                bq = basis[q, lo:hi]
+                wq = images[q, lo:hi]
+                for j in range(nr):
+                    a = coef[q, j]
+                    tuj = tu[j]
+                    trj = tr[j]
+                    for i in range(width):
+                        tuj[i] += a * bq[i]
+                        trj[i] += a * wq[i]
+            for j in range(nr):
+                th = theta[j]
+                acc = 0.0
+                uo = u_out[j, lo:hi]
+                ro = r_out[j, lo:hi]
+                tuj = tu[j]
+                trj = tr[j]
+                for i in range(width):
+                    x = trj[i] - th * tuj[i]
+                    uo[i] = tuj[i]
+                    ro[i] = x
+                    acc += x * x
+                partial[c, j] = acc
+        return partial.sum(axis=0)
+
+    return combine
+
+
+def _make_olsen(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
+    @numba.njit(parallel=parallel, cache=True, nogil=True)
+    def olsen(energies, s, theta, floor, u, r, out):  # pragma: no cover - compiled
+        # t = M^-1 (r - eps u), M = s*E - theta (|M| >= floor), eps = <u|M^-1 r>/<u|M^-1 u>
+        n = u.shape[0]
+        nchunks = (n + _CHUNK - 1) // _CHUNK
+        pa = np.zeros(nchunks)
+        pb = np.zeros(nchunks)
+        for c in numba.prange(nchunks):
+            lo = c * _CHUNK
+            hi = min(n, lo + _CHUNK)
+            a = 0.0
+            b = 0.0
+            for i in range(lo, hi):
+                den = s * energies[i] - theta
+                if abs(den) < floor:
+                    den = floor if den >= 0 else -floor
+                inv = 1.0 / den
+                a += u[i] * r[i] * inv
+                b += u[i] * u[i] * inv
+            pa[c] = a
+            pb[c] = b
+        eps = pa.sum() / pb.sum()
+        for c in numba.prange(nchunks):
+            lo = c * _CHUNK
+            hi = min(n, lo + _CHUNK)
+            for i in range(lo, hi):
+                den = s * energies[i] - theta
+                if abs(den) < floor:
+                    den = floor if den >= 0 else -floor
+                out[i] = (r[i] - eps * u[i]) / den
+
+    return olsen
+
+
+def _make_moments(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
+    @numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)
+    def moments(energies, s, theta, u, r):  # pragma: no cover - compiled
+        # <u|H_P|u>, <u|V|u>, <u|V^2|u> for V = H_P - H_D, using V u = (E u - theta u - r)/(1-s)
+        n = u.shape[0]
+        nchunks = (n + _CHUNK - 1) // _CHUNK
+        part = np.zeros((nchunks, 3))
+        inv = 1.0 / (1.0 - s) if s < 1.0 else 0.0
+        for c in numba.prange(nchunks):
+            lo = c * _CHUNK
+            hi = min(n, lo + _CHUNK)
+            hp = 0.0
+            a = 0.0
+            b = 0.0
+            for i in range(lo, hi):
+                eu = energies[i] * u[i]
+                hp += eu * u[i]
+                vu = (eu - theta * u[i] - r[i]) * inv
+                a += vu * u[i]
+                b += vu * vu
+            part[c, 0] = hp
+            part[c, 1] = a
+            part[c, 2] = b
+        return part.sum(axis=0)
+
+    return moments
+
+
+def _make_recombine(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
+    @numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)
+    def recombine(rows, q, m):  # pragma: no cover - compiled
+        # rows[p] <- sum_j q[j, p] rows[j] for p < q.shape[1], in place (chunk buffer)
+        n = rows.shape[1]
+        r = q.shape[1]
+        nchunks = (n + _CHUNK - 1) // _CHUNK
+        for c in numba.prange(nchunks):
+            lo = c * _CHUNK
+            hi = min(n, lo + _CHUNK)
+            buf = np.zeros((r, hi - lo))
+            for j in range(m):
+                src = rows[j, lo:hi]
+                for p in range(r):
+                    a = q[j, p]
+                    dst = buf[p]
+                    for i in range(hi - lo):
+                        dst[i] += a * src[i]
+            for p in range(r):
+                rows[p, lo:hi] = buf[p]
+
+    return recombine
+
+
+def _make_dots(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
+    @numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)
+    def dots(a, ma, b, mb):  # pragma: no cover - compiled
+        # out[p, q] = <a[p], b[q]> for p < ma, q < mb; chunked, one pass over both
+        n = a.shape[1]
+        nchunks = (n + _CHUNK - 1) // _CHUNK
+        partial = np.zeros((nchunks, ma, mb))
+        for c in numba.prange(nchunks):
+            lo = c * _CHUNK
+            hi = min(n, lo + _CHUNK)
+            for p in range(ma):
+                ap = a[p, lo:hi]
+                for q in range(mb):
+                    bq = b[q, lo:hi]
+                    acc = 0.0
+                    for i in range(hi - lo):
+                        acc += ap[i] * bq[i]
+                    partial[c, p, q] = acc
+        return partial.sum(axis=0)
+
+    return dots
+
+
+def _make_subtract(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
+    @numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)
+    def subtract(block, coef, basis, m):  # pragma: no cover - compiled
+        # block[j] -= sum_q coef[j, q] basis[q], q < m
+        n = block.shape[1]
+        nb = block.shape[0]
+        nchunks = (n + _CHUNK - 1) // _CHUNK
+        for c in numba.prange(nchunks):
+            lo = c * _CHUNK
+            hi = min(n, lo + _CHUNK)
+            for q in range(m):
+                bq = basis[q, lo:hi]
+                for j in range(nb):
+                    a = coef[j, q]
+                    row = block[j, lo:hi]
+                    for i in range(hi - lo):
+                        row[i] -= a * bq[i]
+
+    return subtract
+
+
+_combine_serial, _combine_parallel = _make_combine(False), _make_combine(True)
+_dots_serial, _dots_parallel = _make_dots(False), _make_dots(True)
+_subtract_serial, _subtract_parallel = _make_subtract(False), _make_subtract(True)
+_olsen_serial, _olsen_parallel = _make_olsen(False), _make_olsen(True)
+_moments_serial, _moments_parallel = _make_moments(False), _make_moments(True)
+_recombine_serial, _recombine_parallel = _make_recombine(False), _make_recombine(True)
+
 __all__ = [
+    "blas_threads",
     "Eigenpairs",
     "SolverName",
     "lowest_eigenpairs",
     "endpoint_eigenvalues",
     "davidson",
+    "DavidsonWorkspace",
     "DENSE_MAX_QUBITS",
 ]
 
@@ -54,6 +243,10 @@ class Eigenpairs:
         derivatives: ``dE_j/ds`` by Hellmann–Feynman, shape ``(k,)``
             (``dE/ds = <v|H_P - H_D|v> = (<v|H_P|v> - E)/(1 - s)``).
         errors: Estimated absolute error of each eigenvalue, shape ``(k,)``.
+        derivative_errors: Rough bound on the error of each derivative, shape ``(k,)``
+            (``2·σ·‖r‖/δ`` for Ritz vectors, ``σ`` the spread of ``H_P - H_D`` in the vector;
+            the derivative, unlike the eigenvalue, is only first-order accurate in the
+            eigenvector error).
         matvecs: Number of products ``H(s)·v`` spent.
         solver: Which solver produced them.
         seconds: Wall time.
@@ -64,10 +257,34 @@ class Eigenpairs:
     vectors: NDArray[np.float64] | None
     derivatives: NDArray[np.float64]
     errors: NDArray[np.float64]
+    derivative_errors: NDArray[np.float64]
     matvecs: int = 0
     solver: str = ""
     seconds: float = 0.0
     info: dict = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def blas_threads(limit: int | None = 1) -> Iterator[None]:
+    """Limit BLAS threads inside the block (needs ``threadpoolctl``; a no-op without it).
+
+    The eigensolvers multiply tall, thin blocks (``(m, 2**d) @ (2**d, k)``). Multi-threaded
+    OpenBLAS gains nothing on them and, on a machine whose cores are busy, its spinning
+    threads can make each product a thousand times slower; one thread is the safe default.
+
+    Args:
+        limit: Maximum number of BLAS threads, or ``None`` to leave them alone.
+    """
+    if limit is None:
+        yield
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        yield
+        return
+    with threadpool_limits(limits=limit, user_api="blas"):
+        yield
 
 
 def endpoint_eigenvalues(op: AnnealingOperator, s: float, k: int) -> NDArray[np.float64]:
@@ -107,14 +324,23 @@ def _derivatives(op: AnnealingOperator, s: float, values: NDArray[np.float64],
     return hp.copy()
 
 
+def derivative_scale(op: AnnealingOperator) -> float:
+    """A bound on ``‖H_P - H_D - μ‖`` (``μ`` the mid-range of ``E_P``).
+
+    Half the range of ``E_P`` plus ``c·d``; it scales derivative error estimates.
+    """
+    return 0.5 * float(op.diagonal.max() - op.diagonal.min()) + op.driver_coefficient * op.num_qubits
+
+
 def _dense(op: AnnealingOperator, s: float, k: int, keep_vectors: bool) -> Eigenpairs:
     t0 = time.perf_counter()
     h = op.dense(s)
     k = min(k, op.dimension)
     values, vecs = scipy.linalg.eigh(h, subset_by_index=[0, k - 1], driver="evr")
     rows = np.ascontiguousarray(vecs.T)
+    exact = np.full(k, 1e-12 * max(1.0, float(np.abs(values).max())))
     return Eigenpairs(s, values, rows if keep_vectors else None,
-                      _derivatives(op, s, values, rows), np.full(k, 1e-12 * max(1.0, np.abs(values).max())),
+                      _derivatives(op, s, values, rows), exact, 1e3 * exact,
                       0, "dense", time.perf_counter() - t0)
 
 
@@ -149,31 +375,68 @@ def _eigsh(op: AnnealingOperator, s: float, k: int, x0: NDArray[np.float64] | No
     order = np.argsort(values)
     values, vecs = values[order], np.ascontiguousarray(vecs[:, order].T)
     scale = max(1.0, float(np.abs(values).max()))
+    errors = np.full(kk, max(tol, 1e-14) * scale)
     return Eigenpairs(s, values, vecs if keep_vectors else None, _derivatives(op, s, values, vecs),
-                      np.full(kk, max(tol, 1e-14) * scale), count[0], "eigsh",
+                      errors, np.sqrt(errors) * derivative_scale(op), count[0], "eigsh",
                       time.perf_counter() - t0)
 
 
 def _orthonormalize_against(block: NDArray[np.float64], basis: NDArray[np.float64],
-                            drop: float = 1e-8) -> NDArray[np.float64]:
-    """Rows of ``block`` made orthonormal to the rows of ``basis`` and to each other (CGS2)."""
-    norms0 = np.linalg.norm(block, axis=1)
-    norms0[norms0 == 0] = 1.0
-    block = block / norms0[:, None]
-    for _ in range(2):
-        if basis.shape[0]:
-            block -= (block @ basis.T) @ basis
-        kept = []
-        for i in range(block.shape[0]):
+                            drop: float = 1e-8, parallel: bool = False) -> int:
+    """Make the rows of ``block`` orthonormal to the rows of ``basis`` and to each other, in place.
+
+    Classical Gram–Schmidt against ``basis`` with a second pass only when the first one
+    cancelled most of a row (Daniel–Gragg–Kaufman–Stewart criterion), then modified
+    Gram–Schmidt inside the block. Rows that vanish are dropped: the ``r`` kept rows are
+    moved to the front of ``block`` and ``r`` is returned. ``block`` must be C-contiguous.
+    """
+    dots = _dots_parallel if parallel else _dots_serial
+    subtract = _subtract_parallel if parallel else _subtract_serial
+    count = block.shape[0]
+    for i in range(count):
+        nrm = math.sqrt(float(block[i] @ block[i]))
+        block[i] *= 1.0 / nrm if nrm > 0 else 1.0
+    m = basis.shape[0]
+    for sweep in range(2):
+        if m:
+            coef = dots(block[:count], count, basis, m)
+            subtract(block[:count], coef, basis, m)
+        kept = 0
+        worst = 1.0
+        for i in range(count):
             row = block[i]
-            for j in kept:
+            for j in range(kept):
                 row -= (row @ block[j]) * block[j]
-            nrm = float(np.linalg.norm(row))
+            nrm = math.sqrt(float(row @ row))
             if nrm > drop:
-                block[i] = row / nrm
-                kept.append(i)
-        block = block[kept]
-    return block
+                row *= 1.0 / nrm
+                if kept != i:
+                    block[kept] = row
+                kept += 1
+                worst = min(worst, nrm)
+        count = kept
+        if sweep == 0 and worst > 0.5:
+            break
+    return count
+
+
+class DavidsonWorkspace:
+    """Preallocated arrays of :func:`davidson`, reused across calls.
+
+    Reusing them avoids re-allocating and page-faulting ``(rows, 2**d)`` blocks at every ``s``.
+    """
+
+    def __init__(self, dimension: int, rows: int, block: int) -> None:
+        self.dimension, self.rows, self.block = dimension, rows, block
+        self.basis = np.empty((rows, dimension))
+        self.images = np.empty((rows, dimension))
+        self.ritz = np.empty((block, dimension))
+        self.resid = np.empty((block, dimension))
+        self.corr = np.empty((block, dimension))
+
+    def fits(self, dimension: int, rows: int, block: int) -> bool:
+        """Whether this workspace serves a call with these sizes."""
+        return self.dimension == dimension and self.rows >= rows and self.block >= block
 
 
 def davidson(
@@ -183,9 +446,11 @@ def davidson(
     *,
     x0: NDArray[np.float64] | None = None,
     tol: float = 1e-10,
-    guard: int = 2,
+    guard: int = 1,
+    correct_guards: bool = False,
     max_subspace: int | None = None,
     max_matvecs: int = 20000,
+    workspace: DavidsonWorkspace | None = None,
     rng: np.random.Generator | None = None,
     keep_vectors: bool = True,
 ) -> Eigenpairs:
@@ -201,10 +466,14 @@ def davidson(
             ``min(‖r‖, ‖r‖²/δ)``).
         guard: Extra block vectors beyond ``k`` (they speed up convergence of the ``k``-th
             eigenvalue and track levels that cross it).
-        max_subspace: Largest search space before a thick restart (default from memory).
+        correct_guards: Also expand the search space with the guards' residuals (more
+            products per iteration, usually fewer iterations).
+        max_subspace: Largest search space before a thick restart (default
+            ``max(16, 4·(k + guard))``).
         max_matvecs: Give up (``RuntimeError``) after this many products.
         rng: Random generator for fill vectors.
         keep_vectors: Return the ``k + guard`` Ritz vectors (for the next warm start).
+        workspace: A :class:`DavidsonWorkspace` reused across calls.
 
     Returns:
         The eigenpairs; ``vectors`` has ``k + guard`` rows.
@@ -217,40 +486,44 @@ def davidson(
     n = op.dimension
     block = min(k + guard, n)
     if max_subspace is None:
-        max_subspace = max(3 * block, min(8 * block, 40))
+        max_subspace = max(16, 4 * block)
     max_subspace = min(max(max_subspace, 2 * block + 1), n)
-    diag = op.diagonal_at(s)
-
-    start = np.empty((0, n)) if x0 is None else np.asarray(x0, dtype=np.float64).reshape(-1, n)
-    start = start[:block]
-    if start.shape[0] < block:
-        start = np.vstack([start, rng.standard_normal((block - start.shape[0], n))])
-    basis = np.empty((max_subspace, n), dtype=np.float64)
-    images = np.empty((max_subspace, n), dtype=np.float64)
-    new = _orthonormalize_against(start.copy(), basis[:0])
-    while new.shape[0] < block:  # degenerate start: top up with random directions
-        extra = _orthonormalize_against(rng.standard_normal((block - new.shape[0], n)), new)
-        new = np.vstack([new, extra])
+    if workspace is None or not workspace.fits(n, max_subspace, block):
+        workspace = DavidsonWorkspace(n, max_subspace, block)
+    basis, images = workspace.basis, workspace.images
+    parallel = op.num_qubits >= PARALLEL_MIN_QUBITS
+    combine = _combine_parallel if parallel else _combine_serial
+    dots = _dots_parallel if parallel else _dots_serial
+    olsen = _olsen_parallel if parallel else _olsen_serial
+    recombine = _recombine_parallel if parallel else _recombine_serial
+    # start block: the warm-start rows, topped up with random directions
+    new = workspace.corr[:block]
+    given = 0 if x0 is None else min(block, np.asarray(x0).reshape(-1, n).shape[0])
+    if given:
+        new[:given] = np.asarray(x0).reshape(-1, n)[:given]
+    nb = _orthonormalize_against(new[:given], basis[:0], parallel=parallel) if given else 0
+    while nb < block:
+        new[nb:block] = rng.standard_normal((block - nb, n))
+        nb = _orthonormalize_against(new[:block], basis[:0], parallel=parallel)
     m = 0
     matvecs = 0
     gram = np.zeros((max_subspace, max_subspace))
+    previous: NDArray[np.float64] | None = None
     while True:
-        nb = new.shape[0]
-        basis[m:m + nb] = new
+        basis[m:m + nb] = new[:nb]
         for j in range(nb):
             op.matvec(s, basis[m + j], out=images[m + j])
         matvecs += nb
         # extend the projected matrix V^T H V by the new rows/columns
-        gram[:m + nb, m:m + nb] = basis[:m + nb] @ images[m:m + nb].T
+        gram[:m + nb, m:m + nb] = dots(basis, m + nb, images[m:m + nb], nb)
         gram[m:m + nb, :m] = gram[:m, m:m + nb].T
         m += nb
         proj = 0.5 * (gram[:m, :m] + gram[:m, :m].T)
         theta, y = np.linalg.eigh(proj)
         nr = min(block, m)
-        ritz = y[:, :nr].T @ basis[:m]
-        hritz = y[:, :nr].T @ images[:m]
-        resid = hritz - theta[:nr, None] * ritz
-        rnorm = np.linalg.norm(resid, axis=1)
+        ritz, resid = workspace.ritz[:nr], workspace.resid[:nr]
+        rnorm = np.sqrt(combine(np.ascontiguousarray(y[:, :nr]), basis, images, m,
+                                np.ascontiguousarray(theta[:nr]), ritz, resid))
         others = np.abs(theta[:nr, None] - theta[None, :m])
         others[np.arange(nr), np.arange(nr)] = np.inf
         delta = np.maximum(others.min(axis=1), 1e-300)
@@ -263,35 +536,54 @@ def davidson(
                 f"products (errors {err[:k]}); pass a looser tol or solver='eigsh'"
             )
         # Olsen-corrected diagonal preconditioning of the unconverged residuals
-        corrections = []
-        scale = 1e-3 * max(1.0, float(np.abs(theta[:nr]).max()))
-        for j in range(nr):
+        floor = 1e-3 * max(1.0, float(np.abs(theta[:nr]).max()))
+        count = 0
+        for j in range(nr if correct_guards else min(k, nr)):
             if j < k and err[j] <= tol:
                 continue
-            denom = diag - theta[j]
-            small = np.abs(denom) < scale
-            denom[small] = np.where(denom[small] < 0, -scale, scale)
-            mr = resid[j] / denom
-            mu = ritz[j] / denom
-            eps = float(ritz[j] @ mr) / float(ritz[j] @ mu)
-            corrections.append(mr - eps * mu)
-        corr = np.asarray(corrections)
-        if m + corr.shape[0] > max_subspace:  # thick restart on the lowest Ritz vectors
-            keep = min(m, max(block + 1, max_subspace // 2 - 1))
-            keep = min(keep, max_subspace - corr.shape[0])
-            ykeep = y[:, :keep]
-            basis[:keep] = ykeep.T @ basis[:m]
-            images[:keep] = ykeep.T @ images[:m]
-            gram[:keep, :keep] = np.diag(theta[:keep])
-            m = keep
-        new = _orthonormalize_against(corr, basis[:m])
-        if new.shape[0] == 0:
-            new = _orthonormalize_against(rng.standard_normal((1, n)), basis[:m])
+            olsen(op.diagonal, float(s), float(theta[j]), floor, ritz[j], resid[j],
+                  workspace.corr[count])
+            count += 1
+        if m + count > max_subspace:
+            # thick restart (GD+k): keep the lowest Ritz vectors and the previous iteration's
+            # block, which preserves the conjugate-gradient-like recurrence across restarts
+            keep = min(m, max(block + 1, max_subspace // 2 - block - 1))
+            coeffs = y[:, :keep]
+            if previous is not None:
+                padded = np.zeros((m, previous.shape[1]))
+                padded[: previous.shape[0]] = previous
+                coeffs = np.hstack([coeffs, padded])
+            q, r = np.linalg.qr(coeffs)
+            q = np.ascontiguousarray(q[:, np.abs(np.diag(r)) > 1e-10][:, : max_subspace - count])
+            recombine(basis, q, m)
+            recombine(images, q, m)
+            gram[: q.shape[1], : q.shape[1]] = q.T @ proj @ q
+            m = q.shape[1]
+            previous = None
+        else:
+            previous = y[:, :nr].copy()
+        new = workspace.corr
+        nb = _orthonormalize_against(new[:count], basis[:m], parallel=parallel)
+        if nb == 0:
+            new[0] = rng.standard_normal(n)
+            nb = _orthonormalize_against(new[:1], basis[:m], parallel=parallel)
     values = theta[:k].copy()
-    vectors = ritz[:block] / np.linalg.norm(ritz[:block], axis=1)[:, None]
+    vectors = ritz[:block] / np.sqrt(np.einsum("ij,ij->i", ritz[:block], ritz[:block]))[:, None]
+    # first-order error of <u|V|u> (V = H_P - H_D) for a Ritz vector u with residual r:
+    # 2·σ_V·‖r‖/δ, with σ_V the spread of V in u; V·u = (E_P·u - H·u)/(1 - s), H·u = θu + r
+    moments = _moments_parallel if parallel else _moments_serial
+    spread = np.empty(k)
+    derivatives = np.empty(k)
+    for j in range(k):
+        scale = 1.0 / float(ritz[j] @ ritz[j])
+        hp, mean, square = (float(x) * scale for x in moments(op.diagonal, float(s), float(theta[j]),
+                                                                 ritz[j], resid[j]))
+        derivatives[j] = (hp - theta[j]) / (1.0 - s) if s < 1.0 else hp
+        spread[j] = math.sqrt(max(square - mean * mean, 0.0)) if s < 1.0 else derivative_scale(op)
+    derr = 2.0 * rnorm[:k] * spread / np.maximum(delta[:k], rnorm[:k])
     return Eigenpairs(
-        s, values, vectors if keep_vectors else None, _derivatives(op, s, values, vectors),
-        err[:k].copy(), matvecs, "davidson", time.perf_counter() - t0,
+        s, values, vectors if keep_vectors else None, derivatives,
+        err[:k].copy(), derr, matvecs, "davidson", time.perf_counter() - t0,
         {"residual_norms": rnorm[:k].copy(), "subspace": m},
     )
 
@@ -329,12 +621,15 @@ def lowest_eigenpairs(
     rng = np.random.default_rng(0) if rng is None else rng
     if solver == "auto":
         solver = "dense" if op.num_qubits <= DENSE_MAX_QUBITS else "davidson"
-    if solver == "dense":
-        return _dense(op, s, k, keep_vectors)
-    if solver == "eigsh":
-        return _eigsh(op, s, k, x0, tol, keep_vectors, rng)
-    if solver == "davidson":
-        return davidson(op, s, k, x0=x0, tol=tol, rng=rng, keep_vectors=keep_vectors,
-                        **options)  # type: ignore[arg-type]
+    if solver == "eigsh" and k >= op.dimension - 1:
+        solver = "dense"  # ARPACK needs k < n - 1; such an n is tiny
+    with blas_threads(1):
+        if solver == "dense":
+            return _dense(op, s, k, keep_vectors)
+        if solver == "eigsh":
+            return _eigsh(op, s, k, x0, tol, keep_vectors, rng)
+        if solver == "davidson":
+            return davidson(op, s, k, x0=x0, tol=tol, rng=rng, keep_vectors=keep_vectors,
+                            **options)  # type: ignore[arg-type]
     raise invalid_argument("solver", solver, "unknown eigensolver",
                            "pass solver='auto', 'dense', 'eigsh' or 'davidson'")

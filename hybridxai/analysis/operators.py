@@ -43,13 +43,15 @@ __all__ = [
     "driver_sum_csr",
     "check_s",
     "ANALYSIS_BYTES_PER_AMPLITUDE",
+    "PARALLEL_MIN_QUBITS",
 ]
 
 ANALYSIS_BYTES_PER_AMPLITUDE = 8 * 8
 """Bytes per basis state the iterative analysis needs at least (diagonal, a few work vectors)."""
 
 _TILE_BITS = 11
-_PARALLEL_MIN_QUBITS = 18
+PARALLEL_MIN_QUBITS = 18
+"""Kernels run threaded over tiles (numba ``prange``) from this many qubits on."""
 
 
 def _make_kernel(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
@@ -220,7 +222,7 @@ class AnnealingOperator:
             )
         if out is None or not out.flags.c_contiguous or out.dtype != np.float64:
             out = np.empty(self.dimension, dtype=np.float64)
-        kernel = _kernel_parallel if self.num_qubits >= _PARALLEL_MIN_QUBITS else _kernel_serial
+        kernel = _kernel_parallel if self.num_qubits >= PARALLEL_MIN_QUBITS else _kernel_serial
         kernel(self.diagonal, v, out, float(a), float(b), self.num_qubits)
         return out
 

@@ -1,0 +1,726 @@
+"""Minimum spectral gap ``Δ_min`` of the annealing Hamiltonian and where it occurs (``s*``).
+
+Definition (design.md §1.8). With ``g`` the degeneracy of the ground level of ``H_P``, the gap is
+
+``Δ(s) = E_g(s) - E_0(s)``,
+
+the distance from the ground state to the lowest level *outside* the ground manifold. For
+``g = 1`` this is the usual ``E_1 - E_0``. For ``g > 1`` the lowest ``g`` levels of ``H(s)`` are
+split for ``s < 1`` and all flow into the ground manifold at ``s = 1`` (so population in any
+of them still ends up in a ground state), which is why ``E_1 - E_0`` would wrongly go to 0 at
+``s = 1``; ``E_g - E_0`` is the gap that controls the fidelity. For ``s < 1`` the ground state
+itself is never degenerate (``H(s)`` is stoquastic and irreducible), but higher levels may
+cross: ``Δ(s)`` can have kinks (at a crossing of ``E_{g-1}`` and ``E_g`` it has a V-shaped
+minimum; at a crossing of ``E_g`` and ``E_{g+1}`` a Λ-shaped maximum). ``Δ_min = min over
+s ∈ [0, 1]`` of ``Δ(s)``.
+
+Algorithm (``dense=False``):
+
+1. The end points are exact and free: ``H(0) = -c·ΣX`` and ``H(1) = H_P`` (diagonal), with
+   one-sided slopes ``Δ'(0)`` and ``Δ'(1)`` from (degenerate) first-order perturbation theory.
+2. A coarse grid (default 17 points) is swept from ``s = 1`` down to 0 by continuation: each
+   point is warm-started from the eigenvectors of the previous one (the first from the lowest
+   classical states). Points whose gap is far above the best gap found so far are solved only
+   to the accuracy that matters (1 % of their distance to it).
+3. Candidate brackets: grid points lower than both neighbours, and grid intervals across which
+   the Hellmann–Feynman slope ``Δ'(s) = <g|H_P - H_D|g> - <0|H_P - H_D|0>`` changes sign
+   (this also catches a narrow dip between two grid points).
+4. Each bracket is refined by Brent's method (parabolic interpolation with golden-section
+   safeguard, which also copes with kinks), to an ``s`` resolution that bounds the error of
+   ``Δ_min`` by ``tol``; every evaluation is warm-started from the nearest evaluated point.
+
+``dense=True`` instead evaluates ``Δ`` at the paper's per-step points ``s_k = s((k + ½)/M)``,
+``M = ceil(T/dt)`` (``dense_total_time`` ``T``, ``dense_time_step`` ``dt``), as the authors'
+code does, and reports the smallest of those values (no refinement).
+
+Example:
+    >>> import dimod
+    >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -0.5}, {(0, 1): 1.2}, 0.0, "BINARY")
+    >>> result = min_gap(bqm)
+    >>> 0 < result.s_min <= 1 and result.min_gap > 0
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dimod
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridxai.analysis.eigensolvers import (
+    DENSE_MAX_QUBITS,
+    DavidsonWorkspace,
+    Eigenpairs,
+    SolverName,
+    blas_threads,
+    endpoint_eigenvalues,
+    lowest_eigenpairs,
+)
+from hybridxai.analysis.operators import AnnealingOperator, check_s
+from hybridxai.backends._annealing import (
+    DEFAULT_TIME_STEP,
+    DriverScale,
+    available_memory_bytes,
+    ground_fidelity,
+)
+from hybridxai.circuits.ising import dense_qubo
+from hybridxai.circuits.schedules import ScheduleLike, as_schedule
+from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
+
+__all__ = ["MinGapResult", "min_gap", "gap_at", "ground_degeneracy", "per_step_points"]
+
+_COARSE_POINTS = 17
+_ACCURACY_FRACTION = 0.01
+_FAR_REGION_STEPS = 10
+_COARSE_ACCURACY = 1e-4
+
+
+@dataclass
+class MinGapResult:
+    """The minimum gap of one problem and every point evaluated to find it.
+
+    Attributes:
+        min_gap: ``Δ_min``, the smallest gap found (a gap value actually evaluated, so an
+            upper bound on the true minimum, within ``tol`` of it for ``dense=False``).
+        s_min: ``s*``, where it occurs.
+        s: Evaluated ``s`` values, ascending.
+        gaps: ``Δ(s)`` at those points.
+        slopes: ``dΔ/ds`` at those points (Hellmann–Feynman; one-sided at 0 and 1;
+            NaN where unknown).
+        errors: Estimated absolute error of each gap value.
+        ground_energies: ``E_0(s)``.
+        excited_energies: ``E_g(s)``.
+        degeneracy: ``g``, the degeneracy of the ground level of ``H_P``.
+        num_qubits: ``d``.
+        driver_scale: As passed (``"unit"``, ``"1/d"`` or a number).
+        driver_coefficient: ``c`` in ``H_D = -c·ΣX``.
+        method: ``"adaptive"`` or ``"per-step"`` (``dense=True``).
+        solver: The eigensolver used.
+        tol: Requested accuracy of ``Δ_min``.
+        brackets: The ``(a, b)`` intervals that were refined.
+        matvecs: Products ``H(s)·v`` spent (0 for the dense solver).
+        seconds: Wall time.
+    """
+
+    min_gap: float
+    s_min: float
+    s: NDArray[np.float64]
+    gaps: NDArray[np.float64]
+    slopes: NDArray[np.float64]
+    errors: NDArray[np.float64]
+    ground_energies: NDArray[np.float64]
+    excited_energies: NDArray[np.float64]
+    degeneracy: int
+    num_qubits: int
+    driver_scale: DriverScale
+    driver_coefficient: float
+    method: str
+    solver: str
+    tol: float
+    brackets: list[tuple[float, float]] = field(default_factory=list)
+    matvecs: int = 0
+    seconds: float = 0.0
+
+    @property
+    def num_evaluations(self) -> int:
+        """Number of ``s`` points evaluated (end points included)."""
+        return int(self.s.size)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly summary (no arrays)."""
+        return {
+            "min_gap": self.min_gap, "s_min": self.s_min, "degeneracy": self.degeneracy,
+            "num_qubits": self.num_qubits, "driver_scale": self.driver_scale,
+            "driver_coefficient": self.driver_coefficient, "method": self.method,
+            "solver": self.solver, "tol": self.tol, "num_evaluations": self.num_evaluations,
+            "matvecs": self.matvecs, "seconds": self.seconds,
+        }
+
+    def plot(self, path: str | Path | None = None, *, ax: Any = None) -> Any:
+        """Plot ``Δ(s)`` at the evaluated points with ``s*`` marked.
+
+        Args:
+            path: Write a PNG there when given.
+            ax: Draw into this matplotlib ``Axes`` instead of a new figure.
+
+        Returns:
+            The matplotlib ``Figure``.
+        """
+        from hybridxai.analysis.plots import plot_gap
+
+        return plot_gap(self, path=path, ax=ax)
+
+
+@dataclass
+class _Point:
+    s: float
+    gap: float
+    slope: float
+    slope_error: float
+    error: float
+    e0: float
+    eg: float
+
+
+def ground_degeneracy(energies: NDArray[np.float64]) -> int:
+    """Degeneracy ``g`` of the lowest value of a diagonal ``H_P`` (same tolerance as the samplers).
+
+    Args:
+        energies: ``E_P`` over the basis.
+
+    Returns:
+        The number of basis states in the ground manifold.
+    """
+    return int(ground_fidelity(energies, energies)[2].size)
+
+
+def per_step_points(total_time: float, time_step: float = DEFAULT_TIME_STEP,
+                    schedule: ScheduleLike = None) -> NDArray[np.float64]:
+    """The paper's per-step points ``s_k = s((k + ½)/M)``, ``M = ceil(T/dt)``.
+
+    Args:
+        total_time: ``T`` (> 0).
+        time_step: ``dt`` (> 0), the paper's 0.01 by default.
+        schedule: Anything :func:`hybridxai.circuits.schedules.as_schedule` accepts.
+
+    Returns:
+        ``M`` values in ``(0, 1)``.
+
+    Example:
+        >>> per_step_points(0.04).tolist()
+        [0.125, 0.375, 0.625, 0.875]
+    """
+    for name, value in (("total_time", total_time), ("time_step", time_step)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise invalid_type(name, value, "a positive number", f"pass e.g. {name}=10")
+        if not np.isfinite(value) or value <= 0:
+            raise invalid_argument(name, value, "must be positive and finite",
+                                   "pass e.g. total_time=10 and time_step=0.01 (the paper's)")
+    steps = max(1, math.ceil(float(total_time) / float(time_step) - 1e-9))
+    return as_schedule(schedule)((np.arange(steps) + 0.5) / steps)
+
+
+def _endpoint_slope_at_one(op: AnnealingOperator, g: int) -> float:
+    """One-sided ``Δ'(1)`` from first-order degenerate perturbation theory in ``1 - s``.
+
+    Near ``s = 1`` a classical level ``e`` with manifold ``P`` splits as
+    ``E ≈ e + (1 - s)·(λ(P·H_D·P) - e)``; ``P·H_D·P = -c·A`` with ``A`` the single-flip adjacency
+    inside the manifold. ``E_0`` is the lowest of the ground manifold and ``E_g`` the lowest of
+    the next one, so ``Δ'(1) = (e_1 - e_0) + c·(λ_max(A_1) - λ_max(A_0))``.
+    """
+    energies = op.diagonal
+    e_min = float(energies.min())
+    spread = float(energies.max()) - e_min
+    atol = 1e-9 * max(1.0, spread)
+    ground = np.flatnonzero(energies <= e_min + atol)
+    above = energies[energies > e_min + atol]
+    if above.size == 0:
+        return math.nan
+    e1 = float(above.min())
+    first = np.flatnonzero(np.abs(energies - e1) <= atol)
+    lam = []
+    for manifold in (ground, first):
+        if manifold.size > 2048:
+            return math.nan
+        adjacency = np.zeros((manifold.size, manifold.size))
+        position = {int(z): i for i, z in enumerate(manifold)}
+        for i, z in enumerate(manifold):
+            for q in range(op.num_qubits):
+                j = position.get(int(z) ^ (1 << q))
+                if j is not None:
+                    adjacency[i, j] = 1.0
+        lam.append(float(np.linalg.eigvalsh(adjacency)[-1]) if manifold.size > 1 else 0.0)
+    return (e1 - e_min) + op.driver_coefficient * (lam[1] - lam[0])
+
+
+def _endpoint_slope_at_zero(bqm: dimod.BinaryQuadraticModel, op: AnnealingOperator, g: int) -> float:
+    """One-sided ``Δ'(0)`` from first-order perturbation theory in ``s``.
+
+    ``E_0 ≈ -c·d + s·(mean(E_P) + c·d)``; the ``d`` single-flip states of ``H_D`` (energy
+    ``-c·(d - 2)``) split by ``<+|Z_p H_P Z_q|+> = mean(E_P)·δ_pq + B_pq/4`` (``B`` the symmetric
+    BINARY couplings), so ``Δ'(0) = λ_g(B)/4 - 2c`` for ``g <= d`` (``λ_g`` the ``g``-th smallest).
+    """
+    d, c = op.num_qubits, op.driver_coefficient
+    if g > d:
+        return math.nan
+    b = dense_qubo(bqm).quadratic
+    b = b + b.T
+    return float(np.linalg.eigvalsh(b)[g - 1]) / 4.0 - 2.0 * c
+
+
+class _GapEvaluator:
+    """Evaluates ``Δ(s)`` with warm starts and remembers every point."""
+
+    def __init__(self, op: AnnealingOperator, g: int, solver: str, guard: int,
+                 max_subspace: int | None, cache_entries: int, rng: np.random.Generator) -> None:
+        self.op, self.g, self.k = op, g, g + 1
+        self.solver, self.guard = solver, guard
+        self.max_subspace = max_subspace or max(16, 4 * (self.k + guard))
+        self.workspace: DavidsonWorkspace | None = None
+        self.cache_entries = max(1, cache_entries)
+        self.cache: dict[float, NDArray[np.float64]] = {}
+        self.points: dict[float, _Point] = {}
+        self.matvecs = 0
+        self.rng = rng
+        block = min(self.k + guard, op.dimension)
+        lowest = np.argpartition(op.diagonal, block - 1)[:block]
+        lowest = lowest[np.argsort(op.diagonal[lowest], kind="stable")]
+        start = np.zeros((block, op.dimension))
+        start[np.arange(block), lowest] = 1.0
+        self.cache[1.0] = start
+
+    def add_exact(self, point: _Point) -> None:
+        self.points[point.s] = point
+
+    def best(self) -> _Point:
+        return min(self.points.values(), key=lambda p: (p.gap, -p.s))
+
+    def nearest_start(self, s: float) -> NDArray[np.float64] | None:
+        if not self.cache:
+            return None
+        return self.cache[min(self.cache, key=lambda x: abs(x - s))]
+
+    def __call__(self, s: float, tol: float) -> _Point:
+        """``Δ(s)`` with an error of at most ``tol`` (each eigenvalue to ``tol / 2``)."""
+        known = self.points.get(s)
+        if known is not None and known.error <= tol:
+            return known
+        options: dict[str, Any] = {}
+        if self.solver == "davidson":
+            if self.workspace is None:
+                self.workspace = DavidsonWorkspace(self.op.dimension, self.max_subspace,
+                                                   min(self.k + self.guard, self.op.dimension))
+            options = {"guard": self.guard, "max_subspace": self.max_subspace,
+                       "workspace": self.workspace}
+        pairs: Eigenpairs = lowest_eigenpairs(
+            self.op, s, self.k, solver=self.solver,  # type: ignore[arg-type]
+            x0=self.nearest_start(s), tol=0.5 * tol, rng=self.rng, **options,
+        )
+        self.matvecs += pairs.matvecs
+        e0, eg = float(pairs.values[0]), float(pairs.values[self.g])
+        point = _Point(
+            s, eg - e0, float(pairs.derivatives[self.g] - pairs.derivatives[0]),
+            float(pairs.derivative_errors[self.g] + pairs.derivative_errors[0]),
+            float(pairs.errors[self.g] + pairs.errors[0]), e0, eg,
+        )
+        self.points[s] = point
+        if pairs.vectors is not None:
+            self.cache[s] = pairs.vectors
+            self._evict(s)
+        return point
+
+    def _evict(self, keep: float) -> None:
+        while len(self.cache) > self.cache_entries:
+            # drop the start vectors of the least interesting point (largest gap)
+            candidates = [x for x in self.cache if x != keep]
+            worst = max(candidates, key=lambda x: self.points[x].gap if x in self.points else -1)
+            del self.cache[worst]
+
+
+def _brent(f: Callable[[float], float], a: float, x: float, b: float, fx: float,
+           xatol: float, maxiter: int = 100,
+           stop: Callable[[float, float, float], bool] | None = None) -> tuple[float, float]:
+    """Brent's minimisation from a bracket ``a < x < b`` with ``f(x) <= f(a), f(b)``.
+
+    Stops when the bracket is narrower than about ``xatol`` or when ``stop(a, x, b)`` says
+    the minimum is known well enough.
+    """
+    golden = 0.3819660112501051
+    v = w = x
+    fv = fw = fx
+    d = e = 0.0
+    for _ in range(maxiter):
+        xm = 0.5 * (a + b)
+        tol1 = xatol + 1e-12 * abs(x)
+        tol2 = 2.0 * tol1
+        if abs(x - xm) <= tol2 - 0.5 * (b - a) or (stop is not None and stop(a, x, b)):
+            break
+        parabolic = False
+        if abs(e) > tol1:
+            r = (x - w) * (fx - fv)
+            q = (x - v) * (fx - fw)
+            p = (x - v) * q - (x - w) * r
+            q = 2.0 * (q - r)
+            if q > 0.0:
+                p = -p
+            q = abs(q)
+            etemp, e = e, d
+            if abs(p) < abs(0.5 * q * etemp) and q * (a - x) < p < q * (b - x):
+                d = p / q
+                u = x + d
+                if u - a < tol2 or b - u < tol2:
+                    d = tol1 if xm >= x else -tol1
+                parabolic = True
+        if not parabolic:
+            e = (a - x) if x >= xm else (b - x)
+            d = golden * e
+        u = x + d if abs(d) >= tol1 else x + (tol1 if d >= 0 else -tol1)
+        fu = f(u)
+        if fu <= fx:
+            if u >= x:
+                a = x
+            else:
+                b = x
+            v, w, x = w, x, u
+            fv, fw, fx = fw, fx, fu
+        else:
+            if u < x:
+                a = u
+            else:
+                b = u
+            if fu <= fw or w == x:
+                v, w, fv, fw = w, u, fw, fu
+            elif fu <= fv or v == x or v == w:
+                v, fv = u, fu
+    return x, fx
+
+
+def _find_interior(evaluate: Callable[[float], _Point], lo: _Point, hi: _Point,
+                   xatol: float, maxiter: int = 60) -> tuple[_Point, _Point, _Point] | _Point:
+    """Shrink ``[lo, hi]`` (``Δ'(lo) < 0 < Δ'(hi)``) until an interior point is lower than both.
+
+    Uses the secant root of the slope (exact for a parabola), safeguarded towards bisection.
+    Returns a Brent triple, or the lower end point if the interval collapses first.
+    """
+    for _ in range(maxiter):
+        width = hi.s - lo.s
+        if width <= 2 * xatol:
+            break
+        x = 0.5 * (lo.s + hi.s)
+        if np.isfinite(lo.slope) and np.isfinite(hi.slope) and hi.slope > lo.slope:
+            x = lo.s - lo.slope * width / (hi.slope - lo.slope)
+        x = min(max(x, lo.s + 0.05 * width), hi.s - 0.05 * width)
+        mid = evaluate(x)
+        if mid.gap < min(lo.gap, hi.gap):
+            return lo, mid, hi
+        if mid.slope < 0 or (not np.isfinite(mid.slope) and lo.gap > hi.gap):
+            lo = mid
+        else:
+            hi = mid
+    return lo if lo.gap <= hi.gap else hi
+
+
+def _check_options(tol: float, s_grid: ArrayLike | int | None) -> NDArray[np.float64]:
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)):
+        raise invalid_type("tol", tol, "a positive number", "pass e.g. tol=1e-6")
+    if not np.isfinite(tol) or tol <= 0 or tol > 0.1:
+        raise invalid_argument("tol", tol, "must lie in (0, 0.1]", "pass e.g. tol=1e-6")
+    if s_grid is None:
+        return np.linspace(0.0, 1.0, _COARSE_POINTS)
+    if isinstance(s_grid, (int, np.integer)) and not isinstance(s_grid, bool):
+        if s_grid < 3:
+            raise invalid_argument("s_grid", s_grid, "needs at least 3 points",
+                                   f"pass e.g. s_grid={_COARSE_POINTS}")
+        return np.linspace(0.0, 1.0, int(s_grid))
+    grid = np.asarray(s_grid, dtype=np.float64).ravel()
+    if grid.size == 0:
+        raise invalid_argument("s_grid", s_grid, "is empty",
+                               f"pass an int (number of points) or values in [0, 1], e.g. {_COARSE_POINTS}")
+    for value in grid:
+        check_s(float(value), "s_grid")
+    return np.unique(np.concatenate([[0.0, 1.0], grid]))
+
+
+def min_gap(
+    bqm: dimod.BinaryQuadraticModel,
+    *,
+    driver_scale: DriverScale = "unit",
+    dense: bool = False,
+    s_grid: ArrayLike | int | None = None,
+    tol: float = 1e-6,
+    solver: SolverName = "auto",
+    dense_total_time: float = 10.0,
+    dense_time_step: float = DEFAULT_TIME_STEP,
+    schedule: ScheduleLike = None,
+    guard: int = 1,
+    max_memory_bytes: int | None = None,
+    seed: int = 0,
+) -> MinGapResult:
+    """Minimum gap ``Δ_min = min_s (E_g(s) - E_0(s))`` and its location ``s*``.
+
+    Args:
+        bqm: The QUBO (BINARY or SPIN; qubit ``i`` = ``i``-th variable).
+        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (the authors' code) or a number.
+        dense: ``False``: adaptive search (coarse grid + Brent refinement, accurate to
+            ``tol``). ``True``: evaluate at the paper's per-step points for comparison.
+        s_grid: Coarse grid: number of points (default 17) or explicit values in ``[0, 1]``
+            (0 and 1 are always added). Ignored when ``dense=True``.
+        tol: Target accuracy of ``Δ_min`` (absolute).
+        solver: ``"auto"`` (dense ``eigh`` up to 10 qubits, block Davidson above),
+            ``"dense"``, ``"davidson"`` or ``"eigsh"`` (ARPACK Lanczos).
+        dense_total_time: ``T`` of the per-step points (``dense=True``).
+        dense_time_step: ``dt`` of the per-step points (``dense=True``).
+        schedule: Schedule of the per-step points (``dense=True``).
+        guard: Extra eigenvectors tracked beyond the ``g + 1`` needed (Davidson).
+        max_memory_bytes: Memory budget (default: 80 % of the available memory).
+        seed: Seed of the random fill vectors.
+
+    Returns:
+        A :class:`MinGapResult`.
+
+    Raises:
+        InvalidArgumentError: For a bad ``tol``, ``s_grid``, ``driver_scale`` or ``solver``,
+            or when ``H_P`` is constant (every state is a ground state: no gap).
+        ProblemTooLargeError: When the vectors for ``2**d`` amplitudes do not fit in memory.
+
+    Example:
+        >>> import dimod
+        >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -1.0, 2: 0.4}, {(0, 1): 0.5}, 0, "BINARY")
+        >>> r = min_gap(bqm, tol=1e-8)
+        >>> round(r.min_gap, 4), round(r.s_min, 3)
+        (0.4, 1.0)
+    """
+    t_start = time.perf_counter()
+    if solver not in ("auto", "dense", "davidson", "eigsh"):
+        raise invalid_argument("solver", solver, "unknown eigensolver",
+                               "pass solver='auto', 'dense', 'davidson' or 'eigsh'")
+    if isinstance(guard, bool) or not isinstance(guard, (int, np.integer)) or guard < 0:
+        raise invalid_argument("guard", guard, "must be an integer >= 0", "pass guard=1")
+    grid = _check_options(tol, s_grid)
+    points_per_step = per_step_points(dense_total_time, dense_time_step, schedule) if dense else None
+
+    if not isinstance(bqm, dimod.BinaryQuadraticModel):
+        raise invalid_type("bqm", bqm, "a dimod.BinaryQuadraticModel",
+                           "build one with hybridxai.build_qubo(...).bqm or dimod")
+    d = len(bqm.variables)
+    if solver == "auto":
+        solver = "dense" if 0 < d <= DENSE_MAX_QUBITS else "davidson"
+    block = 2 + guard  # for the memory check; refined below once g is known
+    budget = int(0.8 * available_memory_bytes()) if max_memory_bytes is None else int(max_memory_bytes)
+    minimum_subspace = 2 * block + 1
+    op = AnnealingOperator.from_bqm(
+        bqm, driver_scale, bytes_per_amplitude=8 * (1 + 2 * minimum_subspace + 6 * block),
+        max_memory_bytes=budget, purpose="min_gap",
+    )
+    n = op.dimension
+    g = ground_degeneracy(op.diagonal)
+    if g >= n:
+        raise invalid_argument(
+            "bqm", bqm, "H_P is constant: every state is a ground state, so there is no gap",
+            "pass a QUBO with at least two distinct energies",
+        )
+    k = g + 1
+    block = min(k + guard, n)
+    per_vector = 8 * n
+    # Davidson search space: max(16, 4·block) vectors, fewer if memory is short
+    spare = budget // per_vector - 1 - 6 * block
+    max_subspace = int(min(max(16, 4 * block), max(2 * block + 1, spare // 3)))
+    if solver == "davidson" and spare < 2 * (2 * block + 1):
+        raise ProblemTooLargeError(
+            f"min_gap on {d} qubits needs at least {2 * (2 * block + 1) + 6 * block + 1} vectors "
+            f"of {per_vector / 2**30:.3g} GiB but only {budget / 2**30:.3g} GiB may be used. "
+            "Fix: analyse a smaller QUBO or pass a larger max_memory_bytes."
+        )
+    cache_entries = int(max(2, min(32, (budget // 10) // (block * per_vector))))
+    rng = np.random.default_rng(seed)
+    evaluator = _GapEvaluator(op, g, solver, guard, max_subspace, cache_entries, rng)
+
+    # exact end points
+    low0 = endpoint_eigenvalues(op, 0.0, k)
+    low1 = endpoint_eigenvalues(op, 1.0, k)
+    exact0 = _Point(0.0, float(low0[g] - low0[0]), _endpoint_slope_at_zero(bqm, op, g), 0.0, 0.0,
+                    float(low0[0]), float(low0[g]))
+    exact1 = _Point(1.0, float(low1[g] - low1[0]), _endpoint_slope_at_one(op, g), 0.0, 0.0,
+                    float(low1[0]), float(low1[g]))
+    evaluator.add_exact(exact0)
+    evaluator.add_exact(exact1)
+    tight = tol / 2.0  # error of each refined gap value (each eigenvalue: tol / 4)
+    brackets: list[tuple[float, float]] = []
+
+    with blas_threads(1):
+        if dense:
+            sweep = np.sort(np.asarray(points_per_step, dtype=np.float64))[::-1]
+            _sweep(evaluator, sweep, tight)
+            while True:  # make every point that may be the lowest accurate to tol
+                evaluated = [evaluator.points[float(s)] for s in sweep]
+                best = min(evaluated, key=lambda p: (p.gap + p.error, -p.s))
+                vague = [p for p in evaluated if p.error > tight
+                         and p.gap - p.error <= best.gap + best.error]
+                if not vague:
+                    break
+                for p in vague:
+                    evaluator(p.s, tight)
+            best = min(evaluated, key=lambda p: (p.gap, -p.s))
+            method = "per-step"
+            for key in (0.0, 1.0):  # the per-step result is over the steps only
+                if key not in set(sweep.tolist()):
+                    evaluator.points.pop(key, None)
+        else:
+            interior = grid[(grid > 0.0) & (grid < 1.0)][::-1]
+            _sweep(evaluator, interior, tight)
+            brackets = _refine(evaluator, grid, tol, tight)
+            best = evaluator.best()
+            method = "adaptive"
+
+    ordered = sorted(evaluator.points.values(), key=lambda p: p.s)
+    return MinGapResult(
+        min_gap=float(best.gap), s_min=float(best.s),
+        s=np.array([p.s for p in ordered]), gaps=np.array([p.gap for p in ordered]),
+        slopes=np.array([p.slope for p in ordered]), errors=np.array([p.error for p in ordered]),
+        ground_energies=np.array([p.e0 for p in ordered]),
+        excited_energies=np.array([p.eg for p in ordered]),
+        degeneracy=g, num_qubits=d, driver_scale=driver_scale,
+        driver_coefficient=op.driver_coefficient, method=method, solver=solver, tol=float(tol),
+        brackets=brackets, matvecs=evaluator.matvecs, seconds=time.perf_counter() - t_start,
+    )
+
+
+def _sweep(evaluator: _GapEvaluator, s_values: NDArray[np.float64], tight: float) -> None:
+    """Continuation over ``s_values`` (in the given order) with accuracy-on-demand."""
+    estimate = evaluator.points[1.0].gap
+    for s in s_values:
+        s = float(s)
+        best = evaluator.best().gap
+        loose = max(tight, min(0.05, max(_COARSE_ACCURACY, _ACCURACY_FRACTION * (estimate - best))))
+        point = evaluator(s, loose)
+        needed = max(tight, min(0.05, max(_COARSE_ACCURACY,
+                                          _ACCURACY_FRACTION * (point.gap - evaluator.best().gap))))
+        if point.error > needed:  # it came out closer to the best than predicted: tighten
+            point = evaluator(s, needed)
+        estimate = point.gap
+
+
+def _refine(evaluator: _GapEvaluator, grid: NDArray[np.float64], tol: float,
+            tight: float) -> list[tuple[float, float]]:
+    """Find candidate brackets on the evaluated grid and refine each with Brent's method."""
+    points = [evaluator.points[float(s)] for s in grid]
+    candidates: list[tuple[int, int, str]] = []
+    count = len(points)
+    for i in range(count):
+        left = points[i - 1] if i > 0 else None
+        right = points[i + 1] if i + 1 < count else None
+        p = points[i]
+        lower_left = left is None or p.gap <= left.gap
+        lower_right = right is None or p.gap <= right.gap
+        if lower_left and lower_right:
+            candidates.append((max(i - 1, 0), min(i + 1, count - 1), "value"))
+        if right is not None and _sign(p) < 0 < _sign(right):
+            candidates.append((i, i + 1, "slope"))
+
+    # merge overlapping brackets into regions; refine each region once
+    candidates.sort()
+    regions: list[list[int]] = []
+    for lo_i, hi_i, _kind in candidates:
+        if regions and lo_i < regions[-1][1]:
+            regions[-1][1] = max(regions[-1][1], hi_i)
+        else:
+            regions.append([lo_i, hi_i])
+    regions.sort(key=lambda r: min(p.gap for p in points[r[0]:r[1] + 1]))
+    for lo_i, hi_i in regions:
+        _refine_bracket(evaluator, lo_i, hi_i, points, tol, tight)
+    return [(points[lo_i].s, points[hi_i].s) for lo_i, hi_i in regions]
+
+
+def _sign(p: _Point) -> int:
+    if not np.isfinite(p.slope) or abs(p.slope) <= p.slope_error:
+        return 0
+    return 1 if p.slope > 0 else -1
+
+
+def _refine_bracket(evaluator: _GapEvaluator, lo_i: int, hi_i: int, points: list[_Point],
+                    tol: float, tight: float) -> None:
+    """Refine one region of the coarse grid.
+
+    Its minimum is needed to ``tol`` only if it may be the global one: a region whose best
+    value is far above the best gap found elsewhere is refined only to a tenth of that
+    distance (the requirement tightens as the region's minimum comes down).
+    """
+    region_best = [min(points[i].gap for i in range(lo_i, hi_i + 1))]
+
+    def accuracy() -> float:
+        return max(tol, 0.1 * (region_best[0] - evaluator.best().gap))
+
+    def evaluate(s: float) -> _Point:
+        point = evaluator(float(min(max(s, 0.0), 1.0)), max(tight, 0.5 * accuracy()))
+        region_best[0] = min(region_best[0], point.gap)
+        return point
+
+    extensions = 0
+    while True:
+        trio = [evaluate(points[i].s) if points[i].error > max(tight, 0.5 * accuracy())
+                else points[i] for i in range(lo_i, hi_i + 1)]
+        slopes = [abs(p.slope) for p in trio if np.isfinite(p.slope)]
+        xatol = max(1e-12, tol / (4.0 * max([1.0, *slopes])))
+        lo, hi = trio[0], trio[-1]
+        inner = min(trio[1:-1], key=lambda p: p.gap) if len(trio) > 2 else None
+        if inner is not None and inner.gap <= min(lo.gap, hi.gap):
+            break
+        # no interior point below both ends: there is an interior minimum if the slope says
+        # so (it falls at the lower left end, rises into the lower right end, or both) ...
+        left_is_lower = lo.gap <= hi.gap
+        if ((left_is_lower and _sign(lo) < 0) or (not left_is_lower and _sign(hi) > 0)
+                or (_sign(lo) < 0 < _sign(hi))):
+            found = _find_interior(evaluate, lo, hi, xatol)
+            if isinstance(found, _Point):
+                return
+            lo, inner, hi = found
+            break
+        # ... or, since the coarse values were approximate, just beyond the lower end
+        if extensions < 2 and left_is_lower and lo_i > 0:
+            lo_i -= 1
+        elif extensions < 2 and not left_is_lower and hi_i < len(points) - 1:
+            hi_i += 1
+        else:
+            return  # the lower end point is the minimum of this region
+        extensions += 1
+
+    steps = [0]
+
+    def known(a: float, x: float, b: float) -> bool:
+        steps[0] += 1
+        if accuracy() > 10.0 * tol and steps[0] > _FAR_REGION_STEPS:
+            return True  # still far above the best gap: not the global minimum
+        pa, px, pb = (evaluator.points.get(v) for v in (a, x, b))
+        if pa is None or px is None or pb is None:
+            return False
+        return px.gap - _lower_bound(pa, px, pb) <= 0.5 * accuracy()
+
+    _brent(lambda s: evaluate(s).gap, lo.s, inner.s, hi.s, inner.gap, xatol, stop=known)
+
+
+def _lower_bound(pa: _Point, px: _Point, pb: _Point) -> float:
+    """A lower bound of ``Δ`` on ``[a, b]`` from the tangents at both ends.
+
+    The slopes are widened by their error bounds. Valid for a convex ``Δ`` (as it is close
+    enough to a minimum, kinks included); ``-inf`` unless the slopes at ``a < x < b``
+    increase, as convexity requires.
+    """
+    da = pa.slope - pa.slope_error
+    db = pb.slope + pb.slope_error
+    if not (np.isfinite(da) and np.isfinite(db) and np.isfinite(px.slope)) or da >= 0 or db <= 0:
+        return -math.inf
+    if not pa.slope <= px.slope <= pb.slope:
+        return -math.inf
+    x = (pb.gap - pa.gap + da * pa.s - db * pb.s) / (da - db)
+    x = min(max(x, pa.s), pb.s)
+    return min(pa.gap + da * (x - pa.s), pb.gap + db * (x - pb.s)) - pa.error - pb.error
+
+
+def gap_at(bqm: dimod.BinaryQuadraticModel, s: float, *, driver_scale: DriverScale = "unit",
+           solver: SolverName = "auto", tol: float = 1e-10) -> float:
+    """The gap ``Δ(s) = E_g(s) - E_0(s)`` at one ``s`` (``g`` = ground degeneracy of ``H_P``).
+
+    Example:
+        >>> import dimod
+        >>> bqm = dimod.BinaryQuadraticModel({0: -1.0}, {}, 0.0, "BINARY")
+        >>> round(gap_at(bqm, 0.5), 6)   # sqrt((s/2)**2 + (1-s)**2)·2 at s = 0.5
+        1.118034
+    """
+    s = check_s(s)
+    op = AnnealingOperator.from_bqm(bqm, driver_scale, purpose="gap_at")
+    g = ground_degeneracy(op.diagonal)
+    if g >= op.dimension:
+        raise invalid_argument("bqm", bqm, "H_P is constant, so there is no gap",
+                               "pass a QUBO with at least two distinct energies")
+    if s in (0.0, 1.0):
+        values = endpoint_eigenvalues(op, s, g + 1)
+    else:
+        values = lowest_eigenpairs(op, s, g + 1, solver=solver, tol=tol, keep_vectors=False).values
+    return float(values[g] - values[0])

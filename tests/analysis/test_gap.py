@@ -1,0 +1,168 @@
+import time
+
+import dimod
+import numpy as np
+import pytest
+
+from hybridxai.analysis import gap_at, min_gap, per_step_points
+from hybridxai.analysis.gap import ground_degeneracy
+from hybridxai.analysis.operators import AnnealingOperator
+from hybridxai.exceptions import InvalidArgumentError, ProblemTooLargeError
+from tests.analysis._reference import reference_gap, reference_min_gap
+
+
+def paper_like_bqm(d: int, seed: int, beta: float = 0.7) -> dimod.BinaryQuadraticModel:
+    """A QUBO shaped like the paper's: h in (0, 1], J = cosine similarities of ReLU maps."""
+    rng = np.random.default_rng(seed)
+    maps = np.maximum(rng.normal(size=(d, 49)) + 0.6 * rng.normal(size=49), 0)
+    norms = np.linalg.norm(maps, axis=1)
+    j = maps @ maps.T / np.outer(norms, norms)
+    alpha = rng.gamma(2.0, size=d)
+    h = alpha / alpha.max()
+    return dimod.BinaryQuadraticModel(
+        {p: -beta * h[p] for p in range(d)},
+        {(p, q): (1 - beta) * j[p, q] for p in range(d) for q in range(p + 1, d)}, 0.0, "BINARY")
+
+
+def z2_symmetric_bqm(d: int, seed: int) -> dimod.BinaryQuadraticModel:
+    """SPIN couplings without fields: every state is degenerate with its global flip (g = 2)."""
+    rng = np.random.default_rng(seed)
+    quad = {(i, j): float(rng.normal()) for i in range(d) for j in range(i + 1, d)}
+    return dimod.BinaryQuadraticModel({}, quad, 0.0, "SPIN")
+
+
+CASES = [
+    ("gauss", 3, 0), ("gauss", 4, 2), ("gauss", 5, 2), ("gauss", 6, 1), ("gauss", 7, 0),
+    ("paper", 4, 2), ("paper", 6, 0), ("paper", 7, 3), ("paper", 8, 1),
+    ("z2", 5, 0), ("z2", 6, 3),
+]
+_REFERENCE: dict = {}
+
+
+def _bqm(kind, d, seed, make_bqm):
+    return {"gauss": lambda: make_bqm(d, seed), "paper": lambda: paper_like_bqm(d, seed),
+            "z2": lambda: z2_symmetric_bqm(d, seed)}[kind]()
+
+
+def _reference(kind, d, seed, bqm):
+    if (kind, d, seed) not in _REFERENCE:
+        _REFERENCE[kind, d, seed] = reference_min_gap(bqm)
+    return _REFERENCE[kind, d, seed]
+
+
+@pytest.mark.parametrize("kind,d,seed", CASES)
+def test_min_gap_matches_dense_scan(make_bqm, kind, d, seed):
+    bqm = _bqm(kind, d, seed, make_bqm)
+    ref_gap, _ = _reference(kind, d, seed, bqm)
+    result = min_gap(bqm)
+    assert result.solver == "dense" and result.method == "adaptive"
+    assert result.min_gap == pytest.approx(ref_gap, abs=1e-6)
+    # s* is determined to the accuracy the gap allows (flat minima): check the gap there
+    assert reference_gap(bqm, result.s_min) == pytest.approx(ref_gap, abs=1e-6)
+    assert result.degeneracy == (2 if kind == "z2" else 1)
+    # the reported values are gaps at the reported points
+    i = int(np.argmin(np.abs(result.s - result.s_min)))
+    assert result.gaps[i] == pytest.approx(result.min_gap)
+    assert result.num_evaluations < 80
+
+
+@pytest.mark.parametrize("kind,d,seed", [("gauss", 6, 1), ("paper", 8, 1), ("z2", 6, 3)])
+def test_davidson_path_matches_dense_scan(make_bqm, kind, d, seed):
+    bqm = _bqm(kind, d, seed, make_bqm)
+    ref_gap, _ = _reference(kind, d, seed, bqm)
+    result = min_gap(bqm, solver="davidson")
+    assert result.solver == "davidson" and result.matvecs > 0
+    assert result.min_gap == pytest.approx(ref_gap, abs=1e-6)
+
+
+def test_degenerate_gap_is_to_first_level_outside_ground_manifold():
+    bqm = z2_symmetric_bqm(5, 0)
+    op = AnnealingOperator.from_bqm(bqm)
+    assert ground_degeneracy(op.diagonal) == 2
+    # E_1 - E_0 closes at s = 1 (the two ground states); E_2 - E_0 stays open
+    w = np.linalg.eigvalsh(op.dense(1.0))
+    assert w[1] - w[0] == pytest.approx(0.0, abs=1e-12)
+    assert gap_at(bqm, 1.0) == pytest.approx(w[2] - w[0])
+    assert min_gap(bqm).min_gap > 1e-3
+
+
+def test_end_point_slopes_match_finite_differences(make_bqm):
+    for bqm in (make_bqm(5, 3), paper_like_bqm(6, 2), z2_symmetric_bqm(5, 1)):
+        result = min_gap(bqm, s_grid=[0.0, 0.5, 1.0], tol=1e-3)
+        slope0, slope1 = result.slopes[0], result.slopes[-1]
+        h = 1e-6
+        assert slope0 == pytest.approx((reference_gap(bqm, h) - reference_gap(bqm, 0.0)) / h, abs=1e-4)
+        assert slope1 == pytest.approx((reference_gap(bqm, 1.0) - reference_gap(bqm, 1 - h)) / h,
+                                       abs=1e-4)
+
+
+def test_driver_scale_changes_the_gap(make_bqm):
+    bqm = make_bqm(5, 7)
+    unit, scaled = min_gap(bqm), min_gap(bqm, driver_scale="1/d")
+    assert scaled.driver_coefficient == pytest.approx(0.2)
+    assert scaled.min_gap == pytest.approx(reference_min_gap(bqm, c=0.2)[0], abs=1e-6)
+    assert unit.min_gap != pytest.approx(scaled.min_gap, abs=1e-3)
+
+
+def test_per_step_path_agrees_with_per_step_dense_scan(make_bqm):
+    bqm = make_bqm(5, 4)
+    points = per_step_points(2.0)  # T = 2, dt = 0.01: 200 points s_k = (k + 1/2)/200
+    assert points.size == 200 and points[0] == pytest.approx(0.0025)
+    values = np.array([reference_gap(bqm, s) for s in points])
+    for solver in ("dense", "davidson"):
+        result = min_gap(bqm, dense=True, dense_total_time=2.0, solver=solver)
+        assert result.method == "per-step"
+        assert result.num_evaluations == 200
+        assert result.min_gap == pytest.approx(values.min(), abs=1e-6)
+        assert result.s_min == pytest.approx(points[int(values.argmin())])
+    adaptive = min_gap(bqm)
+    assert adaptive.min_gap <= result.min_gap + 1e-6
+    assert adaptive.num_evaluations < result.num_evaluations
+
+
+def test_custom_grid_and_tolerance(make_bqm):
+    bqm = make_bqm(6, 5)
+    ref_gap, _ = reference_min_gap(bqm)
+    coarse = min_gap(bqm, s_grid=5, tol=1e-3)
+    assert coarse.min_gap == pytest.approx(ref_gap, abs=1e-3)
+    explicit = min_gap(bqm, s_grid=np.linspace(0.2, 0.9, 8))
+    assert explicit.min_gap == pytest.approx(ref_gap, abs=1e-6)
+
+
+def test_gap_at_agrees_with_reference(make_bqm):
+    bqm = make_bqm(4, 9)
+    for s in (0.0, 0.37, 1.0):
+        assert gap_at(bqm, s) == pytest.approx(reference_gap(bqm, s), abs=1e-9)
+
+
+def test_bad_inputs_fail_quickly(make_bqm):
+    bqm = make_bqm(3, 0)
+    with pytest.raises(InvalidArgumentError, match="tol"):
+        min_gap(bqm, tol=0)
+    with pytest.raises(InvalidArgumentError, match="s_grid"):
+        min_gap(bqm, s_grid=[0.5, 1.5])
+    with pytest.raises(InvalidArgumentError, match="s_grid"):
+        min_gap(bqm, s_grid=2)
+    with pytest.raises(InvalidArgumentError, match="solver"):
+        min_gap(bqm, solver="magic")
+    with pytest.raises(InvalidArgumentError, match="s=1.5"):
+        gap_at(bqm, 1.5)
+    with pytest.raises(InvalidArgumentError, match="total_time"):
+        min_gap(bqm, dense=True, dense_total_time=-1)
+    with pytest.raises(InvalidArgumentError, match="constant"):
+        min_gap(dimod.BinaryQuadraticModel({0: 0.0, 1: 0.0}, {}, 1.0, "BINARY"))
+    big = dimod.BinaryQuadraticModel({i: -1.0 for i in range(40)}, {}, 0.0, "BINARY")
+    t0 = time.perf_counter()
+    with pytest.raises(ProblemTooLargeError, match="40 variables"):
+        min_gap(big)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_plot_marks_minimum_and_writes_png(make_bqm, tmp_path):
+    result = min_gap(make_bqm(5, 1))
+    fig = result.plot(tmp_path / "gap.png")
+    data = (tmp_path / "gap.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
+    marks = [line for line in fig.axes[0].lines if len(line.get_xdata()) == 2]
+    assert any(np.allclose(line.get_xdata(), [result.s_min, result.s_min]) for line in marks)
+    assert result.as_dict()["min_gap"] == result.min_gap
