@@ -1,0 +1,60 @@
+"""Run every benchmark, each in its own process, and print its table of ratios.
+
+Each script measures hybridxai against its peer in the same run (Aer, PennyLane Lightning,
+scipy's expm_multiply, the paper's per-step eigensolver scan, pytorch-grad-cam), so the ratios
+are meaningful on any machine. Figures measured here are recorded in docs/benchmarks.md.
+
+Run:  python benchmarks/run_all.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+SUITES = {
+    "annealing backends (native vs Aer vs Lightning vs expm_multiply)": (
+        ["bench_anneal.py", "--sizes", "12", "16", "20", "--steps", "1000"],
+        ["bench_anneal.py", "--sizes", "12", "16", "--steps", "1000", "--repeat", "1"],
+    ),
+    "minimum gap (adaptive vs the paper's per-step scan)": (
+        ["bench_gap.py", "--d", "16", "20"],
+        ["bench_gap.py", "--d", "12", "16", "--sample", "2"],
+    ),
+    "explain latency vs pytorch-grad-cam, and SA selection quality": (
+        ["bench_explain.py", "--images", "100"],
+        ["bench_explain.py", "--images", "20", "--repeat", "2"],
+    ),
+}
+
+
+def main() -> int:
+    """Run the suites; return non-zero if any failed."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    parser.add_argument("--only", nargs="*", help="substrings of suite names to run")
+    args = parser.parse_args()
+    failed = []
+    for name, (full, quick) in SUITES.items():
+        if args.only and not any(key in name for key in args.only):
+            continue
+        command = [sys.executable, str(HERE / (quick if args.quick else full)[0]),
+                   *(quick if args.quick else full)[1:]]
+        print(f"\n## {name}\n$ {' '.join(command[1:])}", flush=True)
+        t0 = time.perf_counter()
+        code = subprocess.call(command, cwd=HERE.parent)
+        print(f"({time.perf_counter() - t0:.0f} s, exit {code})", flush=True)
+        if code:
+            failed.append(name)
+    if failed:
+        print("failed: " + "; ".join(failed), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
