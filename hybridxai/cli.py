@@ -89,6 +89,8 @@ def _add_reproduce(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-qubits", type=int, default=None, help="cap on d for the exact physics")
     p.add_argument("--seed", type=int, default=0, help="seed of the image draw and the solvers")
     p.add_argument("--root", default=None, help="where the data set lives (default: its usual place)")
+    p.add_argument("--checkpoints", default=None, help="folder of heads from 'hybridxai train' "
+                                                       "(default: the shipped Fashion-MNIST heads)")
     p.add_argument("--out", default="hybridxai-out/reproduction", help="run directory")
 
 
@@ -164,7 +166,8 @@ def _reproduce(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("per_class", args.per_class), ("max_qubits", args.max_qubits))
                  if v is not None}
-    overrides.update(dataset=args.dataset, backbone=args.backbone, seed=args.seed, root=args.root)
+    overrides.update(dataset=args.dataset, backbone=args.backbone, seed=args.seed, root=args.root,
+                     checkpoints=args.checkpoints)
     config = (ReproduceConfig.quick_variant(**overrides) if args.quick
               else ReproduceConfig(**overrides))
     report = reproduce(config, args.out)

@@ -375,7 +375,8 @@ def checkpoint_name(dataset: str, kind: str, num_filters: int | None = None,
 
 
 def load_paper_model(dataset: str = "fashion-mnist", kind: str = "restricted",
-                     num_filters: int = 16, backbone: str = "mobilenet_v2") -> PaperModel:
+                     num_filters: int = 16, backbone: str = "mobilenet_v2",
+                     directory: str | Path | None = None) -> PaperModel:
     """Load a trained paper model shipped with the package.
 
     Shipped (trained on a Fashion-MNIST subset, see docs/reproduction.md): MobileNetV2
@@ -386,6 +387,9 @@ def load_paper_model(dataset: str = "fashion-mnist", kind: str = "restricted",
         kind: ``"restricted"`` or ``"full"``.
         num_filters: 16, 24 or 32 (restricted only).
         backbone: ``"mobilenet_v2"``.
+        directory: A folder written by ``hybridxai train`` (``<dataset>_<backbone>_<kind>.pt``
+            files), searched before the shipped checkpoints — e.g. STL-10/ResNet-18 heads
+            trained where those can be downloaded.
 
     Returns:
         The model in eval mode, with its ``ModelInfo`` (preprocessing, class names,
@@ -405,6 +409,8 @@ def load_paper_model(dataset: str = "fashion-mnist", kind: str = "restricted",
                                f"pass one of {', '.join(PAPER_KINDS)}")
     name = checkpoint_name(str(dataset).strip().lower(), kind,
                            num_filters if kind == "restricted" else None, backbone)
+    if directory is not None and (Path(directory).expanduser() / f"{name}.pt").is_file():
+        return load_checkpoint(Path(directory).expanduser() / f"{name}.pt")
     shipped = shipped_checkpoints()
     if name not in shipped:
         raise invalid_argument(

@@ -50,10 +50,12 @@ def reproduce(config: ReproduceConfig, out: str | os.PathLike[str], *, progress:
         fn(*args)
         elapsed[name] = time.perf_counter() - t0
 
-    models = {nf: load_paper_model(config.dataset, "restricted", nf, config.backbone)
+    models = {nf: load_paper_model(config.dataset, "restricted", nf, config.backbone,
+                                   directory=config.checkpoints)
               for nf in config.num_filters}
     timed("restricted16", run_restricted, models[16], study, config, store, progress)
-    full = load_paper_model(config.dataset, "full", backbone=config.backbone)
+    full = load_paper_model(config.dataset, "full", backbone=config.backbone,
+                            directory=config.checkpoints)
     timed("full", run_full, full, study, config, store, progress)
     for nf, model in models.items():
         timed(f"physics{nf}", run_physics, model, nf, study, config, store, progress)

@@ -32,6 +32,8 @@ class ReproduceConfig:
         driver_scale: ``"unit"`` (``H_D = -ΣX``) or ``"1/d"`` (the authors' code).
         batch_size: Images per forward/backward pass.
         root: Data location (``None``: the default for the data set).
+        checkpoints: Folder of heads trained with ``hybridxai train`` (searched before the
+            shipped Fashion-MNIST heads).
         quick: Whether this is the quick variant (recorded only).
     """
 
@@ -50,6 +52,7 @@ class ReproduceConfig:
     driver_scale: str = "unit"
     batch_size: int = 16
     root: str | None = None
+    checkpoints: str | None = None
     quick: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 

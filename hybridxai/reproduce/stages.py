@@ -77,37 +77,49 @@ def select_test_images(config: ReproduceConfig) -> StudyImages:
 
 
 def _batches(todo: Sequence[int], size: int) -> list[list[int]]:
-    return [list(todo[i:i + size]) for i in range(0, len(todo), size)]
+    return [list(todo[i : i + size]) for i in range(0, len(todo), size)]
 
 
-def _features(model: torch.nn.Module, study: StudyImages, positions: list[int]
-              ) -> tuple[torch.Tensor, torch.Tensor, FeatureBatch, PaperPreprocessing]:
+def _features(
+    model: torch.nn.Module, study: StudyImages, positions: list[int]
+) -> tuple[torch.Tensor, torch.Tensor, FeatureBatch, PaperPreprocessing]:
     prep = study.images.preprocessing
     pixels = study.images.pixels_batch(positions)
     inputs = prep.normalize(pixels)
     labels = [int(study.labels[p]) for p in positions]
     info = model_info(model)
-    features = extract_features(model, inputs, layer=info.default_layer if info else None,
-                                targets=labels)
+    features = extract_features(model, inputs, layer=info.default_layer if info else None, targets=labels)
     return pixels, inputs, features, prep
 
 
-def _confidences(model: torch.nn.Module, pixels: torch.Tensor, maps: dict[str, np.ndarray],
-                 labels: list[int], prep: PaperPreprocessing, batch_size: int
-                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _confidences(
+    model: torch.nn.Module,
+    pixels: torch.Tensor,
+    maps: dict[str, np.ndarray],
+    labels: list[int],
+    prep: PaperPreprocessing,
+    batch_size: int,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     original = None
     masked: dict[str, np.ndarray] = {}
     for name, stack in maps.items():
-        y, o = masked_confidences(model, pixels, torch.from_numpy(np.asarray(stack)), labels,
-                                  normalize=(list(prep.mean), list(prep.std)), batch_size=batch_size)
+        y, o = masked_confidences(
+            model,
+            pixels,
+            torch.from_numpy(np.asarray(stack)),
+            labels,
+            normalize=(list(prep.mean), list(prep.std)),
+            batch_size=batch_size,
+        )
         original = y if original is None else original
         masked[name] = o
     assert original is not None
     return original, masked
 
 
-def _selection_map(features: FeatureBatch, i: int, selected: Sequence[int],
-                   size: tuple[int, int]) -> np.ndarray:
+def _selection_map(
+    features: FeatureBatch, i: int, selected: Sequence[int], size: tuple[int, int]
+) -> np.ndarray:
     alpha = features.gradients[i].double().mean(dim=(1, 2))
     return class_activation_map(features.activations[i], alpha, size, channels=selected)
 
@@ -117,13 +129,20 @@ def _pending(store: RecordStore, stage: str, study: StudyImages) -> list[int]:
     return [p for p in range(len(study)) if str(p) not in done]
 
 
-def _run_stage(stage: str, store: RecordStore, study: StudyImages, config: ReproduceConfig,
-               work: Callable[[list[int]], list[dict[str, Any]]], progress: bool) -> None:
+def _run_stage(
+    stage: str,
+    store: RecordStore,
+    study: StudyImages,
+    config: ReproduceConfig,
+    work: Callable[[list[int]], list[dict[str, Any]]],
+    progress: bool,
+) -> None:
     todo = _pending(store, stage, study)
     if not todo:
         return
-    bar = tqdm(total=len(study), initial=len(study) - len(todo), desc=stage, unit="image",
-               disable=not progress)
+    bar = tqdm(
+        total=len(study), initial=len(study) - len(todo), desc=stage, unit="image", disable=not progress
+    )
     for positions in _batches(todo, config.batch_size):
         store.append(stage, work(positions))
         bar.update(len(positions))
@@ -134,8 +153,13 @@ def _qubo_record(q: FeatureQubo) -> dict[str, Any]:
     return {"d": q.num_variables, "num_positive": q.num_positive, "channels": list(q.channels)}
 
 
-def run_restricted(model: torch.nn.Module, study: StudyImages, config: ReproduceConfig,
-                   store: RecordStore, progress: bool = True) -> None:
+def run_restricted(
+    model: torch.nn.Module,
+    study: StudyImages,
+    config: ReproduceConfig,
+    store: RecordStore,
+    progress: bool = True,
+) -> None:
     """Stage ``restricted16``: baselines, annealing selection and the beta sweep."""
     annealer = get_sampler("statevector")
     exact = get_sampler("exact")
@@ -144,9 +168,11 @@ def run_restricted(model: torch.nn.Module, study: StudyImages, config: Reproduce
     def work(positions: list[int]) -> list[dict[str, Any]]:
         pixels, inputs, features, prep = _features(model, study, positions)
         size = (int(inputs.shape[-2]), int(inputs.shape[-1]))
-        maps: dict[str, list[np.ndarray]] = {"gradcam": list(cam_from_features(features, gradcam_weights, size)),
-                                             "gradcam_pp": list(cam_from_features(features, gradcam_pp_weights, size)),
-                                             "qa": []}
+        maps: dict[str, list[np.ndarray]] = {
+            "gradcam": list(cam_from_features(features, gradcam_weights, size)),
+            "gradcam_pp": list(cam_from_features(features, gradcam_pp_weights, size)),
+            "qa": [],
+        }
         maps.update({f"sweep:{b:g}": [] for b in config.sweep_betas})
         records: list[dict[str, Any]] = []
         for i, p in enumerate(positions):
@@ -154,12 +180,20 @@ def run_restricted(model: torch.nn.Module, study: StudyImages, config: Reproduce
             q = build_qubo(a, g, beta=config.qa_beta, max_qubits=config.max_qubits)
             qa: dict[str, Any] = _qubo_record(q)
             if q.num_variables:
-                ss = annealer.sample(q.bqm, total_time=config.selection_time, num_steps=steps,
-                                     seed=config.seed, driver_scale=config.driver_scale)
+                ss = annealer.sample(
+                    q.bqm,
+                    total_time=config.selection_time,
+                    num_steps=steps,
+                    seed=config.seed,
+                    driver_scale=config.driver_scale,
+                )
                 selected = q.interpret(ss)
-                qa.update(selected=list(selected), energy=q.energy(selected),
-                          fidelity=ss.info["fidelity"],
-                          optimal=bool(np.isclose(q.energy(selected), ss.info["ground_energy"])))
+                qa.update(
+                    selected=list(selected),
+                    energy=q.energy(selected),
+                    fidelity=ss.info["fidelity"],
+                    optimal=bool(np.isclose(q.energy(selected), ss.info["ground_energy"])),
+                )
             else:
                 selected = ()
                 qa.update(selected=[], energy=0.0, fidelity=1.0, optimal=True)
@@ -170,12 +204,20 @@ def run_restricted(model: torch.nn.Module, study: StudyImages, config: Reproduce
                 chosen = qb.interpret(exact.sample(qb.bqm)) if qb.num_variables else ()
                 sweep[f"{b:g}"] = {"selected": list(chosen), "d": qb.num_variables}
                 maps[f"sweep:{b:g}"].append(_selection_map(features, i, chosen, size))
-            records.append({"key": str(p), "position": p, "label": int(study.labels[p]),
-                            "logit_argmax": int(features.logits[i].argmax()), "qa": qa,
-                            "sweep": sweep})
+            records.append(
+                {
+                    "key": str(p),
+                    "position": p,
+                    "label": int(study.labels[p]),
+                    "logit_argmax": int(features.logits[i].argmax()),
+                    "qa": qa,
+                    "sweep": sweep,
+                }
+            )
         labels = [int(study.labels[p]) for p in positions]
-        y, o = _confidences(model, pixels, {k: np.stack(v) for k, v in maps.items()}, labels, prep,
-                            config.batch_size)
+        y, o = _confidences(
+            model, pixels, {k: np.stack(v) for k, v in maps.items()}, labels, prep, config.batch_size
+        )
         for i, record in enumerate(records):
             record["Y"] = float(y[i])
             record["O"] = {name: float(values[i]) for name, values in o.items()}
@@ -184,16 +226,23 @@ def run_restricted(model: torch.nn.Module, study: StudyImages, config: Reproduce
     _run_stage("restricted16", store, study, config, work, progress)
 
 
-def run_full(model: torch.nn.Module, study: StudyImages, config: ReproduceConfig,
-             store: RecordStore, progress: bool = True) -> None:
+def run_full(
+    model: torch.nn.Module,
+    study: StudyImages,
+    config: ReproduceConfig,
+    store: RecordStore,
+    progress: bool = True,
+) -> None:
     """Stage ``full``: baselines and SA at every beta of ``sa_betas`` on all maps."""
     sa = get_sampler("sa")
 
     def work(positions: list[int]) -> list[dict[str, Any]]:
         pixels, inputs, features, prep = _features(model, study, positions)
         size = (int(inputs.shape[-2]), int(inputs.shape[-1]))
-        maps: dict[str, list[np.ndarray]] = {"gradcam": list(cam_from_features(features, gradcam_weights, size)),
-                                             "gradcam_pp": list(cam_from_features(features, gradcam_pp_weights, size))}
+        maps: dict[str, list[np.ndarray]] = {
+            "gradcam": list(cam_from_features(features, gradcam_weights, size)),
+            "gradcam_pp": list(cam_from_features(features, gradcam_pp_weights, size)),
+        }
         maps.update({f"sa:{b:g}": [] for b in config.sa_betas})
         records: list[dict[str, Any]] = []
         for i, p in enumerate(positions):
@@ -205,15 +254,25 @@ def run_full(model: torch.nn.Module, study: StudyImages, config: ReproduceConfig
                     chosen = q.interpret(ss)
                 else:
                     chosen = ()
-                sa_records[f"{b:g}"] = {"selected": list(chosen), "d": q.num_variables,
-                                        "energy": q.energy(chosen)}
+                sa_records[f"{b:g}"] = {
+                    "selected": list(chosen),
+                    "d": q.num_variables,
+                    "energy": q.energy(chosen),
+                }
                 maps[f"sa:{b:g}"].append(_selection_map(features, i, chosen, size))
-            records.append({"key": str(p), "position": p, "label": int(study.labels[p]),
-                            "num_feature_maps": int(features.activations.shape[1]),
-                            "sa": sa_records})
+            records.append(
+                {
+                    "key": str(p),
+                    "position": p,
+                    "label": int(study.labels[p]),
+                    "num_feature_maps": int(features.activations.shape[1]),
+                    "sa": sa_records,
+                }
+            )
         labels = [int(study.labels[p]) for p in positions]
-        y, o = _confidences(model, pixels, {k: np.stack(v) for k, v in maps.items()}, labels, prep,
-                            config.batch_size)
+        y, o = _confidences(
+            model, pixels, {k: np.stack(v) for k, v in maps.items()}, labels, prep, config.batch_size
+        )
         for i, record in enumerate(records):
             record["Y"] = float(y[i])
             record["O"] = {name: float(values[i]) for name, values in o.items()}
@@ -222,8 +281,14 @@ def run_full(model: torch.nn.Module, study: StudyImages, config: ReproduceConfig
     _run_stage("full", store, study, config, work, progress)
 
 
-def run_physics(model: torch.nn.Module, num_filters: int, study: StudyImages,
-                config: ReproduceConfig, store: RecordStore, progress: bool = True) -> None:
+def run_physics(
+    model: torch.nn.Module,
+    num_filters: int,
+    study: StudyImages,
+    config: ReproduceConfig,
+    store: RecordStore,
+    progress: bool = True,
+) -> None:
     """Stage ``physics<N_f>``: minimum gap, fidelity vs T and couplings of each image's QUBO."""
     from hybridxai.analysis import fidelity_curve, min_gap
 
@@ -231,19 +296,35 @@ def run_physics(model: torch.nn.Module, num_filters: int, study: StudyImages,
         _, _, features, _ = _features(model, study, positions)
         records: list[dict[str, Any]] = []
         for i, p in enumerate(positions):
-            q = build_qubo(features.activations[i], features.gradients[i], beta=config.qa_beta,
-                           max_qubits=config.max_qubits)
-            record: dict[str, Any] = {"key": str(p), "position": p, "label": int(study.labels[p]),
-                                      "num_filters": num_filters, **_qubo_record(q),
-                                      "J": q.J[np.triu_indices(q.num_variables, 1)].tolist()}
+            q = build_qubo(
+                features.activations[i],
+                features.gradients[i],
+                beta=config.qa_beta,
+                max_qubits=config.max_qubits,
+            )
+            record: dict[str, Any] = {
+                "key": str(p),
+                "position": p,
+                "label": int(study.labels[p]),
+                "num_filters": num_filters,
+                **_qubo_record(q),
+                "J": q.J[np.triu_indices(q.num_variables, 1)].tolist(),
+            }
             if q.num_variables >= 1:
                 gap = min_gap(q.bqm, driver_scale=config.driver_scale)
-                curve = fidelity_curve(q.bqm, list(config.total_times),
-                                       time_step=config.time_step,
-                                       driver_scale=config.driver_scale, method="statevector")
-                record.update(min_gap=float(gap.min_gap), s_min=float(gap.s_min),
-                              fidelity=[float(f) for f in curve.fidelities],
-                              total_times=list(config.total_times))
+                curve = fidelity_curve(
+                    q.bqm,
+                    list(config.total_times),
+                    time_step=config.time_step,
+                    driver_scale=config.driver_scale,
+                    method="statevector",
+                )
+                record.update(
+                    min_gap=float(gap.min_gap),
+                    s_min=float(gap.s_min),
+                    fidelity=[float(f) for f in curve.fidelities],
+                    total_times=list(config.total_times),
+                )
             records.append(record)
         return records
 
