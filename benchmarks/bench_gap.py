@@ -72,8 +72,9 @@ def main() -> None:
     parser.add_argument("--kind", choices=["paper", "gauss"], default="paper")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--total-time", type=float, default=10.0)
-    parser.add_argument("--sample", type=int, default=5,
-                        help="per-step points to time for the extrapolation (0: skip the scan)")
+    parser.add_argument("--sample", type=int, default=3,
+                        help="per-step points to time for the extrapolation (0: skip the scan; "
+                             "at d = 20 each point costs 1-8 minutes)")
     parser.add_argument("--tol", type=float, default=1e-6)
     parser.add_argument("--warm-per-step", action="store_true",
                         help="also run min_gap(dense=True): all per-step points, warm-started")

@@ -27,7 +27,8 @@ import scipy.linalg
 from numpy.typing import NDArray
 from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
-from hybridxai.analysis.operators import PARALLEL_MIN_QUBITS, AnnealingOperator
+from hybridxai.analysis import operators as _operators
+from hybridxai.analysis.operators import AnnealingOperator
 from hybridxai.exceptions import invalid_argument
 
 _CHUNK = 2048
@@ -491,7 +492,7 @@ def davidson(
     if workspace is None or not workspace.fits(n, max_subspace, block):
         workspace = DavidsonWorkspace(n, max_subspace, block)
     basis, images = workspace.basis, workspace.images
-    parallel = op.num_qubits >= PARALLEL_MIN_QUBITS
+    parallel = op.num_qubits >= _operators.PARALLEL_MIN_QUBITS
     combine = _combine_parallel if parallel else _combine_serial
     dots = _dots_parallel if parallel else _dots_serial
     olsen = _olsen_parallel if parallel else _olsen_serial

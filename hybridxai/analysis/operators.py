@@ -51,7 +51,8 @@ ANALYSIS_BYTES_PER_AMPLITUDE = 8 * 8
 
 _TILE_BITS = 11
 PARALLEL_MIN_QUBITS = 18
-"""Kernels run threaded over tiles (numba ``prange``) from this many qubits on."""
+"""Kernels run threaded (numba ``prange``, ``NUMBA_NUM_THREADS`` threads) from this many
+qubits on; set it above 40 to keep every kernel single-threaded on a busy machine."""
 
 
 def _make_kernel(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
