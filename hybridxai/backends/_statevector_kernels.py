@@ -599,16 +599,16 @@ def _prepare_pass(qmap, t, sb, B, gamma, T_r, T_i, S, E_r, E_i):
 
 
 @njit(**_OPTS)
-def workspaces(re, d, t, rb, sb, nchunks):
-    """Allocate the tables and the per-thread buffers of ``nchunks`` threads (a tuple)."""
+def workspaces(re, d, t, rb, sb, nthreads):
+    """Allocate the per-pass tables and the buffers of ``nthreads`` threads (a tuple)."""
     dt = re.dtype
     if sb < _SPLIT_BITS:
         nu = 1 << sb
     else:
         nu = (1 << _SPLIT_BITS) + (1 << (sb - _SPLIT_BITS))
-    U = np.empty((nchunks, 2, nu), dt)
-    G = np.empty((nchunks, t))
-    WT = np.empty((nchunks, 2, 2, max(sb, 1)))
+    U = np.empty((nthreads, 2, nu), dt)
+    G = np.empty((nthreads, t))
+    WT = np.empty((nthreads, 2, 2, max(sb, 1)))
     T = np.empty((2, 1 << sb), dt)
     S = np.empty((4, 1 << sb))
     E = np.empty((2, max(sb, 1), max(t - sb, 1)))
@@ -635,15 +635,18 @@ def prepare_pass(p, ntiles, t, sb, B, gam, ws):
 
 @njit(nogil=True, **_OPTS)
 def run_pass_chunk(re, im, p, c, nchunks, d, t, rb, sb, lin, B, offset, gam, do_fin, tau_f,
-                   swap_f, do_start, tau_s, swap_s, scal_r, scal_i, ws):
-    """Chunk ``c`` of ``nchunks`` of pass ``p`` (after :func:`prepare_pass`); releases the GIL."""
+                   swap_f, do_start, tau_s, swap_s, scal_r, scal_i, ws, slot):
+    """Chunk ``c`` of ``nchunks`` of pass ``p`` (after :func:`prepare_pass`), in place.
+
+    ``slot`` selects the calling thread's buffers in ``ws``; releases the GIL.
+    """
     typ = (p & 1) if d > t else 0
     U, G, WT, T, S, E, qmaps, fix_a, fix_b = ws
     fixq = fix_a if typ == 0 else fix_b
     _run_chunk(re, im, c, nchunks, typ, d, t, rb, sb, qmaps[typ], fixq, lin, B, offset,
                gam[p], do_fin[p], tau_f[p], swap_f[p], do_start[p], tau_s[p],
-               swap_s[p], scal_r[p], scal_i[p], T[0], T[1], E[0], E[1], U[c, 0], U[c, 1],
-               G[c], WT[c, 0], WT[c, 1])
+               swap_s[p], scal_r[p], scal_i[p], T[0], T[1], E[0], E[1], U[slot, 0],
+               U[slot, 1], G[slot], WT[slot, 0], WT[slot, 1])
 
 
 @njit(nogil=True, **_OPTS)
@@ -679,4 +682,4 @@ def evolve_serial(re, im, d, t, rb, sb, lin, B, offset, gam, do_fin, tau_f, swap
     for p in range(gam.size):
         prepare_pass(p, ntiles, t, sb, B, gam, ws)
         run_pass_chunk(re, im, p, zero, one, d, t, rb, sb, lin, B, offset, gam, do_fin, tau_f,
-                       swap_f, do_start, tau_s, swap_s, scal_r, scal_i, ws)
+                       swap_f, do_start, tau_s, swap_s, scal_r, scal_i, ws, zero)

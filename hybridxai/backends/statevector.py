@@ -35,6 +35,7 @@ from __future__ import annotations
 import importlib
 import math
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
@@ -65,7 +66,7 @@ _DTYPES: dict[str, type[np.complexfloating]] = {
 }
 _ENGINES = ("auto", "numba", "numpy")
 _PHASE_CHUNK = 1 << 16  # amplitudes per chunk of the numpy engine's phase multiplication
-_MIN_PARALLEL_SIZE = 1 << 16  # smaller states are evolved on one thread
+_MIN_PARALLEL_SIZE = 1 << 18  # smaller states are evolved on one thread (passes are too short)
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,22 +239,54 @@ def _default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _evolve_threaded(kernels: Any, re: NDArray, im: NDArray, args: tuple, nchunks: int) -> None:
-    """Run the passes on ``nchunks`` threads (the kernels release the GIL).
+def _evolve_threaded(
+    kernels: Any, re: NDArray, im: NDArray, args: tuple, nthreads: int, nchunks: int
+) -> None:
+    """Run the passes on ``nthreads`` threads; the numba kernels release the GIL.
 
-    A pass ends when every chunk of its tiles is done: the next pass reads what all wrote.
+    Each pass is cut into ``nchunks`` chunks of tiles that the threads claim one at a time, and
+    the pass ends when every chunk is done (the next pass reads what all of them wrote). The
+    calling thread works too and never waits for a helper that has not started: on a busy
+    machine it simply does more of the chunks itself.
     """
     d, t, rb, sb, lin, quadratic, offset, gam = args[:8]
-    ws = kernels.workspaces(re, d, t, rb, sb, nchunks)
+    ws = kernels.workspaces(re, d, t, rb, sb, nthreads)
     ntiles = 1 << (d - t)
-    with ThreadPoolExecutor(max_workers=nchunks - 1, thread_name_prefix="hybridxai-sv") as pool:
+    done = threading.Condition()
+    state: dict[str, Any] = {"next": 0, "done": 0, "pass": -1, "error": None}
+
+    def work(p: int, slot: int) -> None:
+        while True:
+            with done:
+                if state["pass"] != p or state["next"] >= nchunks or state["error"]:
+                    return
+                c = state["next"]
+                state["next"] += 1
+            try:
+                kernels.run_pass_chunk(re, im, p, c, nchunks, *args, ws, slot)
+            except BaseException as exc:  # handed to the calling thread, which re-raises it
+                with done:
+                    state["error"] = exc
+            finally:
+                with done:
+                    state["done"] += 1
+                    done.notify_all()
+
+    with ThreadPoolExecutor(max_workers=nthreads - 1, thread_name_prefix="hybridxai-sv") as pool:
         for p in range(gam.size):
             kernels.prepare_pass(p, ntiles, t, sb, quadratic, gam, ws)
-            futures = [pool.submit(kernels.run_pass_chunk, re, im, p, c, nchunks, *args, ws)
-                       for c in range(1, nchunks)]
-            kernels.run_pass_chunk(re, im, p, 0, nchunks, *args, ws)
-            for future in futures:
-                future.result()
+            with done:
+                state.update(next=0, done=0)
+                state["pass"] = p
+            for slot in range(1, nthreads):
+                pool.submit(work, p, slot)
+            work(p, 0)
+            with done:
+                done.wait_for(lambda: state["done"] == state["next"] >= nchunks
+                              or state["error"] is not None)
+                error = state["error"]
+            if error is not None:
+                raise error
 
 
 def evolve_numba(
@@ -268,7 +301,7 @@ def evolve_numba(
         qubo: The problem in dense form.
         layers: ``("driver", θ)`` / ``("problem", γ)`` layers, applied left to right.
         dtype: ``"complex128"`` or ``"complex64"``.
-        threads: Worker threads (``None``: one per available core). Problems under 2**16
+        threads: Worker threads (``None``: one per available core). Problems under 2**18
             amplitudes always run on one thread.
 
     Returns:
@@ -318,11 +351,11 @@ def evolve_numba(
             scalars.real.copy(), scalars.imag.copy(),
         )
         ntiles = 1 << (d - t)
-        nchunks = 1 if 2**d < _MIN_PARALLEL_SIZE else min(threads or _default_threads(), ntiles)
-        if nchunks == 1:
+        nthreads = 1 if 2**d < _MIN_PARALLEL_SIZE else min(threads or _default_threads(), ntiles)
+        if nthreads == 1:
             kernels.evolve_serial(re, im, *args)
         else:
-            _evolve_threaded(kernels, re, im, args, nchunks)
+            _evolve_threaded(kernels, re, im, args, nthreads, min(ntiles, 4 * nthreads))
     state = np.empty(2**d, dtype=_DTYPES[name])
     state.real.reshape(blocks, 1 << t)[...] = re.reshape(blocks, stride)[:, : 1 << t]
     del re
@@ -407,7 +440,7 @@ class StatevectorAnnealingSampler(AnnealingSampler):
         Accepts every argument of :meth:`AnnealingSampler.sample
         <hybridxai.backends._annealing.AnnealingSampler.sample>` plus ``dtype``, ``engine`` and
         ``threads``; ``info`` additionally records the ``engine`` used, ``dtype`` and the
-        maximum number of ``threads`` (states under 2**16 amplitudes use one).
+        maximum number of ``threads`` (states under 2**18 amplitudes use one).
 
         Args:
             bqm: BINARY or SPIN model.

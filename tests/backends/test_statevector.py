@@ -140,12 +140,17 @@ def test_numba_and_numpy_engines_agree(make_bqm, d, order):
         np.testing.assert_allclose(fast, reference, atol=1e-12, rtol=0)
 
 
-def test_threads_give_identical_states(make_bqm):
-    qubo = dense_qubo(make_bqm(16, seed=2))
-    layers = trotter_layers(None, 2.0, 5, 2)
-    one = evolve_numba(qubo, layers, threads=1)
-    two = evolve_numba(qubo, layers, threads=2)
-    assert np.array_equal(one, two)
+@pytest.mark.parametrize("dtype", ["complex128", "complex64"])
+def test_threads_give_identical_states(make_bqm, dtype):
+    # 2**18 amplitudes: the smallest size evolved on several threads
+    qubo = dense_qubo(make_bqm(18, seed=2))
+    layers = trotter_layers(None, 2.0, 4, 2)
+    one = evolve_numba(qubo, layers, dtype, threads=1)
+    for threads in (2, 3):
+        assert np.array_equal(evolve_numba(qubo, layers, dtype, threads=threads), one)
+    if dtype == "complex128":
+        reference = evolve_numpy(basis_energies(qubo), layers)
+        np.testing.assert_allclose(one, reference, atol=1e-12, rtol=0)
 
 
 @pytest.mark.parametrize("d", [6, 14])
