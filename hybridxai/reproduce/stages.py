@@ -117,6 +117,35 @@ def _confidences(
     return original, masked
 
 
+def _baseline_maps(
+    features: FeatureBatch, size: tuple[int, int], selection_keys: Sequence[str]
+) -> dict[str, list[np.ndarray]]:
+    """GradCAM and GradCAM++ maps of a batch, plus empty lists for the selection methods."""
+    maps = {
+        "gradcam": list(cam_from_features(features, gradcam_weights, size)),
+        "gradcam_pp": list(cam_from_features(features, gradcam_pp_weights, size)),
+    }
+    maps.update({key: [] for key in selection_keys})
+    return maps
+
+
+def _with_confidences(
+    model: torch.nn.Module,
+    pixels: torch.Tensor,
+    maps: dict[str, list[np.ndarray]],
+    records: list[dict[str, Any]],
+    prep: PaperPreprocessing,
+    batch_size: int,
+) -> list[dict[str, Any]]:
+    """Add ``Y`` and ``O`` of every map to each image's record (targets = the true labels)."""
+    labels = [int(r["label"]) for r in records]
+    y, o = _confidences(model, pixels, {k: np.stack(v) for k, v in maps.items()}, labels, prep, batch_size)
+    for i, record in enumerate(records):
+        record["Y"] = float(y[i])
+        record["O"] = {name: float(values[i]) for name, values in o.items()}
+    return records
+
+
 def _selection_map(
     features: FeatureBatch, i: int, selected: Sequence[int], size: tuple[int, int]
 ) -> np.ndarray:
@@ -168,12 +197,7 @@ def run_restricted(
     def work(positions: list[int]) -> list[dict[str, Any]]:
         pixels, inputs, features, prep = _features(model, study, positions)
         size = (int(inputs.shape[-2]), int(inputs.shape[-1]))
-        maps: dict[str, list[np.ndarray]] = {
-            "gradcam": list(cam_from_features(features, gradcam_weights, size)),
-            "gradcam_pp": list(cam_from_features(features, gradcam_pp_weights, size)),
-            "qa": [],
-        }
-        maps.update({f"sweep:{b:g}": [] for b in config.sweep_betas})
+        maps = _baseline_maps(features, size, ["qa", *(f"sweep:{b:g}" for b in config.sweep_betas)])
         records: list[dict[str, Any]] = []
         for i, p in enumerate(positions):
             a, g = features.activations[i], features.gradients[i]
@@ -214,14 +238,7 @@ def run_restricted(
                     "sweep": sweep,
                 }
             )
-        labels = [int(study.labels[p]) for p in positions]
-        y, o = _confidences(
-            model, pixels, {k: np.stack(v) for k, v in maps.items()}, labels, prep, config.batch_size
-        )
-        for i, record in enumerate(records):
-            record["Y"] = float(y[i])
-            record["O"] = {name: float(values[i]) for name, values in o.items()}
-        return records
+        return _with_confidences(model, pixels, maps, records, prep, config.batch_size)
 
     _run_stage("restricted16", store, study, config, work, progress)
 
@@ -239,11 +256,7 @@ def run_full(
     def work(positions: list[int]) -> list[dict[str, Any]]:
         pixels, inputs, features, prep = _features(model, study, positions)
         size = (int(inputs.shape[-2]), int(inputs.shape[-1]))
-        maps: dict[str, list[np.ndarray]] = {
-            "gradcam": list(cam_from_features(features, gradcam_weights, size)),
-            "gradcam_pp": list(cam_from_features(features, gradcam_pp_weights, size)),
-        }
-        maps.update({f"sa:{b:g}": [] for b in config.sa_betas})
+        maps = _baseline_maps(features, size, [f"sa:{b:g}" for b in config.sa_betas])
         records: list[dict[str, Any]] = []
         for i, p in enumerate(positions):
             sa_records: dict[str, Any] = {}
@@ -269,14 +282,7 @@ def run_full(
                     "sa": sa_records,
                 }
             )
-        labels = [int(study.labels[p]) for p in positions]
-        y, o = _confidences(
-            model, pixels, {k: np.stack(v) for k, v in maps.items()}, labels, prep, config.batch_size
-        )
-        for i, record in enumerate(records):
-            record["Y"] = float(y[i])
-            record["O"] = {name: float(values[i]) for name, values in o.items()}
-        return records
+        return _with_confidences(model, pixels, maps, records, prep, config.batch_size)
 
     _run_stage("full", store, study, config, work, progress)
 
