@@ -142,7 +142,9 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
         run(warm, 1.0, 2)  # load numba cache / simulator libraries
         baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         budget = spec["max_seconds"]
+        state = None
         for _ in range(spec["repeat"]):
+            state = None  # free the previous result so that peak RSS counts one run
             t0 = time.perf_counter()
             state = run(bqm, total_time, steps)
             times.append(time.perf_counter() - t0)

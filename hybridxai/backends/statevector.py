@@ -13,13 +13,13 @@ Two engines compute it:
   kernel (:mod:`hybridxai.backends._statevector_kernels`) that streams the state through memory
   once per Trotter step, applies the problem phase without evaluating ``exp`` per amplitude and
   uses explicit 256-bit SIMD. Kernels are compiled on first use and cached on disk
-  (``cache=True``), so only the very first call in an environment pays the compilation (tens of
-  seconds); later processes load them in about a second.
+  (``cache=True``), so only the very first call in an environment pays the compilation (about
+  10 s per dtype, more on a busy machine); later processes load them in under a second.
 * ``engine="numpy"``: the readable reference, a few lines of numpy per layer; used when numba is
   not installed.
 
-Both accept ``dtype="complex128"`` (default) or ``"complex64"`` (half the memory of the state
-and about twice as fast, agreeing with double precision to ~1e-5).
+Both accept ``dtype="complex128"`` (default) or ``"complex64"`` (half the memory of the
+evolving state and up to twice as fast, agreeing with double precision to ~1e-5).
 
 Example:
     >>> import dimod
