@@ -27,22 +27,9 @@ import dimod
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
-from hybridxai.analysis import min_gap, per_step_points
+from hybridxai.analysis import min_gap, per_step_points, random_feature_qubo
 from hybridxai.analysis.eigensolvers import blas_threads
 from hybridxai.analysis.operators import AnnealingOperator
-
-
-def paper_like_bqm(d: int, seed: int, beta: float = 0.7, pixels: int = 196) -> dimod.BinaryQuadraticModel:
-    """A QUBO shaped like the paper's (14×14 maps): h in (0, 1], J = cosine similarities."""
-    rng = np.random.default_rng(seed)
-    maps = np.maximum(rng.normal(size=(d, pixels)) + 0.6 * rng.normal(size=pixels), 0)
-    norms = np.linalg.norm(maps, axis=1)
-    j = maps @ maps.T / np.outer(norms, norms)
-    alpha = rng.gamma(2.0, size=d)
-    h = alpha / alpha.max()
-    return dimod.BinaryQuadraticModel(
-        {p: -beta * h[p] for p in range(d)},
-        {(p, q): (1 - beta) * j[p, q] for p in range(d) for q in range(p + 1, d)}, 0.0, "BINARY")
 
 
 def gaussian_bqm(d: int, seed: int) -> dimod.BinaryQuadraticModel:
@@ -83,7 +70,8 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; kind={args.kind}, "
           f"seed={args.seed}, T={args.total_time}, dt=0.01, tol={args.tol}")
     for d in args.d:
-        bqm = paper_like_bqm(d, args.seed) if args.kind == "paper" else gaussian_bqm(d, args.seed)
+        bqm = (random_feature_qubo(d, args.seed) if args.kind == "paper"
+               else gaussian_bqm(d, args.seed))
         t0 = time.perf_counter()
         result = min_gap(bqm, tol=args.tol)
         adaptive = time.perf_counter() - t0

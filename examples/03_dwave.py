@@ -17,26 +17,10 @@ import argparse
 from pathlib import Path
 
 import dimod
-import numpy as np
 
 import hybridxai
+from hybridxai.analysis import synthetic_feature_maps
 from hybridxai.exceptions import ConfigurationError, ServiceUnavailableError
-
-
-def synthetic_feature_maps(num_maps: int = 48, size: int = 7, seed: int = 0):
-    """Blob-like activations and gradients shaped like a CNN's last convolutional layer."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:size, 0:size]
-    activations = np.zeros((num_maps, size, size))
-    for k in range(num_maps):
-        for _ in range(2):
-            cy, cx = rng.uniform(0, size, 2)
-            width = rng.uniform(0.8, 2.5)
-            activations[k] += rng.uniform(0.5, 2.0) * np.exp(
-                -((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * width**2))
-    gradients = rng.normal(0.0, 1.0, (num_maps, 1, 1)) / size**2 + rng.normal(
-        0.0, 0.01, (num_maps, size, size))
-    return activations, gradients
 
 
 def make_sampler(force_mock: bool, raw_dir: Path):
@@ -61,7 +45,7 @@ def main() -> None:
     parser.add_argument("--out", default="hybridxai-out/example-03")
     args = parser.parse_args()
 
-    activations, gradients = synthetic_feature_maps()
+    activations, gradients = synthetic_feature_maps(48)
     qubo = hybridxai.build_qubo(activations, gradients, beta=0.7, max_qubits=12)
     print(f"QUBO: {qubo.num_variables} of {qubo.num_positive} positive feature maps "
           f"(channels {list(qubo.channels)})")

@@ -19,7 +19,6 @@ def _rss_bytes() -> int:
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
-@pytest.mark.slow
 def test_thousand_explains_leave_no_state_and_flat_memory(make_cnn, model_checks) -> None:
     hooks_left, training_flags = model_checks
     torch.manual_seed(0)

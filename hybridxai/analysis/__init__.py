@@ -11,6 +11,8 @@ Everything works on ``H(s) = (1 - s)·H_D + s·H_P`` with ``H_D = -c·Σ_p X_p``
 * :func:`fidelity_curve` — final ground-state fidelity against the anneal time.
 * :func:`fit_exponential`, :func:`fit_power_law`, :func:`landau_zener_probability` — the fits.
 * :func:`coupling_statistics` — the ``J`` distribution, Gaussian fit and SK comparison.
+* :func:`random_feature_qubo`, :func:`synthetic_feature_maps` — random instances shaped like
+  the paper's, for tests, benchmarks and demos.
 
 Every result has a ``.plot(path=None)`` method returning a matplotlib ``Figure`` (Agg canvas,
 nothing is displayed) and writing a PNG when ``path`` is given.
@@ -36,6 +38,7 @@ from hybridxai.analysis.fits import (
     sweep_rate,
 )
 from hybridxai.analysis.gap import MinGapResult, gap_at, min_gap, per_step_points
+from hybridxai.analysis.instances import random_feature_qubo, synthetic_feature_maps
 from hybridxai.analysis.operators import (
     AnnealingOperator,
     annealing_matrix,
@@ -68,6 +71,8 @@ __all__ = [
     "sweep_rate",
     "CouplingStatistics",
     "coupling_statistics",
+    "random_feature_qubo",
+    "synthetic_feature_maps",
     "plot_fidelity_vs_size",
     "plot_gap_scaling",
 ]

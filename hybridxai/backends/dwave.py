@@ -408,7 +408,107 @@ class _RecordingChild(dimod.ComposedSampler, dimod.Structured):
         return dimod.SampleSet.from_future(response, resolve)
 
 
-class DWaveAnnealingSampler(dimod.Sampler):
+class _LeapClientSampler(dimod.Sampler):
+    """What the Leap-backed samplers share: cloud configuration, the lazy child, raw results.
+
+    Subclasses set :attr:`backend_name` and :attr:`_ocean_sampler` (the ``dwave.system`` class
+    built on first use), check their own arguments, then call :meth:`_setup_client`.
+    """
+
+    backend_name: str
+    _ocean_sampler: str
+    _raw_label: str
+    """How log messages name a raw result (e.g. ``"D-Wave"``)."""
+
+    @staticmethod
+    def _check_child(child: dimod.Sampler | None, token: str | None,
+                     client_config: Mapping[str, Any], why: str) -> None:
+        """Reject a ``child`` given together with the Leap configuration it would replace."""
+        if child is not None and (token is not None or client_config):
+            raise invalid_argument("child", child, "cannot be combined with token= or client "
+                                   f"options{why}", "pass either child= or the Leap configuration")
+
+    def _setup_client(
+        self,
+        child: dimod.Sampler | None,
+        raw_results_dir: str | os.PathLike[str] | None,
+        **config: Any,
+    ) -> None:
+        """Keep ``child``, or check the Leap configuration locally; choose ``raw_results_dir``.
+
+        Args:
+            child: The given sampler, or ``None`` to build :attr:`_ocean_sampler` on first use.
+            raw_results_dir: ``"auto"``, ``None`` or a path (see :class:`DWaveAnnealingSampler`).
+            **config: The :class:`_CloudConfig` arguments (used only without ``child``).
+
+        Raises:
+            ConfigurationError: If no token is configured (and no ``child`` is given).
+        """
+        self._child = child
+        self._owns_child = child is None
+        self._config: _CloudConfig | None = None
+        if child is None:
+            self._config = _CloudConfig(**config)
+            self._client_kwargs = self._config.resolve(self._what)
+        if raw_results_dir == "auto":
+            self.raw_results_dir = default_raw_results_dir() if child is None else None
+        else:
+            self.raw_results_dir = Path(raw_results_dir) if raw_results_dir is not None else None
+
+    # -- lazy child ------------------------------------------------------------------------
+    @property
+    def _what(self) -> str:
+        return f"backend '{self.backend_name}'"
+
+    @property
+    def _secrets(self) -> tuple[str | None, ...]:
+        return self._config.secrets if self._config is not None else ()
+
+    def _translate(self) -> Any:
+        return _cloud_errors(self._secrets, self._what)
+
+    @property
+    def child(self) -> dimod.Sampler:
+        """The Ocean sampler (built on first access), or the given child."""
+        if self._child is None:
+            system = import_optional("dwave.system", "dwave", f"the '{self.backend_name}' backend")
+            with self._translate():
+                self._child = getattr(system, self._ocean_sampler)(**self._client_kwargs)
+        return self._child
+
+    def close(self) -> None:
+        """Close the cloud client if this sampler created it (a given ``child`` is left open)."""
+        if self._owns_child and self._child is not None:
+            close = getattr(self._child, "close", None)
+            if callable(close):
+                close()
+            self._child = None
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        """``backend``, ``solver`` and the solver's own properties (connects on first use)."""
+        child = self.child
+        return {"backend": self.backend_name, "solver": _solver_name(child),
+                "child_properties": dict(child.properties)}
+
+    def _save_raw_result(self, sampleset: dimod.SampleSet,
+                         extra: Callable[[], Mapping[str, Any]]) -> str | None:
+        """Save ``sampleset`` and ``extra()`` under :attr:`raw_results_dir`, if set.
+
+        Returns:
+            The file path, or ``None`` if nothing was saved (a failure only logs a warning).
+        """
+        if self.raw_results_dir is None:
+            return None
+        try:
+            return str(_save_raw(self.raw_results_dir, self.backend_name, sampleset, extra()))
+        except (OSError, TypeError, ValueError) as exc:
+            logger.warning("could not save the raw %s result to %s: %s", self._raw_label,
+                           self.raw_results_dir, exc)
+            return None
+
+
+class DWaveAnnealingSampler(_LeapClientSampler):
     """A D-Wave quantum annealer (``EmbeddingComposite(DWaveSampler(**config))``), built lazily.
 
     Nothing touches the network in the constructor: it only checks, locally, that a Leap API
@@ -451,6 +551,8 @@ class DWaveAnnealingSampler(dimod.Sampler):
     """
 
     backend_name = "dwave"
+    _ocean_sampler = "DWaveSampler"
+    _raw_label = "D-Wave"
 
     def __init__(
         self,
@@ -471,63 +573,27 @@ class DWaveAnnealingSampler(dimod.Sampler):
         http_retries: int = DEFAULT_HTTP_RETRIES,
         **client_config: Any,
     ) -> None:
-        if child is not None:
-            if not isinstance(child, dimod.Sampler) or not isinstance(child, dimod.Structured):
-                raise invalid_type("child", child, "a structured dimod.Sampler (with nodelist "
-                                   "and edgelist), such as DWaveSampler or MockDWaveSampler",
-                                   "pass child=dwave.system.testing.MockDWaveSampler()")
-            if token is not None or client_config:
-                raise invalid_argument("child", child, "cannot be combined with token= or client "
-                                       "options (they configure the DWaveSampler it replaces)",
-                                       "pass either child= or the Leap configuration")
+        if child is not None and (not isinstance(child, dimod.Sampler)
+                                  or not isinstance(child, dimod.Structured)):
+            raise invalid_type("child", child, "a structured dimod.Sampler (with nodelist "
+                               "and edgelist), such as DWaveSampler or MockDWaveSampler",
+                               "pass child=dwave.system.testing.MockDWaveSampler()")
+        self._check_child(child, token, client_config,
+                          " (they configure the DWaveSampler it replaces)")
         self.defaults: dict[str, Any] = {
             "num_reads": _check_reads(num_reads),
             "annealing_time": annealing_time,
             "chain_strength": _check_chain_strength(chain_strength),
         }
         self.embedding_parameters = dict(embedding_parameters or {})
-        self._child = child
-        self._owns_child = child is None
-        self._config: _CloudConfig | None = None
-        if child is None:
-            self._config = _CloudConfig(
-                token=token, endpoint=endpoint, solver=solver, region=region, profile=profile,
-                config_file=config_file, connect_timeout=connect_timeout,
-                http_retries=http_retries, extra=client_config)
-            self._client_kwargs = self._config.resolve("backend 'dwave'")
-        if raw_results_dir == "auto":
-            self.raw_results_dir = default_raw_results_dir() if child is None else None
-        else:
-            self.raw_results_dir = Path(raw_results_dir) if raw_results_dir is not None else None
+        self._setup_client(
+            child, raw_results_dir, token=token, endpoint=endpoint, solver=solver, region=region,
+            profile=profile, config_file=config_file, connect_timeout=connect_timeout,
+            http_retries=http_retries, extra=client_config)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(child={type(self._child).__name__ if self._child else None}"
                 f", num_reads={self.defaults['num_reads']})")
-
-    # -- lazy child ------------------------------------------------------------------------
-    @property
-    def _secrets(self) -> tuple[str | None, ...]:
-        return self._config.secrets if self._config is not None else ()
-
-    def _translate(self) -> Any:
-        return _cloud_errors(self._secrets, "backend 'dwave'")
-
-    @property
-    def child(self) -> dimod.Sampler:
-        """The structured sampler (``DWaveSampler`` built on first access, or the given child)."""
-        if self._child is None:
-            system = import_optional("dwave.system", "dwave", "the 'dwave' backend")
-            with self._translate():
-                self._child = system.DWaveSampler(**self._client_kwargs)
-        return self._child
-
-    def close(self) -> None:
-        """Close the cloud client if this sampler created it (a given ``child`` is left open)."""
-        if self._owns_child and self._child is not None:
-            close = getattr(self._child, "close", None)
-            if callable(close):
-                close()
-            self._child = None
 
     # -- dimod API -------------------------------------------------------------------------
     @property
@@ -537,28 +603,13 @@ class DWaveAnnealingSampler(dimod.Sampler):
                 "return_embedding": [], "chain_break_method": [], "embedding_parameters": [],
                 "label": []}
 
-    @property
-    def properties(self) -> dict[str, Any]:
-        """``backend``, ``solver`` and the solver's own properties (connects on first use)."""
-        child = self.child
-        return {"backend": self.backend_name, "solver": _solver_name(child),
-                "child_properties": dict(child.properties)}
-
     def _save(self, response: dimod.SampleSet, context: dict[str, Any]) -> str | None:
-        if self.raw_results_dir is None:
-            return None
-        try:
-            path = _save_raw(self.raw_results_dir, "dwave", response, {
-                "solver": context["solver"],
-                "parameters": context["parameters"],
-                "embedding": [[v, list(chain)] for v, chain in context["embedding"].items()],
-                "source_bqm": context["bqm"].to_serializable(),
-            })
-        except (OSError, TypeError, ValueError) as exc:
-            logger.warning("could not save the raw D-Wave result to %s: %s",
-                           self.raw_results_dir, exc)
-            return None
-        return str(path)
+        return self._save_raw_result(response, lambda: {
+            "solver": context["solver"],
+            "parameters": context["parameters"],
+            "embedding": [[v, list(chain)] for v, chain in context["embedding"].items()],
+            "source_bqm": context["bqm"].to_serializable(),
+        })
 
     def sample(
         self,
@@ -693,7 +744,7 @@ class DWaveAnnealingSampler(dimod.Sampler):
         return sampleset
 
 
-class LeapHybridBQMSampler(dimod.Sampler):
+class LeapHybridBQMSampler(_LeapClientSampler):
     """D-Wave's Leap hybrid BQM solver (``dwave.system.LeapHybridSampler``), built lazily.
 
     Meant for problems too large to embed on a QPU (e.g. the 512 feature maps of a full
@@ -719,6 +770,8 @@ class LeapHybridBQMSampler(dimod.Sampler):
     """
 
     backend_name = "leap-hybrid"
+    _ocean_sampler = "LeapHybridSampler"
+    _raw_label = "Leap"
 
     def __init__(
         self,
@@ -736,27 +789,15 @@ class LeapHybridBQMSampler(dimod.Sampler):
         http_retries: int = DEFAULT_HTTP_RETRIES,
         **client_config: Any,
     ) -> None:
-        if child is not None:
-            if not isinstance(child, dimod.Sampler):
-                raise invalid_type("child", child, "a dimod.Sampler such as LeapHybridSampler",
-                                   "pass child=dwave.system.LeapHybridSampler(...)")
-            if token is not None or client_config:
-                raise invalid_argument("child", child, "cannot be combined with token= or client "
-                                       "options", "pass either child= or the Leap configuration")
+        if child is not None and not isinstance(child, dimod.Sampler):
+            raise invalid_type("child", child, "a dimod.Sampler such as LeapHybridSampler",
+                               "pass child=dwave.system.LeapHybridSampler(...)")
+        self._check_child(child, token, client_config, "")
         self.time_limit = self._check_time_limit(time_limit)
-        self._child = child
-        self._owns_child = child is None
-        self._config: _CloudConfig | None = None
-        if child is None:
-            self._config = _CloudConfig(
-                token=token, endpoint=endpoint, solver=solver, region=region, profile=profile,
-                config_file=config_file, connect_timeout=connect_timeout,
-                http_retries=http_retries, extra=client_config)
-            self._client_kwargs = self._config.resolve("backend 'leap-hybrid'")
-        if raw_results_dir == "auto":
-            self.raw_results_dir = default_raw_results_dir() if child is None else None
-        else:
-            self.raw_results_dir = Path(raw_results_dir) if raw_results_dir is not None else None
+        self._setup_client(
+            child, raw_results_dir, token=token, endpoint=endpoint, solver=solver, region=region,
+            profile=profile, config_file=config_file, connect_timeout=connect_timeout,
+            http_retries=http_retries, extra=client_config)
 
     @staticmethod
     def _check_time_limit(value: Any) -> float | None:
@@ -770,38 +811,10 @@ class LeapHybridBQMSampler(dimod.Sampler):
                                    "pass e.g. time_limit=5, or None for the solver's minimum")
         return float(value)
 
-    def _translate(self) -> Any:
-        secrets = self._config.secrets if self._config is not None else ()
-        return _cloud_errors(secrets, "backend 'leap-hybrid'")
-
-    @property
-    def child(self) -> dimod.Sampler:
-        """The ``LeapHybridSampler`` (built on first access) or the given child."""
-        if self._child is None:
-            system = import_optional("dwave.system", "dwave", "the 'leap-hybrid' backend")
-            with self._translate():
-                self._child = system.LeapHybridSampler(**self._client_kwargs)
-        return self._child
-
-    def close(self) -> None:
-        """Close the cloud client if this sampler created it."""
-        if self._owns_child and self._child is not None:
-            close = getattr(self._child, "close", None)
-            if callable(close):
-                close()
-            self._child = None
-
     @property
     def parameters(self) -> dict[str, list[Any]]:
         """Keyword arguments of :meth:`sample`."""
         return {"time_limit": [], "label": []}
-
-    @property
-    def properties(self) -> dict[str, Any]:
-        """``backend``, ``solver`` and the solver's properties (connects on first use)."""
-        child = self.child
-        return {"backend": self.backend_name, "solver": _solver_name(child),
-                "child_properties": dict(child.properties)}
 
     def min_time_limit(self, bqm: dimod.BinaryQuadraticModel) -> float:
         """Return the solver's minimum ``time_limit`` in seconds for ``bqm`` (connects)."""
@@ -844,15 +857,9 @@ class LeapHybridBQMSampler(dimod.Sampler):
             sampleset = child.sample(bqm, **kwargs)
             sampleset.resolve()
         t_sampling = time.perf_counter_ns() - t0
-        raw_path = None
-        if self.raw_results_dir is not None:
-            try:
-                raw_path = str(_save_raw(self.raw_results_dir, "leap-hybrid", sampleset, {
-                    "solver": _solver_name(child), "parameters": {"time_limit": limit},
-                    "source_bqm": bqm.to_serializable()}))
-            except (OSError, TypeError, ValueError) as exc:
-                logger.warning("could not save the raw Leap result to %s: %s",
-                               self.raw_results_dir, exc)
+        raw_path = self._save_raw_result(sampleset, lambda: {
+            "solver": _solver_name(child), "parameters": {"time_limit": limit},
+            "source_bqm": bqm.to_serializable()})
         info = dict(sampleset.info)
         remote = info.pop("timing", None)
         if remote is None:  # hybrid solvers report timing keys at the top level of info

@@ -26,10 +26,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._optional import import_optional
-from hybridxai.circuits.hamiltonians import _as_dense, _driver_coefficient, ising_terms
-from hybridxai.circuits.ising import DenseQubo, basis_energies
-from hybridxai.circuits.qiskit_circuit import check_layers
-from hybridxai.circuits.schedules import Layer, ScheduleLike, trotter_layers
+from hybridxai.circuits.ising import DenseQubo
+from hybridxai.circuits.schedules import Layer, ScheduleLike
+from hybridxai.circuits.trotter import anneal_layers, trotter_gates
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = [
@@ -100,33 +99,21 @@ def trotter_operations(
             (``pip install 'hybridxai[pennylane]'``).
 
     """
-    qubo = _as_dense(problem, "problem")
-    layers = check_layers(layers)
+    program = trotter_gates(problem, layers, diagonal_gate=diagonal_gate)
     qml = _qml("trotter_operations()")
-    terms = ising_terms(qubo)
-    d = terms.num_qubits
-    pauli = terms.pauli_terms()
-    energies = basis_energies(qubo) if diagonal_gate and d else None
+    d = program.num_qubits
     reversed_wires = list(range(d - 1, -1, -1))  # so the diagonal is indexed little-endian
-    phase = 0.0
+    rotations = {"rx": qml.RX, "rz": qml.RZ, "rzz": qml.IsingZZ}
     with qml.QueuingManager.stop_recording():
         ops: list[Any] = [qml.Hadamard(q) for q in range(d)]
-        for kind, coeff in layers:
-            if kind == "driver":
-                if coeff != 0.0:
-                    ops.extend(qml.RX(-2.0 * coeff, wires=q) for q in range(d))
-            elif energies is not None:
-                ops.append(qml.DiagonalQubitUnitary(np.exp(-1j * coeff * energies),
-                                                    wires=reversed_wires))
+        for name, qubits, param in program.gates:
+            if name == "diagonal":
+                ops.append(qml.DiagonalQubitUnitary(param, wires=reversed_wires))
             else:
-                phase += coeff * terms.constant
-                for qubits, c in pauli:
-                    if len(qubits) == 1:
-                        ops.append(qml.RZ(2.0 * coeff * c, wires=qubits[0]))
-                    else:
-                        ops.append(qml.IsingZZ(2.0 * coeff * c, wires=list(qubits)))
-        if phase != 0.0:
-            ops.append(qml.GlobalPhase(phase))
+                ops.append(rotations[name](param, wires=qubits[0] if len(qubits) == 1
+                                           else list(qubits)))
+        if program.phase != 0.0:
+            ops.append(qml.GlobalPhase(program.phase))
     return ops
 
 
@@ -154,9 +141,7 @@ def annealing_operations(
         The list of (unqueued) operators.
 
     """
-    qubo = _as_dense(bqm)
-    c = _driver_coefficient(driver_scale, qubo.num_variables)
-    layers = trotter_layers(schedule, total_time, num_steps, order, c)
+    qubo, layers = anneal_layers(bqm, total_time, num_steps, schedule, order, driver_scale)
     return trotter_operations(qubo, layers, diagonal_gate=diagonal_gate)
 
 

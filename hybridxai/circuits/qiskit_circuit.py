@@ -24,53 +24,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import dimod
-import numpy as np
 
 from hybridxai._optional import import_optional
-from hybridxai.circuits.hamiltonians import _as_dense, _driver_coefficient, ising_terms
-from hybridxai.circuits.ising import DenseQubo, basis_energies
-from hybridxai.circuits.schedules import Layer, ScheduleLike, trotter_layers
-from hybridxai.exceptions import invalid_argument, invalid_type
+from hybridxai.circuits.ising import DenseQubo
+from hybridxai.circuits.schedules import Layer, ScheduleLike
+from hybridxai.circuits.trotter import anneal_layers, check_layers, trotter_gates
 
 if TYPE_CHECKING:  # pragma: no cover
     from qiskit import QuantumCircuit
 
 __all__ = ["annealing_circuit", "trotter_circuit", "check_layers"]
-
-
-def check_layers(layers: Sequence[Layer]) -> list[Layer]:
-    """Validate a layer sequence as produced by :func:`trotter_layers`.
-
-    Args:
-        layers: ``(kind, coefficient)`` pairs, ``kind`` in ``{"driver", "problem"}``.
-
-    Returns:
-        The layers as a list of ``(str, float)``.
-
-    Raises:
-        InvalidArgumentError: On an unknown kind or a non-finite coefficient.
-
-    """
-    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
-        raise invalid_type("layers", layers, "a list of (kind, coefficient) pairs",
-                           "build it with hybridxai.circuits.trotter_layers(...)")
-    checked: list[Layer] = []
-    for k, layer in enumerate(layers):
-        try:
-            kind, coeff = layer
-            coeff = float(coeff)
-        except (TypeError, ValueError) as exc:
-            raise invalid_argument(f"layers[{k}]", layer, "is not a (kind, coefficient) pair",
-                                   "build the layers with hybridxai.circuits.trotter_layers(...)"
-                                   ) from exc
-        if kind not in ("driver", "problem") or not np.isfinite(coeff):
-            raise invalid_argument(
-                f"layers[{k}]", layer,
-                "kind must be 'driver' or 'problem' with a finite coefficient",
-                "build the layers with hybridxai.circuits.trotter_layers(...)",
-            )
-        checked.append((kind, coeff))
-    return checked
 
 
 def trotter_circuit(
@@ -100,36 +63,22 @@ def trotter_circuit(
         MissingDependencyError: If Qiskit is not installed (``pip install 'hybridxai[qiskit]'``).
 
     """
-    qubo = _as_dense(problem, "problem")
-    layers = check_layers(layers)
+    program = trotter_gates(problem, layers, diagonal_gate=diagonal_gate)
     qiskit = import_optional("qiskit", "qiskit", "trotter_circuit()")
-    terms = ising_terms(qubo)
-    d = terms.num_qubits
-    pauli = terms.pauli_terms()
-    energies = basis_energies(qubo) if diagonal_gate and d else None
+    d = program.num_qubits
     qc = qiskit.QuantumCircuit(d, name="anneal")
     if d:
         qc.h(range(d))
-    phase = 0.0
-    for kind, coeff in layers:
-        if kind == "driver":
-            if coeff != 0.0 and d:
-                for q in range(d):
-                    qc.rx(-2.0 * coeff, q)
-        elif energies is not None:
-            diagonal = qiskit.circuit.library.DiagonalGate(np.exp(-1j * coeff * energies).tolist())
-            qc.append(diagonal, range(d))
+    rotations = {"rx": qc.rx, "rz": qc.rz, "rzz": qc.rzz}
+    for name, qubits, param in program.gates:
+        if name == "diagonal":
+            qc.append(qiskit.circuit.library.DiagonalGate(param.tolist()), qubits)
         else:
-            phase -= coeff * terms.constant
-            for qubits, c in pauli:
-                if len(qubits) == 1:
-                    qc.rz(2.0 * coeff * c, qubits[0])
-                else:
-                    qc.rzz(2.0 * coeff * c, qubits[0], qubits[1])
-    qc.global_phase = phase
+            rotations[name](param, *qubits)
+    qc.global_phase = 0.0 - program.phase  # exp(-i·phase); 0.0 - keeps a zero phase +0.0
     if measure and d:
         qc.measure_all()
-    qc.metadata = {"variables": list(terms.variables), "offset": terms.constant,
+    qc.metadata = {"variables": list(program.variables), "offset": program.offset,
                    "num_layers": len(layers)}
     return qc
 
@@ -173,7 +122,5 @@ def annealing_circuit(
         (2, [('h', 2), ('rx', 4), ('rz', 4), ('rzz', 2)])
 
     """
-    qubo = _as_dense(bqm)
-    c = _driver_coefficient(driver_scale, qubo.num_variables)
-    layers = trotter_layers(schedule, total_time, num_steps, order, c)
+    qubo, layers = anneal_layers(bqm, total_time, num_steps, schedule, order, driver_scale)
     return trotter_circuit(qubo, layers, diagonal_gate=diagonal_gate, measure=measure)

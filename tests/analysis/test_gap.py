@@ -4,24 +4,11 @@ import dimod
 import numpy as np
 import pytest
 
-from hybridxai.analysis import gap_at, min_gap, per_step_points
+from hybridxai.analysis import gap_at, min_gap, per_step_points, random_feature_qubo
 from hybridxai.analysis.gap import ground_degeneracy
 from hybridxai.analysis.operators import AnnealingOperator
 from hybridxai.exceptions import InvalidArgumentError, ProblemTooLargeError
 from tests.analysis._reference import reference_gap, reference_min_gap
-
-
-def paper_like_bqm(d: int, seed: int, beta: float = 0.7) -> dimod.BinaryQuadraticModel:
-    """A QUBO shaped like the paper's: h in (0, 1], J = cosine similarities of ReLU maps."""
-    rng = np.random.default_rng(seed)
-    maps = np.maximum(rng.normal(size=(d, 49)) + 0.6 * rng.normal(size=49), 0)
-    norms = np.linalg.norm(maps, axis=1)
-    j = maps @ maps.T / np.outer(norms, norms)
-    alpha = rng.gamma(2.0, size=d)
-    h = alpha / alpha.max()
-    return dimod.BinaryQuadraticModel(
-        {p: -beta * h[p] for p in range(d)},
-        {(p, q): (1 - beta) * j[p, q] for p in range(d) for q in range(p + 1, d)}, 0.0, "BINARY")
 
 
 def z2_symmetric_bqm(d: int, seed: int) -> dimod.BinaryQuadraticModel:
@@ -40,7 +27,8 @@ _REFERENCE: dict = {}
 
 
 def _bqm(kind, d, seed, make_bqm):
-    return {"gauss": lambda: make_bqm(d, seed), "paper": lambda: paper_like_bqm(d, seed),
+    return {"gauss": lambda: make_bqm(d, seed),
+            "paper": lambda: random_feature_qubo(d, seed, pixels=49),
             "z2": lambda: z2_symmetric_bqm(d, seed)}[kind]()
 
 
@@ -87,7 +75,7 @@ def test_degenerate_gap_is_to_first_level_outside_ground_manifold():
 
 
 def test_end_point_slopes_match_finite_differences(make_bqm):
-    for bqm in (make_bqm(5, 3), paper_like_bqm(6, 2), z2_symmetric_bqm(5, 1)):
+    for bqm in (make_bqm(5, 3), random_feature_qubo(6, 2, pixels=49), z2_symmetric_bqm(5, 1)):
         result = min_gap(bqm, s_grid=[0.0, 0.5, 1.0], tol=1e-3)
         slope0, slope1 = result.slopes[0], result.slopes[-1]
         h = 1e-6
