@@ -44,27 +44,38 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
     return text
 
 
+def fashion_mnist_test(count: int, size: int | None = 224) -> list[Any]:
+    """The first ``count`` Fashion-MNIST test images as RGB PIL images (``size`` px, or 28 if None).
+
+    Raises:
+        OSError: The Debian package ``dataset-fashion-mnist`` is not installed.
+    """
+    import gzip
+    from pathlib import Path
+
+    from PIL import Image
+
+    path = Path("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
+    with gzip.open(path, "rb") as fh:
+        raw = np.frombuffer(fh.read(), dtype=np.uint8, offset=16).reshape(-1, 28, 28)
+    images = [Image.fromarray(raw[k]).convert("RGB") for k in range(min(count, len(raw)))]
+    return images if size is None else [im.resize((size, size), Image.BILINEAR) for im in images]
+
+
 def photo_batch(count: int, size: int = 224) -> list[Any]:
     """``count`` real pictures: the bundled photos, then Fashion-MNIST test images if installed.
 
     Fashion-MNIST (Debian ``dataset-fashion-mnist``) supplies as many extra real images as
     needed; without it the bundled photos are cycled with flips and crops.
     """
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
     from hybridxai.samples import load_sample, sample_names
 
     photos = [load_sample(n) for n in sample_names()]
     images: list[Any] = list(photos)
     try:
-        import gzip
-        from pathlib import Path
-
-        path = Path("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
-        with gzip.open(path, "rb") as fh:
-            raw = np.frombuffer(fh.read(), dtype=np.uint8, offset=16).reshape(-1, 28, 28)
-        for k in range(max(0, count - len(images))):
-            images.append(Image.fromarray(raw[k]).convert("RGB").resize((size, size), Image.BILINEAR))
+        images += fashion_mnist_test(max(0, count - len(images)), size)
     except OSError:
         k = 0
         while len(images) < count:
@@ -76,18 +87,29 @@ def photo_batch(count: int, size: int = 224) -> list[Any]:
     return images[:count]
 
 
+MODELS = ("mobilenet_v2", "fashion-mnist-full")
+"""Models :func:`feature_qubos` knows: ImageNet MobileNetV2 on :func:`photo_batch`, and the
+paper's full model (MobileNetV2 backbone + the shipped Fashion-MNIST head) on Fashion-MNIST."""
+
+
 @lru_cache(maxsize=4)
 def feature_qubos(count: int, beta: float = 0.99, model_name: str = "mobilenet_v2") -> list[Any]:
-    """QUBOs of ``count`` real images on all positive maps of the model's last layer."""
+    """QUBOs of ``count`` real images on all positive maps of the model's last layer (see MODELS)."""
     import hybridxai
     from hybridxai.features import extract_features
     from hybridxai.images import prepare_images
     from hybridxai.models import model_info
 
-    model = hybridxai.load_pretrained(model_name)
+    if model_name == "fashion-mnist-full":
+        from hybridxai.models.paper import load_paper_model
+
+        model = load_paper_model("fashion-mnist", "full")
+        images = fashion_mnist_test(count, size=None)
+    else:
+        model = hybridxai.load_pretrained(model_name)
+        images = photo_batch(count)
     info = model_info(model)
     qubos = []
-    images = photo_batch(count)
     for start in range(0, count, 16):
         batch = prepare_images(images[start:start + 16], info.transform).batch
         fb = extract_features(model, batch, layer=info.default_layer)

@@ -1,8 +1,9 @@
 """Run every benchmark, each in its own process, and print its table of ratios.
 
 Each script measures hybridxai against its peer in the same run (Aer, PennyLane Lightning,
-scipy's expm_multiply, the paper's per-step eigensolver scan, pytorch-grad-cam), so the ratios
-are meaningful on any machine. Figures measured here are recorded in docs/benchmarks.md.
+scipy's expm_multiply, the paper's per-step eigensolver scan, pytorch-grad-cam, dwave-samplers,
+the certified optimum), so the ratios are meaningful on any machine. Figures measured here are
+recorded in docs/benchmarks.md.
 
 Run:  python benchmarks/run_all.py [--quick]
 """
@@ -29,6 +30,10 @@ SUITES = {
     "explain latency vs pytorch-grad-cam, and SA selection quality": (
         ["bench_explain.py", "--images", "100"],
         ["bench_explain.py", "--images", "20", "--repeat", "2"],
+    ),
+    "large QUBOs: solver quality and certified optimum (SA, dwave-samplers, tabu, certify)": (
+        ["bench_qubo.py", "--images", "10"],
+        ["bench_qubo.py", "--images", "4"],
     ),
 }
 

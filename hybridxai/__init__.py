@@ -18,8 +18,10 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "explain": "hybridxai.explain",
-    "explain_batch": "hybridxai.explain",
+    "explain": "hybridxai.explainer",
+    "explain_batch": "hybridxai.explainer",
+    "EmptySelectionWarning": "hybridxai.explainer",
+    "explain_folder": "hybridxai.batch",
     "Explanation": "hybridxai.explanation",
     "build_qubo": "hybridxai.qubo",
     "FeatureQubo": "hybridxai.qubo",

@@ -4,6 +4,7 @@ Examples::
 
     hybridxai explain --sample chelsea                 # bundled photo, offline MobileNetV2
     hybridxai explain cat.jpg --backend exact --max-qubits 16 --beta 0.7 --out out/cat
+    hybridxai explain photos/ --out out/photos          # a folder; rerun to resume
     hybridxai backends                                 # what is installed
     hybridxai reproduce --dataset fashion-mnist --quick # the paper's tables and figures
 
@@ -17,7 +18,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from hybridxai.exceptions import HybridXAIError
 
@@ -25,10 +26,13 @@ __all__ = ["main", "build_parser"]
 
 
 def _add_explain(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("explain", help="explain one image's prediction",
+    p = sub.add_parser("explain", help="explain one image's prediction, or a folder of images",
                        description="Explain a pretrained classifier's prediction on one image by "
-                                   "selecting feature maps with a QUBO.")
-    p.add_argument("image", nargs="?", help="image file (JPEG/PNG); or use --sample")
+                                   "selecting feature maps with a QUBO. Given a folder or several "
+                                   "files, results are written per image as they are produced and "
+                                   "a rerun resumes where an interrupted one stopped.")
+    p.add_argument("image", nargs="*", help="image file (JPEG/PNG), a folder, or several files; "
+                                            "or use --sample")
     p.add_argument("--sample", help="use a bundled photo instead (chelsea, coffee, astronaut, ...)")
     p.add_argument("--model", default="mobilenet_v2", help="pretrained model (default mobilenet_v2)")
     p.add_argument("--backend", default="sa", help="solver: sa, exact, statevector, aer, pennylane, "
@@ -44,7 +48,9 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--total-time", type=float, default=None, help="anneal time T (quantum backends)")
     p.add_argument("--num-steps", type=int, default=None, help="Trotter steps (quantum backends)")
     p.add_argument("--analyze", action="store_true", help="also compute the minimum gap")
-    p.add_argument("--out", default=None, help="output folder (default hybridxai-out/<image>)")
+    p.add_argument("--out", default=None, help="output folder (default hybridxai-out/<image or "
+                                                "folder>)")
+    p.add_argument("--batch-size", type=int, default=16, help="images per pass for a folder (default 16)")
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -92,11 +98,25 @@ def _add_reproduce(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoints", default=None, help="folder of heads from 'hybridxai train' "
                                                        "(default: the shipped Fashion-MNIST heads)")
     p.add_argument("--out", default="hybridxai-out/reproduction", help="run directory")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: the "
+                                                             "CPUs available, at most 8; 1: this "
+                                                             "process only)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster: address of its running scheduler, e.g. "
+                        "tcp://10.0.0.5:8786 (pip install 'hybridxai[dask]')")
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """``ArgumentParser`` whose usage errors are one line and a fix, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line (no usage block) and exit with status 2."""
+        self.exit(2, f"hybridxai: error: {message} (in '{self.prog}'). Fix: see '{self.prog} --help'.\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(prog="hybridxai", description=__doc__.split("\n")[0])
+    parser = _OneLineParser(prog="hybridxai", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command")
     _add_explain(sub)
@@ -110,15 +130,19 @@ def build_parser() -> argparse.ArgumentParser:
 def _explain(args: argparse.Namespace) -> int:
     import hybridxai
     from hybridxai.exceptions import invalid_argument
+    from hybridxai.explanation import output_folder
     from hybridxai.samples import load_sample
 
+    if len(args.image) > 1 or (args.image and args.sample is None and Path(args.image[0]).is_dir()):
+        return _explain_many(args)
+    args.image = args.image[0] if args.image else None
     if (args.image is None) == (args.sample is None):
         raise invalid_argument("image", args.image, "give exactly one of IMAGE or --sample",
                                "run e.g. 'hybridxai explain --sample chelsea' or "
                                "'hybridxai explain photo.jpg'")
     image: Any = load_sample(args.sample) if args.sample else args.image
     stem = args.sample or Path(args.image).stem
-    out = Path(args.out) if args.out else Path("hybridxai-out") / stem
+    out = output_folder(Path(args.out) if args.out else Path("hybridxai-out") / stem, "--out")
     options = {k: v for k, v in (("num_reads", args.num_reads), ("total_time", args.total_time),
                                  ("num_steps", args.num_steps)) if v is not None}
     print(f"loading {args.model} ...", flush=True)
@@ -139,6 +163,36 @@ def _explain(args: argparse.Namespace) -> int:
     print(f"overlay: {paths['overlay']}")
     print(f"heat map: {paths['heatmap']}  figure: {paths['figure']}  manifest: {paths['manifest']}")
     return 0
+
+
+def _explain_many(args: argparse.Namespace) -> int:
+    """``hybridxai explain FOLDER`` / ``explain A.jpg B.jpg ...``: resumable, one result per image."""
+    import hybridxai
+    from hybridxai.exceptions import invalid_argument
+
+    if args.sample is not None:
+        raise invalid_argument("image", args.image, "give exactly one of IMAGE or --sample",
+                               "run e.g. 'hybridxai explain photos/' or 'hybridxai explain --sample chelsea'")
+    images: Any = args.image[0] if len(args.image) == 1 else args.image
+    out = Path(args.out) if args.out else Path("hybridxai-out") / (
+        Path(args.image[0]).resolve().name if len(args.image) == 1 else "batch")
+    options = {k: v for k, v in (("num_reads", args.num_reads), ("total_time", args.total_time),
+                                 ("num_steps", args.num_steps)) if v is not None}
+    print(f"loading {args.model} ...", flush=True)
+    model = hybridxai.load_pretrained(args.model)
+    report = hybridxai.explain_folder(
+        model, images, out, batch_size=args.batch_size, target=args.target, layer=args.layer,
+        backend=args.backend, beta=args.beta, seed=args.seed, max_qubits=args.max_qubits,
+        cardinality=args.cardinality, analyze=args.analyze, **options,
+    )
+    if report.resumed:
+        print(f"resumed: {report.resumed} image(s) were already done")
+    print(f"explained {len(report.done)} of {len(report.records)} images into {report.out} "
+          f"(seed {report.settings['seed']})")
+    for record in report.failed:
+        print(f"failed: {record['key']}: {record['error']}")
+    print(f"summary: {report.summary}  results: {report.out / 'results.jsonl'}")
+    return 1 if report.failed else 0
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -170,7 +224,11 @@ def _reproduce(args: argparse.Namespace) -> int:
                      checkpoints=args.checkpoints)
     config = (ReproduceConfig.quick_variant(**overrides) if args.quick
               else ReproduceConfig(**overrides))
-    report = reproduce(config, args.out)
+    from hybridxai.execution import make_executor
+
+    with make_executor(workers=args.workers, scheduler=args.scheduler) as executor:
+        print(f"running on {executor.describe()}", flush=True)
+        report = reproduce(config, args.out, executor=executor)
     print(f"report: {report}")
     print(f"figures: {report.parent / 'figures'}")
     return 0
@@ -196,7 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments (default ``sys.argv[1:]``).
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (one line already printed), --help
+        return int(exc.code or 0)
     if args.version:
         print(importlib.import_module("hybridxai").__version__)
         return 0

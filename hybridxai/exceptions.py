@@ -87,6 +87,13 @@ def describe_value(value: Any, limit: int = 80) -> str:
     dtype = getattr(value, "dtype", None)
     if shape is not None and dtype is not None:
         return f"<{type(value).__name__} shape={tuple(shape)} dtype={dtype}>"
+    if isinstance(value, (list, tuple)) and any(
+            getattr(v, "shape", None) is not None and getattr(v, "dtype", None) is not None
+            for v in value):
+        # a list of arrays/tensors: describe the items, do not print their values
+        items = ", ".join(describe_value(v, limit) for v in value[:2])
+        more = ", ..." if len(value) > 2 else ""
+        return f"<{type(value).__name__} of {len(value)}: {items}{more}>"
     text = " ".join(repr(value).split())  # one line, even for multi-line reprs
     if len(text) > limit:
         text = text[: limit - 3] + "..."

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from hybridxai.qubo import FeatureQubo
 
-__all__ = ["Explanation", "versions", "to_jsonable"]
+__all__ = ["Explanation", "versions", "to_jsonable", "output_folder"]
 
 _VERSIONED = ("hybridxai", "torch", "torchvision", "numpy", "dimod", "dwave-samplers", "qiskit",
               "qiskit-aer", "pennylane", "pennylane-lightning", "dwave-system")
@@ -71,6 +71,39 @@ def _write_atomic(path: Path, write: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def output_folder(path: str | os.PathLike[str], name: str = "directory") -> Path:
+    """Check, before any work is done, that results can be written under ``path``.
+
+    Args:
+        path: The output folder (need not exist yet).
+        name: The argument's name, for the message (``"out"``, ``"--out"`` ...).
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        InvalidArgumentError: If ``path`` (or one of its parents) is an existing file, or the
+            nearest existing parent is not writable.
+
+    Example:
+        >>> output_folder("hybridxai-out/cat", "out").name
+        'cat'
+    """
+    from hybridxai.exceptions import invalid_argument
+
+    folder = Path(path)
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            if not candidate.is_dir():
+                raise invalid_argument(name, str(path), f"{candidate} is a file, not a folder",
+                                       "pass a folder path (new or existing) for the results")
+            if not os.access(candidate, os.W_OK | os.X_OK):
+                raise invalid_argument(name, str(path), f"{candidate} is not writable",
+                                       "pass a folder you can write to")
+            break
+    return folder
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,7 +234,7 @@ class Explanation:
         """
         import matplotlib.pyplot as plt
 
-        out = Path(directory)
+        out = output_folder(directory)
         out.mkdir(parents=True, exist_ok=True)
         paths = {
             "saliency": out / "saliency.npy",

@@ -3,7 +3,8 @@
 Accepted inputs:
 
 * a ``torch.Tensor`` ``C×H×W`` or ``N×C×H×W`` (floating point) — taken as **already
-  preprocessed** (model-ready); a given ``transform`` is not applied to it;
+  preprocessed** (model-ready); a given ``transform`` is not applied to it. It may live on any
+  device but ``meta`` and have any floating dtype: the explanation moves it to the model's;
 * a path (``str``/``Path``), a PIL image, or a ``numpy`` array ``H×W``/``H×W×3``/``H×W×4``
   (``uint8`` in 0–255 or float in [0, 1]) — a raw picture, passed through ``transform``.
 """
@@ -144,6 +145,10 @@ def _check_tensor(t: torch.Tensor, name: str) -> torch.Tensor:
         raise invalid_argument(name, t, "a tensor image must be floating point and preprocessed",
                                "pass a PIL image with transform=..., or convert and normalise "
                                "the tensor first")
+    if t.device.type == "meta":
+        raise invalid_argument(name, t, "is on the 'meta' device, which holds no pixel values",
+                               "create it with real pixel values on the CPU or the model's "
+                               "device (it is moved to the model's device automatically)")
     if not torch.isfinite(t).all():
         raise invalid_argument(name, t, "contains NaN or inf values",
                                "check the image loading and normalisation")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import dimod
@@ -20,7 +21,7 @@ from hybridxai.exceptions import (
     ProblemTooLargeError,
     UnknownBackendError,
 )
-from hybridxai.explain import EmptySelectionWarning, default_beta
+from hybridxai.explainer import EmptySelectionWarning, default_beta
 from hybridxai.features import extract_features
 from hybridxai.models import model_info
 from hybridxai.saliency import class_activation_map
@@ -362,5 +363,7 @@ def test_the_model_argument_is_checked():
 
 def test_package_exports():
     assert hybridxai.explain is explain and hybridxai.explain_batch is explain_batch
+    importlib.import_module("hybridxai.explainer")  # importing the module must not shadow the function
+    assert callable(hybridxai.explain) and hybridxai.explain is explain
     fb = hybridxai.extract_features
     assert fb is extract_features

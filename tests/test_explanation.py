@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from hybridxai import explain
-from hybridxai.explain import EmptySelectionWarning
+from hybridxai.explainer import EmptySelectionWarning
 from hybridxai.explanation import _write_atomic, to_jsonable, versions
 
 SAVED = ("saliency.npy", "saliency.png", "overlay.png", "explanation.png", "manifest.json")

@@ -39,7 +39,7 @@ from scipy.sparse.linalg import expm_multiply
 from hybridxai.analysis.operators import AnnealingOperator, driver_sum_csr
 from hybridxai.backends._annealing import DEFAULT_TIME_STEP, DriverScale, ground_fidelity
 from hybridxai.circuits.schedules import ScheduleLike, as_schedule
-from hybridxai.exceptions import invalid_argument, invalid_type
+from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
 
 __all__ = ["FidelityCurve", "fidelity_curve", "expm_multiply_final_state"]
 
@@ -183,8 +183,9 @@ def fidelity_curve(
 
     Raises:
         InvalidArgumentError: For non-positive times, bad ``num_steps``, ``method`` or
-            ``driver_scale``, or ``d > 20`` with ``"expm_multiply"``.
-        ProblemTooLargeError: If the state does not fit in memory.
+            ``driver_scale``.
+        ProblemTooLargeError: If the state does not fit in memory, or ``d > 20`` with
+            ``"expm_multiply"``.
     """
     t0 = time.perf_counter()
     times = _check_times(total_times)
@@ -202,6 +203,7 @@ def fidelity_curve(
             "bqm", f"<BQM with {d} variables>",
             f"method='expm_multiply' builds sparse matrices and is limited to {_EXPM_MAX_QUBITS} qubits",
             "pass method='statevector' (the fast native annealer) or a smaller QUBO",
+            cls=ProblemTooLargeError,
         )
     op = AnnealingOperator.from_bqm(
         bqm, driver_scale, purpose=f"fidelity_curve(method='{method}')",

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from scipy.sparse.linalg import LinearOperator
 
 from hybridxai.backends._annealing import DriverScale, check_statevector_memory, resolve_driver_scale
+from hybridxai.backends._checks import check_bqm
 from hybridxai.circuits.ising import basis_energies, dense_qubo
 from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
 
@@ -160,13 +161,12 @@ class AnnealingOperator:
 
         Raises:
             InvalidTypeError: If ``bqm`` is not a ``dimod.BinaryQuadraticModel``.
-            InvalidArgumentError: If ``bqm`` has no variables or ``driver_scale`` is invalid.
+            InvalidArgumentError: If ``bqm`` has no variables, NaN or infinite biases, or
+                ``driver_scale`` is invalid.
             ProblemTooLargeError: If ``2**d`` vectors do not fit in memory (checked before any
                 allocation, so 40 variables fail at once).
         """
-        if not isinstance(bqm, dimod.BinaryQuadraticModel):
-            raise invalid_type("bqm", bqm, "a dimod.BinaryQuadraticModel",
-                               "build one with hybridxai.build_qubo(...).bqm or dimod")
+        check_bqm(bqm)
         d = len(bqm.variables)
         if d == 0:
             raise invalid_argument("bqm", bqm, "has no variables, so there is nothing to anneal",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import abc
 import math
-import os
 import time
 from typing import Any, Literal
 
@@ -20,6 +19,8 @@ import dimod
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridxai._memory import available_memory_bytes, check_statevector_memory
+from hybridxai.backends._checks import check_bqm
 from hybridxai.circuits.ising import DenseQubo, basis_energies, dense_qubo, indices_to_bits
 from hybridxai.circuits.schedules import (
     Layer,
@@ -28,7 +29,7 @@ from hybridxai.circuits.schedules import (
     check_anneal_parameters,
     trotter_layers,
 )
-from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
+from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = [
     "AnnealingSampler",
@@ -44,65 +45,6 @@ DriverScale = float | Literal["unit", "1/d"]
 
 DEFAULT_TIME_STEP = 0.01
 """The paper's ``dt``: when ``num_steps`` is not given, ``num_steps = ceil(total_time / dt)``."""
-
-
-def available_memory_bytes() -> int:
-    """Memory available to a new allocation (``MemAvailable``), falling back to total RAM."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):
-        return 8 * 2**30
-
-
-def _human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
-            return f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} PiB"  # pragma: no cover
-
-
-def check_statevector_memory(
-    num_qubits: int,
-    bytes_per_amplitude: int,
-    *,
-    backend: str,
-    max_bytes: int | None = None,
-) -> int:
-    """Refuse, before allocating, a statevector that would not fit in memory.
-
-    Args:
-        num_qubits: ``d``.
-        bytes_per_amplitude: All bytes the backend needs per basis state (state, diagonal,
-            workspace), e.g. ``16 + 8`` for a complex128 state and a float64 diagonal.
-        backend: Backend name, for the message.
-        max_bytes: Budget; default 80 % of the currently available memory.
-
-    Returns:
-        The number of bytes that will be needed.
-
-    Raises:
-        ProblemTooLargeError: If the need exceeds the budget; the message names the qubit
-            count, the bytes needed and the fix.
-    """
-    need = (2**num_qubits) * bytes_per_amplitude
-    budget = int(0.8 * available_memory_bytes()) if max_bytes is None else int(max_bytes)
-    if need > budget:
-        fit = max(0, int(math.log2(max(budget, 1) / bytes_per_amplitude)))
-        raise ProblemTooLargeError(
-            f"num_qubits={num_qubits} is too large for the '{backend}' backend: its statevector "
-            f"needs {_human_bytes(need)} but only {_human_bytes(budget)} may be used. Fix: pass "
-            f"max_qubits={min(fit, num_qubits - 1)} (or fewer) to hybridxai.explain() to keep only "
-            "the most important feature maps, or use backend='sa' for large problems."
-        )
-    return need
 
 
 def resolve_driver_scale(driver_scale: DriverScale, num_qubits: int) -> float:
@@ -219,6 +161,21 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
         params["schedule"] = as_schedule(params["schedule"])
         return params
 
+    def check_options(self, **options: Any) -> None:
+        """Validate :meth:`sample` options without running anything (used before a model runs).
+
+        Raises:
+            InvalidArgumentError: For an unknown option or a bad value (``total_time <= 0``,
+                ``num_steps < 1``, an unknown schedule, ...).
+        """
+        unknown = set(options) - set(self.parameters)
+        if unknown:
+            name = sorted(unknown)[0]
+            raise invalid_argument(name, options[name],
+                                   f"is not a parameter of the '{self.backend_name}' backend",
+                                   f"use some of {sorted(self.parameters)}")
+        self._resolve(1, {k: v for k, v in options.items() if k != "seed"})
+
     def final_state(
         self,
         bqm: dimod.BinaryQuadraticModel,
@@ -252,9 +209,7 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, overrides: dict[str, Any], options: dict[str, Any]
     ) -> tuple[NDArray[np.complexfloating], NDArray[np.float64], dict[str, Any]]:
-        if not isinstance(bqm, dimod.BinaryQuadraticModel):
-            raise invalid_type("bqm", bqm, "a dimod.BinaryQuadraticModel",
-                               "build one with hybridxai.build_qubo(...).bqm or dimod")
+        check_bqm(bqm)
         qubo = dense_qubo(bqm)
         d = qubo.num_variables
         params = self._resolve(d, overrides)

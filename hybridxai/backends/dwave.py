@@ -45,6 +45,7 @@ import numpy as np
 from hybridxai._optional import import_optional
 from hybridxai.exceptions import (
     ConfigurationError,
+    InvalidTypeError,
     ServiceUnavailableError,
     invalid_argument,
     invalid_type,
@@ -140,9 +141,9 @@ def load_raw_result(path: str | os.PathLike[str]) -> tuple[dimod.SampleSet, dict
 
 def _ocean_errors() -> dict[str, Any]:
     """Import the Ocean exception classes that are translated here (lazily)."""
-    cloud_exc = import_optional("dwave.cloud.exceptions", "dwave", "the 'dwave' backends")
-    config_exc = import_optional("dwave.cloud.config.exceptions", "dwave", "the 'dwave' backends")
-    requests_exc = import_optional("requests.exceptions", "dwave", "the 'dwave' backends")
+    cloud_exc = import_optional("dwave.cloud.exceptions", "dwave", "hybridxai's D-Wave support")
+    config_exc = import_optional("dwave.cloud.config.exceptions", "dwave", "hybridxai's D-Wave support")
+    requests_exc = import_optional("requests.exceptions", "dwave", "hybridxai's D-Wave support")
     return {"cloud": cloud_exc, "config": config_exc, "requests": requests_exc}
 
 
@@ -227,8 +228,11 @@ class _CloudConfig:
         extra: Mapping[str, Any],
     ) -> None:
         if token is not None and not isinstance(token, str):
-            raise invalid_type("token", "***", "a string (your Leap API token)",
-                               "pass token='...' or set DWAVE_API_TOKEN")
+            # the value itself is never printed (it may be a secret), only its type
+            raise InvalidTypeError(
+                f"token must be a string (your Leap API token), got {type(token).__name__} "
+                "(value hidden). Fix: pass token='...' or set DWAVE_API_TOKEN."
+            )
         if not (isinstance(connect_timeout, (int, float)) and connect_timeout > 0):
             raise invalid_argument("connect_timeout", connect_timeout, "must be a positive number",
                                    f"pass e.g. connect_timeout={DEFAULT_CONNECT_TIMEOUT}")
@@ -252,7 +256,7 @@ class _CloudConfig:
 
     def resolve(self, what: str) -> dict[str, Any]:
         """Load file/env/kwargs config locally; fail if no token; return kwargs for Ocean."""
-        loaders = import_optional("dwave.cloud.config", "dwave", "the 'dwave' backends")
+        loaders = import_optional("dwave.cloud.config", "dwave", "hybridxai's D-Wave support")
         kwargs = dict(self.kwargs)
         file_kwargs = {k: kwargs.pop(k) for k in ("config_file", "profile") if k in kwargs}
         with _cloud_errors(self.secrets, what):

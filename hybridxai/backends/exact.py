@@ -15,6 +15,7 @@ from typing import Any
 import dimod
 import numpy as np
 
+from hybridxai.backends._checks import check_bqm
 from hybridxai.circuits.ising import basis_energies, dense_qubo, indices_to_bits
 from hybridxai.exceptions import ProblemTooLargeError, invalid_argument
 
@@ -73,6 +74,7 @@ class ExactSampler(dimod.Sampler):
         if parameters:
             raise invalid_argument("parameters", sorted(parameters), "unknown options for the "
                                    "'exact' backend", "pass only num_states=")
+        check_bqm(bqm)
         d = bqm.num_variables
         if d > self.max_variables:
             raise ProblemTooLargeError(

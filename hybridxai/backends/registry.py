@@ -83,6 +83,8 @@ register_backend("exact", "hybridxai.backends.exact:ExactSampler", None,
                  "brute-force enumeration, the reference for small problems")
 register_backend("sa", "hybridxai.backends.sa:SimulatedAnnealingSampler", None,
                  "classical simulated annealing (dwave-samplers)")
+register_backend("certified", "hybridxai.backends.certified:CertifiedSampler", None,
+                 "proven optimum (branch and bound on a convex relaxation), with a lower bound")
 register_backend("statevector", "hybridxai.backends.statevector:StatevectorAnnealingSampler", None,
                  "native digitized quantum annealing on a statevector (fast path)")
 register_backend("aer", "hybridxai.backends.aer:AerAnnealingSampler", "qiskit",

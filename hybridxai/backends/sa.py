@@ -23,6 +23,7 @@ import numpy as np
 from dwave.samplers import SimulatedAnnealingSampler as _DWaveSA
 from dwave.samplers import SteepestDescentSolver
 
+from hybridxai.backends._checks import check_bqm
 from hybridxai.circuits.ising import dense_qubo
 from hybridxai.exceptions import invalid_argument
 
@@ -122,6 +123,23 @@ class SimulatedAnnealingSampler(dimod.Sampler):
                 raise invalid_argument("beta_range", beta_range, "needs 0 < hot <= cold < inf",
                                        "pass e.g. beta_range=(0.1, 10.0)")
 
+    def check_options(self, **parameters: Any) -> dict[str, Any]:
+        """Validate :meth:`sample` options without sampling (cheap; used before a model runs).
+
+        Returns:
+            The options merged with the constructor defaults.
+
+        Raises:
+            InvalidArgumentError: For an unknown option or a bad value.
+        """
+        unknown = set(parameters) - set(self.parameters)
+        if unknown:
+            raise invalid_argument("parameters", sorted(unknown), "unknown options for the 'sa' backend",
+                                   f"use some of {sorted(self.parameters)}")
+        options = {**self.defaults, **{k: v for k, v in parameters.items() if v is not None}}
+        self._check(options)
+        return options
+
     def sample(self, bqm: dimod.BinaryQuadraticModel, **parameters: Any) -> dimod.SampleSet:
         """Sample ``bqm`` with simulated annealing.
 
@@ -136,12 +154,8 @@ class SimulatedAnnealingSampler(dimod.Sampler):
             has ``engine``, ``seed``, ``num_sweeps``, ``beta_range``, ``polished`` and
             ``timing`` (``*_ns``).
         """
-        unknown = set(parameters) - set(self.parameters)
-        if unknown:
-            raise invalid_argument("parameters", sorted(unknown), "unknown options for the 'sa' backend",
-                                   f"use some of {sorted(self.parameters)}")
-        options = {**self.defaults, **{k: v for k, v in parameters.items() if v is not None}}
-        self._check(options)
+        options = self.check_options(**parameters)
+        check_bqm(bqm)
         if options["seed"] is None:
             options["seed"] = int(np.random.SeedSequence().generate_state(1)[0])
         engine = options["engine"]

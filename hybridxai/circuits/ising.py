@@ -74,16 +74,12 @@ def dense_qubo(bqm: dimod.BinaryQuadraticModel) -> DenseQubo:
     """
     binary = bqm if bqm.vartype is dimod.BINARY else bqm.change_vartype(dimod.BINARY, inplace=False)
     variables = tuple(bqm.variables)
-    index = {v: i for i, v in enumerate(variables)}
     d = len(variables)
-    linear = np.zeros(d, dtype=np.float64)
-    for v, bias in binary.iter_linear():
-        linear[index[v]] = bias
+    # vectorised: a Python loop over the ~200k pairs of a 650-variable feature QUBO took 0.3 s
+    linear, (rows, cols, biases), offset = binary.to_numpy_vectors(variable_order=list(variables))
     quadratic = np.zeros((d, d), dtype=np.float64)
-    for u, v, bias in binary.iter_quadratic():
-        i, j = sorted((index[u], index[v]))
-        quadratic[i, j] += bias
-    return DenseQubo(variables, linear, quadratic, float(binary.offset), bqm.vartype)
+    np.add.at(quadratic, (np.minimum(rows, cols), np.maximum(rows, cols)), biases)
+    return DenseQubo(variables, np.asarray(linear, dtype=np.float64), quadratic, float(offset), bqm.vartype)
 
 
 def basis_energies(

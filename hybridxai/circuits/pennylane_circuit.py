@@ -25,6 +25,7 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridxai._memory import check_statevector_memory
 from hybridxai._optional import import_optional
 from hybridxai.circuits.ising import DenseQubo
 from hybridxai.circuits.schedules import Layer, ScheduleLike
@@ -247,6 +248,8 @@ def annealing_qnode(
         (2,)
 
     """
+    # the device will hold a 2**d complex128 state (and a work copy): refuse before building it
+    check_statevector_memory(len(bqm.variables), 32, backend="pennylane")
     ops = annealing_operations(bqm, total_time, num_steps, schedule, order, driver_scale,
                                diagonal_gate)
     qml = _qml("annealing_qnode()")

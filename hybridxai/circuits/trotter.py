@@ -24,6 +24,7 @@ from typing import Any, Literal
 import dimod
 import numpy as np
 
+from hybridxai._memory import check_statevector_memory
 from hybridxai.circuits.hamiltonians import _as_dense, _driver_coefficient, ising_terms
 from hybridxai.circuits.ising import DenseQubo, basis_energies
 from hybridxai.circuits.schedules import Layer, ScheduleLike, trotter_layers
@@ -119,6 +120,10 @@ def trotter_gates(
     terms = ising_terms(qubo)
     d = terms.num_qubits
     pauli = terms.pauli_terms()
+    if diagonal_gate and d:
+        # the diagonal holds 2**d complex phases (plus the float64 energies they come from)
+        check_statevector_memory(d, 16 + 8, backend="circuits",
+                                 subject="a circuit with diagonal_gate=True: its diagonal gate")
     energies = basis_energies(qubo) if diagonal_gate and d else None
     all_qubits = tuple(range(d))
     gates: list[Gate] = []

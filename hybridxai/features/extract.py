@@ -19,7 +19,8 @@ from torch import nn
 from hybridxai.exceptions import InvalidArgumentError, invalid_argument, invalid_type
 from hybridxai.features.layers import LayerLike, find_default_layer, resolve_layer
 
-__all__ = ["FeatureBatch", "extract_features", "resolve_targets", "eval_mode", "model_device"]
+__all__ = ["FeatureBatch", "extract_features", "resolve_targets", "eval_mode", "model_device",
+           "model_floating_dtype", "check_model_device", "check_image_device"]
 
 TargetLike = int | Sequence[int] | torch.Tensor | np.ndarray | None
 
@@ -64,6 +65,41 @@ def model_device(model: nn.Module) -> torch.device:
     for tensor in model.buffers():
         return tensor.device
     return torch.device("cpu")
+
+
+def model_floating_dtype(model: nn.Module) -> torch.dtype | None:
+    """The dtype of the model's first floating parameter or buffer (``None`` if it has none)."""
+    for tensor in (*model.parameters(), *model.buffers()):
+        if tensor.is_floating_point():
+            return tensor.dtype
+    return None
+
+
+def check_model_device(model: nn.Module) -> torch.device:
+    """The model's device, refusing the ``meta`` device (shapes only, no weights to run).
+
+    Raises:
+        InvalidArgumentError: If the model's parameters live on the ``meta`` device.
+    """
+    device = model_device(model)
+    if device.type == "meta":
+        raise invalid_argument(
+            "model", model, "its parameters are on the 'meta' device, which holds no data "
+            "(e.g. a model built under torch.device('meta') whose weights were never loaded)",
+            "materialise it with model.to_empty(device='cpu') and load its weights "
+            "(model.load_state_dict(...)), or build it on the CPU",
+        )
+    return device
+
+
+def check_image_device(images: torch.Tensor, name: str) -> None:
+    """Refuse image tensors on the ``meta`` device (no pixel values to explain)."""
+    if images.device.type == "meta":
+        raise invalid_argument(
+            name, images, "is on the 'meta' device, which holds no pixel values",
+            "create it with real pixel values on the CPU or the model's device (it is moved "
+            "to the model's device automatically)",
+        )
 
 
 @contextmanager
@@ -143,6 +179,10 @@ def resolve_targets(targets: TargetLike, logits: torch.Tensor) -> tuple[int, ...
 def _logits_of(output: object, model: nn.Module) -> torch.Tensor:
     if isinstance(output, torch.Tensor) and output.dim() == 2:
         return output
+    # HuggingFace-style outputs (``ImageClassifierOutput``) name their logits: unambiguous.
+    logits = getattr(output, "logits", None) if not isinstance(output, torch.Tensor) else None
+    if isinstance(logits, torch.Tensor) and logits.dim() == 2:
+        return logits
     desc = (f"a {type(output).__name__}" if not isinstance(output, torch.Tensor)
             else f"a tensor of shape {tuple(output.shape)}")
     raise InvalidArgumentError(
@@ -190,7 +230,8 @@ def extract_features(
 
     Args:
         model: A CNN classifier returning logits ``(N, num_classes)``.
-        images: Model-ready batch ``(N, C, H, W)`` (already preprocessed).
+        images: Model-ready batch ``(N, C, H, W)`` (already preprocessed), on any device and
+            in any floating dtype: it is moved to the model's device and dtype.
         layer: The target layer (module or dotted name); ``None`` picks the last spatial
             feature maps (see :func:`~hybridxai.features.layers.find_default_layer`).
         targets: ``None`` (argmax per image), one class for all, or one per image.
@@ -201,7 +242,9 @@ def extract_features(
     Raises:
         LayerNotFoundError: Unknown layer, or no spatial output.
         InvalidArgumentError: Wrong input shape, non-finite input, bad targets, a layer whose
-            output is not ``(N, K, h, w)``, or an output that is not logits.
+            output is not ``(N, K, h, w)``, an output that is not logits (a tuple or dict: wrap
+            the model in :class:`SelectOutput`; objects with a ``.logits`` tensor, such as
+            HuggingFace outputs, are accepted), or a model or images on the ``meta`` device.
 
     Example:
         >>> import torch, torchvision
@@ -221,11 +264,14 @@ def extract_features(
     if not images.is_floating_point():
         raise invalid_argument("images", images, "must be a floating-point tensor",
                                "convert with images.float() after normalising")
+    check_image_device(images, "images")
     if not torch.isfinite(images).all():
         raise invalid_argument("images", images, "contains NaN or inf values",
                                "check the image loading and normalisation")
-    device = model_device(model)
-    images = images.to(device)
+    # Images go to the model's device and floating dtype (a float64 numpy-made tensor, or a
+    # tensor on another device, is what users pass and expect to work).
+    device = check_model_device(model)
+    images = images.to(device, model_floating_dtype(model) or images.dtype)
 
     with eval_mode(model):
         was_default = layer is None

@@ -62,6 +62,10 @@ def _as_tensor(name: str, value: Any, expected: str, fix: str) -> torch.Tensor:
     if not tensor.is_floating_point():
         raise invalid_argument(name, value, f"must be floating point, got {tensor.dtype}",
                                "convert 0–255 uint8 data with x.float() / 255")
+    if tensor.device.type == "meta":
+        raise invalid_argument(name, value, "is on the 'meta' device, which holds no values",
+                               "create it with real values on the CPU or the model's device (it "
+                               "is moved to the model's device automatically)")
     if tensor.numel() and not torch.isfinite(tensor).all():
         raise invalid_argument(name, value, "contains NaN or inf values",
                                "check how the values were produced")

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from hybridxai.exceptions import invalid_argument, invalid_type
-from hybridxai.features.extract import eval_mode, model_device
+from hybridxai.features.extract import check_model_device, eval_mode
 from hybridxai.images import find_normalization
 
 __all__ = ["Normalize", "model_dtype", "make_normalizer", "resolve_targets",
@@ -92,11 +92,16 @@ def logits_of(model: nn.Module, output: Any) -> torch.Tensor:
     """Return the model's output, which must be logits ``(B, num_classes)``."""
     if isinstance(output, torch.Tensor) and output.dim() == 2:
         return output
+    # HuggingFace-style outputs (``ImageClassifierOutput``) name their logits: unambiguous.
+    logits = getattr(output, "logits", None) if not isinstance(output, torch.Tensor) else None
+    if isinstance(logits, torch.Tensor) and logits.dim() == 2:
+        return logits
     desc = (f"a tensor of shape {tuple(output.shape)}" if isinstance(output, torch.Tensor)
             else f"a {type(output).__name__}")
     raise invalid_argument("model", model, f"its forward returned {desc}, not logits "
                            "(N, num_classes)",
-                           "wrap it, e.g. hybridxai.features.SelectOutput(model, 'logits')")
+                           "wrap it, e.g. hybridxai.features.SelectOutput(model, 'logits') for a "
+                           "dict or SelectOutput(model, 0) for a tuple")
 
 
 class ClassifierRunner:
@@ -116,7 +121,7 @@ class ClassifierRunner:
                  pixel_dtype: torch.dtype) -> None:
         self.model = model
         self.normalize = make_normalizer(normalize, channels)
-        self.device = model_device(model)
+        self.device = check_model_device(model)
         self.dtype = model_dtype(model, pixel_dtype)
 
     def evaluating(self) -> AbstractContextManager[None]:

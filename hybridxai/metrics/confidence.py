@@ -7,7 +7,7 @@ where the map is 0 become black, then the batch is normalised and fed to the mod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -33,18 +33,22 @@ class MaskedConfidences(NamedTuple):
 
     Attributes:
         original: ``Y``, float64 ``(N,)``: on the image.
-        masked: ``O``, float64 ``(N,)``: on the image multiplied by its map.
+        masked: ``O``, float64 ``(N,)``: on the image multiplied by its map; a ``dict`` of such
+            arrays, by name, when several sets of maps were scored at once.
 
     """
 
     original: NDArray[np.float64]
-    masked: NDArray[np.float64]
+    masked: Any  # NDArray[np.float64], or dict[str, NDArray[np.float64]] for several map sets
+
+
+_Array = torch.Tensor | NDArray[np.floating]
 
 
 def masked_confidences(
     model: torch.nn.Module,
-    pixels: torch.Tensor | NDArray[np.floating],
-    maps: torch.Tensor | NDArray[np.floating],
+    pixels: _Array,
+    maps: _Array | Mapping[str, _Array],
     targets: TargetsLike = None,
     *,
     normalize: Normalize,
@@ -57,10 +61,15 @@ def masked_confidences(
     images and its masked copy are evaluated as two forward passes of the same shape, so a map
     of all ones gives ``O == Y`` exactly.
 
+    Several explanation methods can be scored in one call by passing ``maps`` as a mapping
+    ``{name: maps}``: ``Y`` is then computed once, and ``O`` is a dict with one array per name,
+    each bit-identical to a separate call with those maps.
+
     Args:
         model: A classifier returning logits ``(N, num_classes)``.
         pixels: Images ``(N, C, H, W)`` in [0, 1], *not* normalised.
-        maps: Explanation maps ``(N, H, W)`` (or ``(N, 1, H, W)``) in [0, 1] at the image size.
+        maps: Explanation maps ``(N, H, W)`` (or ``(N, 1, H, W)``) in [0, 1] at the image size,
+            or a non-empty mapping from names to such stacks.
         targets: ``None`` (the predicted class on each unmasked image), one class for all
             images, or one per image.
         normalize: How the model's input is made from pixels: ``(mean, std)`` per channel, a
@@ -71,7 +80,8 @@ def masked_confidences(
         batch_size: Images per forward pass.
 
     Returns:
-        ``MaskedConfidences(original=Y, masked=O)``, float64 arrays ``(N,)``.
+        ``MaskedConfidences(original=Y, masked=O)``, float64 arrays ``(N,)``; for a mapping of
+        maps, ``masked`` is a dict ``{name: O}`` in the mapping's order.
 
     Raises:
         InvalidArgumentError: Shapes that do not match, pixels or maps outside [0, 1], NaN or
@@ -86,26 +96,51 @@ def masked_confidences(
         >>> y, o = masked_confidences(net, x, m, normalize=([0.5] * 3, [0.25] * 3))
         >>> bool((y == o).all())
         True
+        >>> y, o = masked_confidences(net, x, {"ones": m, "half": m / 2}, normalize=None)
+        >>> sorted(o)
+        ['half', 'ones']
 
     """
     model = check_model(model)
     pix = check_pixels(pixels)
-    mask = check_maps(maps, pix, unit_range=True)
+    several = isinstance(maps, Mapping)
+    masks = (_check_map_sets(maps, pix) if isinstance(maps, Mapping)
+             else {"": check_maps(maps, pix, unit_range=True)})
     chosen = check_targets(targets, pix.shape[0])
     size = check_batch_size(batch_size)
     runner = ClassifierRunner(model, normalize, pix.shape[1], pix.dtype)
 
     y = torch.empty(pix.shape[0], dtype=torch.float64)
-    o = torch.empty(pix.shape[0], dtype=torch.float64)
+    o = {name: torch.empty(pix.shape[0], dtype=torch.float64) for name in masks}
     with runner.evaluating():
         for part in chunks(pix.shape[0], size):
             clean = pix[part].to(runner.device, runner.dtype)
-            weight = mask[part].to(runner.device, runner.dtype)[:, None]
             logits = runner.logits(clean)
             cls = resolve_targets(chosen, logits, part.start)
             y[part] = runner.probabilities(logits, cls)
-            o[part] = runner.probabilities(runner.logits(clean * weight), cls)
-    return MaskedConfidences(y.numpy(), o.numpy())
+            for name, mask in masks.items():
+                weight = mask[part].to(runner.device, runner.dtype)[:, None]
+                o[name][part] = runner.probabilities(runner.logits(clean * weight), cls)
+    if several:
+        return MaskedConfidences(y.numpy(), {name: values.numpy() for name, values in o.items()})
+    return MaskedConfidences(y.numpy(), o[""].numpy())
+
+
+def _check_map_sets(maps: Mapping[Any, Any], pixels: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Check every stack of a ``{name: maps}`` mapping (all before any forward pass)."""
+    if not maps:
+        raise invalid_argument("maps", maps, "is an empty mapping",
+                               "pass {name: maps} with at least one stack of maps, or one stack")
+    checked: dict[str, torch.Tensor] = {}
+    for name, stack in maps.items():
+        if not isinstance(name, str):
+            raise invalid_type("maps", maps, "a mapping with str keys (method names)",
+                               "name each stack of maps, e.g. {'gradcam': maps}")
+        try:
+            checked[name] = check_maps(stack, pixels, unit_range=True)
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"maps[{name!r}]: {exc}") from exc
+    return checked
 
 
 def explanation_arrays(

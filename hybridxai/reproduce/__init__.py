@@ -3,7 +3,9 @@
 A run draws test images, explains them with the shipped paper models (restricted N_f = 16, 24,
 32 and full), measures Average Drop, the class–class maps, the beta dependence and the annealing
 physics, and writes ``report.md`` with PNG figures. Results are written per image as they are
-computed (``records/``), so an interrupted run resumes where it stopped.
+computed (``records/``), so an interrupted run resumes where it stopped. The per-image work runs
+on local processes by default, or on any :class:`~hybridxai.execution.Executor` (a Dask cluster,
+one process); the results are identical.
 
 Example:
     >>> from hybridxai.reproduce import ReproduceConfig, reproduce          # doctest: +SKIP
@@ -16,14 +18,17 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
+from hybridxai.execution import Executor, UnitsFailedError, make_executor
 from hybridxai.reproduce.config import ReproduceConfig
 from hybridxai.reproduce.store import RecordStore
 
 __all__ = ["ReproduceConfig", "reproduce"]
 
 
-def reproduce(config: ReproduceConfig, out: str | os.PathLike[str], *, progress: bool = True) -> Path:
+def reproduce(config: ReproduceConfig, out: str | os.PathLike[str], *, progress: bool = True,
+              executor: Executor | None = None) -> Path:
     """Run (or resume) a reproduction and write its report.
 
     Args:
@@ -31,9 +36,17 @@ def reproduce(config: ReproduceConfig, out: str | os.PathLike[str], *, progress:
         out: Run directory; created if missing. Rerunning into the same directory with the same
             settings resumes; with other settings it is refused.
         progress: Show progress bars.
+        executor: Where the per-image batches run (:func:`hybridxai.execution.make_executor`);
+            default: local processes, one per CPU (at most 8), closed at the end. A given
+            executor is left open. Every executor gives the same records.
 
     Returns:
         The path of ``report.md``.
+
+    Raises:
+        UnitsFailedError: Some images still failed after their retries. Every other image's
+            results were kept (in ``records/``) and the failures are listed in
+            ``records/<stage>.failed.jsonl``; rerunning the same command retries only them.
     """
     from hybridxai.models.paper import load_paper_model
     from hybridxai.reproduce.report import write_report
@@ -44,19 +57,45 @@ def reproduce(config: ReproduceConfig, out: str | os.PathLike[str], *, progress:
     store = RecordStore(folder, config.fingerprint(), config.to_dict())
     study = select_test_images(config)
     elapsed: dict[str, float] = {}
+    failures: list[dict[str, Any]] = []
+    own = executor is None
+    runner = make_executor() if executor is None else executor
 
     def timed(name: str, fn, *args) -> None:  # type: ignore[no-untyped-def]
         t0 = time.perf_counter()
-        fn(*args)
+        failures.extend(fn(*args, progress, runner))
         elapsed[name] = time.perf_counter() - t0
 
-    models = {nf: load_paper_model(config.dataset, "restricted", nf, config.backbone,
-                                   directory=config.checkpoints)
-              for nf in config.num_filters}
-    timed("restricted16", run_restricted, models[16], study, config, store, progress)
-    full = load_paper_model(config.dataset, "full", backbone=config.backbone,
-                            directory=config.checkpoints)
-    timed("full", run_full, full, study, config, store, progress)
-    for nf, model in models.items():
-        timed(f"physics{nf}", run_physics, model, nf, study, config, store, progress)
+    try:
+        models = {nf: load_paper_model(config.dataset, "restricted", nf, config.backbone,
+                                       directory=config.checkpoints)
+                  for nf in config.num_filters}
+        timed("restricted16", run_restricted, models[16], study, config, store)
+        full = load_paper_model(config.dataset, "full", backbone=config.backbone,
+                                directory=config.checkpoints)
+        timed("full", run_full, full, study, config, store)
+        for nf, model in models.items():
+            timed(f"physics{nf}", run_physics, model, nf, study, config, store)
+    finally:
+        if own:
+            runner.close()
+    if failures:
+        raise _failed(failures, folder)
     return write_report(folder, config, store, study.classes, elapsed)
+
+
+def _failed(failures: list[dict[str, Any]], folder: Path) -> UnitsFailedError:
+    """The error listing the images that still failed, by stage, with their errors."""
+    lines = []
+    for stage in dict.fromkeys(f["stage"] for f in failures):
+        mine = [f for f in failures if f["stage"] == stage]
+        errors = "; ".join(dict.fromkeys(str(f["error"]) for f in mine))
+        lines.append(f"  {stage}: images {', '.join(f['key'] for f in mine)} "
+                     f"(test indices {', '.join(str(f['test_index']) for f in mine)}): {errors}")
+    return UnitsFailedError(
+        f"{len(failures)} image(s) still failed after their retries; the results of all other "
+        f"images are kept in {folder / 'records'}:\n" + "\n".join(lines) + "\n"
+        f"Fix: rerun the same command to retry only these images (tracebacks in "
+        f"{folder / 'records'}/<stage>.failed.jsonl).",
+        failures,
+    )

@@ -8,13 +8,22 @@
 * ``physics<N_f>`` — for each restricted model: the QUBO at ``qa_beta``, its minimum gap and
   location, the final fidelity for each anneal time, and the couplings (Figs. 4, 5, 7, 8).
 
-Every stage works batch by batch and writes one record per image to the
-:class:`~hybridxai.reproduce.store.RecordStore` as soon as the batch is done, so an interrupted
-run resumes where it stopped.
+Every stage cuts the images into fixed batches (``batch_size`` consecutive positions); each
+batch is one work unit, run by a :class:`~hybridxai.execution.Executor` (in this process, on
+local processes or on a Dask cluster — the records are identical). The unit functions
+(:func:`restricted_unit`, :func:`full_unit`, :func:`physics_unit`) are module-level and take a
+:class:`StageContext`, which is sent to each worker once. One record per image is written to
+the :class:`~hybridxai.reproduce.store.RecordStore` as soon as its batch is done, so an
+interrupted run resumes where it stopped. A batch that still fails after its retries is
+reported (a warning and ``records/<stage>.failed.jsonl``), the other batches go on, and a rerun
+retries only the missing images.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,9 +34,10 @@ from tqdm.auto import tqdm
 
 from hybridxai.backends.registry import get_sampler
 from hybridxai.baselines import cam_from_features, gradcam_pp_weights, gradcam_weights
-from hybridxai.data.datasets import LabelledImages
+from hybridxai.data.datasets import ImageSource, LabelledImages
 from hybridxai.data.loading import load_sources
 from hybridxai.data.transforms import PaperPreprocessing
+from hybridxai.execution import Executor, SerialExecutor
 from hybridxai.features import FeatureBatch, extract_features
 from hybridxai.metrics import masked_confidences
 from hybridxai.models import model_info
@@ -36,7 +46,12 @@ from hybridxai.reproduce.config import ReproduceConfig
 from hybridxai.reproduce.store import RecordStore
 from hybridxai.saliency import class_activation_map
 
-__all__ = ["StudyImages", "select_test_images", "run_restricted", "run_full", "run_physics"]
+__all__ = ["StudyImages", "select_test_images", "StageContext", "StageFailureWarning",
+           "restricted_unit", "full_unit", "physics_unit", "run_restricted", "run_full", "run_physics"]
+
+
+class StageFailureWarning(UserWarning):
+    """A batch of images still failed after its retries (the other batches go on)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,37 @@ class StudyImages:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    def test_index(self, position: int) -> int:
+        """Index in the official test split of the image at ``position``.
+
+        Args:
+            position: Position of the image in the study.
+
+        Returns:
+            Its index in the test split.
+        """
+        return int(self.images.indices[position])
+
+    def compact(self) -> StudyImages:
+        """The same images, with only them held in memory (small to send to workers).
+
+        Pixels, labels and positions are unchanged; the copy does not refer to the data set's
+        files, so it can be pickled and sent to workers on other machines.
+
+        Returns:
+            The compact copy.
+        """
+        source, chosen = self.images.source, self.images.indices
+        if source.array is not None:
+            pictures: Any = np.ascontiguousarray(source.array[chosen])
+            array = pictures
+        else:
+            pictures, array = [source.load(int(i)) for i in chosen], None
+        small = ImageSource(source.name, source.split, source.classes, source.targets[chosen].copy(),
+                            functools.partial(operator.getitem, pictures), array, source.location)
+        images = LabelledImages(small, np.arange(len(chosen), dtype=np.int64), self.images.preprocessing)
+        return StudyImages(images, self.labels.copy(), self.classes)
 
 
 def select_test_images(config: ReproduceConfig) -> StudyImages:
@@ -76,19 +122,63 @@ def select_test_images(config: ReproduceConfig) -> StudyImages:
     return StudyImages(images, images.targets.copy(), test.classes)
 
 
-def _batches(todo: Sequence[int], size: int) -> list[list[int]]:
-    return [list(todo[i : i + size]) for i in range(0, len(todo), size)]
+@dataclass(frozen=True)
+class StageContext:
+    """Everything the work units of one stage share; sent to each worker once.
+
+    Attributes:
+        model: The classifier explained.
+        study: The test images (:meth:`StudyImages.compact`).
+        config: The settings.
+        layer: The explained layer (the model's registered default; stored here because that
+            registry does not travel with a pickled model).
+        num_filters: ``N_f`` of a restricted model (physics stages), else ``None``.
+    """
+
+    model: torch.nn.Module
+    study: StudyImages
+    config: ReproduceConfig
+    layer: str | None
+    num_filters: int | None = None
+
+    @classmethod
+    def create(cls, model: torch.nn.Module, study: StudyImages, config: ReproduceConfig,
+               num_filters: int | None = None) -> StageContext:
+        """The context of a stage: the model's default layer resolved, the images compacted.
+
+        Args:
+            model: The model of the stage.
+            study: The test images.
+            config: The settings.
+            num_filters: ``N_f`` (physics stages).
+
+        Returns:
+            The context.
+        """
+        info = model_info(model)
+        return cls(model, study.compact(), config, info.default_layer if info else None, num_filters)
+
+
+def _units(done: set[str], total: int, size: int) -> list[list[int]]:
+    """The not yet recorded images of each fixed batch ``[k·size, (k+1)·size)`` (empty ones dropped).
+
+    Batches are cut from all positions, not from the pending ones, so an image is always
+    computed in the same batch, whichever run (first or resumed) computes it.
+    """
+    units = ([p for p in range(start, min(start + size, total)) if str(p) not in done]
+             for start in range(0, total, size))
+    return [unit for unit in units if unit]
 
 
 def _features(
-    model: torch.nn.Module, study: StudyImages, positions: list[int]
+    ctx: StageContext, positions: list[int]
 ) -> tuple[torch.Tensor, torch.Tensor, FeatureBatch, PaperPreprocessing]:
+    study = ctx.study
     prep = study.images.preprocessing
     pixels = study.images.pixels_batch(positions)
     inputs = prep.normalize(pixels)
     labels = [int(study.labels[p]) for p in positions]
-    info = model_info(model)
-    features = extract_features(model, inputs, layer=info.default_layer if info else None, targets=labels)
+    features = extract_features(ctx.model, inputs, layer=ctx.layer, targets=labels)
     return pixels, inputs, features, prep
 
 
@@ -100,21 +190,16 @@ def _confidences(
     prep: PaperPreprocessing,
     batch_size: int,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    original = None
-    masked: dict[str, np.ndarray] = {}
-    for name, stack in maps.items():
-        y, o = masked_confidences(
-            model,
-            pixels,
-            torch.from_numpy(np.asarray(stack)),
-            labels,
-            normalize=(list(prep.mean), list(prep.std)),
-            batch_size=batch_size,
-        )
-        original = y if original is None else original
-        masked[name] = o
-    assert original is not None
-    return original, masked
+    """``Y`` once and ``O`` of every method's maps, in one call."""
+    y, o = masked_confidences(
+        model,
+        pixels,
+        {name: torch.from_numpy(np.asarray(stack)) for name, stack in maps.items()},
+        labels,
+        normalize=(list(prep.mean), list(prep.std)),
+        batch_size=batch_size,
+    )
+    return y, o
 
 
 def _baseline_maps(
@@ -153,33 +238,203 @@ def _selection_map(
     return class_activation_map(features.activations[i], alpha, size, channels=selected)
 
 
-def _pending(store: RecordStore, stage: str, study: StudyImages) -> list[int]:
-    done = store.load(stage)
-    return [p for p in range(len(study)) if str(p) not in done]
+def _failure_records(stage: str, study: StudyImages, outcome: Any) -> list[dict[str, Any]]:
+    return [{"key": str(p), "position": p, "test_index": study.test_index(p), "stage": stage,
+             "error": outcome.error, "attempts": outcome.attempts, "traceback": outcome.details}
+            for p in outcome.item]
 
 
 def _run_stage(
     stage: str,
     store: RecordStore,
-    study: StudyImages,
-    config: ReproduceConfig,
-    work: Callable[[list[int]], list[dict[str, Any]]],
+    ctx: StageContext,
+    unit: Callable[[StageContext, list[int]], list[dict[str, Any]]],
+    executor: Executor | None,
     progress: bool,
-) -> None:
-    todo = _pending(store, stage, study)
+) -> list[dict[str, Any]]:
+    """Run the missing images of a stage; return one failure record per image that failed."""
+    total = len(ctx.study)
+    todo = _units(set(store.load(stage)), total, ctx.config.batch_size)
     if not todo:
-        return
-    bar = tqdm(
-        total=len(study), initial=len(study) - len(todo), desc=stage, unit="image", disable=not progress
-    )
-    for positions in _batches(todo, config.batch_size):
-        store.append(stage, work(positions))
-        bar.update(len(positions))
-    bar.close()
+        return []
+    failed_path = store.folder / f"{stage}.failed.jsonl"
+    failed_path.unlink(missing_ok=True)  # earlier failures are pending again: retried now
+    executor = executor or SerialExecutor()
+    pending = sum(len(u) for u in todo)
+    failures: list[dict[str, Any]] = []
+    with tqdm(total=total, initial=total - pending, desc=stage, unit="image", disable=not progress) as bar:
+        for outcome in executor.map_unordered(unit, todo, shared=ctx):
+            if outcome.ok:
+                store.append(stage, outcome.value or [])
+            else:
+                records = _failure_records(stage, ctx.study, outcome)
+                store.append(f"{stage}.failed", records)
+                failures.extend(records)
+                warnings.warn(
+                    f"{stage}: images {', '.join(r['key'] for r in records)} failed after "
+                    f"{outcome.attempts} attempts ({outcome.error}); the other images go on, and a "
+                    f"rerun retries them (details: {failed_path})",
+                    StageFailureWarning, stacklevel=2,
+                )
+                bar.set_postfix(failed=len(failures))
+            bar.update(len(outcome.item))
+    return failures
 
 
 def _qubo_record(q: FeatureQubo) -> dict[str, Any]:
     return {"d": q.num_variables, "num_positive": q.num_positive, "channels": list(q.channels)}
+
+
+def restricted_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]]:
+    """Stage ``restricted16`` on one batch: baselines, annealing selection and the beta sweep.
+
+    Args:
+        ctx: The stage's shared context (the N_f = 16 model).
+        positions: Study positions of the batch.
+
+    Returns:
+        One record per image, with ``Y`` and ``O`` of every map.
+    """
+    config, study = ctx.config, ctx.study
+    annealer = get_sampler("statevector")
+    exact = get_sampler("exact")
+    steps = config.num_steps(config.selection_time)
+    pixels, inputs, features, prep = _features(ctx, positions)
+    size = (int(inputs.shape[-2]), int(inputs.shape[-1]))
+    maps = _baseline_maps(features, size, ["qa", *(f"sweep:{b:g}" for b in config.sweep_betas)])
+    records: list[dict[str, Any]] = []
+    for i, p in enumerate(positions):
+        a, g = features.activations[i], features.gradients[i]
+        q = build_qubo(a, g, beta=config.qa_beta, max_qubits=config.max_qubits)
+        qa: dict[str, Any] = _qubo_record(q)
+        if q.num_variables:
+            ss = annealer.sample(
+                q.bqm,
+                total_time=config.selection_time,
+                num_steps=steps,
+                seed=config.seed,
+                driver_scale=config.driver_scale,
+            )
+            selected = q.interpret(ss)
+            qa.update(
+                selected=list(selected),
+                energy=q.energy(selected),
+                fidelity=ss.info["fidelity"],
+                optimal=bool(np.isclose(q.energy(selected), ss.info["ground_energy"])),
+            )
+        else:
+            selected = ()
+            qa.update(selected=[], energy=0.0, fidelity=1.0, optimal=True)
+        maps["qa"].append(_selection_map(features, i, selected, size))
+        sweep: dict[str, Any] = {}
+        for b in config.sweep_betas:
+            qb = build_qubo(a, g, beta=b, max_qubits=config.max_qubits)
+            chosen = qb.interpret(exact.sample(qb.bqm)) if qb.num_variables else ()
+            sweep[f"{b:g}"] = {"selected": list(chosen), "d": qb.num_variables}
+            maps[f"sweep:{b:g}"].append(_selection_map(features, i, chosen, size))
+        records.append(
+            {
+                "key": str(p),
+                "position": p,
+                "label": int(study.labels[p]),
+                "logit_argmax": int(features.logits[i].argmax()),
+                "qa": qa,
+                "sweep": sweep,
+            }
+        )
+    return _with_confidences(ctx.model, pixels, maps, records, prep, config.batch_size)
+
+
+def full_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]]:
+    """Stage ``full`` on one batch: baselines and SA at every beta of ``sa_betas`` on all maps.
+
+    Args:
+        ctx: The stage's shared context (the full model).
+        positions: Study positions of the batch.
+
+    Returns:
+        One record per image, with ``Y`` and ``O`` of every map.
+    """
+    config, study = ctx.config, ctx.study
+    sa = get_sampler("sa")
+    pixels, inputs, features, prep = _features(ctx, positions)
+    size = (int(inputs.shape[-2]), int(inputs.shape[-1]))
+    maps = _baseline_maps(features, size, [f"sa:{b:g}" for b in config.sa_betas])
+    records: list[dict[str, Any]] = []
+    for i, p in enumerate(positions):
+        sa_records: dict[str, Any] = {}
+        for b in config.sa_betas:
+            q = build_qubo(features.activations[i], features.gradients[i], beta=b)
+            if q.num_variables:
+                ss = sa.sample(q.bqm, seed=config.seed)
+                chosen = q.interpret(ss)
+            else:
+                chosen = ()
+            sa_records[f"{b:g}"] = {
+                "selected": list(chosen),
+                "d": q.num_variables,
+                "energy": q.energy(chosen),
+            }
+            maps[f"sa:{b:g}"].append(_selection_map(features, i, chosen, size))
+        records.append(
+            {
+                "key": str(p),
+                "position": p,
+                "label": int(study.labels[p]),
+                "num_feature_maps": int(features.activations.shape[1]),
+                "sa": sa_records,
+            }
+        )
+    return _with_confidences(ctx.model, pixels, maps, records, prep, config.batch_size)
+
+
+def physics_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]]:
+    """Stage ``physics<N_f>`` on one batch: minimum gap, fidelity vs T and couplings per image.
+
+    Args:
+        ctx: The stage's shared context (a restricted model, ``num_filters`` set).
+        positions: Study positions of the batch.
+
+    Returns:
+        One record per image.
+    """
+    from hybridxai.analysis import fidelity_curve, min_gap
+
+    config, study = ctx.config, ctx.study
+    _, _, features, _ = _features(ctx, positions)
+    records: list[dict[str, Any]] = []
+    for i, p in enumerate(positions):
+        q = build_qubo(
+            features.activations[i],
+            features.gradients[i],
+            beta=config.qa_beta,
+            max_qubits=config.max_qubits,
+        )
+        record: dict[str, Any] = {
+            "key": str(p),
+            "position": p,
+            "label": int(study.labels[p]),
+            "num_filters": ctx.num_filters,
+            **_qubo_record(q),
+            "J": q.J[np.triu_indices(q.num_variables, 1)].tolist(),
+        }
+        if q.num_variables >= 1:
+            gap = min_gap(q.bqm, driver_scale=config.driver_scale)
+            curve = fidelity_curve(
+                q.bqm,
+                list(config.total_times),
+                time_step=config.time_step,
+                driver_scale=config.driver_scale,
+                method="statevector",
+            )
+            record.update(
+                min_gap=float(gap.min_gap),
+                s_min=float(gap.s_min),
+                fidelity=[float(f) for f in curve.fidelities],
+                total_times=list(config.total_times),
+            )
+        records.append(record)
+    return records
 
 
 def run_restricted(
@@ -188,59 +443,23 @@ def run_restricted(
     config: ReproduceConfig,
     store: RecordStore,
     progress: bool = True,
-) -> None:
-    """Stage ``restricted16``: baselines, annealing selection and the beta sweep."""
-    annealer = get_sampler("statevector")
-    exact = get_sampler("exact")
-    steps = config.num_steps(config.selection_time)
+    executor: Executor | None = None,
+) -> list[dict[str, Any]]:
+    """Stage ``restricted16``: baselines, annealing selection and the beta sweep.
 
-    def work(positions: list[int]) -> list[dict[str, Any]]:
-        pixels, inputs, features, prep = _features(model, study, positions)
-        size = (int(inputs.shape[-2]), int(inputs.shape[-1]))
-        maps = _baseline_maps(features, size, ["qa", *(f"sweep:{b:g}" for b in config.sweep_betas)])
-        records: list[dict[str, Any]] = []
-        for i, p in enumerate(positions):
-            a, g = features.activations[i], features.gradients[i]
-            q = build_qubo(a, g, beta=config.qa_beta, max_qubits=config.max_qubits)
-            qa: dict[str, Any] = _qubo_record(q)
-            if q.num_variables:
-                ss = annealer.sample(
-                    q.bqm,
-                    total_time=config.selection_time,
-                    num_steps=steps,
-                    seed=config.seed,
-                    driver_scale=config.driver_scale,
-                )
-                selected = q.interpret(ss)
-                qa.update(
-                    selected=list(selected),
-                    energy=q.energy(selected),
-                    fidelity=ss.info["fidelity"],
-                    optimal=bool(np.isclose(q.energy(selected), ss.info["ground_energy"])),
-                )
-            else:
-                selected = ()
-                qa.update(selected=[], energy=0.0, fidelity=1.0, optimal=True)
-            maps["qa"].append(_selection_map(features, i, selected, size))
-            sweep: dict[str, Any] = {}
-            for b in config.sweep_betas:
-                qb = build_qubo(a, g, beta=b, max_qubits=config.max_qubits)
-                chosen = qb.interpret(exact.sample(qb.bqm)) if qb.num_variables else ()
-                sweep[f"{b:g}"] = {"selected": list(chosen), "d": qb.num_variables}
-                maps[f"sweep:{b:g}"].append(_selection_map(features, i, chosen, size))
-            records.append(
-                {
-                    "key": str(p),
-                    "position": p,
-                    "label": int(study.labels[p]),
-                    "logit_argmax": int(features.logits[i].argmax()),
-                    "qa": qa,
-                    "sweep": sweep,
-                }
-            )
-        return _with_confidences(model, pixels, maps, records, prep, config.batch_size)
+    Args:
+        model: The N_f = 16 restricted model.
+        study: The test images.
+        config: The settings.
+        store: Where records are written (images already recorded are skipped).
+        progress: Show a progress bar.
+        executor: Where the batches run (default: in this process).
 
-    _run_stage("restricted16", store, study, config, work, progress)
+    Returns:
+        One failure record per image that still failed after its retries (empty on success).
+    """
+    ctx = StageContext.create(model, study, config)
+    return _run_stage("restricted16", store, ctx, restricted_unit, executor, progress)
 
 
 def run_full(
@@ -249,42 +468,23 @@ def run_full(
     config: ReproduceConfig,
     store: RecordStore,
     progress: bool = True,
-) -> None:
-    """Stage ``full``: baselines and SA at every beta of ``sa_betas`` on all maps."""
-    sa = get_sampler("sa")
+    executor: Executor | None = None,
+) -> list[dict[str, Any]]:
+    """Stage ``full``: baselines and SA at every beta of ``sa_betas`` on all maps.
 
-    def work(positions: list[int]) -> list[dict[str, Any]]:
-        pixels, inputs, features, prep = _features(model, study, positions)
-        size = (int(inputs.shape[-2]), int(inputs.shape[-1]))
-        maps = _baseline_maps(features, size, [f"sa:{b:g}" for b in config.sa_betas])
-        records: list[dict[str, Any]] = []
-        for i, p in enumerate(positions):
-            sa_records: dict[str, Any] = {}
-            for b in config.sa_betas:
-                q = build_qubo(features.activations[i], features.gradients[i], beta=b)
-                if q.num_variables:
-                    ss = sa.sample(q.bqm, seed=config.seed)
-                    chosen = q.interpret(ss)
-                else:
-                    chosen = ()
-                sa_records[f"{b:g}"] = {
-                    "selected": list(chosen),
-                    "d": q.num_variables,
-                    "energy": q.energy(chosen),
-                }
-                maps[f"sa:{b:g}"].append(_selection_map(features, i, chosen, size))
-            records.append(
-                {
-                    "key": str(p),
-                    "position": p,
-                    "label": int(study.labels[p]),
-                    "num_feature_maps": int(features.activations.shape[1]),
-                    "sa": sa_records,
-                }
-            )
-        return _with_confidences(model, pixels, maps, records, prep, config.batch_size)
+    Args:
+        model: The full model.
+        study: The test images.
+        config: The settings.
+        store: Where records are written (images already recorded are skipped).
+        progress: Show a progress bar.
+        executor: Where the batches run (default: in this process).
 
-    _run_stage("full", store, study, config, work, progress)
+    Returns:
+        One failure record per image that still failed after its retries (empty on success).
+    """
+    ctx = StageContext.create(model, study, config)
+    return _run_stage("full", store, ctx, full_unit, executor, progress)
 
 
 def run_physics(
@@ -294,44 +494,21 @@ def run_physics(
     config: ReproduceConfig,
     store: RecordStore,
     progress: bool = True,
-) -> None:
-    """Stage ``physics<N_f>``: minimum gap, fidelity vs T and couplings of each image's QUBO."""
-    from hybridxai.analysis import fidelity_curve, min_gap
+    executor: Executor | None = None,
+) -> list[dict[str, Any]]:
+    """Stage ``physics<N_f>``: minimum gap, fidelity vs T and couplings of each image's QUBO.
 
-    def work(positions: list[int]) -> list[dict[str, Any]]:
-        _, _, features, _ = _features(model, study, positions)
-        records: list[dict[str, Any]] = []
-        for i, p in enumerate(positions):
-            q = build_qubo(
-                features.activations[i],
-                features.gradients[i],
-                beta=config.qa_beta,
-                max_qubits=config.max_qubits,
-            )
-            record: dict[str, Any] = {
-                "key": str(p),
-                "position": p,
-                "label": int(study.labels[p]),
-                "num_filters": num_filters,
-                **_qubo_record(q),
-                "J": q.J[np.triu_indices(q.num_variables, 1)].tolist(),
-            }
-            if q.num_variables >= 1:
-                gap = min_gap(q.bqm, driver_scale=config.driver_scale)
-                curve = fidelity_curve(
-                    q.bqm,
-                    list(config.total_times),
-                    time_step=config.time_step,
-                    driver_scale=config.driver_scale,
-                    method="statevector",
-                )
-                record.update(
-                    min_gap=float(gap.min_gap),
-                    s_min=float(gap.s_min),
-                    fidelity=[float(f) for f in curve.fidelities],
-                    total_times=list(config.total_times),
-                )
-            records.append(record)
-        return records
+    Args:
+        model: The restricted model with ``num_filters`` maps.
+        num_filters: Its ``N_f``.
+        study: The test images.
+        config: The settings.
+        store: Where records are written (images already recorded are skipped).
+        progress: Show a progress bar.
+        executor: Where the batches run (default: in this process).
 
-    _run_stage(f"physics{num_filters}", store, study, config, work, progress)
+    Returns:
+        One failure record per image that still failed after its retries (empty on success).
+    """
+    ctx = StageContext.create(model, study, config, num_filters)
+    return _run_stage(f"physics{num_filters}", store, ctx, physics_unit, executor, progress)

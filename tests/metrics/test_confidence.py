@@ -258,3 +258,25 @@ def test_with_real_explanations():
     Y, O = masked_confidences(model, pixels, maps, targets, normalize=transform)  # noqa: E741
     np.testing.assert_allclose(Y, [e.probability for e in explanations], atol=1e-5)
     assert 0.0 <= average_drop(Y, O) <= 100.0
+
+
+def test_several_map_sets_share_one_original(data):
+    pixels, maps = data
+    model = tiny_cnn()
+    sets = {"random": maps, "ones": torch.ones_like(maps), "half": maps / 2}
+    Y, O = masked_confidences(model, pixels, sets, 1, normalize=(MEAN, STD), batch_size=4)  # noqa: E741
+    assert list(O) == ["random", "ones", "half"]
+    for name, stack in sets.items():
+        alone = masked_confidences(model, pixels, stack, 1, normalize=(MEAN, STD), batch_size=4)
+        np.testing.assert_array_equal(alone.original, Y)
+        np.testing.assert_array_equal(alone.masked, O[name])  # bit-identical to separate calls
+    np.testing.assert_array_equal(O["ones"], Y)
+
+
+def test_several_map_sets_are_all_checked_first(data):
+    pixels, maps = data
+    with pytest.raises(InvalidArgumentError, match=r"maps\['bad'\].*does not match"):
+        masked_confidences(MustNotRun(), pixels, {"good": maps, "bad": maps[:3]}, 0,
+                           normalize=(MEAN, STD))
+    with pytest.raises(InvalidArgumentError, match="empty mapping"):
+        masked_confidences(MustNotRun(), pixels, {}, 0, normalize=(MEAN, STD))

@@ -12,8 +12,8 @@ from hybridxai.reproduce import ReproduceConfig, reproduce
 from hybridxai.reproduce.store import RecordStore
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
-pytestmark = pytest.mark.skipif(not FASHION.is_dir(),
-                                reason="Fashion-MNIST (Debian package dataset-fashion-mnist) is not installed")
+pytestmark = pytest.mark.skipif(
+    not FASHION.is_dir(), reason="Fashion-MNIST (Debian package dataset-fashion-mnist) is not installed")
 
 TINY = dict(per_class=1, num_filters=(16,), sweep_betas=(0.5, 1.0), sa_betas=(0.99,),
             total_times=(1.0, 4.0), selection_time=1.0, max_qubits=8, batch_size=5)

@@ -1,4 +1,7 @@
-"""``hybridxai.explain``: from a CNN and an image to a feature-selection explanation."""
+"""``hybridxai.explain``: from a CNN and an image to a feature-selection explanation.
+
+This module is ``hybridxai.explainer``, so that ``hybridxai.explain`` is always the function.
+"""
 
 from __future__ import annotations
 
@@ -49,6 +52,21 @@ def _backend_name(backend: str | dimod.Sampler) -> str:
 
 def _draw_seed() -> int:
     return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+def _sampler_seed(sampler: dimod.Sampler, options: dict[str, Any]) -> int:
+    """The seed of a run without ``seed=``.
+
+    The one given as a sampler option, or configured on the sampler instance
+    (``get_sampler("sa", seed=3)``), so it is honoured and recorded; else a new one.
+    """
+    configured = options.get("seed")
+    if configured is None:
+        defaults = getattr(sampler, "defaults", None)
+        configured = defaults.get("seed") if isinstance(defaults, dict) else None
+    if isinstance(configured, (int, np.integer)) and not isinstance(configured, bool):
+        return int(configured)
+    return _draw_seed()
 
 
 def _solve(qubo: FeatureQubo, sampler: dimod.Sampler, seed: int | None,
@@ -136,8 +154,10 @@ def explain_batch(
     if not isinstance(model, nn.Module):
         raise invalid_type("model", model, "a torch.nn.Module", "pass a PyTorch CNN classifier")
     if beta is not None and (isinstance(beta, bool)
-                             or not isinstance(beta, (int, float, np.integer, np.floating))
-                             or not 0.0 <= float(beta) <= 1.0 or math.isnan(float(beta))):
+                             or not isinstance(beta, (int, float, np.integer, np.floating))):
+        raise invalid_type("beta", beta, "a number in [0, 1] or None",
+                           "pass e.g. beta=0.7, or beta=None for the paper's default")
+    if beta is not None and (not 0.0 <= float(beta) <= 1.0 or math.isnan(float(beta))):
         raise invalid_argument("beta", beta, "must lie in [0, 1]",
                                "pass e.g. beta=0.7, or beta=None for the paper's default")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
@@ -147,6 +167,9 @@ def explain_batch(
                                    or not isinstance(max_qubits, (int, np.integer)) or max_qubits < 1):
         raise invalid_argument("max_qubits", max_qubits, "must be a positive integer or None",
                                "pass e.g. max_qubits=16 for quantum backends")
+    if not isinstance(backend, (str, dimod.Sampler)):
+        raise invalid_type("backend", backend, "a backend name (str) or a dimod.Sampler",
+                           "pass e.g. backend='sa' or backend=hybridxai.get_sampler('exact')")
     sampler = get_sampler(backend)
     known = set(sampler.parameters)
     unknown = set(sampler_options) - known
@@ -156,6 +179,9 @@ def explain_batch(
             f"not accepted by the '{_backend_name(backend)}' backend",
             f"use some of {sorted(known)} or another backend",
         )
+    check_options = getattr(sampler, "check_options", None)
+    if callable(check_options):  # hybridxai's own backends: bad values fail before the model runs
+        check_options(**sampler_options)
     info_model = model_info(model)
     transform = transform if transform is not None else (info_model.transform if info_model else None)
     names = class_names if class_names is not None else (info_model.class_names if info_model else None)
@@ -168,7 +194,7 @@ def explain_batch(
     t_features = time.perf_counter_ns() - t0
     probabilities = features.probabilities.tolist()
     size = tuple(prepared.batch.shape[-2:])
-    run_seed = _draw_seed() if seed is None else int(seed)
+    run_seed = int(seed) if seed is not None else _sampler_seed(sampler, sampler_options)
     n = len(features.targets)
     show = progress if progress is not None else n > 1
     results: list[Explanation] = []
@@ -262,7 +288,8 @@ def explain(
             ``"pennylane"``, ``"dwave"`` …) or any ``dimod.Sampler``.
         beta: Importance/redundancy trade-off in [0, 1]; default 0.7 for problems of up to 64
             variables and 0.99 above (the paper's two settings).
-        seed: Solver seed; drawn and recorded when ``None``.
+        seed: Solver seed; when ``None``, the seed configured on the sampler
+            (``get_sampler("sa", seed=3)``) or else a new one is used, and recorded.
         max_qubits: Keep only the ``max_qubits`` most important positive maps (so quantum
             backends fit any model).
         cardinality: Optional target number of maps ``k`` (penalty ``gamma·(Σn − k)²``).

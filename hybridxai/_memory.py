@@ -1,0 +1,77 @@
+"""How much memory a ``2**d`` statevector needs, and refusing it before allocating.
+
+Shared by the annealing backends, the circuit builders and the exact analysis, so every
+"too many qubits" error is worded the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+from hybridxai.exceptions import ProblemTooLargeError
+
+__all__ = ["available_memory_bytes", "check_statevector_memory"]
+
+
+def available_memory_bytes() -> int:
+    """Memory available to a new allocation (``MemAvailable``), falling back to total RAM."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PiB"  # pragma: no cover
+
+
+def check_statevector_memory(
+    num_qubits: int,
+    bytes_per_amplitude: int,
+    *,
+    backend: str,
+    max_bytes: int | None = None,
+    subject: str | None = None,
+) -> int:
+    """Refuse, before allocating, a statevector that would not fit in memory.
+
+    Args:
+        num_qubits: ``d``.
+        bytes_per_amplitude: All bytes the backend needs per basis state (state, diagonal,
+            workspace), e.g. ``16 + 8`` for a complex128 state and a float64 diagonal.
+        backend: Backend name, for the message.
+        max_bytes: Budget; default 80 % of the currently available memory.
+        subject: What needs the ``2**d`` values, for the message; default
+            ``"the '<backend>' backend: its statevector"``.
+
+    Returns:
+        The number of bytes that will be needed.
+
+    Raises:
+        ProblemTooLargeError: If the need exceeds the budget; the message names the qubit
+            count, the bytes needed and the fix.
+    """
+    need = (2**num_qubits) * bytes_per_amplitude
+    budget = int(0.8 * available_memory_bytes()) if max_bytes is None else int(max_bytes)
+    if need > budget:
+        fit = max(0, int(math.log2(max(budget, 1) / bytes_per_amplitude)))
+        what = subject or f"the {backend!r} backend: its statevector"
+        raise ProblemTooLargeError(
+            f"num_qubits={num_qubits} is too large for {what} needs {_human_bytes(need)} but only "
+            f"{_human_bytes(budget)} may be used. Fix: pass max_qubits={min(fit, num_qubits - 1)} "
+            "(or fewer) to hybridxai.explain() to keep only the most important feature maps, or "
+            "use backend='sa' for large problems."
+        )
+    return need
