@@ -35,6 +35,10 @@ SUITES = {
         ["bench_qubo.py", "--images", "10"],
         ["bench_qubo.py", "--images", "4"],
     ),
+    "dataset throughput: the reproduction's per-image work, 1 vs 2 processes, vs GradCAM": (
+        ["bench_dataset.py", "--per-class", "3"],
+        ["bench_dataset.py", "--per-class", "1"],
+    ),
 }
 
 

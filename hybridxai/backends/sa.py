@@ -5,7 +5,9 @@ Two engines behind one ``dimod.Sampler``:
 * ``engine="numba"`` (default): a dense-QUBO annealer compiled with numba
   (:mod:`hybridxai.backends._dense_sa_kernel`). Feature QUBOs are fully dense (every pair of
   maps has a cosine similarity), where a dense kernel with local fields beats a general sparse
-  sampler and skips the BQM conversion that costs dwave-samplers ~0.5 s at 650 variables.
+  sampler. It also avoids dwave-samplers' default ``beta_range`` computation, a Python loop over
+  all ~200k couplings that takes ~0.2 s of its ~0.26 s per call at 650 variables
+  (docs/benchmarks.md, "Large QUBOs").
 * ``engine="dwave"``: :class:`dwave.samplers.SimulatedAnnealingSampler`, the Ocean reference.
 
 Both end every read with steepest descent (``polish=True``), which can only lower a read's
