@@ -12,8 +12,9 @@ Solvers: our ``sa`` default; dwave-samplers ``SimulatedAnnealingSampler`` with i
 and tuned; ``SteepestDescentSolver`` from 1 and from 100 random starts and from dwave-SA's
 output; ``TabuSampler`` default; ``certify`` alone and after our SA (as incumbent).
 
-Tables: (1) quality and time per solver; (2) the certificates (how many proven, time, tree
-size, root-bound gap; roof duality for comparison when dwave-preprocessing is installed);
+Tables: (1) quality and time per solver; (2) the certificates (how many proven by ``certify``
+alone and after SA, each counted separately; time, tree size, root-bound gap; roof duality for
+comparison when dwave-preprocessing is installed);
 (3) the certified gap of the SA runs (energy − proven lower bound); (4) the claim that
 dwave-samplers SA spends ~0.3 s "converting the BQM" at d ≈ 640 and, with default settings,
 ends above plain steepest descent. ``--mip-instances K`` also runs HiGHS (scipy ``milp``, the
@@ -123,12 +124,12 @@ def run(qubos: list[Any], time_limit: float, progress: bool = True) -> list[dict
                     for name, r in done.items()}
         cert = done["certify"]["certificate"]
         warm_cert = done["sa + certify"]["certificate"]
-        proven = cert.optimal or warm_cert.optimal
         best = min(energies.values())
         lower = max(cert.lower_bound, warm_cert.lower_bound)
         records.append({
             "index": index, "d": q.num_variables, "energies": energies, "best_known": best,
-            "proven": bool(proven), "lower_bound": lower,
+            "proven": bool(cert.optimal or warm_cert.optimal), "proven_alone": bool(cert.optimal),
+            "proven_after_sa": bool(warm_cert.optimal), "lower_bound": lower,
             "seconds": {n: r["seconds"] for n, r in done.items()},
             "to_best": {n: r["to_best"] for n, r in done.items() if "to_best" in r},
             "timing": {n: r.get("timing", {}) for n, r in done.items()},
@@ -167,7 +168,10 @@ def certificate_rows(records: list[dict[str, Any]]) -> list[list[Any]]:
         ["instances (d min–median–max)",
          f"{len(records)} ({min(r['d'] for r in records)}–{median([r['d'] for r in records]):.0f}–"
          f"{max(r['d'] for r in records)})"],
-        ["proven optimal", f"{sum(r['proven'] for r in records)} / {len(records)}"],
+        ["proven optimal by certify alone (no incumbent)",
+         f"{sum(r['proven_alone'] for r in records)} / {len(records)}"],
+        ["proven optimal by certify after SA (incumbent given)",
+         f"{sum(r['proven_after_sa'] for r in records)} / {len(records)}"],
         ["certify time, median / max (s)", f"{median([c['time'] for c in certs]):.3f} / "
                                            f"{max(c['time'] for c in certs):.3f}"],
         ["certify after SA (incumbent given), median / max (s)",

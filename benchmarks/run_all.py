@@ -23,6 +23,10 @@ SUITES = {
         ["bench_anneal.py", "--sizes", "12", "16", "20", "--steps", "1000"],
         ["bench_anneal.py", "--sizes", "12", "16", "--steps", "1000", "--repeat", "1"],
     ),
+    "annealing backends at d = 24 (100 steps: Aer needs ~15 min even so)": (
+        ["bench_anneal.py", "--sizes", "24", "--steps", "100", "--repeat", "1", "--max-seconds", "1500"],
+        ["bench_anneal.py", "--sizes", "20", "--steps", "100", "--repeat", "1"],
+    ),
     "minimum gap (adaptive vs the paper's per-step scan)": (
         ["bench_gap.py", "--d", "16", "20"],
         ["bench_gap.py", "--d", "12", "16", "--sample", "2"],

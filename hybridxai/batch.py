@@ -1,13 +1,16 @@
 """``hybridxai.explain_folder``: explain many image files, resumably.
 
-Images are explained in batches with :func:`~hybridxai.explain_batch`. As soon as an image is
-done its result folder ``<out>/<image-stem>/`` (PNGs and ``manifest.json``) is written, then one
-JSON line in ``<out>/results.jsonl`` (flushed and fsynced). Rerunning with the same settings
-skips the recorded images, so a killed run loses at most the batch in flight, and the final
-``results.jsonl`` and ``summary.csv`` are the same as those of an uninterrupted run (the solver
-seed, drawn when not given, is stored with the settings and reused). Other settings in the same
-folder are refused. An image that cannot be read is recorded as failed, with its error; the
-others go on (failed images are tried again on the next rerun).
+Images are explained in batches with :func:`~hybridxai.explain_batch`. As soon as a batch is
+done the result folder ``<out>/<image-stem>/`` (PNGs and ``manifest.json``) of each of its
+images is written, then one JSON line per image in ``<out>/results.jsonl``, in one write
+(flushed and fsynced). Rerunning with the same settings skips the recorded images, so a killed
+run loses at most the batch in flight. Batches lie on a fixed grid and a batch with any missing
+image is computed again whole (:func:`hybridxai.records.pending_batches`), so the final
+``results.jsonl`` and ``summary.csv`` equal those of an uninterrupted run, except for the
+``timing`` of each record (the solver seed, drawn when not given, and the batch size are stored
+with the settings and reused). Other settings in the same folder are refused. An image that
+cannot be read is recorded as failed, with its error; the others go on (failed images are
+tried again on the next rerun).
 
 Example:
     >>> import hybridxai                                                           # doctest: +SKIP
@@ -27,7 +30,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +40,14 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from hybridxai._checks import check_positive_int
 from hybridxai.exceptions import invalid_argument, invalid_type
-from hybridxai.explanation import Explanation, output_folder, to_jsonable
+from hybridxai.explainer import check_seed, check_target
+from hybridxai.explanation import _write_atomic, output_folder, to_jsonable
 from hybridxai.features.layers import LayerLike, resolve_layer
 from hybridxai.images import prepare_images
 from hybridxai.models import model_info
-from hybridxai.records import RecordStore, read_records, settings_fingerprint
+from hybridxai.records import PendingBatch, RecordStore, pending_batches, read_records, settings_fingerprint
 
 __all__ = ["explain_folder", "BatchReport", "IMAGE_SUFFIXES", "load_results"]
 
@@ -54,6 +59,8 @@ _MARKER = "settings.json"
 _SUMMARY = "summary.csv"
 _COLUMNS = ("key", "status", "target", "class_name", "probability", "num_selected", "num_variables",
             "num_feature_maps", "energy", "selected_channels", "result", "error")
+_DEFAULT_BATCH_SIZE = 16
+_ANALYSIS = ("fidelity", "min_gap", "s_min")  # results in a manifest's info kept in the record
 
 
 @dataclass(frozen=True)
@@ -151,17 +158,20 @@ def _model_digest(model: nn.Module) -> str:
     return h.hexdigest()[:16]
 
 
-def _record(item: _Item, e: Explanation, elapsed: float) -> dict[str, Any]:
-    physics: dict[str, Any] = {k: e.info[k] for k in ("fidelity", "min_gap", "s_min") if k in e.info}
+def _record(item: _Item, manifest: dict[str, Any], elapsed: float) -> dict[str, Any]:
+    """The ``results.jsonl`` line of an explained image, from its ``manifest.json``.
+
+    All of the manifest but ``info`` (solver details, timing, the source path) and ``versions``
+    (in the manifest), plus the analysis results of ``info`` and, apart, the timing: the only
+    part that differs between two runs.
+    """
+    fields = {k: v for k, v in manifest.items() if k not in ("info", "versions")}
+    info = manifest.get("info") or {}
     return {
-        "key": item.key, "status": "done", "result": item.name,
-        "target": e.target, "class_name": e.target_name, "probability": e.probability,
-        "selected_channels": list(e.selected), "num_selected": e.num_selected,
-        "num_variables": e.qubo.num_variables, "num_feature_maps": e.qubo.num_feature_maps,
-        "energy": e.energy, "seed": e.seed, "layer": e.layer, "backend": e.backend,
-        "beta": e.qubo.beta, **physics, "settings": e.settings,
-        "timing": {"batch_s": elapsed, "features_ns": e.info.get("features_ns"),
-                   "solve_ns": e.info.get("solve_ns")},
+        "key": item.key, "status": "done", "result": item.name, **fields,
+        **{k: info[k] for k in _ANALYSIS if k in info},
+        "timing": {"batch_s": elapsed, "features_ns": info.get("features_ns"),
+                   "solve_ns": info.get("solve_ns")},
     }
 
 
@@ -180,14 +190,18 @@ def _write_summary(out: Path, records: Sequence[dict[str, Any]]) -> Path:
         row["selected_channels"] = " ".join(map(str, record.get("selected_channels") or []))
         writer.writerow({k: "" if row.get(k) is None else row[k] for k in _COLUMNS})
     path = out / _SUMMARY
-    tmp = path.with_name(f".{_SUMMARY}.tmp")
-    tmp.write_text(buffer.getvalue(), encoding="utf-8")
-    os.replace(tmp, path)
+    _write_atomic(path, lambda p: p.write_text(buffer.getvalue(), encoding="utf-8"))
     return path
 
 
 def load_results(out: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     """The records of ``<out>/results.jsonl`` by image key (a torn last line is ignored).
+
+    Args:
+        out: The output folder of :func:`explain_folder`.
+
+    Returns:
+        ``{key: record}`` (empty if the folder holds no results yet).
 
     Example:
         >>> load_results("out/photos")["cat.jpg"]["selected_channels"]   # doctest: +SKIP
@@ -196,11 +210,14 @@ def load_results(out: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     return read_records(Path(out) / f"{_STAGE}.jsonl")
 
 
-def _settings(model: nn.Module, *, target: int | None, layer: LayerLike, backend: str | dimod.Sampler,
-              beta: float | None, seed: int, max_qubits: int | None, cardinality: int | None,
-              gamma: float, class_names: Sequence[str] | None, analyze: bool,
+def _settings(model: nn.Module, *, batch_size: int, target: int | None, layer: LayerLike,
+              backend: str | dimod.Sampler, beta: float | None, seed: int, max_qubits: int | None,
+              cardinality: int | None, gamma: float, class_names: Sequence[str] | None, analyze: bool,
               sampler_options: dict[str, Any]) -> dict[str, Any]:
-    """Everything that changes the results (the transform cannot be fingerprinted; keep it fixed)."""
+    """Everything that changes the results (the transform cannot be fingerprinted; keep it fixed).
+
+    The batch size is one of them: a forward pass may round differently for another batch.
+    """
     info = model_info(model)
     if isinstance(layer, (nn.Module, str)):
         layer = resolve_layer(model, layer)[0]
@@ -208,6 +225,7 @@ def _settings(model: nn.Module, *, target: int | None, layer: LayerLike, backend
         "model": info.name if info else type(model).__name__,
         "weights": info.weights if info else None,
         "model_digest": _model_digest(model),
+        "batch_size": batch_size,
         "target": target, "layer": layer,
         "backend": backend if isinstance(backend, str) else type(backend).__name__,
         "beta": beta, "seed": seed, "max_qubits": max_qubits, "cardinality": cardinality,
@@ -222,7 +240,7 @@ def explain_folder(
     images: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
     *,
-    batch_size: int = 16,
+    batch_size: int | None = None,
     target: int | None = None,
     layer: LayerLike = None,
     backend: str | dimod.Sampler = "sa",
@@ -240,7 +258,8 @@ def explain_folder(
     """Explain every image of a folder (or a list of files), writing each result at once.
 
     Rerunning into the same ``out`` resumes: recorded images are skipped, and the final
-    ``results.jsonl`` / ``summary.csv`` equal those of an uninterrupted run.
+    ``results.jsonl`` / ``summary.csv`` equal those of an uninterrupted run (but for the
+    ``timing`` of each record).
 
     Args:
         model: A CNN classifier (see :func:`hybridxai.explain`).
@@ -249,8 +268,9 @@ def explain_folder(
             to the folder (for a list, to the deepest folder holding them all).
         out: Output folder: ``<image-stem>/`` per image (:meth:`Explanation.save`),
             ``results.jsonl``, ``settings.json`` and ``summary.csv``.
-        batch_size: Images per forward/backward pass. A performance knob: it is not part of
-            the settings, so a run may be resumed with another one.
+        batch_size: Images per forward/backward pass. Part of the settings, since results may
+            differ in the last bits with another one: when ``None``, the stored one when
+            resuming, else 16.
         target: One class for all images; default each image's predicted class.
         layer: Target layer (module or dotted name); default the last spatial feature maps.
         backend: Solver name or ``dimod.Sampler``.
@@ -276,13 +296,10 @@ def explain_folder(
     """
     if not isinstance(model, nn.Module):
         raise invalid_type("model", model, "a torch.nn.Module", "pass a PyTorch CNN classifier")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise invalid_argument("batch_size", batch_size, "must be a positive integer", "pass e.g. 16")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise invalid_argument("seed", seed, "must be a non-negative integer or None", "pass e.g. seed=0")
-    if target is not None and (isinstance(target, bool) or not isinstance(target, (int, np.integer))):
-        raise invalid_type("target", target, "an int or None",
-                           "pass one class index for all images, or None for the predicted ones")
+    if batch_size is not None:
+        check_positive_int("batch_size", batch_size, "pass e.g. 16, or None (the stored one, else 16)")
+    check_seed(seed)
+    check_target(target, "pass one class index for all images, or None for the predicted ones")
     info = model_info(model)
     transform = transform if transform is not None else (info.transform if info else None)
     if transform is None:
@@ -292,12 +309,17 @@ def explain_folder(
     folder = output_folder(out, "out")
     items = _collect(images, folder)
     stored = RecordStore.stored_settings(folder, subfolder="", marker=_MARKER)
-    if seed is None:
-        seed = stored["seed"] if stored and stored.get("seed") is not None else \
+    previous = stored or {}
+    if seed is None:  # left out: the stored one when resuming, else a new one
+        seed = previous["seed"] if previous.get("seed") is not None else \
             int(np.random.SeedSequence().generate_state(1)[0])
-    settings = _settings(model, target=target, layer=layer, backend=backend, beta=beta, seed=int(seed),
-                         max_qubits=max_qubits, cardinality=cardinality, gamma=gamma,
-                         class_names=class_names, analyze=analyze, sampler_options=sampler_options)
+    if batch_size is None:
+        batch_size = previous.get("batch_size") or _DEFAULT_BATCH_SIZE
+    batch_size = int(batch_size)
+    settings = _settings(model, batch_size=batch_size, target=target, layer=layer, backend=backend,
+                         beta=beta, seed=int(seed), max_qubits=max_qubits, cardinality=cardinality,
+                         gamma=gamma, class_names=class_names, analyze=analyze,
+                         sampler_options=sampler_options)
     store = RecordStore(folder, settings_fingerprint(settings), settings, subfolder="", marker=_MARKER)
     results = store.load(_STAGE)
     resumed = sum(1 for item in items if results.get(item.key, {}).get("status") == "done")
@@ -305,13 +327,11 @@ def explain_folder(
                    max_qubits=max_qubits, cardinality=cardinality, gamma=gamma, transform=transform,
                    class_names=class_names, analyze=analyze, progress=False, **sampler_options)
     bar = tqdm(total=len(items), initial=resumed, desc="explain", unit="image", disable=not progress)
+    done = {key for key, record in results.items() if record.get("status") == "done"}
     try:
-        # Batches lie on a fixed grid, so a resumed batch holds the same images as uninterrupted.
-        for start in range(0, len(items), batch_size):
-            chunk = items[start:start + batch_size]
-            pending = {it.key for it in chunk if results.get(it.key, {}).get("status") != "done"}
-            if pending:
-                _run_chunk(model, chunk, pending, folder, store, results, options, bar)
+        for batch in pending_batches([item.key for item in items], batch_size, done):
+            chunk = [items[p] for p in batch.positions]
+            _run_batch(model, chunk, batch, folder, store, results, options, bar)
     except BaseException:
         if stored is None and not any(r.get("status") == "done" for r in results.values()):
             # Nothing was explained (e.g. a bad option): leave no settings behind, so a
@@ -326,35 +346,35 @@ def explain_folder(
                        summary=_write_summary(folder, records), settings=store.settings)
 
 
-def _run_chunk(model: nn.Module, chunk: Sequence[_Item], pending: set[str], out: Path,
+def _run_batch(model: nn.Module, chunk: Sequence[_Item], batch: PendingBatch, out: Path,
                store: RecordStore, results: dict[str, dict[str, Any]], options: dict[str, Any],
                bar: Any) -> None:
-    """Explain one batch and write the results of its pending images, one by one."""
+    """Explain one batch whole; save its missing images' folders, then record them in one write."""
     from hybridxai.explainer import explain_batch
 
     t0 = time.perf_counter()
+    records: dict[str, dict[str, Any]] = {}
     loaded: dict[tuple[int, ...], list[tuple[_Item, torch.Tensor]]] = {}
     for item in chunk:
         try:
             tensor = prepare_images(item.path, options["transform"], name="image").batch
         except Exception as exc:  # an unreadable or unusable file: record it, go on
-            if item.key in pending:
-                _save(store, results, _failure(item, exc), bar)
+            records[item.key] = _failure(item, exc)
             continue
         loaded.setdefault(tuple(tensor.shape), []).append((item, tensor))
     for group in loaded.values():  # images of different sizes cannot share a pass
         explanations = explain_batch(model, torch.cat([t for _, t in group]), **options)
         elapsed = time.perf_counter() - t0
         for (item, _), e in zip(group, explanations, strict=True):
-            if item.key in pending:
-                e.save(out / item.name)
-                _save(store, results, _record(item, e, elapsed), bar)
-
-
-def _save(store: RecordStore, results: dict[str, dict[str, Any]], record: dict[str, Any], bar: Any) -> None:
-    store.append(_STAGE, [record])
-    results[record["key"]] = json.loads(json.dumps(to_jsonable(record)))  # as it reads back
-    bar.update(1)
-    if record["status"] != "done":
-        bar.write(f"failed: {record['key']}: {record['error']}")
+            if item.key in batch.missing:
+                e = replace(e, info={**e.info, "source": str(item.path)})  # not "tensor"
+                manifest = json.loads(e.save(out / item.name)["manifest"].read_text(encoding="utf-8"))
+                records[item.key] = _record(item, manifest, elapsed)
+    new = batch.new_records(records[item.key] for item in chunk if item.key in records)
+    store.append(_STAGE, new)
+    for record in new:
+        results[record["key"]] = json.loads(json.dumps(to_jsonable(record)))  # as it reads back
+        bar.update(1)
+        if record["status"] != "done":
+            bar.write(f"failed: {record['key']}: {record['error']}")
 

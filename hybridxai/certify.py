@@ -2,7 +2,8 @@
 
 ``certify(problem)`` runs a branch and bound whose bounds come from a convex relaxation of the
 QUBO, and returns a :class:`Certificate`: the best sample found, a lower bound on the minimum
-energy, and whether the two agree (the sample is then a proven optimum).
+energy, and whether the two agree (the sample is then a numerically certified optimum: the
+bounds are exact up to float64 rounding, ~1e-13 relative).
 
 The relaxation. Write the energy as ``E(x) = ½ xᵀWx + lᵀx + c`` (``W`` symmetric, zero
 diagonal). Since ``x_i² = x_i`` on binary points, ``E(x) = ½ xᵀ(W + μI)x + (l − μ/2)ᵀx + c``
@@ -22,8 +23,8 @@ rank at most ``h·w`` (49 at 7×7), ``μ = 1 − beta`` exactly, and the relaxed
 in all but a handful of variables: on MobileNetV2's 1280 maps (d ≈ 640, beta = 0.99) the root
 bound is within 0.01 % of the optimum, the tree has at most ~100 nodes and the proof takes
 0.05 s (median; see docs/benchmarks.md, "Large QUBOs"). On QUBOs without that structure (random signs) the
-eigenvalue bound is weak and the tree grows like ``2**d``; ``time_limit`` then returns the best
-bound so far.
+eigenvalue bound is weak and the tree grows like ``2**d``; ``time_limit`` (or ``max_nodes``) then
+returns the best bound so far.
 
 Example:
     >>> import dimod
@@ -71,17 +72,21 @@ class Certificate:
         lower_bound: No sample has an energy below this (offset included).
         best_energy: Energy of :attr:`best_sample` (offset included).
         best_sample: The best sample found, ``{variable: value}`` in the model's vartype.
-        optimal: ``True`` when ``gap <= tolerance · max(1, |best_energy|)``: the sample is a
-            proven optimum.
+        optimal: ``True`` when the search finished (every node closed) or
+            ``gap <= tolerance · max(1, |best_energy|)``; the two agree up to floating-point
+            rounding, and then the sample is a numerically certified optimum (to rounding,
+            ~1e-13 relative).
         gap: ``best_energy − lower_bound`` (≥ 0).
         solve_time: Wall time of the whole call, in seconds.
         method: ``"convex-bnb"`` (branch and bound on the convexified relaxation), or
             ``"trivial"`` for a model without variables.
-        status: ``"optimal"``, or ``"time_limit"`` when the limit stopped the search first.
+        status: ``"optimal"``, or ``"time_limit"`` / ``"node_limit"`` when ``time_limit`` /
+            ``max_nodes`` stopped the search first.
         nodes: Branch-and-bound nodes solved.
         info: Details: ``root_bound``, ``shift`` (``μ``), ``incumbent_energy`` (of the given
             incumbent, or ``None``), ``time_to_best`` (seconds until the best sample was
-            found), ``open_nodes`` (left when stopped), ``tolerance``, ``time_limit``.
+            found), ``open_nodes`` (left when stopped), ``tolerance``, ``time_limit``,
+            ``max_nodes``.
     """
 
     lower_bound: float
@@ -97,8 +102,8 @@ class Certificate:
 
     @property
     def relative_gap(self) -> float:
-        """``gap / max(1e-12, |best_energy|)``."""
-        return self.gap / max(1e-12, abs(self.best_energy))
+        """``gap / max(1, |best_energy|)``: the quantity :attr:`optimal` compares with the tolerance."""
+        return self.gap / max(1.0, abs(self.best_energy))
 
     def certified_gap(self, energy: float) -> float:
         """How far above the proven lower bound an energy is: ``energy − lower_bound``.
@@ -252,12 +257,32 @@ def _check_number(name: str, value: Any, fix: str) -> float:
     return value
 
 
+def _check_tolerance(value: Any) -> float:
+    fix = "pass e.g. tolerance=1e-12"
+    value = _check_number("tolerance", value, fix)
+    if value >= 1.0:
+        raise invalid_argument("tolerance", value, "must be below 1 (it is relative to the energy)", fix)
+    return value
+
+
+def _check_max_nodes(value: Any) -> int | None:
+    fix = "pass a positive integer, e.g. max_nodes=10000, or None for no limit"
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise invalid_type("max_nodes", value, "a positive integer or None", fix)
+    if value < 1:
+        raise invalid_argument("max_nodes", value, "must be at least 1", fix)
+    return int(value)
+
+
 def certify(
     problem: dimod.BinaryQuadraticModel | Any,
     *,
     time_limit: float = DEFAULT_TIME_LIMIT,
     incumbent: Any = None,
     tolerance: float = DEFAULT_TOLERANCE,
+    max_nodes: int | None = None,
 ) -> Certificate:
     """Find a minimum-energy sample and prove it optimal, or bound how far from optimal it is.
 
@@ -270,11 +295,16 @@ def certify(
         incumbent: A known good solution to start from, e.g. a sampler's result: a sample
             mapping, a ``dimod.SampleSet`` (its lowest-energy row) or a 0/1 array in
             ``bqm.variables`` order. ``None`` starts from the rounded relaxation.
-        tolerance: Relative optimality tolerance (default 1e-12); the search stops once
+        tolerance: Relative optimality tolerance in (0, 1) (default 1e-12); a node is closed
+            once its bound is within ``tolerance · max(1, |best energy so far|)`` of the
+            incumbent, and the result is optimal when
             ``best_energy − lower_bound <= tolerance · max(1, |best_energy|)``. Bounds are
             computed in float64, so they are exact up to rounding (~1e-13 relative); real
             feature QUBOs have distinct selections within 1e-9 of each other, which a
             looser tolerance would not tell apart.
+        max_nodes: Branch-and-bound nodes to solve before returning the best bound so far
+            (default ``None``: no limit). Unlike ``time_limit`` it gives the same result on
+            any machine.
 
     Returns:
         The :class:`Certificate`.
@@ -282,8 +312,8 @@ def certify(
     Raises:
         InvalidTypeError: ``problem`` is not a BQM / FeatureQubo, or an argument has the
             wrong type.
-        InvalidArgumentError: ``time_limit`` or ``tolerance`` is not positive, or
-            ``incumbent`` does not fit the model.
+        InvalidArgumentError: ``time_limit`` is not positive, ``tolerance`` is not in
+            (0, 1), ``max_nodes`` is below 1, or ``incumbent`` does not fit the model.
 
     Example:
         >>> import numpy as np
@@ -297,19 +327,25 @@ def certify(
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
-        return _certify(problem, time_limit, incumbent, tolerance)
+        return _certify(problem, time_limit, incumbent, tolerance, max_nodes)
 
 
-def _certify(problem: Any, time_limit: Any, incumbent: Any, tolerance: Any) -> Certificate:
+def _certify(problem: Any, time_limit: Any, incumbent: Any, tolerance: Any, max_nodes: Any) -> Certificate:
     start = time.perf_counter()
     bqm = _as_bqm(problem)
     time_limit = _check_number("time_limit", time_limit, "pass a number of seconds, e.g. time_limit=60")
-    tolerance = _check_number("tolerance", tolerance, "pass e.g. tolerance=1e-12")
+    tolerance = _check_tolerance(tolerance)
+    max_nodes = _check_max_nodes(max_nodes)
     deadline = start + time_limit
-    info: dict[str, Any] = {"tolerance": tolerance, "time_limit": time_limit, "incumbent_energy": None}
+    info: dict[str, Any] = {"tolerance": tolerance, "time_limit": time_limit, "max_nodes": max_nodes,
+                            "incumbent_energy": None}
     given = None if incumbent is None else _incumbent_vector(incumbent, bqm)
     dense = _dense(bqm)
     d = len(dense.variables)
+
+    def slack(energy: float) -> float:
+        """The one tolerance rule: a bound this close below ``energy`` proves it optimal."""
+        return tolerance * max(1.0, abs(energy))
 
     def result(x: NDArray[np.float64], lower: float, status: str, nodes: int, method: str) -> Certificate:
         best = dense.energy(x)
@@ -318,7 +354,11 @@ def _certify(problem: Any, time_limit: Any, incumbent: Any, tolerance: Any) -> C
         if bqm.vartype is dimod.SPIN:
             values = 2 * values - 1
         gap = best - lower
-        optimal = gap <= tolerance * max(1.0, abs(best))
+        # A drained tree is a proof: each node was closed with a bound b >= e - slack(e), e the
+        # incumbent then (>= best); slack is tolerance times a 1-Lipschitz function of the
+        # energy, so best - b <= slack(best) for tolerance < 1. The explicit check can differ
+        # from that only by rounding (b and best are subtracted in float64).
+        optimal = status == "optimal" or gap <= slack(best)
         return Certificate(
             lower_bound=lower, best_energy=best,
             best_sample={v: int(s) for v, s in zip(dense.variables, values, strict=True)},
@@ -350,7 +390,7 @@ def _certify(problem: Any, time_limit: Any, incumbent: Any, tolerance: Any) -> C
             best_x, best_e, found_at = candidate, energy, time.perf_counter()
 
     def prunable(bound: float) -> bool:
-        return bound >= best_e - tolerance * max(1.0, abs(best_e))
+        return bound >= best_e - slack(best_e)
 
     counter = itertools.count()
     trivial = float(np.minimum(dense.linear, 0).sum() + 0.5 * np.minimum(dense.W, 0).sum()) + dense.offset
@@ -366,9 +406,11 @@ def _certify(problem: Any, time_limit: Any, incumbent: Any, tolerance: Any) -> C
         if prunable(parent_bound):
             closed_bound = min(closed_bound, parent_bound)
             continue
-        if time.perf_counter() > deadline:
+        stop = ("node_limit" if max_nodes is not None and nodes >= max_nodes
+                else "time_limit" if time.perf_counter() > deadline else None)
+        if stop is not None:
             heapq.heappush(heap, (parent_bound, next(counter), fixings, warm))
-            status = "time_limit"
+            status = stop
             break
         lo = (fixings == 1).astype(np.float64)
         hi = (fixings != 0).astype(np.float64)

@@ -8,7 +8,9 @@ Examples::
     hybridxai backends                                 # what is installed
     hybridxai reproduce --dataset fashion-mnist --quick # the paper's tables and figures
 
-Errors caused by the input print one line and exit with status 2.
+Errors caused by the input print one line and exit with status 2. A run that finished but
+could not explain every image (``explain FOLDER``, ``reproduce``) keeps the other results, says
+which failed and exits with status 1; rerunning the same command retries only those.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--analyze", action="store_true", help="also compute the minimum gap")
     p.add_argument("--out", default=None, help="output folder (default hybridxai-out/<image or "
                                                 "folder>)")
-    p.add_argument("--batch-size", type=int, default=16, help="images per pass for a folder (default 16)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="images per pass for a folder (default 16; a resumed run keeps its own)")
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -224,11 +227,21 @@ def _reproduce(args: argparse.Namespace) -> int:
                      checkpoints=args.checkpoints)
     config = (ReproduceConfig.quick_variant(**overrides) if args.quick
               else ReproduceConfig(**overrides))
-    from hybridxai.execution import make_executor
+    from hybridxai.execution import UnitsFailedError, make_executor
 
-    with make_executor(workers=args.workers, scheduler=args.scheduler) as executor:
-        print(f"running on {executor.describe()}", flush=True)
-        report = reproduce(config, args.out, executor=executor)
+    try:
+        with make_executor(workers=args.workers, scheduler=args.scheduler) as executor:
+            print(f"running on {executor.describe()}", flush=True)
+            report = reproduce(config, args.out, executor=executor)
+    except UnitsFailedError as exc:  # a partial run: the other results are kept, exit 1 (not 2)
+        records = Path(args.out) / "records"
+        stages = dict.fromkeys(str(f["stage"]) for f in exc.failures)
+        print(f"hybridxai: {len(exc.failures)} image(s) failed after their retries; the results of "
+              f"the others are kept in {records} and no report was written. Rerun the same command "
+              "to retry only the failed ones; errors and tracebacks:", file=sys.stderr)
+        for stage in stages:
+            print(f"  {records / f'{stage}.failed.jsonl'}", file=sys.stderr)
+        return 1
     print(f"report: {report}")
     print(f"figures: {report.parent / 'figures'}")
     return 0

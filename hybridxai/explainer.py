@@ -42,6 +42,16 @@ def default_beta(num_variables: int) -> float:
 
     0.7 for problems of quantum size (the paper's restricted models with 16–32 maps) and 0.99
     for large ones (its full ResNet-18 with 512 maps, solved by SA).
+
+    Args:
+        num_variables: ``d``, the number of feature maps in the QUBO.
+
+    Returns:
+        0.7 if ``d <= 64``, else 0.99.
+
+    Example:
+        >>> default_beta(16), default_beta(640)
+        (0.7, 0.99)
     """
     return 0.7 if num_variables <= QUANTUM_SIZED else 0.99
 
@@ -52,6 +62,34 @@ def _backend_name(backend: str | dimod.Sampler) -> str:
 
 def _draw_seed() -> int:
     return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+def check_seed(seed: Any) -> None:
+    """Refuse a solver seed that is neither a non-negative integer nor ``None``.
+
+    Args:
+        seed: The value given.
+
+    Raises:
+        InvalidArgumentError: If it is not usable.
+    """
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise invalid_argument("seed", seed, "must be a non-negative integer or None",
+                               "pass e.g. seed=0")
+
+
+def check_target(target: Any, fix: str = "pass one class index, e.g. target=285") -> None:
+    """Refuse a single class index that is neither an int nor ``None``.
+
+    Args:
+        target: The value given.
+        fix: What the message advises instead.
+
+    Raises:
+        InvalidTypeError: If it is not usable.
+    """
+    if target is not None and (isinstance(target, bool) or not isinstance(target, (int, np.integer))):
+        raise invalid_type("target", target, "an int or None", fix)
 
 
 def _sampler_seed(sampler: dimod.Sampler, options: dict[str, Any]) -> int:
@@ -144,12 +182,35 @@ def explain_batch(
 ) -> list[Explanation]:
     """Explain several images with one forward/backward pass.
 
-    Takes the same arguments as :func:`explain`; ``images`` is a sequence of images or an
-    ``N×C×H×W`` tensor, and ``target`` one class for all or one per image. Every image gets
-    the same solver ``seed``, so ``explain_batch(...)[i]`` equals ``explain(images[i], ...)``.
+    Every image gets the same solver ``seed``, so ``explain_batch(...)[i]`` equals
+    ``explain(images[i], ...)``. The arguments are those of :func:`explain` (see there for
+    details), except:
+
+    Args:
+        model: The classifier (``torch.nn.Module``).
+        images: A sequence of images (paths, PIL images, arrays, tensors) or an ``N×C×H×W``
+            tensor.
+        target: One class index for all images, one per image, or ``None`` (each prediction).
+        layer: Target layer (module or dotted name); default: the last spatial feature maps.
+        backend: Registry name or ``dimod.Sampler``.
+        beta: Trade-off in [0, 1]; ``None`` for :func:`default_beta` of each problem.
+        seed: Solver seed shared by all images; ``None``: the sampler's, else drawn.
+        max_qubits: Keep only this many most important maps.
+        cardinality: Target number of selected maps ``k``.
+        gamma: Weight of the cardinality penalty.
+        transform: Preprocessing of raw pictures (default: the registered one).
+        class_names: Names for the class indices.
+        analyze: Also compute the minimum gap (small problems).
+        progress: Show a progress bar (default: when there is more than one image).
+        **sampler_options: Passed to ``sampler.sample`` (checked before the model runs).
 
     Returns:
         One :class:`~hybridxai.explanation.Explanation` per image, in order.
+
+    Example:
+        >>> import hybridxai                                              # doctest: +SKIP
+        >>> model = hybridxai.load_pretrained("mobilenet_v2")             # doctest: +SKIP
+        >>> [e.label for e in explain_batch(model, ["a.jpg", "b.jpg"], seed=0)]  # doctest: +SKIP
     """
     if not isinstance(model, nn.Module):
         raise invalid_type("model", model, "a torch.nn.Module", "pass a PyTorch CNN classifier")
@@ -160,9 +221,7 @@ def explain_batch(
     if beta is not None and (not 0.0 <= float(beta) <= 1.0 or math.isnan(float(beta))):
         raise invalid_argument("beta", beta, "must lie in [0, 1]",
                                "pass e.g. beta=0.7, or beta=None for the paper's default")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise invalid_argument("seed", seed, "must be a non-negative integer or None",
-                               "pass e.g. seed=0")
+    check_seed(seed)
     if max_qubits is not None and (isinstance(max_qubits, bool)
                                    or not isinstance(max_qubits, (int, np.integer)) or max_qubits < 1):
         raise invalid_argument("max_qubits", max_qubits, "must be a positive integer or None",
@@ -317,8 +376,7 @@ def explain(
     if isinstance(image, (list, tuple)):
         raise invalid_argument("image", image, "is a sequence of images",
                                "call hybridxai.explain_batch() for several images")
-    if target is not None and not (isinstance(target, (int, np.integer)) and not isinstance(target, bool)):
-        raise invalid_type("target", target, "an int or None", "pass one class index, e.g. target=285")
+    check_target(target)
     return explain_batch(
         model, image, target=target, layer=layer, backend=backend, beta=beta, seed=seed,
         max_qubits=max_qubits, cardinality=cardinality, gamma=gamma, transform=transform,

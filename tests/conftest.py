@@ -10,6 +10,19 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+try:  # hypothesis is a dev dependency; only the property tests need it
+    from hypothesis import settings as hypothesis_settings
+except ImportError:  # pragma: no cover
+    pass
+else:
+    # "ci" (the default): the same examples on every run and machine, so a failure reproduces
+    # and a pass means the same thing everywhere; the failing example's blob is printed for
+    # @reproduce_failure. HYPOTHESIS_PROFILE=dev (or --hypothesis-profile=dev) draws new
+    # random examples on each run, to explore.
+    hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+    hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
+    hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 
 def random_bqm(num_variables: int, seed: int, vartype: str = "BINARY") -> dimod.BinaryQuadraticModel:
     """A dense random BQM with labels that are not 0..d-1 (to catch label mix-ups)."""
@@ -141,3 +154,15 @@ def cat_explanation(mobilenet, chelsea):
     from hybridxai import explain
 
     return explain(mobilenet, chelsea, seed=0)
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """One Dask ``LocalCluster`` (2 worker processes, no dashboard) and its client for the session.
+
+    Starting a cluster is the slow part of the Dask tests; every test that needs one shares this.
+    """
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+        yield client

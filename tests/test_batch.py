@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import signal
 import subprocess
@@ -40,27 +39,13 @@ def write_images(folder: Path, count: int, seed: int = 0) -> list[Path]:
 
 
 def comparable(record: dict[str, Any]) -> dict[str, Any]:
-    """A record without its timing, floats rounded to 9 significant digits."""
-    def norm(value: Any) -> Any:
-        if isinstance(value, float):
-            return float(f"{value:.9g}") if math.isfinite(value) else value
-        if isinstance(value, dict):
-            return {k: norm(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [norm(v) for v in value]
-        return value
-
-    return norm({k: v for k, v in record.items() if k != "timing"})
+    """A record without its timing (the only part that differs between runs); compared exactly."""
+    return {k: v for k, v in record.items() if k != "timing"}
 
 
 def summary_rows(out: Path) -> list[dict[str, Any]]:
     with open(out / "summary.csv", newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    for row in rows:
-        for key in ("probability", "energy"):
-            if row[key]:
-                row[key] = float(f"{float(row[key]):.9g}")
-    return rows
+        return list(csv.DictReader(fh))
 
 
 def json_lines(out: Path) -> list[str]:
@@ -95,14 +80,45 @@ def test_uninterrupted_run_writes_a_folder_a_line_and_a_row_per_image(tmp_path, 
         assert record["selected_channels"] == manifest["selected_channels"]
         assert record["energy"] == pytest.approx(manifest["energy"])
         assert record["seed"] == 4 and record["settings"]["seed"] == 4
+        assert manifest["info"]["source"] == str(path)  # the file, not "tensor"
+        assert comparable(record) == {"key": path.name, "status": "done", "result": path.stem,
+                                      **{k: v for k, v in manifest.items() if k not in ("info", "versions")}}
         single = hybridxai.explain(make_cnn(), path, transform=ToTensor(), seed=4)
         assert list(single.selected) == record["selected_channels"]
         assert single.target == record["target"]
     rows = summary_rows(out)
     assert [row["key"] for row in rows] == [p.name for p in paths]
     assert all(row["status"] == "done" and row["result"] for row in rows)
-    again = run(tmp_path / "imgs", out, batch_size=3)  # seed and batch size may be left out
+    again = run(tmp_path / "imgs", out)  # seed and batch size may be left out: the stored ones
     assert again.resumed == 5 and len(json_lines(out)) == 5
+    assert again.settings["batch_size"] == 2 and again.settings["seed"] == 4
+    with pytest.raises(InvalidArgumentError, match=r"batch_size=2 in that run, 3 now"):
+        run(tmp_path / "imgs", out, batch_size=3)  # another batch grid could change the numbers
+
+
+def test_a_partly_recorded_batch_is_computed_whole_and_resumes_exactly(tmp_path, run, monkeypatch):
+    images = tmp_path / "imgs"
+    write_images(images, 5, seed=2)
+    reference = run(images, tmp_path / "reference", batch_size=3, seed=1)
+    out = tmp_path / "out"
+    run(images, out, batch_size=3, seed=1)
+    kept = json_lines(out)[:1]  # a kill left one record of the first batch (img00) on disk
+    (out / "results.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+    sizes: list[int] = []
+    original = hybridxai.explainer.explain_batch
+
+    def spy(model: Any, images: Any, **options: Any) -> Any:
+        sizes.append(len(images))
+        return original(model, images, **options)
+
+    monkeypatch.setattr(hybridxai.explainer, "explain_batch", spy)
+    resumed = run(images, out)
+    assert sizes == [3, 2]  # the first batch ran whole, with the images of the uninterrupted run
+    assert resumed.resumed == 1
+    assert [json.loads(line)["key"] for line in json_lines(out)] == [f"img{i:02d}.png" for i in range(5)]
+    assert [comparable(r) for r in resumed.records] == [comparable(r) for r in reference.records]
+    assert summary_rows(out) == summary_rows(tmp_path / "reference")
 
 
 KILLED_JOB = textwrap.dedent("""
@@ -147,7 +163,7 @@ def test_a_killed_run_resumes_to_the_same_results(tmp_path, run):
     assert not (out / "summary.csv").exists()
     seed = json.loads((out / "settings.json").read_text())["settings"]["seed"]
 
-    resumed = run(images, out, batch_size=2)  # no seed: the stored one is reused
+    resumed = run(images, out)  # no seed, no batch size: the stored ones are reused
     assert resumed.resumed >= 3 and len(resumed.done) == 12
     reference = run(images, tmp_path / "reference", batch_size=2, seed=seed)
     assert reference.resumed == 0

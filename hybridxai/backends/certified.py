@@ -2,8 +2,9 @@
 
 A thin wrapper around :func:`hybridxai.certify.certify` (branch and bound on the convexified
 relaxation). It returns one sample, the best found, and records in ``info`` whether it is a
-proven optimum and the lower bound; when ``time_limit`` stops the search first it warns and
-returns the best sample with its certified gap.
+numerically certified optimum (exact up to float64 rounding) and the lower bound; when
+``time_limit`` or ``max_nodes`` stops the search first it warns and returns the best sample with
+its certified gap.
 
 Example:
     >>> import dimod
@@ -20,14 +21,21 @@ from typing import Any
 
 import dimod
 
-from hybridxai.certify import DEFAULT_TIME_LIMIT, DEFAULT_TOLERANCE, _check_number, certify
+from hybridxai.certify import (
+    DEFAULT_TIME_LIMIT,
+    DEFAULT_TOLERANCE,
+    _check_max_nodes,
+    _check_number,
+    _check_tolerance,
+    certify,
+)
 from hybridxai.exceptions import invalid_argument
 
 __all__ = ["CertifiedSampler", "OptimalityNotProvenWarning"]
 
 
 class OptimalityNotProvenWarning(UserWarning):
-    """The time limit stopped the search before the best sample was proven optimal."""
+    """``time_limit`` or ``max_nodes`` stopped the search before the best sample was proven optimal."""
 
 
 class CertifiedSampler(dimod.Sampler):
@@ -35,7 +43,8 @@ class CertifiedSampler(dimod.Sampler):
 
     Args:
         time_limit: Default seconds per call (default 60).
-        tolerance: Default relative optimality tolerance (default 1e-12).
+        tolerance: Default relative optimality tolerance, in (0, 1) (default 1e-12).
+        max_nodes: Default limit on branch-and-bound nodes per call (default ``None``: none).
 
     Example:
         >>> sampler = CertifiedSampler(time_limit=10)
@@ -44,15 +53,17 @@ class CertifiedSampler(dimod.Sampler):
     """
 
     def __init__(self, *, time_limit: float = DEFAULT_TIME_LIMIT,
-                 tolerance: float = DEFAULT_TOLERANCE) -> None:
+                 tolerance: float = DEFAULT_TOLERANCE, max_nodes: int | None = None) -> None:
         _check_number("time_limit", time_limit, "pass a number of seconds, e.g. time_limit=60")
-        _check_number("tolerance", tolerance, "pass e.g. tolerance=1e-12")
-        self.defaults: dict[str, Any] = {"time_limit": time_limit, "tolerance": tolerance}
+        _check_tolerance(tolerance)
+        _check_max_nodes(max_nodes)
+        self.defaults: dict[str, Any] = {"time_limit": time_limit, "tolerance": tolerance,
+                                         "max_nodes": max_nodes}
 
     @property
     def parameters(self) -> dict[str, list[Any]]:
         """Keyword arguments of :meth:`sample`."""
-        return {"time_limit": [], "tolerance": [], "incumbent": []}
+        return {"time_limit": [], "tolerance": [], "max_nodes": [], "incumbent": []}
 
     @property
     def properties(self) -> dict[str, Any]:
@@ -64,7 +75,8 @@ class CertifiedSampler(dimod.Sampler):
 
         Args:
             bqm: BINARY or SPIN model (the sample comes back in its vartype).
-            **parameters: ``time_limit``, ``tolerance`` (default: the constructor's) and
+            **parameters: ``time_limit``, ``tolerance``, ``max_nodes`` (default: the
+                constructor's) and
                 ``incumbent`` (a known solution to start from: a sample, a SampleSet or an
                 array in ``bqm.variables`` order).
 
@@ -74,7 +86,7 @@ class CertifiedSampler(dimod.Sampler):
             (``solve_ns``).
 
         Warns:
-            OptimalityNotProvenWarning: The time limit stopped the search first.
+            OptimalityNotProvenWarning: ``time_limit`` or ``max_nodes`` stopped the search first.
         """
         unknown = set(parameters) - set(self.parameters)
         if unknown:
@@ -83,10 +95,14 @@ class CertifiedSampler(dimod.Sampler):
         options = {**self.defaults, **{k: v for k, v in parameters.items() if v is not None}}
         cert = certify(bqm, **options)
         if not cert.optimal:
+            if cert.status == "node_limit":
+                name, where = "max_nodes", f"max_nodes={cert.info['max_nodes']}"
+            else:
+                name, where = "time_limit", f"time_limit={cert.info['time_limit']:g} s"
             warnings.warn(
-                f"the certified backend stopped at time_limit={cert.info['time_limit']:g} s before "
-                f"proving optimality: best energy {cert.best_energy:.10g}, lower bound "
-                f"{cert.lower_bound:.10g} (gap {cert.gap:.3g}). Pass a larger time_limit for a proof.",
+                f"the certified backend stopped at {where} before proving optimality: best energy "
+                f"{cert.best_energy:.10g}, lower bound {cert.lower_bound:.10g} (gap {cert.gap:.3g}). "
+                f"Pass a larger {name} for a proof.",
                 OptimalityNotProvenWarning, stacklevel=2,
             )
         info = {

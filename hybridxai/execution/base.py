@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from hybridxai.exceptions import HybridXAIError, invalid_argument
-from hybridxai.execution.threads import check_threads
+from hybridxai._checks import check_positive_int
+from hybridxai.exceptions import HybridXAIError
+from hybridxai.execution.threads import pin_threads
 
 __all__ = ["Executor", "UnitOutcome", "UnitsFailedError", "Session", "run_unit", "error_summary"]
 
@@ -82,18 +83,27 @@ def error_summary(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def run_unit(fn: Callable[[Any, Any], Any], shared: Any, item: Any) -> tuple[bool, Any, str | None]:
+def run_unit(fn: Callable[[Any, Any], Any], shared: Any, item: Any,
+             threads: int | None = None) -> tuple[bool, Any, str | None]:
     """Run one unit, turning an exception into data (so it crosses process boundaries safely).
+
+    This is what every executor runs for a unit: in a worker (local process or Dask), with
+    ``threads`` given, it first pins torch, numba and BLAS to that many threads (see
+    :func:`~hybridxai.execution.threads.pin_threads`), so results are identical everywhere.
 
     Args:
         fn: The unit function.
         shared: The shared context.
         item: The unit's item.
+        threads: Threads to pin this process to first (worker processes, which belong to the
+            executor); ``None`` leaves the settings alone (the caller has pinned them).
 
     Returns:
         ``(True, value, None)`` on success, ``(False, summary, traceback text)`` on failure.
     """
     try:
+        if threads is not None:
+            pin_threads(threads)
         return True, fn(shared, item), None
     except Exception as exc:  # noqa: BLE001 - every failure of a unit is reported, none is fatal
         return False, error_summary(exc), traceback.format_exc()
@@ -104,15 +114,32 @@ class Session(ABC):
 
     @abstractmethod
     def submit(self, index: int, item: Any) -> None:
-        """Start (or queue) unit ``index``."""
+        """Start (or queue) a unit; called again with the same index to retry a failed unit.
+
+        Args:
+            index: The unit's position in the call's items (identifies it in :meth:`next_done`).
+            item: The unit's item.
+        """
 
     @abstractmethod
     def next_done(self) -> tuple[int, bool, Any, str | None]:
-        """Wait for a unit to finish: ``(index, ok, value or error summary, traceback)``."""
+        """Wait until a submitted unit has finished (or failed) and hand back its result.
+
+        Only called while at least one submitted unit has not been handed back.
+
+        Returns:
+            ``(index, ok, value, details)``: the unit's index; ``ok`` and the unit's return value,
+            or ``ok=False``, a one-line error summary and the traceback text (``None`` when the
+            unit did not get as far as raising, e.g. its worker died).
+
+        Raises:
+            ServiceUnavailableError: The units can no longer run at all (e.g. a Dask cluster
+                lost all its workers); the outcomes handed back before stay valid.
+        """
 
     @abstractmethod
     def close(self) -> None:
-        """Cancel what has not finished and release the shared context."""
+        """Cancel the units not handed back yet and release the shared context."""
 
 
 class Executor(ABC):
@@ -127,11 +154,10 @@ class Executor(ABC):
     """
 
     def __init__(self, *, threads: int = 1, retries: int = 2) -> None:
-        self.threads = check_threads(threads)
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise invalid_argument("retries", retries, "must be a non-negative integer",
-                                   "pass e.g. retries=2 (0 turns retrying off)")
-        self.retries = retries
+        self.threads = check_positive_int(
+            "threads", threads, "pass threads=1 (the default; identical results on every executor)")
+        self.retries = check_positive_int("retries", retries, "pass e.g. retries=2 (0 turns retrying off)",
+                                          minimum=0)
 
     @property
     @abstractmethod
@@ -166,6 +192,8 @@ class Executor(ABC):
 
         Raises:
             InvalidArgumentError: ``fn`` or ``shared`` cannot be sent to the workers.
+            ServiceUnavailableError: A Dask cluster has no worker (or lost all of them) for
+                longer than its ``worker_timeout``; the outcomes yielded before stay valid.
         """
         todo = list(items)
         if not todo:

@@ -12,27 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from hybridxai.exceptions import invalid_argument
-
-__all__ = ["check_threads", "pin_threads", "pinned_threads"]
-
-
-def check_threads(threads: object) -> int:
-    """Validate a per-unit thread count.
-
-    Args:
-        threads: The requested number of threads.
-
-    Returns:
-        It, as an ``int``.
-
-    Raises:
-        InvalidArgumentError: Not a positive integer.
-    """
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise invalid_argument("threads", threads, "must be a positive integer",
-                               "pass threads=1 (the default; identical results on every executor)")
-    return threads
+__all__ = ["pin_threads", "pinned_threads"]
 
 
 def pin_threads(threads: int) -> None:

@@ -4,8 +4,9 @@ A run draws test images, explains them with the shipped paper models (restricted
 32 and full), measures Average Drop, the class–class maps, the beta dependence and the annealing
 physics, and writes ``report.md`` with PNG figures. Results are written per image as they are
 computed (``records/``), so an interrupted run resumes where it stopped. The per-image work runs
-on local processes by default, or on any :class:`~hybridxai.execution.Executor` (a Dask cluster,
-one process); the results are identical.
+on any :class:`~hybridxai.execution.Executor` — in this process (the default of :func:`reproduce`),
+on local processes (the default of ``hybridxai reproduce``) or on a Dask cluster; the results
+are identical.
 
 Example:
     >>> from hybridxai.reproduce import ReproduceConfig, reproduce          # doctest: +SKIP
@@ -18,11 +19,14 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hybridxai.execution import Executor, UnitsFailedError, make_executor
+from hybridxai.execution import Executor, SerialExecutor, UnitsFailedError
 from hybridxai.reproduce.config import ReproduceConfig
 from hybridxai.reproduce.store import RecordStore
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["ReproduceConfig", "reproduce"]
 
@@ -36,9 +40,13 @@ def reproduce(config: ReproduceConfig, out: str | os.PathLike[str], *, progress:
         out: Run directory; created if missing. Rerunning into the same directory with the same
             settings resumes; with other settings it is refused.
         progress: Show progress bars.
-        executor: Where the per-image batches run (:func:`hybridxai.execution.make_executor`);
-            default: local processes, one per CPU (at most 8), closed at the end. A given
-            executor is left open. Every executor gives the same records.
+        executor: Where the per-image batches run; default: a
+            :class:`~hybridxai.execution.SerialExecutor`, in this process, so a script needs no
+            ``if __name__ == "__main__":`` guard. For local processes (what ``hybridxai
+            reproduce`` uses) pass ``ProcessExecutor()`` or ``make_executor()``, from a script
+            whose entry point is guarded (workers are spawned); for a Dask cluster
+            ``make_executor(scheduler=...)``. A given executor is left open. Every executor
+            gives the same records, float for float.
 
     Returns:
         The path of ``report.md``.
@@ -50,7 +58,7 @@ def reproduce(config: ReproduceConfig, out: str | os.PathLike[str], *, progress:
     """
     from hybridxai.models.paper import load_paper_model
     from hybridxai.reproduce.report import write_report
-    from hybridxai.reproduce.stages import run_full, run_physics, run_restricted, select_test_images
+    from hybridxai.reproduce.stages import run_stage, select_test_images
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -58,27 +66,21 @@ def reproduce(config: ReproduceConfig, out: str | os.PathLike[str], *, progress:
     study = select_test_images(config)
     elapsed: dict[str, float] = {}
     failures: list[dict[str, Any]] = []
-    own = executor is None
-    runner = make_executor() if executor is None else executor
+    runner = SerialExecutor() if executor is None else executor
 
-    def timed(name: str, fn, *args) -> None:  # type: ignore[no-untyped-def]
+    def timed(stage: str, model: torch.nn.Module) -> None:
         t0 = time.perf_counter()
-        failures.extend(fn(*args, progress, runner))
-        elapsed[name] = time.perf_counter() - t0
+        failures.extend(run_stage(stage, model, study, config, store, progress, runner))
+        elapsed[stage] = time.perf_counter() - t0
 
-    try:
-        models = {nf: load_paper_model(config.dataset, "restricted", nf, config.backbone,
-                                       directory=config.checkpoints)
-                  for nf in config.num_filters}
-        timed("restricted16", run_restricted, models[16], study, config, store)
-        full = load_paper_model(config.dataset, "full", backbone=config.backbone,
-                                directory=config.checkpoints)
-        timed("full", run_full, full, study, config, store)
-        for nf, model in models.items():
-            timed(f"physics{nf}", run_physics, model, nf, study, config, store)
-    finally:
-        if own:
-            runner.close()
+    models = {nf: load_paper_model(config.dataset, "restricted", nf, config.backbone,
+                                   directory=config.checkpoints)
+              for nf in config.num_filters}
+    timed("restricted16", models[16])
+    timed("full", load_paper_model(config.dataset, "full", backbone=config.backbone,
+                                   directory=config.checkpoints))
+    for nf, model in models.items():
+        timed(f"physics{nf}", model)
     if failures:
         raise _failed(failures, folder)
     return write_report(folder, config, store, study.classes, elapsed)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from hybridxai.exceptions import invalid_argument
+from hybridxai.records import settings_fingerprint
 
 __all__ = ["ReproduceConfig"]
 
@@ -96,9 +96,12 @@ class ReproduceConfig:
         return json.loads(json.dumps(asdict(self)))
 
     def fingerprint(self) -> str:
-        """Hash of the settings that change numbers (used to refuse mixing runs)."""
-        settings = self.to_dict()
-        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+        """Hash of the settings that change numbers (used to refuse mixing runs).
+
+        Returns:
+            :func:`hybridxai.records.settings_fingerprint` of :meth:`to_dict`.
+        """
+        return settings_fingerprint(self.to_dict())
 
     def with_updates(self, **changes: Any) -> ReproduceConfig:
         """A copy with some fields changed."""

@@ -14,9 +14,11 @@ local processes or on a Dask cluster — the records are identical). The unit fu
 (:func:`restricted_unit`, :func:`full_unit`, :func:`physics_unit`) are module-level and take a
 :class:`StageContext`, which is sent to each worker once. One record per image is written to
 the :class:`~hybridxai.reproduce.store.RecordStore` as soon as its batch is done, so an
-interrupted run resumes where it stopped. A batch that still fails after its retries is
+interrupted run resumes where it stopped: a batch with any missing image is computed again
+whole and only its missing records are written (:func:`hybridxai.records.pending_batches`), so
+the records equal those of an uninterrupted run. A batch that still fails after its retries is
 reported (a warning and ``records/<stage>.failed.jsonl``), the other batches go on, and a rerun
-retries only the missing images.
+retries only the batches with missing images.
 """
 
 from __future__ import annotations
@@ -37,17 +39,19 @@ from hybridxai.baselines import cam_from_features, gradcam_pp_weights, gradcam_w
 from hybridxai.data.datasets import ImageSource, LabelledImages
 from hybridxai.data.loading import load_sources
 from hybridxai.data.transforms import PaperPreprocessing
+from hybridxai.exceptions import invalid_argument
 from hybridxai.execution import Executor, SerialExecutor
 from hybridxai.features import FeatureBatch, extract_features
 from hybridxai.metrics import masked_confidences
 from hybridxai.models import model_info
 from hybridxai.qubo import FeatureQubo, build_qubo
+from hybridxai.records import PendingBatch, pending_batches
 from hybridxai.reproduce.config import ReproduceConfig
 from hybridxai.reproduce.store import RecordStore
 from hybridxai.saliency import class_activation_map
 
 __all__ = ["StudyImages", "select_test_images", "StageContext", "StageFailureWarning",
-           "restricted_unit", "full_unit", "physics_unit", "run_restricted", "run_full", "run_physics"]
+           "restricted_unit", "full_unit", "physics_unit", "run_stage"]
 
 
 class StageFailureWarning(UserWarning):
@@ -159,15 +163,13 @@ class StageContext:
         return cls(model, study.compact(), config, info.default_layer if info else None, num_filters)
 
 
-def _units(done: set[str], total: int, size: int) -> list[list[int]]:
-    """The not yet recorded images of each fixed batch ``[k·size, (k+1)·size)`` (empty ones dropped).
+def _units(done: set[str], total: int, size: int) -> dict[int, PendingBatch]:
+    """The fixed batches ``[k·size, (k+1)·size)`` holding an image not yet recorded, by first position.
 
-    Batches are cut from all positions, not from the pending ones, so an image is always
-    computed in the same batch, whichever run (first or resumed) computes it.
+    The shared resume policy (:func:`hybridxai.records.pending_batches`): each batch is run
+    whole, with the same images as in an uninterrupted run, even if part of it is recorded.
     """
-    units = ([p for p in range(start, min(start + size, total)) if str(p) not in done]
-             for start in range(0, total, size))
-    return [unit for unit in units if unit]
+    return {b.positions[0]: b for b in pending_batches([str(p) for p in range(total)], size, done)}
 
 
 def _features(
@@ -238,10 +240,14 @@ def _selection_map(
     return class_activation_map(features.activations[i], alpha, size, channels=selected)
 
 
-def _failure_records(stage: str, study: StudyImages, outcome: Any) -> list[dict[str, Any]]:
-    return [{"key": str(p), "position": p, "test_index": study.test_index(p), "stage": stage,
-             "error": outcome.error, "attempts": outcome.attempts, "traceback": outcome.details}
-            for p in outcome.item]
+def _failure_records(
+    stage: str, study: StudyImages, outcome: Any, batch: PendingBatch
+) -> list[dict[str, Any]]:
+    """One failure record per missing image of a failed batch (its recorded images are kept)."""
+    return batch.new_records(
+        {"key": str(p), "position": p, "test_index": study.test_index(p), "stage": stage,
+         "error": outcome.error, "attempts": outcome.attempts, "traceback": outcome.details}
+        for p in outcome.item)
 
 
 def _run_stage(
@@ -260,14 +266,16 @@ def _run_stage(
     failed_path = store.folder / f"{stage}.failed.jsonl"
     failed_path.unlink(missing_ok=True)  # earlier failures are pending again: retried now
     executor = executor or SerialExecutor()
-    pending = sum(len(u) for u in todo)
+    pending = sum(len(b.missing) for b in todo.values())
     failures: list[dict[str, Any]] = []
+    units = [list(b.positions) for b in todo.values()]
     with tqdm(total=total, initial=total - pending, desc=stage, unit="image", disable=not progress) as bar:
-        for outcome in executor.map_unordered(unit, todo, shared=ctx):
+        for outcome in executor.map_unordered(unit, units, shared=ctx):
+            batch = todo[outcome.item[0]]
             if outcome.ok:
-                store.append(stage, outcome.value or [])
+                store.append(stage, batch.new_records(outcome.value or []))
             else:
-                records = _failure_records(stage, ctx.study, outcome)
+                records = _failure_records(stage, ctx.study, outcome, batch)
                 store.append(f"{stage}.failed", records)
                 failures.extend(records)
                 warnings.warn(
@@ -277,7 +285,7 @@ def _run_stage(
                     StageFailureWarning, stacklevel=2,
                 )
                 bar.set_postfix(failed=len(failures))
-            bar.update(len(outcome.item))
+            bar.update(len(batch.missing))
     return failures
 
 
@@ -437,7 +445,8 @@ def physics_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]
     return records
 
 
-def run_restricted(
+def run_stage(
+    stage: str,
     model: torch.nn.Module,
     study: StudyImages,
     config: ReproduceConfig,
@@ -445,10 +454,18 @@ def run_restricted(
     progress: bool = True,
     executor: Executor | None = None,
 ) -> list[dict[str, Any]]:
-    """Stage ``restricted16``: baselines, annealing selection and the beta sweep.
+    """Run the images of one stage that are not recorded yet.
+
+    * ``"restricted16"``: baselines, annealing selection and the beta sweep (:func:`restricted_unit`,
+      the N_f = 16 restricted model);
+    * ``"full"``: baselines and SA at every beta of ``sa_betas`` on all maps (:func:`full_unit`,
+      the full model);
+    * ``"physics<N_f>"``: minimum gap, fidelity vs T and couplings of each image's QUBO
+      (:func:`physics_unit`, the restricted model with ``N_f`` maps).
 
     Args:
-        model: The N_f = 16 restricted model.
+        stage: The stage's name, as above.
+        model: The model the stage explains.
         study: The test images.
         config: The settings.
         store: Where records are written (images already recorded are skipped).
@@ -457,58 +474,19 @@ def run_restricted(
 
     Returns:
         One failure record per image that still failed after its retries (empty on success).
+
+    Raises:
+        InvalidArgumentError: An unknown stage name.
     """
-    ctx = StageContext.create(model, study, config)
-    return _run_stage("restricted16", store, ctx, restricted_unit, executor, progress)
-
-
-def run_full(
-    model: torch.nn.Module,
-    study: StudyImages,
-    config: ReproduceConfig,
-    store: RecordStore,
-    progress: bool = True,
-    executor: Executor | None = None,
-) -> list[dict[str, Any]]:
-    """Stage ``full``: baselines and SA at every beta of ``sa_betas`` on all maps.
-
-    Args:
-        model: The full model.
-        study: The test images.
-        config: The settings.
-        store: Where records are written (images already recorded are skipped).
-        progress: Show a progress bar.
-        executor: Where the batches run (default: in this process).
-
-    Returns:
-        One failure record per image that still failed after its retries (empty on success).
-    """
-    ctx = StageContext.create(model, study, config)
-    return _run_stage("full", store, ctx, full_unit, executor, progress)
-
-
-def run_physics(
-    model: torch.nn.Module,
-    num_filters: int,
-    study: StudyImages,
-    config: ReproduceConfig,
-    store: RecordStore,
-    progress: bool = True,
-    executor: Executor | None = None,
-) -> list[dict[str, Any]]:
-    """Stage ``physics<N_f>``: minimum gap, fidelity vs T and couplings of each image's QUBO.
-
-    Args:
-        model: The restricted model with ``num_filters`` maps.
-        num_filters: Its ``N_f``.
-        study: The test images.
-        config: The settings.
-        store: Where records are written (images already recorded are skipped).
-        progress: Show a progress bar.
-        executor: Where the batches run (default: in this process).
-
-    Returns:
-        One failure record per image that still failed after its retries (empty on success).
-    """
+    num_filters = None
+    if stage == "restricted16":
+        unit = restricted_unit
+    elif stage == "full":
+        unit = full_unit
+    elif stage.startswith("physics") and stage[len("physics"):].isdigit():
+        unit, num_filters = physics_unit, int(stage[len("physics"):])
+    else:
+        raise invalid_argument("stage", stage, "is not a stage of the reproduction",
+                               "pass 'restricted16', 'full' or 'physics<N_f>' (e.g. 'physics24')")
     ctx = StageContext.create(model, study, config, num_filters)
-    return _run_stage(f"physics{num_filters}", store, ctx, physics_unit, executor, progress)
+    return _run_stage(stage, store, ctx, unit, executor, progress)

@@ -6,6 +6,7 @@ import unittest
 
 import dimod
 import dimod.testing
+import numpy as np
 import pytest
 import torch
 
@@ -48,11 +49,54 @@ def test_warns_when_the_time_limit_stops_the_proof(make_bqm):
     dimod.testing.assert_sampleset_energies(result, bqm)
 
 
+@pytest.mark.parametrize("form", ["sampleset", "mapping", "array"])
+def test_incumbent_is_passed_through(make_bqm, form):
+    bqm = make_bqm(12, 6, "SPIN")
+    ground = dimod.ExactSolver().sample(bqm)
+    optimum = float(ground.first.energy)
+    best = ground.first.sample
+    incumbent = {"sampleset": ground, "mapping": best,
+                 "array": np.array([best[v] for v in bqm.variables])}[form]
+    # a time limit that stops the search before its first node: the answer is then the
+    # starting point, which is the incumbent when one is given
+    with pytest.warns(OptimalityNotProvenWarning, match="time_limit=1e-06 s before proving"):
+        alone = CertifiedSampler(time_limit=1e-6).sample(bqm)
+    assert alone.info["nodes"] == 0 and alone.first.energy > optimum + 1e-6
+    with pytest.warns(OptimalityNotProvenWarning, match="time_limit=1e-06 s before proving"):
+        result = CertifiedSampler(time_limit=30).sample(bqm, incumbent=incumbent, time_limit=1e-6)
+    assert result.info["nodes"] == 0 and result.info["status"] == "time_limit"
+    assert result.first.energy == pytest.approx(optimum)
+    assert result.info["lower_bound"] <= optimum + 1e-9
+    dimod.testing.assert_sampleset_energies(result, bqm)
+    # one node: the incumbent is kept (never made worse)
+    with pytest.warns(OptimalityNotProvenWarning, match="max_nodes=1 before proving"):
+        one = CertifiedSampler().sample(bqm, incumbent=incumbent, max_nodes=1)
+    assert one.info["status"] == "node_limit" and one.info["nodes"] == 1
+    assert one.first.energy == pytest.approx(optimum)
+    # with room to finish, the incumbent is proven optimal
+    proven = CertifiedSampler().sample(bqm, incumbent=incumbent)
+    assert proven.info["optimal"] and proven.first.energy == pytest.approx(optimum)
+
+
+def test_incumbent_never_gets_worse_and_bad_ones_are_refused(make_bqm):
+    bqm = make_bqm(40, 8)
+    start = {v: 1 for v in bqm.variables}
+    with pytest.warns(OptimalityNotProvenWarning):
+        result = CertifiedSampler().sample(bqm, incumbent=start, max_nodes=1)
+    assert result.first.energy <= bqm.energy(start) + 1e-12
+    with pytest.raises(InvalidArgumentError, match=r"incumbent=.*only 0/1.*Fix:"):
+        CertifiedSampler().sample(bqm, incumbent=np.full(40, 2))
+
+
 def test_options_are_checked(make_bqm):
     with pytest.raises(InvalidArgumentError, match=r"parameters=\['seed'\] is invalid"):
         CertifiedSampler().sample(make_bqm(3, 0), seed=1)
     with pytest.raises(InvalidArgumentError, match="time_limit=0.0 is invalid"):
         CertifiedSampler(time_limit=0.0)
+    with pytest.raises(InvalidArgumentError, match="max_nodes=0 is invalid"):
+        CertifiedSampler(max_nodes=0)
+    with pytest.raises(InvalidArgumentError, match="tolerance=1.5 is invalid"):
+        CertifiedSampler(tolerance=1.5)
 
 
 def test_explain_with_the_certified_backend(make_cnn):

@@ -1075,6 +1075,123 @@ add("metrics.explanation_arrays", "items that are not explanations",
 
 
 # ============================================================================================
+# explain_folder, certify, execution.make_executor
+# ============================================================================================
+
+FOLDER_OUT = os.path.join(tempfile.gettempdir(), "hybridxai-reliability-folder-out")
+FOLDER_FILE = os.path.join(tempfile.gettempdir(), "hybridxai-reliability-folder-file")
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+def _warm_folder() -> None:
+    import hybridxai.batch  # noqa: F401
+
+    S.tiny_cnn()
+
+
+def _make_folder_file() -> None:
+    _warm_folder()
+    with open(FOLDER_FILE, "w", encoding="utf-8") as fh:
+        fh.write("a file where the output folder should go\n")
+
+
+def explain_folder(images: Any = "no_such_folder", *, model: Callable[[], Any] | None = None,
+                   out: str = FOLDER_OUT, **kwargs: Any) -> Callable[[], Any]:
+    """``hybridxai.explain_folder(tiny_cnn, images, out, backend="exact", ...)`` with overrides."""
+
+    def run() -> Any:
+        from hybridxai.batch import explain_folder as call
+
+        net = S.tiny_cnn() if model is None else model()
+        options = {"backend": "exact", "seed": 0, "progress": False, "transform": _identity, **kwargs}
+        return call(net, images, out, **options)
+
+    return run
+
+
+EF = "explain_folder"
+add(EF, "model is a string", explain_folder(model=lambda: "mobilenet_v2"), InvalidTypeError,
+    "model has type str", "'mobilenet_v2'", "Fix:", setup=_warm_folder, topic="wrong type")
+add(EF, "batch_size = 0", explain_folder(batch_size=0), InvalidArgumentError, "batch_size=0", "Fix:",
+    setup=_warm_folder, topic="out of range")
+add(EF, "a model whose preprocessing is unknown", explain_folder(transform=None), InvalidArgumentError,
+    "transform=None", "Fix: pass transform=", setup=_warm_folder, topic="missing setting")
+add(EF, "a folder that does not exist", explain_folder("no_such_folder"), InvalidArgumentError,
+    "images='no_such_folder'", "no such folder", "Fix:", setup=_warm_folder, topic="missing file")
+add(EF, "an empty list of images", explain_folder([]), InvalidArgumentError, "images=[]", "empty",
+    "Fix:", setup=_warm_folder, topic="empty")
+add(EF, "images given as arrays", explain_folder([np.zeros((8, 8, 3))]), InvalidTypeError,
+    "images has type ndarray", "Fix:", setup=_warm_folder, topic="wrong type")
+add(EF, "out names an existing file", explain_folder("no_such_folder", out=FOLDER_FILE),
+    InvalidArgumentError, "out=", "hybridxai-reliability-folder-file", "is a file, not a folder",
+    "Fix:", setup=_make_folder_file, topic="missing file")
+
+
+def _certify(*args: Any, **kwargs: Any) -> Callable[[], Any]:
+    """``certify(chain_bqm(3), ...)``; a positional argument replaces the problem."""
+
+    def run() -> Any:
+        from hybridxai.certify import certify
+
+        problem = args[0]() if args else S.chain_bqm(3)
+        return certify(problem, **kwargs)
+
+    return run
+
+
+CT = "certify"
+add(CT, "time_limit = 0", _certify(time_limit=0), InvalidArgumentError, "time_limit=0.0", "positive",
+    "Fix: pass a number of seconds", topic="zero/negative time")
+add(CT, "time_limit < 0", _certify(time_limit=-5), InvalidArgumentError, "time_limit=-5.0",
+    "Fix: pass a number of seconds", topic="zero/negative time")
+add(CT, "time_limit is NaN", _certify(time_limit=float("nan")), InvalidArgumentError, "time_limit=nan",
+    "finite", "Fix:", topic="NaN/inf")
+add(CT, "time_limit is a string", _certify(time_limit="60"), InvalidTypeError,
+    "time_limit has type str", "'60'", "Fix: pass a number of seconds", topic="wrong type")
+add(CT, "tolerance = 1 (relative: must be below 1)", _certify(tolerance=1.0), InvalidArgumentError,
+    "tolerance=1.0", "below 1", "Fix: pass e.g. tolerance=1e-12", topic="out of range")
+add(CT, "max_nodes = 0", _certify(max_nodes=0), InvalidArgumentError, "max_nodes=0", "at least 1",
+    "Fix: pass a positive integer", topic="out of range")
+add(CT, "problem is a dict of QUBO coefficients", _certify(lambda: {(0, 1): 1.0}), InvalidTypeError,
+    "problem has type dict", "Fix: pass qubo.bqm", topic="wrong type")
+add(CT, "problem is a constrained model", _certify(lambda: dimod.ConstrainedQuadraticModel()),
+    InvalidTypeError, "problem has type ConstrainedQuadraticModel", "Fix:", topic="wrong type")
+add(CT, "NaN bias in the BQM", _certify(S.nan_bqm), InvalidArgumentError, "problem=",
+    "NaN or infinite biases", "Fix:", topic="NaN/inf")
+add(CT, "incumbent lacks variables", _certify(incumbent={0: 1}), InvalidArgumentError, "incumbent=",
+    "lacks variables [1, 2]", "Fix: pass a sample", topic="wrong shape")
+add(CT, "incumbent of the wrong length", _certify(incumbent=np.zeros(5)), InvalidArgumentError,
+    "incumbent=<ndarray shape=(5,)", "one value per variable (3)", "Fix:", topic="wrong shape")
+add(CT, "spins as the incumbent of a BINARY model", _certify(incumbent=[-1, 1, 1]),
+    InvalidArgumentError, "incumbent=", "only 0/1", "Fix:", topic="out of range")
+add(CT, "incumbent is a string", _certify(incumbent="best"), InvalidTypeError,
+    "incumbent has type str", "'best'", "Fix:", topic="wrong type")
+
+
+def _executor(**kwargs: Any) -> Callable[[], Any]:
+    def run() -> Any:
+        from hybridxai.execution import make_executor
+
+        executor = make_executor(**kwargs)
+        executor.close()
+        return executor
+
+    return run
+
+
+MX = "execution.make_executor"
+add(MX, "workers = 0", _executor(workers=0), InvalidArgumentError, "workers=0", "Fix:",
+    topic="out of range")
+add(MX, "scheduler that is not an address", _executor(scheduler="not-an-address"), InvalidArgumentError,
+    "scheduler='not-an-address'", "Fix:", topic="unknown name")
+add(MX, "both workers and scheduler", _executor(workers=2, scheduler="tcp://127.0.0.1:8786"),
+    InvalidArgumentError, "workers=2", "Fix:", topic="out of range")
+
+
+# ============================================================================================
 # the command line
 # ============================================================================================
 

@@ -91,11 +91,13 @@ _VOLATILE = (
     (re.compile(r"max_qubits=\d+ \(or fewer\)"), "max_qubits=<what fits> (or fewer)"),
     (re.compile(r" at 0x[0-9a-fA-F]+"), ""),
     (re.compile(r"hybridxai-nocreds-[A-Za-z0-9_]+"), "<empty HOME>"),
+    # the CPUs of this machine, suggested as a worker count (execution.make_executor, --workers)
+    (re.compile(r"\b(workers[ =])\d+(?= \(the CPUs)"), r"\1<CPUs>"),
 )
 
 
 def stable_message(text: str) -> str:
-    """``text`` with machine-dependent parts (free memory, temp paths, addresses) replaced."""
+    """``text`` with machine-dependent parts (free memory, CPUs, temp paths, addresses) replaced."""
     text = " ".join(text.split())
     for pattern, replacement in _VOLATILE:
         text = pattern.sub(replacement, text)

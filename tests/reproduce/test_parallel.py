@@ -1,14 +1,20 @@
-"""The reproduction on every executor: identical records; failed batches reported, kept and retried."""
+"""The reproduction on every executor: identical records; failed batches reported, kept and retried.
+
+The serial run is ``tiny_run`` (conftest.py, shared with test_reproduce.py); the local-process
+run is the one with a failing batch (its rerun completes it), so each executor runs TINY once.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import warnings
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from hybridxai.execution import ProcessExecutor, SerialExecutor, UnitsFailedError
+from hybridxai.execution import ProcessExecutor, UnitsFailedError
 from hybridxai.reproduce import ReproduceConfig, reproduce, stages
 from hybridxai.reproduce.stages import StageFailureWarning
 from tests.reproduce.test_reproduce import FASHION, TINY
@@ -17,6 +23,36 @@ pytestmark = pytest.mark.skipif(
     not FASHION.is_dir(), reason="Fashion-MNIST (Debian package dataset-fashion-mnist) is not installed")
 
 STAGES = ("restricted16", "full", "physics16")
+CALLS = "HYBRIDXAI_TEST_CALLS"  # the file where the unit functions below log their batches
+_RESTRICTED_UNIT = stages.restricted_unit  # the real one (these run in spawned worker processes)
+
+
+def _log_call(positions: list[int]) -> int:
+    """Append ``positions`` to the call log; return how often this batch has been run so far."""
+    log, line = Path(os.environ[CALLS]), json.dumps(positions)
+    with open(log, "a") as fh:
+        fh.write(line + "\n")
+    return log.read_text().splitlines().count(line)
+
+
+def broken_restricted_unit(ctx: stages.StageContext, positions: list[int]) -> list[dict]:
+    """The batch with image 3 always fails; the other one fails once, then succeeds."""
+    if 3 in positions:
+        _log_call(positions)
+        raise RuntimeError("simulated failure of image 3")
+    if _log_call(positions) == 1:
+        raise OSError("transient failure")
+    return _RESTRICTED_UNIT(ctx, positions)
+
+
+def counting_restricted_unit(ctx: stages.StageContext, positions: list[int]) -> list[dict]:
+    """The real unit, logging its batches."""
+    _log_call(positions)
+    return _RESTRICTED_UNIT(ctx, positions)
+
+
+def _calls(log: Path) -> Counter:
+    return Counter(tuple(json.loads(line)) for line in log.read_text().splitlines())
 
 
 def _records(out: Path) -> dict[str, dict[str, dict]]:
@@ -34,83 +70,54 @@ def _summary(out: Path) -> dict:
     return summary
 
 
-@pytest.fixture(scope="module")
-def serial_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("serial")
-    reproduce(ReproduceConfig(**TINY), out, progress=False, executor=SerialExecutor())
-    return out
-
-
-def test_local_processes_give_identical_records(serial_run: Path, tmp_path: Path) -> None:
+def test_local_processes_report_a_failed_batch_keep_the_rest_and_end_identical(
+        tiny_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "calls.jsonl"
+    monkeypatch.setenv(CALLS, str(log))  # before the workers are spawned: they inherit it
+    monkeypatch.setattr(stages, "restricted_unit", broken_restricted_unit)  # sent by reference
+    config, out = ReproduceConfig(**TINY), tmp_path / "run"
     with ProcessExecutor(workers=2) as executor:
-        reproduce(ReproduceConfig(**TINY), tmp_path, progress=False, executor=executor)
-    records = _records(tmp_path)
-    assert all(len(records[stage]) == 10 for stage in STAGES)
-    assert records == _records(serial_run)  # exact: selections, Y, O, gaps, fidelities
-    assert _summary(tmp_path) == _summary(serial_run)
+        with pytest.raises(UnitsFailedError) as info, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            reproduce(config, out, progress=False, executor=executor)
+        message = str(info.value)
+        assert "restricted16: images 0, 1, 2, 3, 4" in message
+        assert "RuntimeError: simulated failure of image 3" in message
+        assert "rerun the same command" in message
+        assert [f["key"] for f in info.value.failures] == ["0", "1", "2", "3", "4"]
+        stage_warnings = [w for w in caught if issubclass(w.category, StageFailureWarning)]
+        assert len(stage_warnings) == 1
+        assert "images 0, 1, 2, 3, 4 failed after 3 attempts" in str(stage_warnings[0].message)
+        assert _calls(log) == {(0, 1, 2, 3, 4): 3, (5, 6, 7, 8, 9): 2}
+
+        # the other images' results are kept, and the failures are on disk
+        assert not (out / "report.md").exists()
+        kept = _records(out)
+        assert sorted(kept["restricted16"], key=int) == ["5", "6", "7", "8", "9"]
+        assert len(kept["full"]) == len(kept["physics16"]) == 10  # later stages ran anyway
+        failed = [json.loads(line) for line in
+                  (out / "records" / "restricted16.failed.jsonl").read_text().splitlines()]
+        assert [f["key"] for f in failed] == ["0", "1", "2", "3", "4"]
+        assert failed[3]["error"] == "RuntimeError: simulated failure of image 3"
+        assert failed[3]["attempts"] == 3
+        assert "Traceback" in failed[3]["traceback"] and failed[3]["test_index"] >= 0
+
+        # the rerun computes only the missing batch ...
+        log.unlink()
+        monkeypatch.setattr(stages, "restricted_unit", counting_restricted_unit)
+        reproduce(config, out, progress=False, executor=executor)
+    assert _calls(log) == {(0, 1, 2, 3, 4): 1}
+    assert not (out / "records" / "restricted16.failed.jsonl").exists()
+    # ... and every record, all computed by the worker processes, equals the serial run's
+    assert _records(out) == _records(tiny_run)  # exact: selections, Y, O, gaps, fidelities
+    assert _summary(out) == _summary(tiny_run)
 
 
-def test_dask_cluster_gives_identical_records(serial_run: Path, tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")
+def test_dask_cluster_gives_identical_records(tiny_run: Path, tmp_path: Path, dask_client) -> None:
     from hybridxai.execution import DaskExecutor
 
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        reproduce(ReproduceConfig(**TINY), tmp_path, progress=False, executor=DaskExecutor(client=client))
-    assert _records(tmp_path) == _records(serial_run)
-    assert _summary(tmp_path) == _summary(serial_run)
-
-
-def test_failed_batch_is_reported_the_rest_kept_and_a_rerun_completes_it(
-        serial_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[list[int]] = []
-    original = stages.restricted_unit
-
-    def broken(ctx, positions):  # type: ignore[no-untyped-def]
-        calls.append(list(positions))
-        if 3 in positions:
-            raise RuntimeError("simulated failure of image 3")
-        if calls.count(list(positions)) == 1:
-            raise OSError("transient failure")  # the batch 5..9 fails once, then succeeds
-        return original(ctx, positions)
-
-    monkeypatch.setattr(stages, "restricted_unit", broken)
-    config = ReproduceConfig(**TINY)
-    with pytest.raises(UnitsFailedError) as info, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        reproduce(config, tmp_path, progress=False, executor=SerialExecutor())
-    message = str(info.value)
-    assert "restricted16: images 0, 1, 2, 3, 4" in message
-    assert "RuntimeError: simulated failure of image 3" in message
-    assert "rerun the same command" in message
-    assert [f["key"] for f in info.value.failures] == ["0", "1", "2", "3", "4"]
-    stage_warnings = [w for w in caught if issubclass(w.category, StageFailureWarning)]
-    assert len(stage_warnings) == 1
-    assert "images 0, 1, 2, 3, 4 failed after 3 attempts" in str(stage_warnings[0].message)
-    assert calls == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [0, 1, 2, 3, 4]]
-
-    # the other images' results are kept, and the failures are on disk
-    assert not (tmp_path / "report.md").exists()
-    kept = _records(tmp_path)
-    assert sorted(kept["restricted16"], key=int) == ["5", "6", "7", "8", "9"]
-    assert len(kept["full"]) == len(kept["physics16"]) == 10  # later stages ran anyway
-    failed = [json.loads(line) for line in
-              (tmp_path / "records" / "restricted16.failed.jsonl").read_text().splitlines()]
-    assert [f["key"] for f in failed] == ["0", "1", "2", "3", "4"]
-    assert failed[3]["error"] == "RuntimeError: simulated failure of image 3" and failed[3]["attempts"] == 3
-    assert "Traceback" in failed[3]["traceback"] and failed[3]["test_index"] >= 0
-
-    # the rerun computes only the missing batch and ends with the same numbers as an unbroken run
-    calls.clear()
-
-    def counting(ctx, positions):  # type: ignore[no-untyped-def]
-        calls.append(list(positions))
-        return original(ctx, positions)
-
-    monkeypatch.setattr(stages, "restricted_unit", counting)
-    reproduce(config, tmp_path, progress=False, executor=SerialExecutor())
-    assert calls == [[0, 1, 2, 3, 4]]
-    assert not (tmp_path / "records" / "restricted16.failed.jsonl").exists()
-    assert _records(tmp_path) == _records(serial_run)
-    assert _summary(tmp_path) == _summary(serial_run)
-
+    reproduce(ReproduceConfig(**TINY), tmp_path, progress=False, executor=DaskExecutor(client=dask_client))
+    records = _records(tmp_path)
+    assert all(len(records[stage]) == 10 for stage in STAGES)
+    assert records == _records(tiny_run)
+    assert _summary(tmp_path) == _summary(tiny_run)

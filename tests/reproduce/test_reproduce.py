@@ -25,11 +25,7 @@ def _numbers(out: Path) -> dict:
     return summary
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("repro")
-    reproduce(ReproduceConfig(**TINY), out, progress=False)
-    return out
+# tiny_run: the serial reproduction of TINY shared by this folder's tests (conftest.py)
 
 
 def test_report_has_every_table_and_figure(tiny_run: Path) -> None:
