@@ -52,8 +52,9 @@ class DenseQubo:
 
     def energies(self, bits: NDArray[np.integer]) -> NDArray[np.float64]:
         """Energies of binary rows ``bits`` (shape ``(m, d)``), offset included."""
-        n = np.asarray(bits, dtype=np.float64)
-        return self.offset + n @ self.linear + np.einsum("mi,ij,mj->m", n, self.quadratic, n)
+        n = np.atleast_2d(np.asarray(bits, dtype=np.float64))
+        # (n Q) · n row by row: one BLAS product (an unoptimised 3-operand einsum took ~9 ms at d = 650)
+        return self.offset + n @ self.linear + np.einsum("mj,mj->m", n @ self.quadratic, n)
 
 
 def dense_qubo(bqm: dimod.BinaryQuadraticModel) -> DenseQubo:
@@ -78,7 +79,8 @@ def dense_qubo(bqm: dimod.BinaryQuadraticModel) -> DenseQubo:
     # vectorised: a Python loop over the ~200k pairs of a 650-variable feature QUBO took 0.3 s
     linear, (rows, cols, biases), offset = binary.to_numpy_vectors(variable_order=list(variables))
     quadratic = np.zeros((d, d), dtype=np.float64)
-    np.add.at(quadratic, (np.minimum(rows, cols), np.maximum(rows, cols)), biases)
+    # a BQM holds each pair once, so plain assignment suffices (np.add.at took ~3 ms at d = 650)
+    quadratic[np.minimum(rows, cols), np.maximum(rows, cols)] = biases
     return DenseQubo(variables, np.asarray(linear, dtype=np.float64), quadratic, float(offset), bqm.vartype)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from hybridxai.backends.sa import DEFAULT_NUM_READS, DEFAULT_NUM_SWEEPS
 from hybridxai.explanation import to_jsonable, versions
 from hybridxai.metrics import plot_class_map
 from hybridxai.reproduce import figures
@@ -121,7 +122,8 @@ def write_report(
         *_table(scores_r, classes),
         "",
         f"Full model (all {full[0]['num_feature_maps'] if full else '?'} maps of the last block, "
-        f"global average pooling, linear head): SA (numba engine, 10 reads, 200 sweeps, "
+        f"global average pooling, linear head): SA (numba engine, {DEFAULT_NUM_READS} reads, "
+        f"{DEFAULT_NUM_SWEEPS} sweeps, "
         f"steepest-descent polish, seed {config.seed}) on all positive maps.",
         "",
         *_table(scores_f, classes),
