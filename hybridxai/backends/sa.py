@@ -10,7 +10,7 @@ Two engines behind one ``dimod.Sampler``:
   (docs/benchmarks.md, "Large QUBOs").
 * ``engine="dwave"``: :class:`dwave.samplers.SimulatedAnnealingSampler`, the Ocean reference.
 
-Both end every read with steepest descent (``polish=True``), which can only lower a read's
+Both end every read with a local search (``polish=True``), which can only lower a read's
 energy. Both honour ``seed``; when none is given one is drawn and recorded in ``info["seed"]``.
 """
 
@@ -32,11 +32,12 @@ from hybridxai.exceptions import invalid_argument
 __all__ = ["SimulatedAnnealingSampler", "default_beta_range", "DEFAULT_NUM_READS", "DEFAULT_NUM_SWEEPS"]
 
 _ENGINES = ("numba", "dwave")
-DEFAULT_NUM_READS = 16
-"""Reads per call: a multiple of the cores, parallel over reads (numba engine)."""
-DEFAULT_NUM_SWEEPS = 100
-"""Sweeps per read of the numba engine. With 16 reads this reached the numerically certified
-optimum on 200/200 real 640-map feature QUBOs (two seeds × 100 images; docs/benchmarks.md)."""
+DEFAULT_NUM_READS = 8
+"""Reads per call (numba engine: split over the cores)."""
+DEFAULT_NUM_SWEEPS = 60
+"""Sweeps per read of the numba engine. With 8 reads and the pair-flip polish this reached the
+numerically certified optimum on 400/400 runs (two seeds × 100 images × two models of about 600
+maps; docs/benchmarks.md)."""
 _DENSE_LIMIT = 4096  # above this many variables the dense W matrix is not worth it
 
 
@@ -67,11 +68,12 @@ class SimulatedAnnealingSampler(dimod.Sampler):
     """Simulated annealing with a fast dense engine and the Ocean engine.
 
     Args:
-        num_reads: Default number of independent anneals (default 16).
-        num_sweeps: Default sweeps per read (default 100 for numba, dwave's own default 1000
+        num_reads: Default number of independent anneals (default 8).
+        num_sweeps: Default sweeps per read (default 60 for numba, dwave's own default 1000
             for ``engine="dwave"`` when left ``None``).
         seed: Default seed; ``None`` draws one per call (recorded in ``info["seed"]``).
-        polish: Finish every read with steepest descent (default ``True``).
+        polish: Finish every read with a local search (default ``True``): single and pair
+            flips for the numba engine, steepest descent for ``engine="dwave"``.
         engine: ``"numba"`` (default) or ``"dwave"``.
         beta_range: Default ``(hot, cold)`` inverse temperatures (``None``: from the biases).
 
