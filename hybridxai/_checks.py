@@ -1,12 +1,20 @@
-"""Small argument validators shared across the package (uniform wording, see :mod:`hybridxai.exceptions`)."""
+"""Small argument validators shared across the package (uniform wording, see :mod:`hybridxai.exceptions`).
+
+* :func:`check_positive_int` — counts (workers, reads, batch sizes).
+* :func:`check_bqm` — a ``dimod.BinaryQuadraticModel`` with finite biases (samplers, exact physics).
+"""
 
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
-from hybridxai.exceptions import invalid_argument
+import dimod
+import numpy as np
 
-__all__ = ["check_positive_int"]
+from hybridxai.exceptions import invalid_argument, invalid_type
+
+__all__ = ["check_positive_int", "check_bqm"]
 
 
 def check_positive_int(name: str, value: object, fix: str, *, minimum: int = 1) -> int:
@@ -38,3 +46,37 @@ def check_positive_int(name: str, value: object, fix: str, *, minimum: int = 1) 
             minimum, f"must be an integer of at least {minimum}")
         raise invalid_argument(name, value, problem, fix)
     return int(value)
+
+
+def check_bqm(bqm: Any, name: str = "bqm") -> dimod.BinaryQuadraticModel:
+    """Refuse anything but a ``dimod.BinaryQuadraticModel`` with finite biases.
+
+    Args:
+        bqm: The value passed by the user.
+        name: The argument's name, for the message.
+
+    Returns:
+        ``bqm`` unchanged.
+
+    Raises:
+        InvalidTypeError: If ``bqm`` is not a ``dimod.BinaryQuadraticModel``.
+        InvalidArgumentError: If a linear or quadratic bias, or the offset, is NaN or infinite
+            (every energy would be NaN, and a simulated state would lose its norm).
+
+    Example:
+        >>> bqm = dimod.BinaryQuadraticModel({0: -1.0}, {}, 0.0, "BINARY")
+        >>> check_bqm(bqm) is bqm
+        True
+    """
+    if not isinstance(bqm, dimod.BinaryQuadraticModel):
+        raise invalid_type(name, bqm, "a dimod.BinaryQuadraticModel",
+                           "build one with hybridxai.build_qubo(...).bqm or "
+                           "dimod.BinaryQuadraticModel(...)")
+    linear, (_, _, quadratic), offset = bqm.to_numpy_vectors()
+    finite = (np.all(np.isfinite(linear)) and np.all(np.isfinite(quadratic))
+              and np.isfinite(offset))
+    if not finite:
+        raise invalid_argument(name, bqm, "has NaN or infinite biases, so no energy is defined",
+                               "check how the QUBO was built (build_qubo refuses non-finite "
+                               "feature maps and gradients)")
+    return bqm

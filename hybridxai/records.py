@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hybridxai._checks import check_positive_int
 from hybridxai.exceptions import invalid_argument
 from hybridxai.explanation import _write_atomic, to_jsonable
 
@@ -136,8 +137,7 @@ def pending_batches(keys: Sequence[str], size: int, done: Collection[str]) -> li
         >>> [b.positions for b in pending_batches(["0", "1", "2", "3", "4"], 2, {"0", "1", "2"})]
         [(2, 3), (4,)]
     """
-    if size < 1:
-        raise invalid_argument("size", size, "must be a positive integer", "pass e.g. 16")
+    check_positive_int("size", size, "pass e.g. 16")
     batches = []
     for start in range(0, len(keys), size):
         positions = tuple(range(start, min(start + size, len(keys))))

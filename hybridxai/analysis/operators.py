@@ -32,8 +32,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.linalg import LinearOperator
 
+from hybridxai._checks import check_bqm
 from hybridxai.backends._annealing import DriverScale, check_statevector_memory, resolve_driver_scale
-from hybridxai.backends._checks import check_bqm
 from hybridxai.circuits.ising import basis_energies, dense_qubo
 from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
 

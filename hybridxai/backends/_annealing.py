@@ -19,8 +19,8 @@ import dimod
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridxai._checks import check_bqm
 from hybridxai._memory import available_memory_bytes, check_statevector_memory
-from hybridxai.backends._checks import check_bqm
 from hybridxai.circuits.ising import DenseQubo, basis_energies, dense_qubo, indices_to_bits
 from hybridxai.circuits.schedules import (
     Layer,

@@ -15,7 +15,7 @@ from typing import Any
 import dimod
 import numpy as np
 
-from hybridxai.backends._checks import check_bqm
+from hybridxai._checks import check_bqm
 from hybridxai.circuits.ising import basis_energies, dense_qubo, indices_to_bits
 from hybridxai.exceptions import ProblemTooLargeError, invalid_argument
 

@@ -25,7 +25,7 @@ import numpy as np
 from dwave.samplers import SimulatedAnnealingSampler as _DWaveSA
 from dwave.samplers import SteepestDescentSolver
 
-from hybridxai.backends._checks import check_bqm
+from hybridxai._checks import check_bqm, check_positive_int
 from hybridxai.circuits.ising import dense_qubo
 from hybridxai.exceptions import invalid_argument
 
@@ -110,9 +110,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
             value = options.get(name)
             if value is None and name == "num_sweeps":
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise invalid_argument(name, value, "must be a positive integer",
-                                       f"pass e.g. {name}=100")
+            check_positive_int(name, value, f"pass e.g. {name}=100")
         if options.get("engine") not in _ENGINES:
             raise invalid_argument("engine", options.get("engine"), "unknown simulated-annealing engine",
                                    "pass engine='numba' (fast, dense) or engine='dwave'")

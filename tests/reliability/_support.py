@@ -96,16 +96,23 @@ def other_conv():
     return build_tiny_cnn(num_classes=5, seed=1)[0]
 
 
-@functools.cache
-def negative_net():
-    """A CNN whose head weights are all negative: every feature map has negative importance."""
+def _conv_pool_linear(channels: int):
+    """Conv(3→channels) → ReLU → global average pool → Linear(channels→2), seeded with 0."""
     import torch
     from torch import nn
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
-                              nn.Flatten(), nn.Linear(4, 2))
+        return nn.Sequential(nn.Conv2d(3, channels, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+                             nn.Flatten(), nn.Linear(channels, 2))
+
+
+@functools.cache
+def negative_net():
+    """A CNN whose head weights are all negative: every feature map has negative importance."""
+    import torch
+
+    model = _conv_pool_linear(4)
     with torch.no_grad():
         model[4].weight.copy_(-torch.rand(2, 4) - 0.1)
     return model.eval()
@@ -115,12 +122,8 @@ def negative_net():
 def single_map_net():
     """A CNN with one feature map at its last conv layer (d = 1 for its predicted class)."""
     import torch
-    from torch import nn
 
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        model = nn.Sequential(nn.Conv2d(3, 1, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
-                              nn.Flatten(), nn.Linear(1, 2))
+    model = _conv_pool_linear(1)
     with torch.no_grad():
         model[0].bias.fill_(1.0)
         model[4].weight.copy_(torch.tensor([[1.0], [-1.0]]))
