@@ -35,14 +35,13 @@ from pathlib import Path
 from typing import Any
 
 import dimod
-import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
 from hybridxai._checks import check_positive_int
 from hybridxai.exceptions import invalid_argument, invalid_type
-from hybridxai.explainer import check_seed, check_target
+from hybridxai.explainer import check_seed, check_target, draw_seed
 from hybridxai.explanation import _write_atomic, output_folder, to_jsonable
 from hybridxai.features.layers import LayerLike, resolve_layer
 from hybridxai.images import prepare_images
@@ -311,8 +310,7 @@ def explain_folder(
     stored = RecordStore.stored_settings(folder, subfolder="", marker=_MARKER)
     previous = stored or {}
     if seed is None:  # left out: the stored one when resuming, else a new one
-        seed = previous["seed"] if previous.get("seed") is not None else \
-            int(np.random.SeedSequence().generate_state(1)[0])
+        seed = previous["seed"] if previous.get("seed") is not None else draw_seed()
     if batch_size is None:
         batch_size = previous.get("batch_size") or _DEFAULT_BATCH_SIZE
     batch_size = int(batch_size)

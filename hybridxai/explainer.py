@@ -60,7 +60,12 @@ def _backend_name(backend: str | dimod.Sampler) -> str:
     return backend if isinstance(backend, str) else type(backend).__name__
 
 
-def _draw_seed() -> int:
+def draw_seed() -> int:
+    """A fresh solver seed from the operating system's entropy (recorded by the caller).
+
+    Returns:
+        An integer in ``[0, 2**32)``.
+    """
     return int(np.random.SeedSequence().generate_state(1)[0])
 
 
@@ -104,7 +109,7 @@ def _sampler_seed(sampler: dimod.Sampler, options: dict[str, Any]) -> int:
         configured = defaults.get("seed") if isinstance(defaults, dict) else None
     if isinstance(configured, (int, np.integer)) and not isinstance(configured, bool):
         return int(configured)
-    return _draw_seed()
+    return draw_seed()
 
 
 def _solve(qubo: FeatureQubo, sampler: dimod.Sampler, seed: int | None,
