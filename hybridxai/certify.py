@@ -50,6 +50,7 @@ import numpy as np
 import scipy.linalg as sla
 from numpy.typing import NDArray
 
+from hybridxai._blas import blas_threads
 from hybridxai.circuits.ising import dense_qubo
 from hybridxai.exceptions import invalid_argument, invalid_type
 
@@ -324,9 +325,7 @@ def certify(
         >>> cert.optimal, cert.gap <= 1e-9 * max(1, abs(cert.best_energy))
         (True, True)
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with blas_threads(1):
         return _certify(problem, time_limit, incumbent, tolerance, max_nodes)
 
 

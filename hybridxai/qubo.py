@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
 
+from hybridxai._blas import blas_threads
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = ["FeatureQubo", "build_qubo", "importance", "redundancy"]
@@ -71,7 +72,8 @@ def redundancy(activations: ArrayLike | torch.Tensor) -> NDArray[np.float64]:
     safe = np.where(norms > 0, norms, 1.0)
     unit = flat / safe[:, None]
     unit[norms == 0] = 0.0
-    j = np.abs(unit @ unit.T)
+    with blas_threads(1):  # a small product; idle BLAS threads would spin and slow what follows
+        j = np.abs(unit @ unit.T)
     np.fill_diagonal(j, 0.0)
     return np.clip(j, 0.0, 1.0)
 

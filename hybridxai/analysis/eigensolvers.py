@@ -14,10 +14,8 @@ multiplicity ``C(d, w)``, and ``H(1) = H_P`` is diagonal.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,6 +25,7 @@ import scipy.linalg
 from numpy.typing import NDArray
 from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
+from hybridxai._blas import blas_threads
 from hybridxai.analysis import operators as _operators
 from hybridxai.analysis.operators import AnnealingOperator
 from hybridxai.exceptions import invalid_argument
@@ -263,29 +262,6 @@ class Eigenpairs:
     solver: str = ""
     seconds: float = 0.0
     info: dict = field(default_factory=dict)
-
-
-@contextlib.contextmanager
-def blas_threads(limit: int | None = 1) -> Iterator[None]:
-    """Limit BLAS threads inside the block (needs ``threadpoolctl``; a no-op without it).
-
-    The eigensolvers multiply tall, thin blocks (``(m, 2**d) @ (2**d, k)``). Multi-threaded
-    OpenBLAS gains nothing on them and, on a machine whose cores are busy, its spinning
-    threads can make each product a thousand times slower; one thread is the safe default.
-
-    Args:
-        limit: Maximum number of BLAS threads, or ``None`` to leave them alone.
-    """
-    if limit is None:
-        yield
-        return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        yield
-        return
-    with threadpool_limits(limits=limit, user_api="blas"):
-        yield
 
 
 def endpoint_eigenvalues(op: AnnealingOperator, s: float, k: int) -> NDArray[np.float64]:

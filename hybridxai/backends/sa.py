@@ -25,6 +25,7 @@ import numpy as np
 from dwave.samplers import SimulatedAnnealingSampler as _DWaveSA
 from dwave.samplers import SteepestDescentSolver
 
+from hybridxai._blas import blas_threads
 from hybridxai._checks import check_bqm, check_positive_int
 from hybridxai.circuits.ising import dense_qubo
 from hybridxai.exceptions import invalid_argument
@@ -170,7 +171,8 @@ class SimulatedAnnealingSampler(dimod.Sampler):
             engine = "dwave"
         if engine == "dwave":
             return self._sample_dwave(bqm, options)
-        return self._sample_numba(bqm, options)
+        with blas_threads(1):  # spinning OpenBLAS threads would take the cores of the reads
+            return self._sample_numba(bqm, options)
 
     def _sample_numba(self, bqm: dimod.BinaryQuadraticModel, options: dict[str, Any]) -> dimod.SampleSet:
         from hybridxai.backends._dense_sa_kernel import anneal_dense
