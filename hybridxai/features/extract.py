@@ -324,8 +324,11 @@ def extract_features(
             )
         chosen = resolve_targets(targets, logits.detach())
         index = torch.arange(len(chosen), device=logits.device)
-        score = logits[index, torch.tensor(chosen, device=logits.device)].sum()
-        (gradients,) = torch.autograd.grad(score, activations, allow_unused=True)
+        with torch.enable_grad():  # also when the caller is in no_grad mode
+            score = logits[index, torch.tensor(chosen, device=logits.device)].sum()
+            # no graph at all: the logits do not depend on the maps (nor on anything recorded)
+            (gradients,) = (torch.autograd.grad(score, activations, allow_unused=True)
+                            if score.requires_grad else (None,))
         if gradients is None:
             gradients = torch.zeros_like(activations)
     return FeatureBatch(

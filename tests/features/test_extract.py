@@ -112,6 +112,50 @@ def test_frozen_parameters_still_give_gradients(make_cnn):
     assert all(not p.requires_grad and p.grad is None for p in frozen.parameters())
 
 
+@pytest.mark.parametrize("caller_grad", [True, False])
+def test_only_the_layers_after_the_target_record_autograd(make_cnn, model_checks, caller_grad):
+    model = make_cnn()
+    modes: dict[str, bool] = {}
+
+    def record(name: str):
+        def hook(_module, _inputs, output) -> None:
+            modes[name] = output.requires_grad
+        return hook
+
+    handles = [model[i].register_forward_hook(record(str(i))) for i in (0, 2, 3, 8)]
+    x = torch.rand(2, 3, 8, 8)
+    try:
+        with torch.set_grad_enabled(caller_grad):
+            result = extract_features(model, x, layer="2")
+            assert torch.is_grad_enabled() is caller_grad  # the caller's mode is untouched
+    finally:
+        for handle in handles:
+            handle.remove()
+    # up to the target layer no graph (this hook on "2" runs before extract_features' own);
+    # after it, the graph from the captured maps to the logits
+    assert modes == {"0": False, "2": False, "3": True, "8": True}
+    with torch.enable_grad():  # reference: autograd through the whole network
+        a = model[:3](x).detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(model[3:](a).max(dim=1).values.sum(), a)
+    torch.testing.assert_close(result.gradients, g)
+    assert not model_checks[0](model)
+
+
+def test_grad_mode_is_restored_when_the_head_raises(make_cnn):
+    class Boom(nn.Module):
+        def forward(self, x):
+            raise RuntimeError("boom")
+
+    model = nn.Sequential(*make_cnn()[:3], Boom()).eval()
+    with torch.no_grad(), pytest.raises(RuntimeError, match="boom"):
+        extract_features(model, torch.rand(1, 3, 8, 8), layer="2")
+    assert torch.is_grad_enabled()
+    with torch.no_grad():
+        with pytest.raises(RuntimeError, match="boom"):
+            extract_features(model, torch.rand(1, 3, 8, 8), layer="2")
+        assert not torch.is_grad_enabled()
+
+
 def test_an_inplace_relu_after_the_hooked_layer_does_not_corrupt_the_maps(make_cnn):
     model = make_cnn(inplace=True)  # Conv, ReLU(inplace), Conv, BN, ReLU(inplace), ...
     x = torch.rand(2, 3, 8, 8) - 0.5
@@ -301,6 +345,26 @@ def test_a_layer_off_the_path_is_refused(model_checks):
     with pytest.raises(InvalidArgumentError, match=r"layer='spare'.*never called.*Fix:"):
         extract_features(net, torch.rand(1, 3, 6, 6), layer="spare")
     assert not model_checks[0](net)
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_a_called_layer_that_does_not_reach_the_logits_has_zero_gradients(frozen):
+    class SideBranch(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.side = nn.Conv2d(3, 4, 3, padding=1)
+            self.conv = nn.Conv2d(3, 3, 3, padding=1)
+            self.fc = nn.Linear(3, 2)
+
+        def forward(self, x):
+            self.side(x)  # computed, then discarded
+            return self.fc(self.conv(x).mean(dim=(2, 3)))
+
+    torch.manual_seed(0)
+    net = SideBranch().eval().requires_grad_(not frozen)
+    result = extract_features(net, torch.rand(2, 3, 6, 6), layer="side")
+    assert result.activations.shape == (2, 4, 6, 6)
+    assert torch.equal(result.gradients, torch.zeros_like(result.activations))
 
 
 def test_a_model_that_raises_keeps_its_error_and_loses_the_hook(make_cnn, model_checks):

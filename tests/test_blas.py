@@ -1,0 +1,74 @@
+"""One BLAS thread where hybridxai does its small linear algebra, and the user's setting after."""
+
+from __future__ import annotations
+
+import dimod
+import numpy as np
+import pytest
+import scipy.linalg  # noqa: F401  - load every BLAS library before counting pools
+import torch
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import hybridxai
+from hybridxai._blas import blas_threads
+
+
+def blas_thread_counts() -> list[int]:
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+@pytest.fixture
+def two_blas_threads():
+    """The user's setting during the test: 2 BLAS threads (as on the 2-core machine)."""
+    if not blas_thread_counts():
+        pytest.skip("no BLAS library with a thread pool is loaded")
+    with threadpool_limits(limits=2, user_api="blas"):
+        yield
+
+
+def test_the_limit_holds_inside_and_the_setting_comes_back(two_blas_threads):
+    before = blas_thread_counts()
+    with blas_threads(1):
+        assert set(blas_thread_counts()) == {1}
+        assert float((np.ones((300, 300)) @ np.ones(300))[0]) == 300.0
+    assert blas_thread_counts() == before
+    with blas_threads(None):  # None leaves the pools alone
+        assert blas_thread_counts() == before
+
+
+def test_the_setting_comes_back_after_an_exception(two_blas_threads):
+    before = blas_thread_counts()
+    with pytest.raises(RuntimeError, match="inside"), blas_threads(1):
+        raise RuntimeError("raised inside the block")
+    assert blas_thread_counts() == before
+
+
+class RecordingSampler(dimod.Sampler):
+    """Exact solver that notes the BLAS thread counts it ran with."""
+
+    parameters: dict = {}
+    properties: dict = {}
+
+    def __init__(self) -> None:
+        self.seen: list[list[int]] = []
+
+    def sample(self, bqm: dimod.BinaryQuadraticModel, **kwargs) -> dimod.SampleSet:
+        self.seen.append(blas_thread_counts())
+        return dimod.ExactSolver().sample(bqm)
+
+
+def test_explain_solves_with_one_blas_thread_and_restores_the_setting(two_blas_threads, make_cnn):
+    before = blas_thread_counts()
+    sampler = RecordingSampler()
+    hybridxai.explain_batch(make_cnn(), torch.rand(2, 3, 8, 8), layer="2",
+                            backend=sampler, beta=0.7, progress=False)
+    assert sampler.seen and all(set(counts) == {1} for counts in sampler.seen)
+    assert blas_thread_counts() == before
+
+
+def test_the_sa_sampler_restores_the_setting(two_blas_threads):
+    before = blas_thread_counts()
+    bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -1.0}, {(0, 1): 3.0}, 0.0, "BINARY")
+    sampleset = hybridxai.get_sampler("sa").sample(bqm, seed=0)
+    assert float(sampleset.first.energy) == -1.0
+    assert blas_thread_counts() == before
