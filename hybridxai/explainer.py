@@ -126,14 +126,17 @@ def _solve(qubo: FeatureQubo, sampler: dimod.Sampler, seed: int | None,
     if not isinstance(sampleset, dimod.SampleSet) or len(sampleset) == 0:
         raise RuntimeError(f"the backend {type(sampler).__name__} returned no samples")
     best = sampleset.first
-    selected = qubo.interpret(best.sample)
-    energy = qubo.energy(selected)
-    if not math.isclose(energy, float(best.energy), rel_tol=1e-6, abs_tol=1e-6):
-        raise RuntimeError(
-            f"the backend {type(sampler).__name__} reported energy {best.energy} for a selection "
-            f"whose QUBO energy is {energy}; its samples do not match the BQM (a backend bug)"
-        )
-    selected, energy = _drop_ties(qubo, selected, energy)
+    # One BLAS thread for these d×d products: an idle OpenBLAS thread busy-waits ~0.1 s after a
+    # multi-threaded call and would slow the next image's forward pass (docs/benchmarks.md).
+    with blas_threads(1):
+        selected = qubo.interpret(best.sample)
+        energy = qubo.energy(selected)
+        if not math.isclose(energy, float(best.energy), rel_tol=1e-6, abs_tol=1e-6):
+            raise RuntimeError(
+                f"the backend {type(sampler).__name__} reported energy {best.energy} for a selection "
+                f"whose QUBO energy is {energy}; its samples do not match the BQM (a backend bug)"
+            )
+        selected, energy = _drop_ties(qubo, selected, energy)
     return sampleset, selected, energy
 
 
@@ -263,66 +266,63 @@ def explain_batch(
     n = len(features.targets)
     show = progress if progress is not None else n > 1
     results: list[Explanation] = []
-    # One BLAS thread: the products here are small, and idle OpenBLAS threads busy-wait for
-    # ~0.1 s after each, taking the cores of the annealer and of the next forward pass.
-    with blas_threads(1):
-        for i in tqdm(range(n), desc="explain", unit="image", disable=not show):
-            activations = features.activations[i]
-            gradients = features.gradients[i]
-            alpha = gradients.double().mean(dim=(1, 2))
-            d = int((alpha > 0).sum()) if max_qubits is None else min(int((alpha > 0).sum()), max_qubits)
-            used_beta = default_beta(d) if beta is None else float(beta)
-            qubo = build_qubo(activations, gradients, beta=used_beta, cardinality=cardinality,
-                              gamma=gamma, max_qubits=max_qubits)
-            if qubo.num_variables == 0:
-                warnings.warn(
-                    f"image {i}: no feature map of layer {features.layer!r} has positive importance "
-                    f"for class {features.targets[i]}; the explanation is empty (all-zero map).",
-                    EmptySelectionWarning, stacklevel=2,
-                )
-            t1 = time.perf_counter_ns()
-            sampleset, selected, energy = _solve(qubo, sampler, run_seed, sampler_options)
-            t_solve = time.perf_counter_ns() - t1
-            info: dict[str, Any] = {
-                k: v for k, v in sampleset.info.items()
-                if isinstance(v, (int, float, str, bool, dict, list, tuple, type(None)))
-            }
-            info.update({
-                "beta_rule": "given" if beta is not None else
-                             f"default_beta(d={qubo.num_variables}) (0.7 if d <= {QUANTUM_SIZED} else 0.99)",
-                "layer_was_default": layer_was_default,
-                "features_ns": t_features,
-                "solve_ns": t_solve,
-                "source": prepared.sources[i],
-            })
-            if analyze and qubo.num_variables:
-                info.update(_analysis(qubo, sampler_options))
-            saliency = class_activation_map(activations, alpha, size, channels=selected)
-            tgt = features.targets[i]
-            results.append(Explanation(
-                saliency=saliency,
-                selected=selected,
-                importance=alpha.cpu().numpy(),
-                qubo=qubo,
-                sampleset=sampleset,
-                target=tgt,
-                target_name=names[tgt] if names is not None and 0 <= tgt < len(names) else None,
-                probability=float(probabilities[i]),
-                layer=features.layer,
-                backend=_backend_name(backend),
-                seed=run_seed,
-                energy=energy,
-                image=prepared.display[i],
-                info=info,
-                settings={
-                    "target": tgt, "layer": features.layer, "backend": _backend_name(backend),
-                    "beta": used_beta, "seed": run_seed, "max_qubits": max_qubits,
-                    "cardinality": cardinality, "gamma": gamma, "analyze": analyze,
-                    "sampler_options": dict(sampler_options),
-                    "model": info_model.name if info_model else type(model).__name__,
-                    "weights": info_model.weights if info_model else None,
-                },
-            ))
+    for i in tqdm(range(n), desc="explain", unit="image", disable=not show):
+        activations = features.activations[i]
+        gradients = features.gradients[i]
+        alpha = gradients.double().mean(dim=(1, 2))
+        d = int((alpha > 0).sum()) if max_qubits is None else min(int((alpha > 0).sum()), max_qubits)
+        used_beta = default_beta(d) if beta is None else float(beta)
+        qubo = build_qubo(activations, gradients, beta=used_beta, cardinality=cardinality,
+                          gamma=gamma, max_qubits=max_qubits)
+        if qubo.num_variables == 0:
+            warnings.warn(
+                f"image {i}: no feature map of layer {features.layer!r} has positive importance "
+                f"for class {features.targets[i]}; the explanation is empty (all-zero map).",
+                EmptySelectionWarning, stacklevel=2,
+            )
+        t1 = time.perf_counter_ns()
+        sampleset, selected, energy = _solve(qubo, sampler, run_seed, sampler_options)
+        t_solve = time.perf_counter_ns() - t1
+        info: dict[str, Any] = {
+            k: v for k, v in sampleset.info.items()
+            if isinstance(v, (int, float, str, bool, dict, list, tuple, type(None)))
+        }
+        info.update({
+            "beta_rule": "given" if beta is not None else
+                         f"default_beta(d={qubo.num_variables}) (0.7 if d <= {QUANTUM_SIZED} else 0.99)",
+            "layer_was_default": layer_was_default,
+            "features_ns": t_features,
+            "solve_ns": t_solve,
+            "source": prepared.sources[i],
+        })
+        if analyze and qubo.num_variables:
+            info.update(_analysis(qubo, sampler_options))
+        saliency = class_activation_map(activations, alpha, size, channels=selected)
+        tgt = features.targets[i]
+        results.append(Explanation(
+            saliency=saliency,
+            selected=selected,
+            importance=alpha.cpu().numpy(),
+            qubo=qubo,
+            sampleset=sampleset,
+            target=tgt,
+            target_name=names[tgt] if names is not None and 0 <= tgt < len(names) else None,
+            probability=float(probabilities[i]),
+            layer=features.layer,
+            backend=_backend_name(backend),
+            seed=run_seed,
+            energy=energy,
+            image=prepared.display[i],
+            info=info,
+            settings={
+                "target": tgt, "layer": features.layer, "backend": _backend_name(backend),
+                "beta": used_beta, "seed": run_seed, "max_qubits": max_qubits,
+                "cardinality": cardinality, "gamma": gamma, "analyze": analyze,
+                "sampler_options": dict(sampler_options),
+                "model": info_model.name if info_model else type(model).__name__,
+                "weights": info_model.weights if info_model else None,
+            },
+        ))
     return results
 
 

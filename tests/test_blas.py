@@ -57,12 +57,25 @@ class RecordingSampler(dimod.Sampler):
         return dimod.ExactSolver().sample(bqm)
 
 
-def test_explain_solves_with_one_blas_thread_and_restores_the_setting(two_blas_threads, make_cnn):
+def test_explain_limits_only_its_own_products(two_blas_threads, make_cnn, monkeypatch):
+    """build_qubo's Gram matrix and the energy checks run on one BLAS thread; a user's sampler
+    runs with the user's setting, which is back afterwards."""
+    import hybridxai.qubo
+
     before = blas_thread_counts()
+    inside: list[list[int]] = []
+    real_energy = hybridxai.qubo.FeatureQubo.energy
+
+    def recording_energy(self, selection):
+        inside.append(blas_thread_counts())
+        return real_energy(self, selection)
+
+    monkeypatch.setattr(hybridxai.qubo.FeatureQubo, "energy", recording_energy)
     sampler = RecordingSampler()
     hybridxai.explain_batch(make_cnn(), torch.rand(2, 3, 8, 8), layer="2",
                             backend=sampler, beta=0.7, progress=False)
-    assert sampler.seen and all(set(counts) == {1} for counts in sampler.seen)
+    assert inside and all(set(counts) == {1} for counts in inside)
+    assert sampler.seen == [before, before]
     assert blas_thread_counts() == before
 
 
