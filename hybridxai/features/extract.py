@@ -326,11 +326,16 @@ def extract_features(
         index = torch.arange(len(chosen), device=logits.device)
         with torch.enable_grad():  # also when the caller is in no_grad mode
             score = logits[index, torch.tensor(chosen, device=logits.device)].sum()
-            # no graph at all: the logits do not depend on the maps (nor on anything recorded)
             (gradients,) = (torch.autograd.grad(score, activations, allow_unused=True)
                             if score.requires_grad else (None,))
         if gradients is None:
-            gradients = torch.zeros_like(activations)
+            raise invalid_argument(
+                "layer", name,
+                "the logits do not depend on its output through autograd (its maps do not reach "
+                "the logits, or the model computes them under torch.no_grad() or detaches them)",
+                "pick a layer on the path from the input to the logits, and keep that path "
+                "differentiable",
+            )
     return FeatureBatch(
         activations=activations.detach(),
         gradients=gradients.detach(),

@@ -348,7 +348,7 @@ def test_a_layer_off_the_path_is_refused(model_checks):
 
 
 @pytest.mark.parametrize("frozen", [False, True])
-def test_a_called_layer_that_does_not_reach_the_logits_has_zero_gradients(frozen):
+def test_a_called_layer_that_does_not_reach_the_logits_is_refused(model_checks, frozen):
     class SideBranch(nn.Module):
         def __init__(self):
             super().__init__()
@@ -360,11 +360,26 @@ def test_a_called_layer_that_does_not_reach_the_logits_has_zero_gradients(frozen
             self.side(x)  # computed, then discarded
             return self.fc(self.conv(x).mean(dim=(2, 3)))
 
-    torch.manual_seed(0)
     net = SideBranch().eval().requires_grad_(not frozen)
-    result = extract_features(net, torch.rand(2, 3, 6, 6), layer="side")
-    assert result.activations.shape == (2, 4, 6, 6)
-    assert torch.equal(result.gradients, torch.zeros_like(result.activations))
+    with pytest.raises(InvalidArgumentError, match=r"layer='side'.*do not depend on its output.*Fix:"):
+        extract_features(net, torch.rand(2, 3, 6, 6), layer="side")
+    assert not model_checks[0](net)
+
+
+def test_a_head_run_without_autograd_is_refused(make_cnn):
+    class NoGradHead(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = make_cnn()[:3]
+            self.head = make_cnn()[3:]
+
+        def forward(self, x):
+            features = self.body(x)
+            with torch.no_grad():
+                return self.head(features)
+
+    with pytest.raises(InvalidArgumentError, match=r"layer='body.2'.*torch.no_grad\(\).*Fix:"):
+        extract_features(NoGradHead().eval(), torch.rand(1, 3, 8, 8), layer="body.2")
 
 
 def test_a_model_that_raises_keeps_its_error_and_loses_the_hook(make_cnn, model_checks):

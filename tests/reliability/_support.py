@@ -96,6 +96,26 @@ def other_conv():
     return build_tiny_cnn(num_classes=5, seed=1)[0]
 
 
+@functools.cache
+def no_grad_head_net():
+    """The tiny CNN with its head (after layer "2") run under ``torch.no_grad()``."""
+    import torch
+    from torch import nn
+
+    class NoGradHead(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.body = build_tiny_cnn(num_classes=5, seed=0)[:3]
+            self.head = build_tiny_cnn(num_classes=5, seed=0)[3:]
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            maps = self.body(x)
+            with torch.no_grad():
+                return self.head(maps)
+
+    return NoGradHead().eval()
+
+
 def _conv_pool_linear(channels: int):
     """Conv(3→channels) → ReLU → global average pool → Linear(channels→2), seeded with 0."""
     import torch

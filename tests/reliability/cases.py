@@ -267,6 +267,10 @@ add(E, "layer is a module of another model",
 add(E, "layer output is not a feature map (the Linear head)", explain(layer="8"),
     InvalidArgumentError, "layer='8'", "not (N, K, h, w)", "Fix: pick a convolutional layer",
     topic="bad layer")
+add(E, "model computes its logits under torch.no_grad()",
+    explain(model=S.no_grad_head_net, layer="body.2"), InvalidArgumentError, "layer='body.2'",
+    "do not depend on its output through autograd", "Fix: pick a layer on the path",
+    topic="bad layer")
 add(E, "model without conv layers (an MLP)", explain(model=S.mlp), LayerNotFoundError,
     "layer=None", "no module produces a spatial feature map", "Fix: pass layer=", topic="no conv layer")
 add(E, "model returns a tuple", explain(model=lambda: S.wrapped_net("tuple")), InvalidArgumentError,
