@@ -87,6 +87,29 @@ def build_tiny_cnn(num_classes: int = 5, seed: int = 0, inplace: bool = True):
     return model.eval()
 
 
+def build_no_grad_head_cnn():
+    """The tiny CNN split after layer "2" (``body`` / ``head``), its head run under ``no_grad``.
+
+    Its logits do not depend on ``body.2``'s maps through autograd, so explaining that layer
+    must fail with a clear error.
+    """
+    import torch
+    from torch import nn
+
+    class NoGradHead(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.body = build_tiny_cnn(num_classes=5, seed=0)[:3]
+            self.head = build_tiny_cnn(num_classes=5, seed=0)[3:]
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            maps = self.body(x)
+            with torch.no_grad():
+                return self.head(maps)
+
+    return NoGradHead().eval()
+
+
 @pytest.fixture
 def make_cnn():
     """Factory fixture: ``make_cnn(num_classes=5, seed=0, inplace=True)`` (small random CNN)."""

@@ -20,6 +20,7 @@ from hybridxai.features import (
     resolve_targets,
 )
 from hybridxai.models import model_info
+from tests.conftest import build_no_grad_head_cnn
 
 EGYPTIAN_CAT = 285
 ESPRESSO = 967
@@ -366,20 +367,9 @@ def test_a_called_layer_that_does_not_reach_the_logits_is_refused(model_checks, 
     assert not model_checks[0](net)
 
 
-def test_a_head_run_without_autograd_is_refused(make_cnn):
-    class NoGradHead(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.body = make_cnn()[:3]
-            self.head = make_cnn()[3:]
-
-        def forward(self, x):
-            features = self.body(x)
-            with torch.no_grad():
-                return self.head(features)
-
+def test_a_head_run_without_autograd_is_refused():
     with pytest.raises(InvalidArgumentError, match=r"layer='body.2'.*torch.no_grad\(\).*Fix:"):
-        extract_features(NoGradHead().eval(), torch.rand(1, 3, 8, 8), layer="body.2")
+        extract_features(build_no_grad_head_cnn(), torch.rand(1, 3, 8, 8), layer="body.2")
 
 
 def test_a_model_that_raises_keeps_its_error_and_loses_the_hook(make_cnn, model_checks):

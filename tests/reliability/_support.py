@@ -20,7 +20,7 @@ from unittest import mock
 import dimod
 import numpy as np
 
-from tests.conftest import build_tiny_cnn
+from tests.conftest import build_no_grad_head_cnn, build_tiny_cnn
 
 # -- models ----------------------------------------------------------------------------------
 
@@ -99,21 +99,7 @@ def other_conv():
 @functools.cache
 def no_grad_head_net():
     """The tiny CNN with its head (after layer "2") run under ``torch.no_grad()``."""
-    import torch
-    from torch import nn
-
-    class NoGradHead(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.body = build_tiny_cnn(num_classes=5, seed=0)[:3]
-            self.head = build_tiny_cnn(num_classes=5, seed=0)[3:]
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            maps = self.body(x)
-            with torch.no_grad():
-                return self.head(maps)
-
-    return NoGradHead().eval()
+    return build_no_grad_head_cnn()
 
 
 def _conv_pool_linear(channels: int):
