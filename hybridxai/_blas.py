@@ -5,8 +5,9 @@ products, tall thin eigensolver blocks): a second BLAS thread gains nothing on i
 a lot on a small machine: after each call OpenBLAS keeps its worker threads *busy-waiting* for
 about 0.1 s, and on 2 cores such a spinning thread halves the speed of whatever runs next on the
 other core — the annealer's read threads, or torch's convolutions in the next forward pass
-(measured: the "sa" anneal of a 589-variable QUBO took 17 ms instead of 9 ms right after one
-``650×650`` matrix–vector product; docs/benchmarks.md). :func:`blas_threads` runs a block with
+(measured: the "sa" anneal of a 589-variable QUBO took 17 ms instead of 9 ms when the energy
+evaluation of the call before, an ``8×589`` by ``589×589`` product, had used two threads;
+docs/benchmarks.md). :func:`blas_threads` runs a block with
 one BLAS thread and restores the user's setting afterwards.
 """
 
