@@ -70,7 +70,7 @@ def photo_batch(count: int, size: int = 224) -> list[Any]:
     """
     from PIL import ImageOps
 
-    from hybridxai.samples import load_sample, sample_names
+    from hybridxai.vision.samples import load_sample, sample_names
 
     photos = [load_sample(n) for n in sample_names()]
     images: list[Any] = list(photos)
@@ -96,12 +96,12 @@ paper's full model (MobileNetV2 backbone + the shipped Fashion-MNIST head) on Fa
 def feature_qubos(count: int, beta: float = 0.99, model_name: str = "mobilenet_v2") -> list[Any]:
     """QUBOs of ``count`` real images on all positive maps of the model's last layer (see MODELS)."""
     import hybridxai
-    from hybridxai.features import extract_features
-    from hybridxai.images import prepare_images
-    from hybridxai.models import model_info
+    from hybridxai.vision.features import extract_features
+    from hybridxai.vision.images import prepare_images
+    from hybridxai.vision.models import model_info
 
     if model_name == "fashion-mnist-full":
-        from hybridxai.models.paper import load_paper_model
+        from hybridxai.vision.models.paper import load_paper_model
 
         model = load_paper_model("fashion-mnist", "full")
         images = fashion_mnist_test(count, size=None)

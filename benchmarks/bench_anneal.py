@@ -97,7 +97,7 @@ def _expm_multiply_run(bqm, total_time, num_steps, limit_s, probe_steps=3):
     import scipy.sparse
     from scipy.sparse.linalg import expm_multiply
 
-    from hybridxai.circuits.ising import basis_energies
+    from hybridxai.anneal.ising import basis_energies
 
     start = time.perf_counter()
     d = len(bqm.variables)
@@ -121,8 +121,8 @@ def _expm_multiply_run(bqm, total_time, num_steps, limit_s, probe_steps=3):
 
 def worker(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one measurement described by ``spec``; returns a JSON-able result."""
-    from hybridxai.backends._annealing import ground_fidelity
-    from hybridxai.circuits.ising import basis_energies
+    from hybridxai.anneal.ising import basis_energies
+    from hybridxai.anneal.spec import ground_fidelity
 
     backend, d, steps, total_time = spec["backend"], spec["d"], spec["steps"], spec["total_time"]
     bqm = make_instance(spec["instance"], d, spec["seed"], spec.get("bqm_file"))

@@ -29,8 +29,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_table  # noqa: E402
 
-from hybridxai.execution import ProcessExecutor, SerialExecutor  # noqa: E402
 from hybridxai.reproduce import ReproduceConfig, reproduce  # noqa: E402
+from hybridxai.runs.execution import ProcessExecutor, SerialExecutor  # noqa: E402
 
 
 def _records(folder: Path) -> dict[str, list[str]]:
@@ -50,9 +50,9 @@ def gradcam_rate(config: ReproduceConfig, repeat: int = 2) -> float:
     from pytorch_grad_cam import GradCAM
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
-    from hybridxai.models import model_info
-    from hybridxai.models.paper import load_paper_model
     from hybridxai.reproduce.stages import select_test_images
+    from hybridxai.vision.models import model_info
+    from hybridxai.vision.models.paper import load_paper_model
 
     torch.set_num_threads(1)  # as inside the executors' units
     study = select_test_images(config)

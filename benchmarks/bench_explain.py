@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import best_time, feature_qubos, photo_batch, print_table  # noqa: E402
 
 import hybridxai  # noqa: E402
-from hybridxai.images import prepare_images  # noqa: E402
-from hybridxai.models import ModelInfo, model_info, register_model_info  # noqa: E402
+from hybridxai.vision.images import prepare_images  # noqa: E402
+from hybridxai.vision.models import ModelInfo, model_info, register_model_info  # noqa: E402
 
 
 def _models() -> list[tuple[str, torch.nn.Module, str]]:

@@ -12,7 +12,7 @@ import numpy as np
 
 import hybridxai
 from hybridxai.baselines import gradcam
-from hybridxai.samples import load_sample
+from hybridxai.vision.samples import load_sample
 
 
 def main() -> None:

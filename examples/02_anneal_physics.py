@@ -18,10 +18,10 @@ import numpy as np
 
 import hybridxai
 from hybridxai.analysis import fidelity_curve, min_gap
-from hybridxai.features import extract_features
-from hybridxai.images import prepare_images
-from hybridxai.models import model_info
-from hybridxai.samples import load_sample
+from hybridxai.vision.features import extract_features
+from hybridxai.vision.images import prepare_images
+from hybridxai.vision.models import model_info
+from hybridxai.vision.samples import load_sample
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 import hybridxai
 from hybridxai.analysis import synthetic_feature_maps
-from hybridxai.backends.ibm import noise_report
+from hybridxai.backends.cloud.ibm import noise_report
 
 
 def main() -> None:

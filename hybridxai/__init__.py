@@ -3,8 +3,8 @@
 The main entry point is :func:`explain`::
 
     import hybridxai
-    model, info = hybridxai.load_pretrained("mobilenet_v2")
-    explanation = hybridxai.explain(model, "cat.jpg", transform=info.transform)
+    model = hybridxai.load_pretrained("mobilenet_v2")   # eval mode, preprocessing registered
+    explanation = hybridxai.explain(model, "cat.jpg")
     explanation.save("out/")
 
 Heavy submodules are imported on first attribute access, so ``import hybridxai`` stays cheap.
@@ -18,17 +18,17 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "explain": "hybridxai.explainer",
-    "explain_batch": "hybridxai.explainer",
-    "EmptySelectionWarning": "hybridxai.explainer",
-    "explain_folder": "hybridxai.batch",
-    "Explanation": "hybridxai.explanation",
-    "build_qubo": "hybridxai.qubo",
-    "FeatureQubo": "hybridxai.qubo",
+    "explain": "hybridxai.explainer.pipeline",
+    "explain_batch": "hybridxai.explainer.pipeline",
+    "EmptySelectionWarning": "hybridxai.explainer.pipeline",
+    "explain_folder": "hybridxai.explainer.folder",
+    "Explanation": "hybridxai.explainer.explanation",
+    "build_qubo": "hybridxai.anneal.qubo",
+    "FeatureQubo": "hybridxai.anneal.qubo",
     "get_sampler": "hybridxai.backends.registry",
     "available_backends": "hybridxai.backends.registry",
-    "load_pretrained": "hybridxai.models",
-    "extract_features": "hybridxai.features",
+    "load_pretrained": "hybridxai.vision.models",
+    "extract_features": "hybridxai.vision.features",
 }
 
 __all__ = ["__version__", *_LAZY]

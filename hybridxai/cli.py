@@ -132,9 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _explain(args: argparse.Namespace) -> int:
     import hybridxai
+    from hybridxai._util.fileio import output_folder
     from hybridxai.exceptions import invalid_argument
-    from hybridxai.explanation import output_folder
-    from hybridxai.samples import load_sample
+    from hybridxai.vision.samples import load_sample
 
     if len(args.image) > 1 or (args.image and args.sample is None and Path(args.image[0]).is_dir()):
         return _explain_many(args)
@@ -227,7 +227,7 @@ def _reproduce(args: argparse.Namespace) -> int:
                      checkpoints=args.checkpoints)
     config = (ReproduceConfig.quick_variant(**overrides) if args.quick
               else ReproduceConfig(**overrides))
-    from hybridxai.execution import UnitsFailedError, make_executor
+    from hybridxai.runs.execution import UnitsFailedError, make_executor
 
     try:
         with make_executor(workers=args.workers, scheduler=args.scheduler) as executor:
@@ -284,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "backends":
             return _backends()
         if args.command == "samples":
-            from hybridxai.samples import sample_names
+            from hybridxai.vision.samples import sample_names
 
             print("\n".join(sample_names()))
             return 0

@@ -128,7 +128,7 @@ def mobilenet():
 
     Tests must hand it back unchanged (eval mode, no hooks, no ``.grad``).
     """
-    from hybridxai.models import load_pretrained
+    from hybridxai.vision.models import load_pretrained
 
     model = load_pretrained("mobilenet_v2", download=False)
     yield model
@@ -139,7 +139,7 @@ def mobilenet():
 @pytest.fixture(scope="session")
 def chelsea():
     """scikit-image's ``chelsea`` photo (an Egyptian cat) as an RGB PIL image."""
-    from hybridxai.samples import load_sample
+    from hybridxai.vision.samples import load_sample
 
     return load_sample("chelsea")
 
@@ -147,7 +147,7 @@ def chelsea():
 @pytest.fixture(scope="session")
 def coffee():
     """scikit-image's ``coffee`` photo (an espresso) as an RGB PIL image."""
-    from hybridxai.samples import load_sample
+    from hybridxai.vision.samples import load_sample
 
     return load_sample("coffee")
 
@@ -157,7 +157,7 @@ def mobilenet_inputs(mobilenet, chelsea, coffee):
     """The two photos preprocessed by the model's registered transform, ``(2, 3, 224, 224)``."""
     import torch
 
-    from hybridxai.models import model_info
+    from hybridxai.vision.models import model_info
 
     transform = model_info(mobilenet).transform
     return torch.stack([transform(chelsea), transform(coffee)])
@@ -166,7 +166,7 @@ def mobilenet_inputs(mobilenet, chelsea, coffee):
 @pytest.fixture(scope="session")
 def mobilenet_features(mobilenet, mobilenet_inputs):
     """``extract_features`` of both photos at the default layer (one shared pass)."""
-    from hybridxai.features import extract_features
+    from hybridxai.vision.features import extract_features
 
     return extract_features(mobilenet, mobilenet_inputs)
 

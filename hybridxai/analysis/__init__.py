@@ -2,9 +2,9 @@
 
 Everything works on ``H(s) = (1 - s)·H_D + s·H_P`` with ``H_D = -c·Σ_p X_p`` (``c = 1`` for
 ``driver_scale="unit"``, ``1/d`` for ``"1/d"``) and ``H_P`` the diagonal of the QUBO
-(:func:`hybridxai.circuits.ising.basis_energies`, offset included); qubit ``i`` is the
+(:func:`hybridxai.anneal.ising.basis_energies`, offset included); qubit ``i`` is the
 ``i``-th variable of the BQM, basis states are little-endian (see
-:mod:`hybridxai.circuits.ising`).
+:mod:`hybridxai.anneal.ising`).
 
 * :func:`spectrum` — lowest ``k`` levels along ``s``.
 * :func:`min_gap` — ``Δ_min`` and ``s*`` (adaptive search, or the paper's per-step scan).

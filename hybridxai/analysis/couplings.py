@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as sstats
 
-from hybridxai.circuits.ising import dense_qubo
+from hybridxai.anneal.ising import dense_qubo
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = ["CouplingStatistics", "coupling_statistics", "off_diagonal_couplings"]

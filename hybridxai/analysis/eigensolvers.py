@@ -25,7 +25,7 @@ import scipy.linalg
 from numpy.typing import NDArray
 from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
-from hybridxai._blas import blas_threads
+from hybridxai._util.blas import blas_threads
 from hybridxai.analysis import operators as _operators
 from hybridxai.analysis.operators import AnnealingOperator
 from hybridxai.exceptions import invalid_argument

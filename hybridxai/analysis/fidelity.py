@@ -37,8 +37,10 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.linalg import expm_multiply
 
 from hybridxai.analysis.operators import AnnealingOperator, driver_sum_csr
-from hybridxai.backends._annealing import DEFAULT_TIME_STEP, DriverScale, ground_fidelity
-from hybridxai.circuits.schedules import ScheduleLike, as_schedule
+from hybridxai.anneal.evolution import evolve
+from hybridxai.anneal.ising import dense_qubo
+from hybridxai.anneal.schedules import ScheduleLike, as_schedule, check_anneal_parameters, trotter_layers
+from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale, ground_fidelity, resolve_driver_scale
 from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
 
 __all__ = ["FidelityCurve", "fidelity_curve", "expm_multiply_final_state"]
@@ -128,7 +130,7 @@ def expm_multiply_final_state(op: AnnealingOperator, total_time: float, num_step
         op: The operator (``d`` at most 20: it builds the sparse ``H(s_k)``).
         total_time: ``T``.
         num_steps: ``M``.
-        schedule: Anything :func:`~hybridxai.circuits.schedules.as_schedule` accepts.
+        schedule: Anything :func:`~hybridxai.anneal.schedules.as_schedule` accepts.
 
     Returns:
         The final state (little-endian basis), complex128.
@@ -212,15 +214,15 @@ def fidelity_curve(
     ground = ground_fidelity(op.diagonal, op.diagonal)[2]
     fidelities = np.empty(times.size)
     if method == "statevector":
-        from hybridxai.backends.registry import get_sampler  # lazy: the backend is optional here
-
-        sampler = get_sampler("statevector")
+        qubo = dense_qubo(bqm)
+        coefficient = resolve_driver_scale(driver_scale, qubo.num_variables)
     for i, (total_time, m) in enumerate(zip(times, steps, strict=True)):
         if method == "expm_multiply":
             state = expm_multiply_final_state(op, float(total_time), int(m), sched)
         else:
-            state = sampler.final_state(bqm, total_time=float(total_time), num_steps=int(m),
-                                        schedule=sched, order=order, driver_scale=driver_scale)
+            check_anneal_parameters(float(total_time), int(m), order)
+            layers = trotter_layers(sched, float(total_time), int(m), order, coefficient)
+            state = evolve(qubo, layers, diagonal=op.diagonal)
         probabilities = np.abs(np.asarray(state, dtype=np.complex128)) ** 2
         fidelities[i] = float(probabilities[ground].sum() / probabilities.sum())
     return FidelityCurve(times, fidelities, steps, method, op.num_qubits, int(ground.size),

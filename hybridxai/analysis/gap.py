@@ -54,6 +54,7 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridxai._util.memory import available_memory_bytes
 from hybridxai.analysis.eigensolvers import (
     DENSE_MAX_QUBITS,
     DavidsonWorkspace,
@@ -64,14 +65,9 @@ from hybridxai.analysis.eigensolvers import (
     lowest_eigenpairs,
 )
 from hybridxai.analysis.operators import AnnealingOperator, check_s
-from hybridxai.backends._annealing import (
-    DEFAULT_TIME_STEP,
-    DriverScale,
-    available_memory_bytes,
-    ground_fidelity,
-)
-from hybridxai.circuits.ising import dense_qubo
-from hybridxai.circuits.schedules import ScheduleLike, as_schedule
+from hybridxai.anneal.ising import dense_qubo
+from hybridxai.anneal.schedules import ScheduleLike, as_schedule
+from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale, ground_fidelity
 from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
 
 __all__ = ["MinGapResult", "min_gap", "gap_at", "ground_degeneracy", "per_step_points"]
@@ -188,7 +184,7 @@ def per_step_points(total_time: float, time_step: float = DEFAULT_TIME_STEP,
     Args:
         total_time: ``T`` (> 0).
         time_step: ``dt`` (> 0), the paper's 0.01 by default.
-        schedule: Anything :func:`hybridxai.circuits.schedules.as_schedule` accepts.
+        schedule: Anything :func:`hybridxai.anneal.schedules.as_schedule` accepts.
 
     Returns:
         ``M`` values in ``(0, 1)``.

@@ -1,7 +1,7 @@
 """The annealing Hamiltonian ``H(s) = (1 - s)·H_D + s·H_P`` as matrix-free and sparse operators.
 
 ``H_P`` is diagonal in the computational basis (its diagonal is
-:func:`hybridxai.circuits.ising.basis_energies`, offset included) and the driver is
+:func:`hybridxai.anneal.ising.basis_energies`, offset included) and the driver is
 ``H_D = -c·Σ_p X_p``. ``X_p`` flips bit ``p`` of the little-endian basis index, so
 
 ``(H(s)·v)[i] = s·E_P[i]·v[i] - (1 - s)·c·Σ_p v[i XOR 2**p]``.
@@ -32,9 +32,10 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.linalg import LinearOperator
 
-from hybridxai._checks import check_bqm
-from hybridxai.backends._annealing import DriverScale, check_statevector_memory, resolve_driver_scale
-from hybridxai.circuits.ising import basis_energies, dense_qubo
+from hybridxai._util.checks import check_bqm
+from hybridxai._util.memory import check_statevector_memory
+from hybridxai.anneal.ising import basis_energies, dense_qubo
+from hybridxai.anneal.spec import DriverScale, resolve_driver_scale
 from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
 
 __all__ = [

@@ -1,5 +1,9 @@
 """Matplotlib figures of the annealing analysis (headless: Agg canvas, no pyplot, no display).
 
+The result objects are typed ``Any`` here on purpose: the result modules (``gap``, ``spectrum``,
+``fidelity``, ``fits``, ``couplings``) call these functions from their ``plot()`` methods, so this
+module must not import them back (no import cycle). Each function names the type it reads.
+
 Every function returns the :class:`matplotlib.figure.Figure` and, when ``path`` is given,
 writes a PNG there (parent directories are created). Pass ``ax`` to draw into an existing
 ``Axes`` instead (then the figure is that ``Axes``' figure).
@@ -26,11 +30,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from hybridxai.analysis.couplings import CouplingStatistics
-    from hybridxai.analysis.fidelity import FidelityCurve
-    from hybridxai.analysis.fits import ExponentialFit, PowerLawFit
-    from hybridxai.analysis.gap import MinGapResult
-    from hybridxai.analysis.spectrum import SpectrumResult
 
 __all__ = [
     "new_figure",
@@ -65,8 +64,11 @@ def finish(fig: Figure, path: str | Path | None, dpi: int = 120) -> Figure:
     return fig
 
 
-def plot_gap(result: MinGapResult, path: str | Path | None = None, *, ax: Axes | None = None) -> Figure:
-    """``Δ(s)`` at the evaluated points, with ``s*`` and ``Δ_min`` marked."""
+def plot_gap(result: Any, path: str | Path | None = None, *, ax: Axes | None = None) -> Figure:
+    """``Δ(s)`` at the evaluated points, with ``s*`` and ``Δ_min`` marked.
+
+    ``result`` is a :class:`~hybridxai.analysis.gap.MinGapResult`.
+    """
     fig, ax = new_figure(ax)
     label = "E_1 - E_0" if result.degeneracy == 1 else f"E_{result.degeneracy} - E_0"
     ax.plot(result.s, result.gaps, ".-", lw=1, ms=4, label=f"gap ${label}$ ({result.method})")
@@ -82,9 +84,12 @@ def plot_gap(result: MinGapResult, path: str | Path | None = None, *, ax: Axes |
     return finish(fig, path)
 
 
-def plot_spectrum(result: SpectrumResult, path: str | Path | None = None, *,
+def plot_spectrum(result: Any, path: str | Path | None = None, *,
                   ax: Axes | None = None, relative: bool = False) -> Figure:
-    """The lowest ``k`` levels along ``s`` (relative to ``E_0`` when ``relative``)."""
+    """The lowest ``k`` levels along ``s`` (relative to ``E_0`` when ``relative``).
+
+    ``result`` is a :class:`~hybridxai.analysis.spectrum.SpectrumResult`.
+    """
     fig, ax = new_figure(ax)
     energies = result.energies - result.energies[:, :1] if relative else result.energies
     for j in range(energies.shape[1]):
@@ -97,9 +102,9 @@ def plot_spectrum(result: SpectrumResult, path: str | Path | None = None, *,
     return finish(fig, path)
 
 
-def plot_fidelity(result: FidelityCurve, path: str | Path | None = None, *,
+def plot_fidelity(result: Any, path: str | Path | None = None, *,
                   ax: Axes | None = None) -> Figure:
-    """Final ground-state fidelity against the anneal time ``T``."""
+    """Final ground-state fidelity against the anneal time ``T`` (``result``: a :class:`~hybridxai.analysis.fidelity.FidelityCurve`)."""
     fig, ax = new_figure(ax)
     ax.plot(result.total_times, result.fidelities, "o-", lw=1, label=result.method)
     ax.axhline(result.initial_overlap, color="0.5", ls=":", lw=1,
@@ -114,7 +119,7 @@ def plot_fidelity(result: FidelityCurve, path: str | Path | None = None, *,
 
 
 def plot_fidelity_vs_size(d_values: ArrayLike, fidelities: ArrayLike, *,
-                          fit: ExponentialFit | None = None, errors: ArrayLike | None = None,
+                          fit: Any | None = None, errors: ArrayLike | None = None,
                           path: str | Path | None = None, ax: Axes | None = None,
                           label: str = "fidelity") -> Figure:
     """Fidelity against the number of qubits ``d``, with the exponential fit when given."""
@@ -134,7 +139,7 @@ def plot_fidelity_vs_size(d_values: ArrayLike, fidelities: ArrayLike, *,
     return finish(fig, path)
 
 
-def plot_gap_scaling(d_values: ArrayLike, gaps: ArrayLike, *, fit: PowerLawFit | None = None,
+def plot_gap_scaling(d_values: ArrayLike, gaps: ArrayLike, *, fit: Any | None = None,
                      path: str | Path | None = None, ax: Axes | None = None) -> Figure:
     """``Δ_min`` against ``d`` on log–log axes (the paper's Fig. 7), with a power-law fit."""
     fig, ax = new_figure(ax)
@@ -150,9 +155,12 @@ def plot_gap_scaling(d_values: ArrayLike, gaps: ArrayLike, *, fit: PowerLawFit |
     return finish(fig, path)
 
 
-def plot_couplings(stats: CouplingStatistics, path: str | Path | None = None, *,
+def plot_couplings(stats: Any, path: str | Path | None = None, *,
                    ax: Axes | None = None, bins: Any = "auto") -> Figure:
-    """Histogram of the off-diagonal couplings with the fitted Gaussian overlaid."""
+    """Histogram of the off-diagonal couplings with the fitted Gaussian overlaid.
+
+    ``stats`` is a :class:`~hybridxai.analysis.couplings.CouplingStatistics`.
+    """
     fig, ax = new_figure(ax)
     ax.hist(stats.values, bins=bins, density=True, alpha=0.6, color="C0",
             label=f"couplings (n = {stats.count})")

@@ -29,7 +29,7 @@ from hybridxai.analysis.eigensolvers import (
     lowest_eigenpairs,
 )
 from hybridxai.analysis.operators import AnnealingOperator, check_s
-from hybridxai.backends._annealing import DriverScale
+from hybridxai.anneal.spec import DriverScale
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = ["SpectrumResult", "spectrum", "check_s_values"]

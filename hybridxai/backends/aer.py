@@ -24,11 +24,11 @@ import dimod
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridxai._optional import import_optional
-from hybridxai.backends._annealing import AnnealingSampler
-from hybridxai.circuits.ising import DenseQubo
+from hybridxai._util.optional import import_optional
+from hybridxai.anneal.ising import DenseQubo
+from hybridxai.anneal.schedules import Layer
+from hybridxai.backends.annealing import AnnealingSampler
 from hybridxai.circuits.qiskit_circuit import trotter_circuit
-from hybridxai.circuits.schedules import Layer
 from hybridxai.exceptions import invalid_argument
 
 __all__ = ["AerAnnealingSampler"]
@@ -53,7 +53,7 @@ class AerAnnealingSampler(AnnealingSampler):
         precision: Aer's statevector precision, ``"double"`` (complex128, default) or
             ``"single"`` (complex64: half the memory, agreement with other backends only to
             ~1e-6).
-        **kwargs: The :class:`~hybridxai.backends._annealing.AnnealingSampler` defaults
+        **kwargs: The :class:`~hybridxai.backends.annealing.AnnealingSampler` defaults
             (``total_time``, ``num_steps``, ``num_reads``, ``seed``, ``order``,
             ``driver_scale``, ``max_memory_bytes``).
 
@@ -88,7 +88,7 @@ class AerAnnealingSampler(AnnealingSampler):
         """Anneal ``bqm`` on Aer and sample the final state.
 
         Accepts every argument of :meth:`AnnealingSampler.sample
-        <hybridxai.backends._annealing.AnnealingSampler.sample>` plus ``precision``
+        <hybridxai.backends.annealing.AnnealingSampler.sample>` plus ``precision``
         (``"double"``/``"single"``, default: the sampler's). ``info`` additionally records
         ``precision`` and ``simulator``.
 

@@ -1,7 +1,7 @@
 """The "exact" backend: brute-force enumeration of all ``2**d`` states.
 
 The reference every other backend is checked against. It enumerates the energies with the
-same doubling construction as the statevector diagonal (:func:`hybridxai.circuits.ising.
+same doubling construction as the statevector diagonal (:func:`hybridxai.anneal.ising.
 basis_energies`), in ``O(2**d)`` time and memory, and returns the ground manifold (or the
 ``num_states`` lowest states). ``dimod.ExactSolver`` is the same idea but returns all
 ``2**d`` samples, which is impractical past ~20 variables.
@@ -15,8 +15,8 @@ from typing import Any
 import dimod
 import numpy as np
 
-from hybridxai._checks import check_bqm
-from hybridxai.circuits.ising import basis_energies, dense_qubo, indices_to_bits
+from hybridxai._util.checks import check_bqm
+from hybridxai.anneal.ising import basis_energies, dense_qubo, indices_to_bits
 from hybridxai.exceptions import ProblemTooLargeError, invalid_argument
 
 __all__ = ["ExactSampler", "DEFAULT_MAX_VARIABLES"]

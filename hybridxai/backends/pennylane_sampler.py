@@ -23,15 +23,15 @@ import dimod
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridxai._optional import import_optional
-from hybridxai.backends._annealing import AnnealingSampler
-from hybridxai.circuits.ising import DenseQubo
+from hybridxai._util.optional import import_optional
+from hybridxai.anneal.ising import DenseQubo
+from hybridxai.anneal.schedules import Layer
+from hybridxai.backends.annealing import AnnealingSampler
 from hybridxai.circuits.pennylane_circuit import (
     make_device,
     reverse_qubit_order,
     trotter_operations,
 )
-from hybridxai.circuits.schedules import Layer
 from hybridxai.exceptions import invalid_argument
 
 __all__ = ["PennyLaneAnnealingSampler"]
@@ -44,7 +44,7 @@ class PennyLaneAnnealingSampler(AnnealingSampler):
         device: PennyLane device name. ``None`` (default) uses ``lightning.qubit`` and falls
             back to ``default.qubit`` if lightning cannot be loaded; the device actually used
             is in :attr:`properties` (``"device"``) and in each sample set's ``info``.
-        **kwargs: The :class:`~hybridxai.backends._annealing.AnnealingSampler` defaults
+        **kwargs: The :class:`~hybridxai.backends.annealing.AnnealingSampler` defaults
             (``total_time``, ``num_steps``, ``num_reads``, ``seed``, ``order``,
             ``driver_scale``, ``max_memory_bytes``).
 
@@ -78,7 +78,7 @@ class PennyLaneAnnealingSampler(AnnealingSampler):
         """Anneal ``bqm`` on the PennyLane device and sample the final state.
 
         Accepts every argument of :meth:`AnnealingSampler.sample
-        <hybridxai.backends._annealing.AnnealingSampler.sample>`; ``info`` additionally
+        <hybridxai.backends.annealing.AnnealingSampler.sample>`; ``info`` additionally
         records ``device`` (e.g. ``"lightning.qubit"``).
 
         Args:

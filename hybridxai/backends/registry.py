@@ -81,9 +81,9 @@ def register_backend(name: str, target: str, extra: str | None, summary: str) ->
 
 register_backend("exact", "hybridxai.backends.exact:ExactSampler", None,
                  "brute-force enumeration, the reference for small problems")
-register_backend("sa", "hybridxai.backends.sa:SimulatedAnnealingSampler", None,
+register_backend("sa", "hybridxai.backends.sa.sampler:SimulatedAnnealingSampler", None,
                  "classical simulated annealing (dwave-samplers)")
-register_backend("certified", "hybridxai.backends.certified:CertifiedSampler", None,
+register_backend("certified", "hybridxai.backends.certified.sampler:CertifiedSampler", None,
                  "proven optimum (branch and bound on a convex relaxation), with a lower bound")
 register_backend("statevector", "hybridxai.backends.statevector:StatevectorAnnealingSampler", None,
                  "native digitized quantum annealing on a statevector (fast path)")
@@ -91,11 +91,11 @@ register_backend("aer", "hybridxai.backends.aer:AerAnnealingSampler", "qiskit",
                  "Trotterized annealing circuit on Qiskit Aer's statevector simulator")
 register_backend("pennylane", "hybridxai.backends.pennylane_sampler:PennyLaneAnnealingSampler",
                  "pennylane", "Trotterized annealing circuit on PennyLane lightning.qubit")
-register_backend("dwave", "hybridxai.backends.dwave:DWaveAnnealingSampler", "dwave",
+register_backend("dwave", "hybridxai.backends.cloud.dwave:DWaveAnnealingSampler", "dwave",
                  "D-Wave quantum annealer through Ocean (EmbeddingComposite)")
-register_backend("leap-hybrid", "hybridxai.backends.dwave:LeapHybridBQMSampler", "dwave",
+register_backend("leap-hybrid", "hybridxai.backends.cloud.dwave:LeapHybridBQMSampler", "dwave",
                  "D-Wave Leap hybrid solver for large problems")
-register_backend("ibm-runtime", "hybridxai.backends.ibm:IBMRuntimeAnnealingSampler", "ibm",
+register_backend("ibm-runtime", "hybridxai.backends.cloud.ibm:IBMRuntimeAnnealingSampler", "ibm",
                  "Trotterized annealing circuit on IBM Quantum devices (Qiskit Runtime SamplerV2)")
 
 

@@ -1,16 +1,16 @@
 """The "statevector" backend: the native, fast digitized quantum annealer.
 
-The Trotter product of :func:`hybridxai.circuits.schedules.trotter_layers` is applied directly
+The Trotter product of :func:`hybridxai.anneal.schedules.trotter_layers` is applied directly
 to a statevector, with no circuit objects: a driver layer ``("driver", θ)`` is ``RX(-2θ) =
 cos θ·I + i sin θ·X`` on every qubit, a problem layer ``("problem", γ)`` multiplies amplitude
-``z`` by ``exp(-iγ·E(z))`` (``E`` = :func:`~hybridxai.circuits.ising.basis_energies`, offset
+``z`` by ``exp(-iγ·E(z))`` (``E`` = :func:`~hybridxai.anneal.ising.basis_energies`, offset
 included). The result is the same state, global phase included, as the "aer" and "pennylane"
 backends produce from the equivalent circuits.
 
 Two engines compute it:
 
 * ``engine="numba"`` (the default whenever numba imports): a fused, cache-blocked, multi-threaded
-  kernel (:mod:`hybridxai.backends._statevector_kernels`) that streams the state through memory
+  kernel (:mod:`hybridxai.anneal._evolution_kernels`) that streams the state through memory
   once per Trotter step, applies the problem phase without evaluating ``exp`` per amplitude and
   uses explicit 256-bit SIMD. Kernels are compiled on first use and cached on disk
   (``cache=True``), so only the very first call in an environment pays the compilation (about
@@ -32,336 +32,29 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-import math
-import os
-import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+from typing import Any
 
 import dimod
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridxai.backends._annealing import AnnealingSampler
-from hybridxai.circuits.ising import DenseQubo, basis_energies
-from hybridxai.circuits.schedules import Layer
-from hybridxai.exceptions import MissingDependencyError, invalid_argument, invalid_type
+from hybridxai.anneal.evolution import (
+    Engine,
+    StateDType,
+    check_dtype,
+    check_engine,
+    check_threads,
+    default_threads,
+    evolve,
+    numba_available,
+    resolve_engine,
+)
+from hybridxai.anneal.ising import DenseQubo
+from hybridxai.anneal.schedules import Layer
+from hybridxai.backends.annealing import AnnealingSampler
+from hybridxai.exceptions import invalid_argument
 
-__all__ = [
-    "StatevectorAnnealingSampler",
-    "evolve_numpy",
-    "evolve_numba",
-    "numba_available",
-    "driver_problem_sequence",
-]
-
-Engine = Literal["auto", "numba", "numpy"]
-StateDType = Literal["complex128", "complex64"]
-
-_DTYPES: dict[str, type[np.complexfloating]] = {
-    "complex128": np.complex128,
-    "complex64": np.complex64,
-}
-_ENGINES = ("auto", "numba", "numpy")
-_PHASE_CHUNK = 1 << 16  # amplitudes per chunk of the numpy engine's phase multiplication
-_MIN_PARALLEL_SIZE = 1 << 18  # smaller states are evolved on one thread (passes are too short)
-
-
-# --------------------------------------------------------------------------------------------
-# argument checks
-# --------------------------------------------------------------------------------------------
-def _check_dtype(dtype: Any) -> str:
-    try:
-        name = np.dtype(dtype).name
-    except TypeError:
-        name = None
-    if name not in _DTYPES:
-        raise invalid_argument(
-            "dtype", dtype, "the state must be 'complex128' or 'complex64'",
-            "pass dtype='complex128' (default) or dtype='complex64' for half the memory",
-        )
-    return name
-
-
-def _check_engine(engine: Any) -> str:
-    if engine not in _ENGINES:
-        raise invalid_argument(
-            "engine", engine, f"must be one of {', '.join(repr(e) for e in _ENGINES)}",
-            "pass engine='auto' (numba when installed, else numpy)",
-        )
-    return str(engine)
-
-
-def _check_threads(threads: Any) -> int | None:
-    if threads is None:
-        return None
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
-        raise invalid_type("threads", threads, "a positive integer or None",
-                           "pass e.g. threads=2, or None for one per core")
-    if threads < 1:
-        raise invalid_argument("threads", threads, "must be at least 1",
-                               "pass e.g. threads=2, or None for one per core")
-    return int(threads)
-
-
-def numba_available() -> bool:
-    """Whether the numba engine can be used (numba imports)."""
-    try:
-        importlib.import_module("numba")
-    except ImportError:
-        return False
-    return True
-
-
-def _resolve_engine(engine: str) -> str:
-    if engine == "auto":
-        return "numba" if numba_available() else "numpy"
-    if engine == "numba" and not numba_available():
-        raise MissingDependencyError(
-            "engine='numba' needs the package 'numba', which could not be imported. "
-            "Fix: pip install numba, or pass engine='numpy' (slower)."
-        )
-    return engine
-
-
-# --------------------------------------------------------------------------------------------
-# numpy engine: the readable reference
-# --------------------------------------------------------------------------------------------
-def _apply_driver_numpy(psi: NDArray[np.complexfloating], num_qubits: int, theta: float) -> None:
-    """``psi ← exp(-iθ·H_D) psi`` with ``H_D = -Σ X``: ``cos θ·I + i sin θ·X`` on every qubit."""
-    c, s = math.cos(theta), 1j * math.sin(theta)
-    for q in range(num_qubits):
-        pairs = psi.reshape(-1, 2, 2**q)  # axis 1 is the bit of qubit q
-        a, b = pairs[:, 0, :], pairs[:, 1, :]
-        a_old = a.copy()
-        a *= c
-        a += s * b
-        b *= c
-        b += s * a_old
-
-
-def _apply_problem_numpy(
-    psi: NDArray[np.complexfloating], diagonal: NDArray[np.float64], gamma: float
-) -> None:
-    """``psi ← exp(-iγ·H_P) psi``: amplitude ``z`` times ``exp(-iγ·E(z))`` (in chunks)."""
-    for start in range(0, psi.size, _PHASE_CHUNK):
-        stop = start + _PHASE_CHUNK
-        psi[start:stop] *= np.exp((-1j * gamma) * diagonal[start:stop])
-
-
-def evolve_numpy(
-    diagonal: NDArray[np.float64],
-    layers: Sequence[Layer],
-    dtype: str = "complex128",
-) -> NDArray[np.complexfloating]:
-    """Apply the layers to ``|+>^d`` with plain numpy (the reference engine).
-
-    Args:
-        diagonal: ``basis_energies`` of the problem (length ``2**d``, offset included).
-        layers: ``("driver", θ)`` / ``("problem", γ)`` layers, applied left to right.
-        dtype: ``"complex128"`` or ``"complex64"``.
-
-    Returns:
-        The final state (little-endian, length ``2**d``).
-    """
-    state_dtype = _DTYPES[_check_dtype(dtype)]
-    num_qubits = int(round(math.log2(diagonal.size)))
-    psi = np.full(diagonal.size, 2.0 ** (-num_qubits / 2), dtype=state_dtype)
-    for kind, coeff in layers:
-        if kind == "driver":
-            _apply_driver_numpy(psi, num_qubits, float(coeff))
-        elif kind == "problem":
-            _apply_problem_numpy(psi, diagonal, float(coeff))
-        else:
-            raise invalid_argument("layers", (kind, coeff), "kind must be 'driver' or 'problem'",
-                                   "build the layers with hybridxai.circuits.trotter_layers()")
-    return psi
-
-
-# --------------------------------------------------------------------------------------------
-# numba engine
-# --------------------------------------------------------------------------------------------
-def driver_problem_sequence(layers: Sequence[Layer]) -> tuple[list[float], list[float]]:
-    """Normalise layers to the alternation ``D(θ_0) P(γ_0) D(θ_1) … P(γ_{K-1}) D(θ_K)``.
-
-    Consecutive layers of the same kind commute and are merged; a missing leading or trailing
-    driver layer gets ``θ = 0``.
-
-    Args:
-        layers: ``(kind, coefficient)`` layers.
-
-    Returns:
-        ``(thetas, gammas)`` with ``len(thetas) == len(gammas) + 1``.
-
-    Example:
-        >>> driver_problem_sequence([("problem", 0.5), ("driver", 0.1), ("driver", 0.2)])
-        ([0.0, 0.30000000000000004], [0.5])
-    """
-    thetas, gammas = [0.0], []
-    for kind, coeff in layers:
-        if kind == "driver":
-            if len(thetas) > len(gammas):
-                thetas[-1] += float(coeff)
-            else:
-                thetas.append(float(coeff))
-        elif kind == "problem":
-            if len(gammas) == len(thetas):
-                gammas[-1] += float(coeff)
-            else:
-                gammas.append(float(coeff))
-        else:
-            raise invalid_argument("layers", (kind, coeff), "kind must be 'driver' or 'problem'",
-                                   "build the layers with hybridxai.circuits.trotter_layers()")
-    if len(thetas) == len(gammas):
-        thetas.append(0.0)
-    return thetas, gammas
-
-
-def _rx_form(theta: float) -> tuple[float, bool, complex]:
-    """``RX(-2θ) = f·(I + iτX)`` (``swap=False``) or ``f·X·(I + iτX)`` (``swap=True``).
-
-    Returns ``(τ, swap, f)``; the second form keeps ``|τ| <= 1`` when ``|tan θ| > 1``.
-    """
-    if theta == 0.0:
-        return 0.0, False, 1.0 + 0.0j
-    c, s = math.cos(theta), math.sin(theta)
-    if abs(s) <= abs(c):
-        return s / c, False, complex(c, 0.0)
-    return -c / s, True, complex(0.0, s)
-
-
-def _default_threads() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-def _evolve_threaded(
-    kernels: Any, re: NDArray, im: NDArray, args: tuple, nthreads: int, nchunks: int
-) -> None:
-    """Run the passes on ``nthreads`` threads; the numba kernels release the GIL.
-
-    Each pass is cut into ``nchunks`` chunks of tiles that the threads claim one at a time, and
-    the pass ends when every chunk is done (the next pass reads what all of them wrote). The
-    calling thread works too and never waits for a helper that has not started: on a busy
-    machine it simply does more of the chunks itself.
-    """
-    d, t, rb, sb, lin, quadratic, offset, gam = args[:8]
-    ws = kernels.workspaces(re, d, t, rb, sb, nthreads)
-    ntiles = 1 << (d - t)
-    done = threading.Condition()
-    state: dict[str, Any] = {"next": 0, "done": 0, "pass": -1, "error": None}
-
-    def work(p: int, slot: int) -> None:
-        while True:
-            with done:
-                if state["pass"] != p or state["next"] >= nchunks or state["error"]:
-                    return
-                c = state["next"]
-                state["next"] += 1
-            try:
-                kernels.run_pass_chunk(re, im, p, c, nchunks, *args, ws, slot)
-            except BaseException as exc:  # handed to the calling thread, which re-raises it
-                with done:
-                    state["error"] = exc
-            finally:
-                with done:
-                    state["done"] += 1
-                    done.notify_all()
-
-    with ThreadPoolExecutor(max_workers=nthreads - 1, thread_name_prefix="hybridxai-sv") as pool:
-        for p in range(gam.size):
-            kernels.prepare_pass(p, ntiles, t, sb, quadratic, gam, ws)
-            with done:
-                state.update(next=0, done=0)
-                state["pass"] = p
-            for slot in range(1, nthreads):
-                pool.submit(work, p, slot)
-            work(p, 0)
-            with done:
-                done.wait_for(lambda: state["done"] == state["next"] >= nchunks
-                              or state["error"] is not None)
-                error = state["error"]
-            if error is not None:
-                raise error
-
-
-def evolve_numba(
-    qubo: DenseQubo,
-    layers: Sequence[Layer],
-    dtype: str = "complex128",
-    threads: int | None = None,
-) -> NDArray[np.complexfloating]:
-    """Apply the layers to ``|+>^d`` with the fused numba kernel.
-
-    Args:
-        qubo: The problem in dense form.
-        layers: ``("driver", θ)`` / ``("problem", γ)`` layers, applied left to right.
-        dtype: ``"complex128"`` or ``"complex64"``.
-        threads: Worker threads (``None``: one per available core). Problems under 2**18
-            amplitudes always run on one thread.
-
-    Returns:
-        The final state (little-endian, length ``2**d``).
-    """
-    from hybridxai.backends import _statevector_kernels as kernels
-
-    name = _check_dtype(dtype)
-    threads = _check_threads(threads)
-    d = qubo.num_variables
-    if d == 0:  # nothing to simulate: only the global phase of the offset
-        return evolve_numpy(basis_energies(qubo), layers, name)
-    real = np.float64 if name == "complex128" else np.float32
-    thetas, gammas = driver_problem_sequence(layers)
-    num_problem = len(gammas)
-    t, rb, sb = kernels.plan_tiles(d, np.dtype(real).itemsize)
-    num_fin = t - rb  # local bits a pass must finish for the previous one (0 with one tile)
-    rows: list[tuple[float, bool, float, bool, bool, float, bool, complex]] = []
-    for p in range(num_problem):
-        tau_f, swap_f, f_fin = _rx_form(thetas[p])
-        tau_s, swap_s, f_start = _rx_form(thetas[p + 1])
-        do_fin = p > 0 and num_fin > 0 and thetas[p] != 0.0
-        do_start = thetas[p + 1] != 0.0
-        scalar = (f_fin**num_fin if do_fin else 1.0) * (f_start**t if do_start else 1.0)
-        rows.append((gammas[p], do_fin, tau_f, swap_f, do_start, tau_s, swap_s, scalar))
-    if num_problem and num_fin and thetas[-1] != 0.0:  # finish the last driver layer
-        tau_f, swap_f, f_fin = _rx_form(thetas[-1])
-        rows.append((0.0, True, tau_f, swap_f, False, 0.0, False, f_fin**num_fin))
-    # D(θ_0) on |+>^d is the global phase exp(i·d·θ_0): |+> is an eigenvector of X
-    first = thetas[0] if num_problem else sum(thetas)
-    amplitude = complex(np.exp(1j * d * first)) * 2.0 ** (-d / 2)
-    blocks, stride = 1 << (d - t), int(kernels.block_stride(d, t, rb))
-    re = np.full(blocks * stride, amplitude.real, dtype=real)  # padded layout, see block_stride
-    im = np.full(blocks * stride, amplitude.imag, dtype=real)
-    if rows:
-        cols = list(zip(*rows, strict=True))
-        scalars = np.asarray(cols[7], dtype=np.complex128)
-        args = (
-            d, t, rb, sb,
-            np.ascontiguousarray(qubo.linear, dtype=np.float64),
-            np.ascontiguousarray(qubo.quadratic + qubo.quadratic.T, dtype=np.float64),
-            float(qubo.offset),
-            np.asarray(cols[0], dtype=np.float64),
-            np.asarray(cols[1], dtype=np.bool_), np.asarray(cols[2], dtype=real),
-            np.asarray(cols[3], dtype=np.bool_), np.asarray(cols[4], dtype=np.bool_),
-            np.asarray(cols[5], dtype=real), np.asarray(cols[6], dtype=np.bool_),
-            scalars.real.copy(), scalars.imag.copy(),
-        )
-        ntiles = 1 << (d - t)
-        nthreads = 1 if 2**d < _MIN_PARALLEL_SIZE else min(threads or _default_threads(), ntiles)
-        if nthreads == 1:
-            kernels.evolve_serial(re, im, *args)
-        else:
-            _evolve_threaded(kernels, re, im, args, nthreads, min(ntiles, 4 * nthreads))
-    state = np.empty(2**d, dtype=_DTYPES[name])
-    state.real.reshape(blocks, 1 << t)[...] = re.reshape(blocks, stride)[:, : 1 << t]
-    del re
-    state.imag.reshape(blocks, 1 << t)[...] = im.reshape(blocks, stride)[:, : 1 << t]
-    return state
-
+__all__ = ["StatevectorAnnealingSampler"]
 
 # --------------------------------------------------------------------------------------------
 # the sampler
@@ -374,7 +67,7 @@ class StatevectorAnnealingSampler(AnnealingSampler):
         engine: ``"auto"`` (numba when installed, else numpy), ``"numba"`` or ``"numpy"``.
         threads: Default number of threads of the numba engine (``None``: one per available
             core).
-        **kwargs: The :class:`~hybridxai.backends._annealing.AnnealingSampler` defaults
+        **kwargs: The :class:`~hybridxai.backends.annealing.AnnealingSampler` defaults
             (``total_time``, ``num_steps``, ``num_reads``, ``seed``, ``order``,
             ``driver_scale``, ``max_memory_bytes``).
 
@@ -406,9 +99,9 @@ class StatevectorAnnealingSampler(AnnealingSampler):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.dtype = _check_dtype(dtype)
-        self.engine = _check_engine(engine)
-        self.threads = _check_threads(threads)
+        self.dtype = check_dtype(dtype)
+        self.engine = check_engine(engine)
+        self.threads = check_threads(threads)
 
     @property
     def parameters(self) -> dict[str, list[Any]]:
@@ -428,17 +121,17 @@ class StatevectorAnnealingSampler(AnnealingSampler):
                 unknown[0], options[unknown[0]], "is not a parameter of the 'statevector' backend",
                 f"use only {sorted(self.parameters)}",
             )
-        dtype = _check_dtype(options["dtype"]) if options.get("dtype") is not None else self.dtype
-        engine = _check_engine(options["engine"]) if options.get("engine") is not None \
+        dtype = check_dtype(options["dtype"]) if options.get("dtype") is not None else self.dtype
+        engine = check_engine(options["engine"]) if options.get("engine") is not None \
             else self.engine
-        threads = _check_threads(options.get("threads"))
-        return dtype, _resolve_engine(engine), self.threads if threads is None else threads
+        threads = check_threads(options.get("threads"))
+        return dtype, resolve_engine(engine), self.threads if threads is None else threads
 
     def sample(self, bqm: dimod.BinaryQuadraticModel, **kwargs: Any) -> dimod.SampleSet:
         """Anneal ``bqm`` on the statevector and sample the final state.
 
         Accepts every argument of :meth:`AnnealingSampler.sample
-        <hybridxai.backends._annealing.AnnealingSampler.sample>` plus ``dtype``, ``engine`` and
+        <hybridxai.backends.annealing.AnnealingSampler.sample>` plus ``dtype``, ``engine`` and
         ``threads``; ``info`` additionally records the ``engine`` used, ``dtype`` and the
         maximum number of ``threads`` (states under 2**18 amplitudes use one).
 
@@ -455,7 +148,7 @@ class StatevectorAnnealingSampler(AnnealingSampler):
         if engine == "numpy":
             threads = 1
         elif threads is None:
-            threads = _default_threads()
+            threads = default_threads()
         sampleset.info.update(engine=engine, dtype=dtype, threads=threads)
         return sampleset
 
@@ -463,6 +156,4 @@ class StatevectorAnnealingSampler(AnnealingSampler):
         self, qubo: DenseQubo, diagonal: NDArray[np.float64], layers: list[Layer], **options: Any
     ) -> NDArray[np.complexfloating]:
         dtype, engine, threads = self._options(options)
-        if engine == "numpy":
-            return evolve_numpy(diagonal, layers, dtype)
-        return evolve_numba(qubo, layers, dtype, threads)
+        return evolve(qubo, layers, dtype=dtype, engine=engine, threads=threads, diagonal=diagonal)

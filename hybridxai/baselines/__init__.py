@@ -3,10 +3,10 @@
 One small file per method over a shared base (:mod:`hybridxai.baselines.base`), in the manner of
 pytorch-grad-cam: a method is its weights function. The weights functions and
 :func:`cam_from_features` work on an already extracted
-:class:`~hybridxai.features.FeatureBatch`, so no second forward pass is needed.
+:class:`~hybridxai.vision.features.FeatureBatch`, so no second forward pass is needed.
 
 Example:
-    >>> from hybridxai.models import load_pretrained                     # doctest: +SKIP
+    >>> from hybridxai.vision.models import load_pretrained                     # doctest: +SKIP
     >>> model = load_pretrained("mobilenet_v2")                          # doctest: +SKIP
     >>> gradcam(model, "cat.jpg").shape                                  # doctest: +SKIP
     (224, 224)

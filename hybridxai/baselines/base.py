@@ -6,7 +6,7 @@ and min–max scaled to [0, 1] (design.md §1.9); the methods differ only in the
 plus a one-line wrapper around :func:`compute_cam`, in the manner of pytorch-grad-cam's
 ``BaseCAM.get_cam_weights``.
 
-:func:`cam_from_features` builds the maps from a :class:`~hybridxai.features.FeatureBatch`
+:func:`cam_from_features` builds the maps from a :class:`~hybridxai.vision.features.FeatureBatch`
 that has already been extracted, so callers that have one (``hybridxai.explain``, the
 reproduction scripts) get the baselines without another forward/backward pass.
 """
@@ -21,11 +21,11 @@ from numpy.typing import NDArray
 from torch import nn
 
 from hybridxai.exceptions import invalid_argument, invalid_type
-from hybridxai.features.extract import FeatureBatch, TargetLike, extract_features
-from hybridxai.features.layers import LayerLike
-from hybridxai.images import ImageLike, Transform, prepare_images
-from hybridxai.models import model_info
-from hybridxai.saliency import class_activation_map
+from hybridxai.vision.features.extract import FeatureBatch, TargetLike, extract_features
+from hybridxai.vision.features.layers import LayerLike
+from hybridxai.vision.images import ImageLike, Transform, prepare_images
+from hybridxai.vision.models import model_info
+from hybridxai.vision.saliency import class_activation_map
 
 __all__ = ["WeightsFn", "cam_from_features", "compute_cam", "image_size"]
 
@@ -70,7 +70,7 @@ def cam_from_features(
     """Maps of a CAM method for every image of an already extracted batch.
 
     Args:
-        features: The result of :func:`~hybridxai.features.extract_features`.
+        features: The result of :func:`~hybridxai.vision.features.extract_features`.
         weights_fn: The method's weights, e.g. :func:`~hybridxai.baselines.gradcam_weights`.
         size: Output ``(H, W)``, normally the model input's size (``batch.shape[-2:]``).
 
@@ -79,7 +79,7 @@ def cam_from_features(
 
     Example:
         >>> import torch, torchvision
-        >>> from hybridxai.features import extract_features
+        >>> from hybridxai.vision.features import extract_features
         >>> from hybridxai.baselines import gradcam_weights
         >>> net = torchvision.models.resnet18(num_classes=10).eval()
         >>> fb = extract_features(net, torch.rand(2, 3, 64, 64))
@@ -87,8 +87,8 @@ def cam_from_features(
         (2, 64, 64)
     """
     if not isinstance(features, FeatureBatch):
-        raise invalid_type("features", features, "a hybridxai.features.FeatureBatch",
-                           "call hybridxai.features.extract_features(model, batch) first")
+        raise invalid_type("features", features, "a hybridxai.vision.features.FeatureBatch",
+                           "call hybridxai.vision.features.extract_features(model, batch) first")
     weights = weights_fn(features.activations, features.gradients)
     return class_activation_map(features.activations, weights, image_size(size))
 
@@ -119,7 +119,7 @@ def compute_cam(
         target: Target class: ``None`` (predicted class of each image), one ``int`` for all,
             or one per image.
         transform: Preprocessing for raw pictures; defaults to the one registered with the
-            model (:func:`hybridxai.models.model_info`, set by ``load_pretrained``).
+            model (:func:`hybridxai.vision.models.model_info`, set by ``load_pretrained``).
 
     Returns:
         float32 ``(H, W)`` for one image, ``(N, H, W)`` for a batch, in [0, 1], at the

@@ -15,9 +15,9 @@ from numpy.typing import NDArray
 from torch import nn
 
 from hybridxai.baselines.base import compute_cam
-from hybridxai.features.extract import TargetLike
-from hybridxai.features.layers import LayerLike
-from hybridxai.images import ImageLike, Transform
+from hybridxai.vision.features.extract import TargetLike
+from hybridxai.vision.features.layers import LayerLike
+from hybridxai.vision.images import ImageLike, Transform
 
 __all__ = ["gradcam", "gradcam_weights"]
 
@@ -25,7 +25,7 @@ __all__ = ["gradcam", "gradcam_weights"]
 def gradcam_weights(activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
     """GradCAM weights: the spatial mean of the gradients.
 
-    Computed exactly as :attr:`hybridxai.features.FeatureBatch.importance` (same dtype and
+    Computed exactly as :attr:`hybridxai.vision.features.FeatureBatch.importance` (same dtype and
     reduction), so GradCAM and the QUBO explanation share bit-identical ``alpha``.
 
     Args:

@@ -28,9 +28,9 @@ from torch import nn
 
 from hybridxai.baselines.base import compute_cam
 from hybridxai.exceptions import invalid_argument, invalid_type
-from hybridxai.features.extract import TargetLike
-from hybridxai.features.layers import LayerLike
-from hybridxai.images import ImageLike, Transform
+from hybridxai.vision.features.extract import TargetLike
+from hybridxai.vision.features.layers import LayerLike
+from hybridxai.vision.images import ImageLike, Transform
 
 __all__ = ["gradcam_pp", "gradcam_pp_weights", "PYTORCH_GRAD_CAM_EPS"]
 

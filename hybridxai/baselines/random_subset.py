@@ -18,8 +18,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridxai.baselines.base import image_size as _image_size
 from hybridxai.exceptions import invalid_argument, invalid_type
-from hybridxai.features.extract import FeatureBatch
-from hybridxai.saliency import class_activation_map
+from hybridxai.vision.features.extract import FeatureBatch
+from hybridxai.vision.saliency import class_activation_map
 
 __all__ = ["RandomSubset", "random_subset", "random_subset_map"]
 
@@ -126,7 +126,7 @@ def random_subset_map(
     """A random subset of one image's maps and its explanation map (no new forward pass).
 
     Args:
-        features: The extracted batch (:func:`~hybridxai.features.extract_features`).
+        features: The extracted batch (:func:`~hybridxai.vision.features.extract_features`).
         size: How many maps to draw — the size of the QUBO selection to compare with.
         image_size: Output ``(H, W)``, normally the model input's size.
         seed: An int or ``numpy.random.Generator`` (reproducible), or ``None``.
@@ -138,7 +138,7 @@ def random_subset_map(
 
     Example:
         >>> import torch, torchvision
-        >>> from hybridxai.features import extract_features
+        >>> from hybridxai.vision.features import extract_features
         >>> net = torchvision.models.resnet18(num_classes=10).eval()
         >>> fb = extract_features(net, torch.rand(1, 3, 64, 64))
         >>> rs = random_subset_map(fb, 5, image_size=(64, 64), seed=1)
@@ -146,8 +146,8 @@ def random_subset_map(
         (5, (64, 64))
     """
     if not isinstance(features, FeatureBatch):
-        raise invalid_type("features", features, "a hybridxai.features.FeatureBatch",
-                           "call hybridxai.features.extract_features(model, batch) first")
+        raise invalid_type("features", features, "a hybridxai.vision.features.FeatureBatch",
+                           "call hybridxai.vision.features.extract_features(model, batch) first")
     n = features.activations.shape[0]
     try:
         i = operator.index(index)

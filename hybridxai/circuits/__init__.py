@@ -1,8 +1,10 @@
 """From a BQM to quantum objects: Hamiltonians, schedules, Trotterized annealing circuits.
 
-Qubit order and the binary/spin map are fixed in :mod:`hybridxai.circuits.ising`.
+Qubit order and the binary/spin map are fixed in :mod:`hybridxai.anneal.ising`.
 """
 
+from hybridxai.anneal.ising import DenseQubo, basis_energies, dense_qubo
+from hybridxai.anneal.schedules import Schedule, as_schedule, linear_schedule, trotter_layers
 from hybridxai.circuits.hamiltonians import (  # SDKs are imported only when these are called
     IsingTerms,
     driver_pennylane,
@@ -12,10 +14,8 @@ from hybridxai.circuits.hamiltonians import (  # SDKs are imported only when the
     to_pennylane,
     to_sparse_pauli_op,
 )
-from hybridxai.circuits.ising import DenseQubo, basis_energies, dense_qubo
 from hybridxai.circuits.pennylane_circuit import annealing_qnode, annealing_tape
 from hybridxai.circuits.qiskit_circuit import annealing_circuit, trotter_circuit
-from hybridxai.circuits.schedules import Schedule, as_schedule, linear_schedule, trotter_layers
 
 __all__ = [
     "DenseQubo", "basis_energies", "dense_qubo",

@@ -1,6 +1,6 @@
 """The problem and driver Hamiltonians as Qiskit and PennyLane operators.
 
-Conventions (the same as :mod:`hybridxai.circuits.ising`):
+Conventions (the same as :mod:`hybridxai.anneal.ising`):
 
 * Qubit ``i`` carries the ``i``-th variable of ``bqm.variables``.
 * ``n = (1 - Z) / 2``, so ``n = 1`` is ``|1>``; SPIN models use ``s = 2n - 1 = -Z``.
@@ -17,7 +17,7 @@ float ``offset``::
     H_P = operator + offset * I
 
 so ``operator.to_matrix().diagonal() + offset`` equals the BQM energies of the basis states
-(:func:`hybridxai.circuits.ising.basis_energies`). This matches
+(:func:`hybridxai.anneal.ising.basis_energies`). This matches
 ``qiskit_optimization.QuadraticProgram.to_ising()``, which also returns ``(operator, offset)``.
 
 Qiskit and PennyLane are optional: they are imported when a converter is called, and a
@@ -26,16 +26,14 @@ missing SDK raises :class:`hybridxai.exceptions.MissingDependencyError` naming t
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import dimod
 import numpy as np
-from numpy.typing import NDArray
 
-from hybridxai._optional import import_optional
-from hybridxai.circuits.ising import DenseQubo, dense_qubo
+from hybridxai._util.optional import import_optional
+from hybridxai.anneal.ising import IsingTerms, ising_terms
+from hybridxai.anneal.spec import resolve_driver_scale
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,82 +50,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class IsingTerms:
-    """Pauli-Z coefficients of ``H_P`` in qubit order.
-
-    ``H_P = constant·I + Σ_i z[i]·Z_i + Σ_{i<j} zz[i, j]·Z_i Z_j``.
-
-    Attributes:
-        variables: Variable labels; ``variables[i]`` is qubit ``i``.
-        z: Shape ``(d,)``, the single-qubit ``Z`` coefficients.
-        zz: Shape ``(d, d)``, strictly upper triangular ``Z_i Z_j`` coefficients.
-        constant: The identity coefficient (the BQM offset plus what the ``n → Z`` map adds).
-
-    """
-
-    variables: tuple[Hashable, ...]
-    z: NDArray[np.float64]
-    zz: NDArray[np.float64]
-    constant: float
-
-    @property
-    def num_qubits(self) -> int:
-        """Number of qubits ``d``."""
-        return len(self.variables)
-
-    def pauli_terms(self) -> list[tuple[tuple[int, ...], float]]:
-        """Return the non-zero ``Z``/``ZZ`` terms as ``((qubits...), coeff)``, Z terms first."""
-        terms: list[tuple[tuple[int, ...], float]] = [
-            ((int(i),), float(self.z[i])) for i in np.flatnonzero(self.z)
-        ]
-        rows, cols = np.nonzero(self.zz)
-        terms.extend(
-            ((int(i), int(j)), float(self.zz[i, j])) for i, j in zip(rows, cols, strict=True)
-        )
-        return terms
-
-
-def _as_dense(problem: Any, name: str = "bqm") -> DenseQubo:
-    if isinstance(problem, DenseQubo):
-        return problem
-    if isinstance(problem, dimod.BinaryQuadraticModel):
-        return dense_qubo(problem)
-    raise invalid_type(
-        name, problem, "a dimod.BinaryQuadraticModel",
-        "build one with hybridxai.build_qubo(...).bqm or dimod.BinaryQuadraticModel(...)",
-    )
-
-
-def ising_terms(problem: dimod.BinaryQuadraticModel | DenseQubo) -> IsingTerms:
-    """Rewrite a BQM as Pauli-Z coefficients with ``n = (1 - Z)/2``.
-
-    For the BINARY energy ``offset + Σ a_i n_i + Σ_{i<j} b_ij n_i n_j``:
-    ``z_i = -a_i/2 - Σ_{j≠i} b_ij/4``, ``zz_ij = b_ij/4`` and
-    ``constant = offset + Σ a_i/2 + Σ_{i<j} b_ij/4``. SPIN models are converted to BINARY first
-    (``s = 2n - 1``), so a spin ``+1`` is ``|1>`` and ``h_i s_i`` becomes ``-h_i Z_i``.
-
-    Args:
-        problem: A BQM (BINARY or SPIN) or a :class:`~hybridxai.circuits.ising.DenseQubo`.
-
-    Returns:
-        The coefficients.
-
-    Example:
-        >>> import dimod
-        >>> bqm = dimod.BinaryQuadraticModel({"a": -1.0}, {("a", "b"): 2.0}, 0.5, "BINARY")
-        >>> t = ising_terms(bqm)
-        >>> t.z.tolist(), float(t.zz[0, 1]), t.constant
-        ([0.0, -0.5], 0.5, 0.5)
-
-    """
-    q = _as_dense(problem)
-    b = q.quadratic
-    z = -0.5 * q.linear - 0.25 * (b.sum(axis=1) + b.sum(axis=0))
-    constant = q.offset + 0.5 * float(q.linear.sum()) + 0.25 * float(b.sum())
-    return IsingTerms(q.variables, z, 0.25 * b, float(constant))
-
-
 def _check_num_qubits(num_qubits: Any) -> int:
     if isinstance(num_qubits, bool) or not isinstance(num_qubits, (int, np.integer)):
         raise invalid_type("num_qubits", num_qubits, "a non-negative integer",
@@ -136,13 +58,6 @@ def _check_num_qubits(num_qubits: Any) -> int:
         raise invalid_argument("num_qubits", num_qubits, "must be non-negative",
                                "pass e.g. num_qubits=4")
     return int(num_qubits)
-
-
-def _driver_coefficient(scale: Any, num_qubits: int) -> float:
-    # imported here: hybridxai.backends._annealing imports hybridxai.circuits (import cycle)
-    from hybridxai.backends._annealing import resolve_driver_scale
-
-    return resolve_driver_scale(scale, num_qubits)
 
 
 def to_sparse_pauli_op(bqm: dimod.BinaryQuadraticModel) -> tuple[SparsePauliOp, float]:
@@ -220,7 +135,7 @@ def driver_sparse_pauli_op(num_qubits: int, scale: float | str = 1.0) -> SparseP
 
     """
     d = _check_num_qubits(num_qubits)
-    c = _driver_coefficient(scale, d)
+    c = resolve_driver_scale(scale, d)
     qi = import_optional("qiskit.quantum_info", "qiskit", "driver_sparse_pauli_op()")
     return qi.SparsePauliOp.from_sparse_list([("X", [i], -c) for i in range(d)], num_qubits=d)
 
@@ -237,7 +152,7 @@ def driver_pennylane(num_qubits: int, scale: float | str = 1.0) -> Any:
 
     """
     d = _check_num_qubits(num_qubits)
-    c = _driver_coefficient(scale, d)
+    c = resolve_driver_scale(scale, d)
     qml = import_optional("pennylane", "pennylane", "driver_pennylane()")
     return qml.Hamiltonian([-c] * d, [qml.X(i) for i in range(d)])
 

@@ -1,7 +1,7 @@
 """The digitized anneal as PennyLane operations, tape and QNode.
 
 The operations are the same as in :mod:`hybridxai.circuits.qiskit_circuit`: ``qml.Hadamard`` on
-every wire, then the layers of :func:`hybridxai.circuits.schedules.trotter_layers` in order,
+every wire, then the layers of :func:`hybridxai.anneal.schedules.trotter_layers` in order,
 
 * ``("driver", θ)`` → ``qml.RX(-2θ)`` on every wire (``exp(-iθ·H_D)``, ``H_D = -Σ X``);
 * ``("problem", γ)`` → ``qml.RZ(2γ z_i)`` and ``qml.IsingZZ(2γ zz_ij)`` (or, with
@@ -25,11 +25,11 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridxai._memory import check_statevector_memory
-from hybridxai._optional import import_optional
-from hybridxai.circuits.ising import DenseQubo
-from hybridxai.circuits.schedules import Layer, ScheduleLike
-from hybridxai.circuits.trotter import anneal_layers, trotter_gates
+from hybridxai._util.memory import check_statevector_memory
+from hybridxai._util.optional import import_optional
+from hybridxai.anneal.ising import DenseQubo
+from hybridxai.anneal.schedules import Layer, ScheduleLike
+from hybridxai.anneal.trotter import anneal_layers, trotter_gates
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = [
@@ -86,8 +86,8 @@ def trotter_operations(
     """Build the annealing operations for an explicit layer sequence (not queued).
 
     Args:
-        problem: The BQM (or its :class:`~hybridxai.circuits.ising.DenseQubo`).
-        layers: Layers from :func:`~hybridxai.circuits.schedules.trotter_layers`.
+        problem: The BQM (or its :class:`~hybridxai.anneal.ising.DenseQubo`).
+        layers: Layers from :func:`~hybridxai.anneal.schedules.trotter_layers`.
         diagonal_gate: One ``qml.DiagonalQubitUnitary`` per problem layer instead of rotations.
 
     Returns:

@@ -1,7 +1,7 @@
 """The digitized anneal as a Qiskit ``QuantumCircuit``.
 
 The circuit applies, to ``|0>^d``, Hadamards on every qubit (giving ``|+>^d``, the ground state
-of ``H_D = -Σ X``) and then the layers of :func:`hybridxai.circuits.schedules.trotter_layers`
+of ``H_D = -Σ X``) and then the layers of :func:`hybridxai.anneal.schedules.trotter_layers`
 in order:
 
 * ``("driver", θ)`` → ``RX(-2θ)`` on every qubit, i.e. ``exp(-iθ·H_D)`` with the unscaled
@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 
 import dimod
 
-from hybridxai._optional import import_optional
-from hybridxai.circuits.ising import DenseQubo
-from hybridxai.circuits.schedules import Layer, ScheduleLike
-from hybridxai.circuits.trotter import anneal_layers, check_layers, trotter_gates
+from hybridxai._util.optional import import_optional
+from hybridxai.anneal.ising import DenseQubo
+from hybridxai.anneal.schedules import Layer, ScheduleLike
+from hybridxai.anneal.trotter import anneal_layers, check_layers, trotter_gates
 
 if TYPE_CHECKING:  # pragma: no cover
     from qiskit import QuantumCircuit
@@ -46,8 +46,8 @@ def trotter_circuit(
     """Build the annealing circuit for an explicit layer sequence.
 
     Args:
-        problem: The BQM (or its :class:`~hybridxai.circuits.ising.DenseQubo`).
-        layers: Layers from :func:`~hybridxai.circuits.schedules.trotter_layers`, applied in
+        problem: The BQM (or its :class:`~hybridxai.anneal.ising.DenseQubo`).
+        layers: Layers from :func:`~hybridxai.anneal.schedules.trotter_layers`, applied in
             order after the initial Hadamards.
         diagonal_gate: Implement each problem layer as one ``DiagonalGate`` on all qubits
             instead of ``RZ``/``RZZ`` rotations (stores ``2**d`` phases per layer).

@@ -1,7 +1,7 @@
 """Running a classifier on perturbed images, in batches (private).
 
 The model runs under :func:`torch.no_grad` in eval mode; every module's ``training`` flag is
-restored afterwards (:func:`hybridxai.features.extract.eval_mode`).
+restored afterwards (:func:`hybridxai.vision.features.extract.eval_mode`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import torch
 from torch import nn
 
 from hybridxai.exceptions import invalid_argument, invalid_type
-from hybridxai.features.extract import check_model_device, eval_mode
-from hybridxai.images import find_normalization
+from hybridxai.vision.features.extract import check_model_device, eval_mode
+from hybridxai.vision.images import find_normalization
 
 __all__ = ["Normalize", "model_dtype", "make_normalizer", "resolve_targets",
            "check_target_range", "logits_of", "ClassifierRunner", "chunks"]
@@ -100,7 +100,7 @@ def logits_of(model: nn.Module, output: Any) -> torch.Tensor:
             else f"a {type(output).__name__}")
     raise invalid_argument("model", model, f"its forward returned {desc}, not logits "
                            "(N, num_classes)",
-                           "wrap it, e.g. hybridxai.features.SelectOutput(model, 'logits') for a "
+                           "wrap it, e.g. hybridxai.vision.features.SelectOutput(model, 'logits') for a "
                            "dict or SelectOutput(model, 0) for a tuple")
 
 

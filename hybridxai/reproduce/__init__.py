@@ -4,7 +4,7 @@ A run draws test images, explains them with the shipped paper models (restricted
 32 and full), measures Average Drop, the class–class maps, the beta dependence and the annealing
 physics, and writes ``report.md`` with PNG figures. Results are written per image as they are
 computed (``records/``), so an interrupted run resumes where it stopped. The per-image work runs
-on any :class:`~hybridxai.execution.Executor` — in this process (the default of :func:`reproduce`),
+on any :class:`~hybridxai.runs.execution.Executor` — in this process (the default of :func:`reproduce`),
 on local processes (the default of ``hybridxai reproduce``) or on a Dask cluster; the results
 are identical.
 
@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hybridxai.execution import Executor, SerialExecutor, UnitsFailedError
 from hybridxai.reproduce.config import ReproduceConfig
 from hybridxai.reproduce.store import RecordStore
+from hybridxai.runs.execution import Executor, SerialExecutor, UnitsFailedError
 
 if TYPE_CHECKING:
     import torch
@@ -41,7 +41,7 @@ def reproduce(config: ReproduceConfig, out: str | os.PathLike[str], *, progress:
             settings resumes; with other settings it is refused.
         progress: Show progress bars.
         executor: Where the per-image batches run; default: a
-            :class:`~hybridxai.execution.SerialExecutor`, in this process, so a script needs no
+            :class:`~hybridxai.runs.execution.SerialExecutor`, in this process, so a script needs no
             ``if __name__ == "__main__":`` guard. For local processes (what ``hybridxai
             reproduce`` uses) pass ``ProcessExecutor()`` or ``make_executor()``, from a script
             whose entry point is guarded (workers are spawned); for a Dask cluster
@@ -56,9 +56,9 @@ def reproduce(config: ReproduceConfig, out: str | os.PathLike[str], *, progress:
             results were kept (in ``records/``) and the failures are listed in
             ``records/<stage>.failed.jsonl``; rerunning the same command retries only them.
     """
-    from hybridxai.models.paper import load_paper_model
     from hybridxai.reproduce.report import write_report
     from hybridxai.reproduce.stages import run_stage, select_test_images
+    from hybridxai.vision.models.paper import load_paper_model
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from hybridxai.exceptions import invalid_argument
-from hybridxai.records import settings_fingerprint
+from hybridxai.runs.records import settings_fingerprint
 
 __all__ = ["ReproduceConfig"]
 
@@ -99,7 +99,7 @@ class ReproduceConfig:
         """Hash of the settings that change numbers (used to refuse mixing runs).
 
         Returns:
-            :func:`hybridxai.records.settings_fingerprint` of :meth:`to_dict`.
+            :func:`hybridxai.runs.records.settings_fingerprint` of :meth:`to_dict`.
         """
         return settings_fingerprint(self.to_dict())
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from hybridxai.backends.sa import DEFAULT_NUM_READS, DEFAULT_NUM_SWEEPS
-from hybridxai.explanation import to_jsonable, versions
+from hybridxai._util.fileio import to_jsonable, versions
+from hybridxai.backends.sa.sampler import DEFAULT_NUM_READS, DEFAULT_NUM_SWEEPS
 from hybridxai.metrics import plot_class_map
 from hybridxai.reproduce import figures
 from hybridxai.reproduce.config import ReproduceConfig

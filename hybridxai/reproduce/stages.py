@@ -9,13 +9,13 @@
   location, the final fidelity for each anneal time, and the couplings (Figs. 4, 5, 7, 8).
 
 Every stage cuts the images into fixed batches (``batch_size`` consecutive positions); each
-batch is one work unit, run by a :class:`~hybridxai.execution.Executor` (in this process, on
+batch is one work unit, run by a :class:`~hybridxai.runs.execution.Executor` (in this process, on
 local processes or on a Dask cluster — the records are identical). The unit functions
 (:func:`restricted_unit`, :func:`full_unit`, :func:`physics_unit`) are module-level and take a
 :class:`StageContext`, which is sent to each worker once. One record per image is written to
 the :class:`~hybridxai.reproduce.store.RecordStore` as soon as its batch is done, so an
 interrupted run resumes where it stopped: a batch with any missing image is computed again
-whole and only its missing records are written (:func:`hybridxai.records.pending_batches`), so
+whole and only its missing records are written (:func:`hybridxai.runs.records.pending_batches`), so
 the records equal those of an uninterrupted run. A batch that still fails after its retries is
 reported (a warning and ``records/<stage>.failed.jsonl``), the other batches go on, and a rerun
 retries only the batches with missing images.
@@ -34,21 +34,21 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from hybridxai.anneal.qubo import FeatureQubo, build_qubo
 from hybridxai.backends.registry import get_sampler
 from hybridxai.baselines import cam_from_features, gradcam_pp_weights, gradcam_weights
-from hybridxai.data.datasets import ImageSource, LabelledImages
-from hybridxai.data.loading import load_sources
-from hybridxai.data.transforms import PaperPreprocessing
 from hybridxai.exceptions import invalid_argument
-from hybridxai.execution import Executor, SerialExecutor
-from hybridxai.features import FeatureBatch, extract_features
 from hybridxai.metrics import masked_confidences
-from hybridxai.models import model_info
-from hybridxai.qubo import FeatureQubo, build_qubo
-from hybridxai.records import PendingBatch, pending_batches
 from hybridxai.reproduce.config import ReproduceConfig
 from hybridxai.reproduce.store import RecordStore
-from hybridxai.saliency import class_activation_map
+from hybridxai.runs.execution import Executor, SerialExecutor
+from hybridxai.runs.records import PendingBatch, pending_batches
+from hybridxai.vision.data.datasets import ImageSource, LabelledImages
+from hybridxai.vision.data.loading import load_sources
+from hybridxai.vision.data.transforms import PaperPreprocessing
+from hybridxai.vision.features import FeatureBatch, extract_features
+from hybridxai.vision.models import model_info
+from hybridxai.vision.saliency import class_activation_map
 
 __all__ = ["StudyImages", "select_test_images", "StageContext", "StageFailureWarning",
            "restricted_unit", "full_unit", "physics_unit", "run_stage"]
@@ -166,7 +166,7 @@ class StageContext:
 def _units(done: set[str], total: int, size: int) -> dict[int, PendingBatch]:
     """The fixed batches ``[k·size, (k+1)·size)`` holding an image not yet recorded, by first position.
 
-    The shared resume policy (:func:`hybridxai.records.pending_batches`): each batch is run
+    The shared resume policy (:func:`hybridxai.runs.records.pending_batches`): each batch is run
     whole, with the same images as in an uninterrupted run, even if part of it is recorded.
     """
     return {b.positions[0]: b for b in pending_batches([str(p) for p in range(total)], size, done)}

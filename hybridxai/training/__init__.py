@@ -8,14 +8,6 @@
 """
 
 from hybridxai.training.cache import CachedFeatures, cache_features, cache_key, default_cache_dir
-from hybridxai.training.checkpoint import (
-    FORMAT,
-    FORMAT_VERSION,
-    load_checkpoint,
-    read_checkpoint,
-    resolve_checkpoint,
-    save_checkpoint,
-)
 from hybridxai.training.loop import (
     EvalResult,
     TrainConfig,
@@ -25,6 +17,14 @@ from hybridxai.training.loop import (
     head_forward,
 )
 from hybridxai.training.pipeline import PAPER_HEADS, TrainedHead, parse_heads, train_paper_models
+from hybridxai.vision.models.checkpoint import (
+    FORMAT,
+    FORMAT_VERSION,
+    load_checkpoint,
+    read_checkpoint,
+    resolve_checkpoint,
+    save_checkpoint,
+)
 
 __all__ = [
     "CachedFeatures", "EvalResult", "FORMAT", "FORMAT_VERSION", "PAPER_HEADS", "TrainConfig",

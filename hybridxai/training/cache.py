@@ -33,8 +33,8 @@ from numpy.typing import NDArray
 from torch import nn
 from tqdm.auto import tqdm
 
-from hybridxai.data.datasets import LabelledImages
 from hybridxai.exceptions import invalid_argument
+from hybridxai.vision.data.datasets import LabelledImages
 
 __all__ = ["CachedFeatures", "cache_features", "cache_key", "default_cache_dir"]
 
@@ -124,8 +124,8 @@ def cache_features(
     """Compute (or reuse) the stage maps and pooled last-block maps of every item.
 
     Args:
-        images: The items (a split from :func:`hybridxai.data.load_dataset`).
-        stage: Backbone up to the 14×14 stage (see :func:`hybridxai.models.split_backbone`).
+        images: The items (a split from :func:`hybridxai.vision.data.load_dataset`).
+        stage: Backbone up to the 14×14 stage (see :func:`hybridxai.vision.models.split_backbone`).
         tail: The rest of the backbone, up to the last block.
         cache_dir: Root of the cache; default :func:`default_cache_dir`.
         identity: Plain data identifying the backbone (name, weights); part of the key.

@@ -17,20 +17,20 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from hybridxai.data.datasets import LabelledImages
-from hybridxai.data.loading import canonical_name, load_dataset
 from hybridxai.exceptions import invalid_argument
-from hybridxai.models.paper import (
+from hybridxai.training.cache import CachedFeatures, cache_features
+from hybridxai.training.loop import TrainConfig, evaluate, fit_head, head_forward
+from hybridxai.vision.data.datasets import LabelledImages
+from hybridxai.vision.data.loading import canonical_name, load_dataset
+from hybridxai.vision.models.checkpoint import save_checkpoint
+from hybridxai.vision.models.paper import (
     PAPER_KINDS,
     PaperModel,
     build_paper_model,
     checkpoint_name,
     split_backbone,
 )
-from hybridxai.models.pretrained import load_pretrained, model_info
-from hybridxai.training.cache import CachedFeatures, cache_features
-from hybridxai.training.checkpoint import save_checkpoint
-from hybridxai.training.loop import TrainConfig, evaluate, fit_head, head_forward
+from hybridxai.vision.models.pretrained import load_pretrained, model_info
 
 __all__ = ["HeadSpec", "PAPER_HEADS", "TrainedHead", "parse_heads", "train_paper_models"]
 
@@ -114,7 +114,7 @@ def train_paper_models(
 
     Args:
         dataset: ``"fashion-mnist"``, ``"stl10"`` or ``"imagefolder"``.
-        root: Where the data lives (see :func:`hybridxai.data.load_dataset`).
+        root: Where the data lives (see :func:`hybridxai.vision.data.load_dataset`).
         backbone: ``"mobilenet_v2"`` (offline weights) or ``"resnet18"`` (needs a network or
             the torch cache).
         heads: Heads to train: ``("restricted", N_f)`` and/or ``"full"``; default the paper's

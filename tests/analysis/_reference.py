@@ -6,7 +6,7 @@ import numpy as np
 import scipy.linalg
 from scipy.optimize import minimize_scalar
 
-from hybridxai.circuits.ising import basis_energies
+from hybridxai.anneal.ising import basis_energies
 
 _X = np.array([[0.0, 1.0], [1.0, 0.0]])
 

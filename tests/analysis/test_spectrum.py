@@ -50,7 +50,7 @@ def test_end_points_are_exact(make_bqm):
     result = spectrum(bqm, [0.0, 1.0], k=7)
     # H_D = -ΣX on 5 qubits: -5 once, then -3 five times
     np.testing.assert_allclose(result.energies[0], [-5, -3, -3, -3, -3, -3, -1])
-    from hybridxai.circuits.ising import basis_energies
+    from hybridxai.anneal.ising import basis_energies
 
     np.testing.assert_allclose(result.energies[1], np.sort(basis_energies(bqm))[:7])
     np.testing.assert_allclose(result.gaps[0], [2, 2, 2, 2, 2, 4])

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import hybridxai
-from hybridxai.backends.certified import CertifiedSampler, OptimalityNotProvenWarning
+from hybridxai.backends.certified.sampler import CertifiedSampler, OptimalityNotProvenWarning
 from hybridxai.exceptions import InvalidArgumentError
 
 

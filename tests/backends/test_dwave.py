@@ -27,7 +27,7 @@ from dwave.embedding.chain_strength import uniform_torque_compensation  # noqa: 
 from dwave.system.testing import MockDWaveSampler, MockLeapHybridSolver  # noqa: E402
 
 from hybridxai.backends import get_sampler  # noqa: E402
-from hybridxai.backends.dwave import (  # noqa: E402
+from hybridxai.backends.cloud.dwave import (  # noqa: E402
     DEFAULT_CHAIN_STRENGTH_PREFACTOR,
     DWaveAnnealingSampler,
     LeapHybridBQMSampler,
@@ -376,8 +376,8 @@ def test_explain_end_to_end_with_the_mock_qpu():
     """hybridxai.explain on the real MobileNetV2 and a real photo, solved on the mock QPU."""
     pytest.importorskip("skimage.data")
     import hybridxai
-    from hybridxai.models import load_pretrained
-    from hybridxai.samples import load_sample
+    from hybridxai.vision.models import load_pretrained
+    from hybridxai.vision.samples import load_sample
 
     try:
         model = load_pretrained("mobilenet_v2", download=False)

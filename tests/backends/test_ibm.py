@@ -21,14 +21,14 @@ import pytest
 pytest.importorskip("qiskit_ibm_runtime")
 pytest.importorskip("qiskit_aer")
 
+from hybridxai.anneal.ising import basis_energies  # noqa: E402
 from hybridxai.backends import get_sampler  # noqa: E402
-from hybridxai.backends.ibm import (  # noqa: E402
+from hybridxai.backends.cloud.ibm import (  # noqa: E402
     IBMRuntimeAnnealingSampler,
     NoiseReport,
     fake_backend,
     noise_report,
 )
-from hybridxai.circuits.ising import basis_energies  # noqa: E402
 from hybridxai.exceptions import (  # noqa: E402
     ConfigurationError,
     InvalidArgumentError,

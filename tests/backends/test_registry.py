@@ -9,7 +9,7 @@ import hybridxai
 from hybridxai.backends import registry
 from hybridxai.backends.exact import ExactSampler
 from hybridxai.backends.registry import BackendSpec, available_backends, get_sampler
-from hybridxai.backends.sa import SimulatedAnnealingSampler
+from hybridxai.backends.sa.sampler import SimulatedAnnealingSampler
 from hybridxai.exceptions import (
     InvalidArgumentError,
     InvalidTypeError,

@@ -9,10 +9,10 @@ import dimod.testing
 import numpy as np
 import pytest
 
+from hybridxai.anneal.qubo import build_qubo
 from hybridxai.backends.exact import ExactSampler
-from hybridxai.backends.sa import SimulatedAnnealingSampler
+from hybridxai.backends.sa.sampler import SimulatedAnnealingSampler
 from hybridxai.exceptions import InvalidArgumentError
-from hybridxai.qubo import build_qubo
 
 
 def test_sampler_api():

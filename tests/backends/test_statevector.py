@@ -14,16 +14,12 @@ import scipy.sparse
 from scipy.linalg import expm
 from scipy.sparse.linalg import expm_multiply
 
-from hybridxai.backends import statevector as sv
+from hybridxai.anneal import evolution as sv
+from hybridxai.anneal.evolution import driver_problem_sequence, evolve_numba, evolve_numpy
+from hybridxai.anneal.ising import basis_energies, dense_qubo
+from hybridxai.anneal.schedules import as_schedule, trotter_layers
 from hybridxai.backends.registry import get_sampler
-from hybridxai.backends.statevector import (
-    StatevectorAnnealingSampler,
-    driver_problem_sequence,
-    evolve_numba,
-    evolve_numpy,
-)
-from hybridxai.circuits.ising import basis_energies, dense_qubo
-from hybridxai.circuits.schedules import as_schedule, trotter_layers
+from hybridxai.backends.statevector import StatevectorAnnealingSampler
 from hybridxai.exceptions import (
     InvalidArgumentError,
     InvalidTypeError,

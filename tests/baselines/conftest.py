@@ -17,7 +17,7 @@ skimage_data = pytest.importorskip("skimage.data")
 @pytest.fixture(scope="module")
 def mobilenet() -> torch.nn.Module:
     """ImageNet MobileNetV2 in eval mode, with its transform registered."""
-    from hybridxai.models import load_pretrained
+    from hybridxai.vision.models import load_pretrained
 
     return load_pretrained("mobilenet_v2", download=False)
 
@@ -31,7 +31,7 @@ def pictures() -> list[Image.Image]:
 @pytest.fixture(scope="module")
 def photos(mobilenet: torch.nn.Module, pictures: list[Image.Image]) -> torch.Tensor:
     """The photos preprocessed by ``model_info(model).transform``: ``(2, 3, 224, 224)``."""
-    from hybridxai.models import model_info
+    from hybridxai.vision.models import model_info
 
     transform = model_info(mobilenet).transform
     return torch.stack([transform(p) for p in pictures])

@@ -34,7 +34,7 @@ from hybridxai.baselines import (
     gradcam_pp_weights,
     gradcam_weights,
 )
-from hybridxai.features import FeatureBatch, extract_features
+from hybridxai.vision.features import FeatureBatch, extract_features
 
 pgc = pytest.importorskip("pytorch_grad_cam")
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # noqa: E402

@@ -97,7 +97,7 @@ def test_weights_need_matching_shapes():
 def test_cam_from_features_checks_its_inputs():
     with pytest.raises(InvalidTypeError, match="features"):
         cam_from_features({"activations": torch.ones(1, 2, 3, 3)}, gradcam_pp_weights, 8)
-    from hybridxai.features import extract_features
+    from hybridxai.vision.features import extract_features
 
     fb = extract_features(_tiny_cnn(), torch.rand(1, 3, 8, 8))
     with pytest.raises(InvalidArgumentError, match="image_size"):

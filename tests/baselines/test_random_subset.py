@@ -8,8 +8,8 @@ import torch
 
 from hybridxai.baselines import RandomSubset, random_subset, random_subset_map
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError
-from hybridxai.features import FeatureBatch, extract_features
-from hybridxai.saliency import class_activation_map
+from hybridxai.vision.features import FeatureBatch, extract_features
+from hybridxai.vision.saliency import class_activation_map
 
 SIZE = (224, 224)
 

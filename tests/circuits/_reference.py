@@ -14,7 +14,7 @@ import dimod
 import numpy as np
 from scipy.linalg import expm
 
-from hybridxai.circuits.ising import indices_to_bits
+from hybridxai.anneal.ising import indices_to_bits
 
 X = np.array([[0.0, 1.0], [1.0, 0.0]])
 I2 = np.eye(2)

@@ -8,6 +8,7 @@ import dimod
 import numpy as np
 import pytest
 
+from hybridxai.anneal.ising import basis_energies, indices_to_bits
 from hybridxai.circuits.hamiltonians import (
     driver_pennylane,
     driver_sparse_pauli_op,
@@ -15,7 +16,6 @@ from hybridxai.circuits.hamiltonians import (
     to_pennylane,
     to_sparse_pauli_op,
 )
-from hybridxai.circuits.ising import basis_energies, indices_to_bits
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, MissingDependencyError
 from tests.circuits._reference import dense_driver, dimod_energies, mixed_label_bqm
 

@@ -8,6 +8,7 @@ import dimod
 import numpy as np
 import pytest
 
+from hybridxai.anneal.schedules import trotter_layers
 from hybridxai.circuits.pennylane_circuit import (
     annealing_operations,
     annealing_qnode,
@@ -16,7 +17,6 @@ from hybridxai.circuits.pennylane_circuit import (
     reverse_qubit_order,
     trotter_operations,
 )
-from hybridxai.circuits.schedules import trotter_layers
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, MissingDependencyError
 from tests.circuits._reference import mixed_label_bqm, reference_state
 

@@ -8,8 +8,8 @@ import dimod
 import numpy as np
 import pytest
 
+from hybridxai.anneal.schedules import trotter_layers
 from hybridxai.circuits.qiskit_circuit import annealing_circuit, check_layers, trotter_circuit
-from hybridxai.circuits.schedules import trotter_layers
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, MissingDependencyError
 from tests.circuits._reference import mixed_label_bqm, reference_state
 

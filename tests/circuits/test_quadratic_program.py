@@ -6,8 +6,8 @@ import dimod
 import numpy as np
 import pytest
 
+from hybridxai.anneal.ising import indices_to_bits
 from hybridxai.circuits.hamiltonians import from_quadratic_program, to_sparse_pauli_op
-from hybridxai.circuits.ising import indices_to_bits
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError
 from tests.circuits._reference import dimod_energies
 

@@ -162,7 +162,7 @@ def cli_model():
     from torch import nn
     from torchvision import transforms
 
-    from hybridxai.models.pretrained import ModelInfo, register_model_info
+    from hybridxai.vision.models.pretrained import ModelInfo, register_model_info
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)

@@ -34,7 +34,7 @@ from hybridxai.exceptions import (
     ProblemTooLargeError,
     UnknownBackendError,
 )
-from hybridxai.explainer import EmptySelectionWarning
+from hybridxai.explainer.pipeline import EmptySelectionWarning
 from hybridxai.metrics import EmptyClassWarning
 from tests.reliability import _support as S
 
@@ -103,13 +103,13 @@ def _hx():
 
 
 def _explain():
-    from hybridxai.explainer import explain
+    from hybridxai.explainer.pipeline import explain
 
     return explain
 
 
 def _explain_batch():
-    from hybridxai.explainer import explain_batch
+    from hybridxai.explainer.pipeline import explain_batch
 
     return explain_batch
 
@@ -1091,7 +1091,7 @@ def _identity(x: Any) -> Any:
 
 
 def _warm_folder() -> None:
-    import hybridxai.batch  # noqa: F401
+    import hybridxai.explainer.folder  # noqa: F401
 
     S.tiny_cnn()
 
@@ -1107,7 +1107,7 @@ def explain_folder(images: Any = "no_such_folder", *, model: Callable[[], Any] |
     """``hybridxai.explain_folder(tiny_cnn, images, out, backend="exact", ...)`` with overrides."""
 
     def run() -> Any:
-        from hybridxai.batch import explain_folder as call
+        from hybridxai.explainer.folder import explain_folder as call
 
         net = S.tiny_cnn() if model is None else model()
         options = {"backend": "exact", "seed": 0, "progress": False, "transform": _identity, **kwargs}
@@ -1138,7 +1138,7 @@ def _certify(*args: Any, **kwargs: Any) -> Callable[[], Any]:
     """``certify(chain_bqm(3), ...)``; a positional argument replaces the problem."""
 
     def run() -> Any:
-        from hybridxai.certify import certify
+        from hybridxai.backends.certified.certify import certify
 
         problem = args[0]() if args else S.chain_bqm(3)
         return certify(problem, **kwargs)
@@ -1177,7 +1177,7 @@ add(CT, "incumbent is a string", _certify(incumbent="best"), InvalidTypeError,
 
 def _executor(**kwargs: Any) -> Callable[[], Any]:
     def run() -> Any:
-        from hybridxai.execution import make_executor
+        from hybridxai.runs.execution import make_executor
 
         executor = make_executor(**kwargs)
         executor.close()
@@ -1218,7 +1218,7 @@ def cli(*argv: str, wrap: Callable[[Callable[[], Any]], Callable[[], Any]] | Non
 
 def _warm_cli() -> None:
     S.cli_model()
-    from hybridxai.samples import load_sample
+    from hybridxai.vision.samples import load_sample
 
     load_sample("chelsea")
 

@@ -25,8 +25,9 @@ import numpy as np
 import pytest
 
 import hybridxai
-from hybridxai.explainer import explain
-from hybridxai.explanation import Explanation, to_jsonable
+from hybridxai._util.fileio import to_jsonable
+from hybridxai.explainer.explanation import Explanation
+from hybridxai.explainer.pipeline import explain
 from tests.reliability._support import image, tiny_cnn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,7 +127,7 @@ def test_a_drawn_seed_is_recorded_and_reruns_identically() -> None:
 
 _SCRIPT = """
 import json, sys
-from hybridxai.explainer import explain
+from hybridxai.explainer.pipeline import explain
 from tests.reliability._support import image, tiny_cnn
 from tests.reliability.test_reproducibility import fingerprint
 runs = json.loads(sys.argv[1])

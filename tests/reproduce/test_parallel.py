@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from hybridxai.execution import ProcessExecutor, UnitsFailedError
 from hybridxai.reproduce import ReproduceConfig, reproduce, stages
 from hybridxai.reproduce.stages import StageFailureWarning
+from hybridxai.runs.execution import ProcessExecutor, UnitsFailedError
 from tests.reproduce.test_reproduce import FASHION, TINY
 
 pytestmark = pytest.mark.skipif(
@@ -114,7 +114,7 @@ def test_local_processes_report_a_failed_batch_keep_the_rest_and_end_identical(
 
 
 def test_dask_cluster_gives_identical_records(tiny_run: Path, tmp_path: Path, dask_client) -> None:
-    from hybridxai.execution import DaskExecutor
+    from hybridxai.runs.execution import DaskExecutor
 
     reproduce(ReproduceConfig(**TINY), tmp_path, progress=False, executor=DaskExecutor(client=dask_client))
     records = _records(tmp_path)

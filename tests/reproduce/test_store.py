@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from hybridxai.exceptions import InvalidArgumentError
-from hybridxai.execution import SerialExecutor
-from hybridxai.records import settings_fingerprint
 from hybridxai.reproduce import ReproduceConfig
 from hybridxai.reproduce.stages import StageFailureWarning, _run_stage
 from hybridxai.reproduce.store import RecordStore
+from hybridxai.runs.execution import SerialExecutor
+from hybridxai.runs.records import settings_fingerprint
 from tests.reproduce.test_reproduce import TINY
 
 

@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from hybridxai.data import ImageSource, LabelledImages, PaperPreprocessing
 from hybridxai.training import cache_features, cache_key
+from hybridxai.vision.data import ImageSource, LabelledImages, PaperPreprocessing
 
 
 @pytest.fixture

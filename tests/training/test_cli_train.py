@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from hybridxai.cli import main
-from hybridxai.data import FASHION_MNIST_ROOT, fashion_mnist
-from hybridxai.models import model_info
 from hybridxai.training import load_checkpoint, read_checkpoint
+from hybridxai.vision.data import FASHION_MNIST_ROOT, fashion_mnist
+from hybridxai.vision.models import model_info
 
 pytestmark = [
     pytest.mark.skipif(not FASHION_MNIST_ROOT.is_dir(),

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from hybridxai.exceptions import InvalidArgumentError
-from hybridxai.models import FullHead, RestrictedHead
 from hybridxai.training import TrainConfig, evaluate, fit_head, head_forward
+from hybridxai.vision.models import FullHead, RestrictedHead
 
 
 def synthetic_stage(n: int, seed: int, channels: int = 8, side: int = 4, classes: int = 3):

@@ -1,4 +1,4 @@
-"""The trained heads shipped in hybridxai/models/checkpoints/ load and reproduce their accuracy."""
+"""The trained heads shipped in hybridxai/vision/models/checkpoints/ load and reproduce their accuracy."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import torch
 
-from hybridxai.data import FASHION_MNIST_CLASSES, FASHION_MNIST_ROOT, fashion_mnist
-from hybridxai.models import (
+from hybridxai.training import read_checkpoint
+from hybridxai.vision.data import FASHION_MNIST_CLASSES, FASHION_MNIST_ROOT, fashion_mnist
+from hybridxai.vision.models import (
     PAPER_NUM_FILTERS,
     PaperModel,
     load_paper_model,
     model_info,
     shipped_checkpoints,
 )
-from hybridxai.training import read_checkpoint
 
 SHIPPED = [("restricted", n) for n in PAPER_NUM_FILTERS] + [("full", None)]
 NAMES = {f"fashion-mnist_mobilenet_v2_restricted{n}" for n in PAPER_NUM_FILTERS} | {

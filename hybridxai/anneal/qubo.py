@@ -1,0 +1,297 @@
+"""The feature-selection QUBO of design.md §1 (eqs 1–5).
+
+For one image with feature maps ``A`` (``K×h×w``) and gradients ``G = ∂y_c/∂A``:
+
+1. ``alpha_k = mean_ij G_k[i, j]`` (the GradCAM weight);
+2. ``P = {k : alpha_k > 0}`` (optionally only the ``max_qubits`` largest), ``d = |P|``;
+3. ``h_p = alpha_p / max_{q∈P} alpha_q`` ∈ (0, 1];
+4. ``J_pq = |<A_p, A_q>| / (‖A_p‖·‖A_q‖)``, ``J_pp = 0``, ``J = 0`` for a zero map;
+5. ``H_P(n) = (1 − beta)·Σ_{p<q} J_pq n_p n_q − beta·Σ_p h_p n_p [+ gamma·(Σ_p n_p − k)²]``.
+
+``n_p = 1`` selects feature map ``p``. The BQM's variable labels are the original channel
+indices, in ascending order (so qubit 0 is the lowest selected channel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import dimod
+import numpy as np
+import torch
+from numpy.typing import ArrayLike, NDArray
+
+from hybridxai._util.blas import blas_threads
+from hybridxai.exceptions import invalid_argument, invalid_type
+
+__all__ = ["FeatureQubo", "build_qubo", "importance", "redundancy"]
+
+
+def _as_array(x: ArrayLike | torch.Tensor, name: str) -> NDArray[np.float64]:
+    if isinstance(x, torch.Tensor):
+        x = x.detach().to("cpu", torch.float64).numpy()
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise invalid_type(name, x, "a numeric array or tensor of shape (K, h, w)",
+                           "pass the feature maps of one image, e.g. features.activations[0]") from None
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3:
+        raise invalid_argument(name, arr, "must have shape (K, h, w) (or (K, n) flattened maps)",
+                               "pass one image's maps; index a batch with [i]")
+    if arr.shape[0] == 0:
+        raise invalid_argument(name, arr, "has no feature maps (K = 0)", "pass at least one map")
+    if not np.all(np.isfinite(arr)):
+        raise invalid_argument(name, arr, "contains NaN or inf values",
+                               "check the model and input; non-finite maps cannot be compared")
+    return arr
+
+
+def importance(gradients: ArrayLike | torch.Tensor) -> NDArray[np.float64]:
+    """GradCAM weights ``alpha_k = (1/(h·w))·Σ_ij G_k[i, j]`` (eq. 1), shape ``(K,)``."""
+    g = _as_array(gradients, "gradients")
+    return g.reshape(g.shape[0], -1).mean(axis=1)
+
+
+def redundancy(activations: ArrayLike | torch.Tensor) -> NDArray[np.float64]:
+    """Absolute cosine similarity between flattened maps (eq. 4), zero diagonal.
+
+    Maps with zero norm have ``J = 0`` with every other map.
+
+    Example:
+        >>> import numpy as np
+        >>> redundancy(np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 0.0]])).tolist()
+        [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    """
+    a = _as_array(activations, "activations")
+    flat = a.reshape(a.shape[0], -1)
+    norms = np.linalg.norm(flat, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    unit = flat / safe[:, None]
+    unit[norms == 0] = 0.0
+    with blas_threads(1):  # a small product; idle BLAS threads would spin and slow what follows
+        j = np.abs(unit @ unit.T)
+    np.fill_diagonal(j, 0.0)
+    return np.clip(j, 0.0, 1.0)
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureQubo:
+    """The QUBO of one image.
+
+    Attributes:
+        channels: Original indices of the filtered maps ``P`` (ascending) — the BQM labels.
+        alpha: GradCAM weights of all ``K`` maps.
+        h: Normalised importance of the filtered maps, ``(d,)``.
+        J: Redundancy between the filtered maps, ``(d, d)`` symmetric, zero diagonal.
+        beta: Trade-off between redundancy and importance, in [0, 1].
+        cardinality: ``k`` of the optional penalty ``gamma·(Σ n − k)²``, or ``None``.
+        gamma: Penalty strength (unused when ``cardinality`` is ``None``).
+        max_qubits: The cap on ``d`` that was applied, or ``None``.
+        dropped: Positive maps left out because of ``max_qubits`` (descending importance).
+        bqm: The BINARY ``dimod.BinaryQuadraticModel`` (labels = ``channels``).
+    """
+
+    channels: tuple[int, ...]
+    alpha: NDArray[np.float64]
+    h: NDArray[np.float64]
+    J: NDArray[np.float64]
+    beta: float
+    cardinality: int | None
+    gamma: float
+    max_qubits: int | None
+    dropped: tuple[int, ...]
+    bqm: dimod.BinaryQuadraticModel = field(repr=False)
+
+    @property
+    def num_feature_maps(self) -> int:
+        """``K``, the number of maps at the layer."""
+        return int(self.alpha.shape[0])
+
+    @property
+    def num_variables(self) -> int:
+        """``d``, the number of binary variables (qubits)."""
+        return len(self.channels)
+
+    @property
+    def num_positive(self) -> int:
+        """Number of maps with ``alpha > 0`` (before any ``max_qubits`` cap)."""
+        return int(np.sum(self.alpha > 0))
+
+    def selection_vector(
+        self, selection: Iterable[int] | Mapping[Any, int] | NDArray[np.bool_]
+    ) -> NDArray[np.int8]:
+        """Binary vector over ``channels`` for a selection.
+
+        Args:
+            selection: Selected channel indices (any iterable of ints), a sample mapping
+                ``{channel: value}`` (BINARY 1 or SPIN +1 = selected), or a boolean mask of
+                length ``d`` over ``channels``.
+
+        Returns:
+            ``n`` of shape ``(d,)``.
+        """
+        if isinstance(selection, Mapping):
+            return self._vector(self.interpret(selection))
+        if isinstance(selection, np.ndarray) and selection.dtype == np.bool_:
+            if selection.shape != (len(self.channels),):
+                raise invalid_argument("selection", selection,
+                                       f"a boolean mask must have shape ({len(self.channels)},)",
+                                       "pass one flag per filtered channel (qubo.channels)")
+            return selection.astype(np.int8)
+        return self._vector(selection)
+
+    def _vector(self, channels: Iterable[int]) -> NDArray[np.int8]:
+        index = {c: i for i, c in enumerate(self.channels)}
+        n = np.zeros(len(self.channels), dtype=np.int8)
+        for c in channels:
+            if isinstance(c, (bool, np.bool_)) or (isinstance(c, torch.Tensor) and c.dtype == torch.bool):
+                raise invalid_argument(
+                    "selection", c, "holds booleans, which would be read as channel indices 0 and 1",
+                    f"pass a numpy boolean mask of shape ({len(self.channels)},) or the selected "
+                    "channel indices",
+                )
+            c_int = int(c)
+            if c_int not in index:
+                raise invalid_argument(
+                    "selection", c_int, "is not one of the QUBO's channels",
+                    f"select among the {len(self.channels)} filtered channels (qubo.channels)",
+                )
+            n[index[c_int]] = 1
+        return n
+
+    def energy(self, selection: Iterable[int] | Mapping[Any, int] | NDArray[np.bool_]) -> float:
+        """``H_P`` of a selection, computed from ``h`` and ``J`` (not through the BQM).
+
+        Args:
+            selection: See :meth:`selection_vector`.
+
+        Returns:
+            The energy, penalty included.
+        """
+        n = self.selection_vector(selection).astype(np.float64)
+        value = (1.0 - self.beta) * 0.5 * float(n @ self.J @ n) - self.beta * float(self.h @ n)
+        if self.cardinality is not None:
+            value += self.gamma * (float(n.sum()) - self.cardinality) ** 2
+        return value
+
+    def interpret(self, sample: Mapping[Any, int] | dimod.SampleSet) -> tuple[int, ...]:
+        """Selected channel indices of a sample (or of the lowest-energy sample of a SampleSet).
+
+        Works for BINARY (1 = selected) and SPIN (+1 = selected) samples.
+
+        Example:
+            >>> import numpy as np
+            >>> q = build_qubo(np.ones((3, 2, 2)), np.ones((3, 2, 2)), beta=1.0)
+            >>> q.interpret({0: 1, 1: 0, 2: 1})
+            (0, 2)
+        """
+        if isinstance(sample, dimod.SampleSet):
+            if len(sample) == 0:
+                raise invalid_argument("sample", sample, "the sample set is empty",
+                                       "sample with num_reads >= 1")
+            sample = sample.first.sample
+        if not isinstance(sample, Mapping):
+            raise invalid_type("sample", sample, "a mapping {channel: value} or a dimod.SampleSet",
+                               "pass sampleset.first.sample")
+        missing = [c for c in self.channels if c not in sample]
+        if missing:
+            raise invalid_argument("sample", dict(sample), f"lacks channels {missing[:5]}",
+                                   "pass a sample of this QUBO's bqm")
+        return tuple(c for c in self.channels if sample[c] == 1)
+
+
+def _check_unit_interval(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise invalid_type(name, value, "a number in [0, 1]", f"pass e.g. {name}=0.7")
+    if not np.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise invalid_argument(name, value, "must lie in [0, 1]",
+                               f"pass e.g. {name}=0.7 (the paper's quantum setting) or 0.99 (its SA setting)")
+    return float(value)
+
+
+def build_qubo(
+    activations: ArrayLike | torch.Tensor,
+    gradients: ArrayLike | torch.Tensor,
+    *,
+    beta: float = 0.7,
+    cardinality: int | None = None,
+    gamma: float = 1.0,
+    max_qubits: int | None = None,
+) -> FeatureQubo:
+    """Build the feature-selection QUBO of one image (design.md §1, eqs 1–5).
+
+    Args:
+        activations: Feature maps ``A`` of one image, ``(K, h, w)``.
+        gradients: ``∂y_c/∂A``, same shape.
+        beta: Importance/redundancy trade-off in [0, 1]; ``1`` selects every positive map,
+            ``0`` selects none.
+        cardinality: Optional target size ``k`` for the penalty ``gamma·(Σ n − k)²``.
+        gamma: Strength of that penalty (≥ 0).
+        max_qubits: Keep only the ``max_qubits`` positive maps with the largest ``alpha``
+            (ties: lower index first), so quantum backends fit any model.
+
+    Returns:
+        The :class:`FeatureQubo`. When no map has ``alpha > 0`` it has ``d = 0`` and an
+        empty BQM.
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> q = build_qubo(rng.random((8, 7, 7)), rng.normal(size=(8, 7, 7)), beta=0.7)
+        >>> q.channels == tuple(int(k) for k in np.flatnonzero(q.alpha > 0))
+        True
+    """
+    a = _as_array(activations, "activations")
+    g = _as_array(gradients, "gradients")
+    if a.shape != g.shape:
+        raise invalid_argument("gradients", g, f"must have the activations' shape {a.shape}",
+                               "pass the gradients of the same layer and image")
+    beta = _check_unit_interval("beta", beta)
+    if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.floating, np.integer)) \
+            or not np.isfinite(gamma) or gamma < 0:
+        raise invalid_argument("gamma", gamma, "must be a finite number >= 0",
+                               "pass e.g. gamma=1.0")
+    if max_qubits is not None:
+        if isinstance(max_qubits, bool) or not isinstance(max_qubits, (int, np.integer)) or max_qubits < 1:
+            raise invalid_argument("max_qubits", max_qubits, "must be a positive integer or None",
+                                   "pass e.g. max_qubits=16")
+        max_qubits = int(max_qubits)
+    alpha = importance(g)
+    positive = np.flatnonzero(alpha > 0)
+    ranked = positive[np.lexsort((positive, -alpha[positive]))]
+    kept = ranked if max_qubits is None else ranked[:max_qubits]
+    dropped = tuple(int(c) for c in ranked[len(kept):])
+    channels = np.sort(kept)
+    d = channels.size
+    if cardinality is not None:
+        if isinstance(cardinality, bool) or not isinstance(cardinality, (int, np.integer)) \
+                or not 0 <= cardinality <= max(d, 0):
+            raise invalid_argument(
+                "cardinality", cardinality,
+                f"must be an integer k with 0 <= k <= d = {d} (the number of positive maps)",
+                "pass a smaller k, or cardinality=None for no size penalty",
+            )
+        cardinality = int(cardinality)
+    h = alpha[channels] / alpha[channels].max() if d else np.zeros(0)
+    J = redundancy(a[channels]) if d else np.zeros((0, 0))
+
+    linear = -beta * h
+    quadratic = np.triu((1.0 - beta) * J, k=1)
+    offset = 0.0
+    if cardinality is not None:
+        linear = linear + gamma * (1.0 - 2.0 * cardinality)
+        quadratic = quadratic + np.triu(np.full((d, d), 2.0 * gamma), k=1)
+        offset = gamma * cardinality**2
+    bqm = dimod.BinaryQuadraticModel(linear, quadratic, offset, dimod.BINARY) if d else \
+        dimod.BinaryQuadraticModel({}, {}, offset, dimod.BINARY)
+    if d:
+        bqm.relabel_variables({i: int(c) for i, c in enumerate(channels)}, inplace=True)
+    return FeatureQubo(
+        channels=tuple(int(c) for c in channels), alpha=alpha, h=h, J=J, beta=beta,
+        cardinality=cardinality, gamma=float(gamma), max_qubits=max_qubits, dropped=dropped,
+        bqm=bqm,
+    )

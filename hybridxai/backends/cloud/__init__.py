@@ -1,0 +1,4 @@
+"""Remote backends: D-Wave ("dwave", "leap-hybrid") and IBM Quantum ("ibm-runtime").
+
+Their SDKs are optional; nothing is imported from them until a sampler is used.
+"""

@@ -1,0 +1,240 @@
+"""The "sa" backend: classical simulated annealing for feature-selection QUBOs.
+
+Two engines behind one ``dimod.Sampler``:
+
+* ``engine="numba"`` (default): a dense-QUBO annealer compiled with numba
+  (:mod:`hybridxai.backends.sa.kernel`). Feature QUBOs are fully dense (every pair of
+  maps has a cosine similarity), where a dense kernel with local fields beats a general sparse
+  sampler. It also avoids dwave-samplers' default ``beta_range`` computation, a Python loop over
+  all ~200k couplings that takes ~0.2 s of its ~0.26 s per call at 650 variables
+  (docs/benchmarks.md, "Large QUBOs").
+* ``engine="dwave"``: :class:`dwave.samplers.SimulatedAnnealingSampler`, the Ocean reference.
+
+Both end every read with a local search (``polish=True``), which can only lower a read's
+energy. Both honour ``seed``; when none is given one is drawn and recorded in ``info["seed"]``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import dimod
+import numpy as np
+from dwave.samplers import SimulatedAnnealingSampler as _DWaveSA
+from dwave.samplers import SteepestDescentSolver
+
+from hybridxai._util.blas import blas_threads
+from hybridxai._util.checks import check_bqm, check_positive_int
+from hybridxai.anneal.ising import dense_qubo
+from hybridxai.exceptions import invalid_argument
+
+__all__ = ["SimulatedAnnealingSampler", "default_beta_range", "DEFAULT_NUM_READS", "DEFAULT_NUM_SWEEPS"]
+
+_ENGINES = ("numba", "dwave")
+DEFAULT_NUM_READS = 8
+"""Reads per call (numba engine: split over the cores)."""
+DEFAULT_NUM_SWEEPS = 60
+"""Sweeps per read of the numba engine. With 8 reads and the pair-flip polish this reached the
+numerically certified optimum on 400/400 runs (two seeds × 100 images × two models of about 600
+maps; docs/benchmarks.md)."""
+_DENSE_LIMIT = 4096  # above this many variables the dense W matrix is not worth it
+
+
+def default_beta_range(linear: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    """Hot and cold inverse temperatures for a QUBO, in the spirit of dwave-samplers.
+
+    Hot: the largest possible single-flip energy change is accepted with probability ½.
+    Cold: the smallest non-zero bias is accepted with probability 1 %.
+
+    Args:
+        linear: ``(d,)`` linear biases.
+        weights: ``(d, d)`` symmetric couplings.
+
+    Returns:
+        ``(beta_hot, beta_cold)``.
+    """
+    largest = float(np.max(np.abs(linear) + np.abs(weights).sum(axis=1))) if linear.size else 0.0
+    magnitudes = np.concatenate((np.abs(linear).ravel(), np.abs(weights).ravel()))
+    magnitudes = magnitudes[magnitudes > 1e-12]
+    if largest <= 0 or magnitudes.size == 0:
+        return 1.0, 1.0
+    hot = math.log(2.0) / largest
+    cold = max(math.log(100.0) / float(magnitudes.min()), hot)
+    return hot, cold
+
+
+class SimulatedAnnealingSampler(dimod.Sampler):
+    """Simulated annealing with a fast dense engine and the Ocean engine.
+
+    Args:
+        num_reads: Default number of independent anneals (default 8).
+        num_sweeps: Default sweeps per read (default 60 for numba, dwave's own default 1000
+            for ``engine="dwave"`` when left ``None``).
+        seed: Default seed; ``None`` draws one per call (recorded in ``info["seed"]``).
+        polish: Finish every read with a local search (default ``True``): single and pair
+            flips for the numba engine, steepest descent for ``engine="dwave"``.
+        engine: ``"numba"`` (default) or ``"dwave"``.
+        beta_range: Default ``(hot, cold)`` inverse temperatures (``None``: from the biases).
+
+    Example:
+        >>> import dimod
+        >>> bqm = dimod.BinaryQuadraticModel({0: -1, 1: -1}, {(0, 1): 3}, 0, "BINARY")
+        >>> float(SimulatedAnnealingSampler(seed=3).sample(bqm).first.energy)
+        -1.0
+    """
+
+    def __init__(self, *, num_reads: int = DEFAULT_NUM_READS, num_sweeps: int | None = None,
+                 seed: int | None = None, polish: bool = True, engine: str = "numba",
+                 beta_range: tuple[float, float] | None = None) -> None:
+        self.defaults: dict[str, Any] = {
+            "num_reads": num_reads, "num_sweeps": num_sweeps, "seed": seed, "polish": polish,
+            "engine": engine, "beta_range": beta_range,
+        }
+        self._check(self.defaults)
+
+    @property
+    def parameters(self) -> dict[str, list[Any]]:
+        """Keyword arguments of :meth:`sample`."""
+        return {name: [] for name in ("num_reads", "num_sweeps", "seed", "polish", "engine",
+                                      "beta_range", "initial_states")}
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        """Engines and the dense size limit."""
+        return {"engines": _ENGINES, "dense_limit": _DENSE_LIMIT}
+
+    @staticmethod
+    def _check(options: dict[str, Any]) -> None:
+        for name in ("num_reads", "num_sweeps"):
+            value = options.get(name)
+            if value is None and name == "num_sweeps":
+                continue
+            check_positive_int(name, value, f"pass e.g. {name}=100")
+        if options.get("engine") not in _ENGINES:
+            raise invalid_argument("engine", options.get("engine"), "unknown simulated-annealing engine",
+                                   "pass engine='numba' (fast, dense) or engine='dwave'")
+        seed = options.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or not 0 <= seed < 2**32):
+            raise invalid_argument("seed", seed, "must be an integer in [0, 2**32) or None",
+                                   "pass e.g. seed=0")
+        beta_range = options.get("beta_range")
+        if beta_range is not None:
+            try:
+                hot, cold = (float(b) for b in beta_range)
+            except (TypeError, ValueError):
+                raise invalid_argument("beta_range", beta_range, "must be a pair (hot, cold)",
+                                       "pass e.g. beta_range=(0.1, 10.0)") from None
+            if not (0 < hot <= cold and math.isfinite(cold)):
+                raise invalid_argument("beta_range", beta_range, "needs 0 < hot <= cold < inf",
+                                       "pass e.g. beta_range=(0.1, 10.0)")
+
+    def check_options(self, **parameters: Any) -> dict[str, Any]:
+        """Validate :meth:`sample` options without sampling (cheap; used before a model runs).
+
+        Returns:
+            The options merged with the constructor defaults.
+
+        Raises:
+            InvalidArgumentError: For an unknown option or a bad value.
+        """
+        unknown = set(parameters) - set(self.parameters)
+        if unknown:
+            raise invalid_argument("parameters", sorted(unknown), "unknown options for the 'sa' backend",
+                                   f"use some of {sorted(self.parameters)}")
+        options = {**self.defaults, **{k: v for k, v in parameters.items() if v is not None}}
+        self._check(options)
+        return options
+
+    def sample(self, bqm: dimod.BinaryQuadraticModel, **parameters: Any) -> dimod.SampleSet:
+        """Sample ``bqm`` with simulated annealing.
+
+        Args:
+            bqm: BINARY or SPIN model (samples come back in its vartype).
+            **parameters: Any of :attr:`parameters`; unset ones take the constructor defaults.
+                ``initial_states`` (numba engine: an ``R×d`` 0/1 array in ``bqm.variables``
+                order, or a SampleSet) warm-starts the reads.
+
+        Returns:
+            A ``dimod.SampleSet`` (one row per read, energies including the offset); ``info``
+            has ``engine``, ``seed``, ``num_sweeps``, ``beta_range``, ``polished`` and
+            ``timing`` (``*_ns``).
+        """
+        options = self.check_options(**parameters)
+        check_bqm(bqm)
+        if options["seed"] is None:
+            options["seed"] = int(np.random.SeedSequence().generate_state(1)[0])
+        engine = options["engine"]
+        if engine == "numba" and bqm.num_variables > _DENSE_LIMIT:
+            engine = "dwave"
+        if engine == "dwave":
+            return self._sample_dwave(bqm, options)
+        with blas_threads(1):  # spinning OpenBLAS threads would take the cores of the reads
+            return self._sample_numba(bqm, options)
+
+    def _sample_numba(self, bqm: dimod.BinaryQuadraticModel, options: dict[str, Any]) -> dimod.SampleSet:
+        from hybridxai.backends.sa.kernel import anneal_dense
+
+        t0 = time.perf_counter_ns()
+        qubo = dense_qubo(bqm)
+        d, reads = qubo.num_variables, int(options["num_reads"])
+        sweeps = int(options["num_sweeps"] or DEFAULT_NUM_SWEEPS)
+        weights = np.ascontiguousarray(qubo.quadratic + qubo.quadratic.T)
+        hot, cold = options["beta_range"] or default_beta_range(qubo.linear, weights)
+        betas = np.geomspace(hot, cold, sweeps)
+        rng = np.random.default_rng(options["seed"])
+        initial = self._initial_states(options.get("initial_states"), bqm, qubo.variables, reads, rng)
+        t1 = time.perf_counter_ns()
+        states = anneal_dense(weights, np.ascontiguousarray(qubo.linear), betas, initial,
+                              int(options["seed"]), bool(options["polish"])) if d else initial
+        t2 = time.perf_counter_ns()
+        energies = qubo.energies(states)
+        samples = 2 * states - 1 if bqm.vartype is dimod.SPIN else states
+        info = {
+            "engine": "numba", "seed": int(options["seed"]), "num_reads": reads,
+            "num_sweeps": sweeps, "beta_range": [hot, cold], "polished": bool(options["polish"]),
+            "timing": {"preprocessing_ns": t1 - t0, "sampling_ns": t2 - t1,
+                       "postprocessing_ns": time.perf_counter_ns() - t2},
+        }
+        return dimod.SampleSet.from_samples((samples, list(qubo.variables)), vartype=bqm.vartype,
+                                            energy=energies, info=info)
+
+    @staticmethod
+    def _initial_states(given: Any, bqm: dimod.BinaryQuadraticModel, variables: tuple[Any, ...],
+                        reads: int, rng: np.random.Generator) -> np.ndarray:
+        d = len(variables)
+        if given is None:
+            return rng.integers(0, 2, size=(reads, d), dtype=np.int8)
+        if isinstance(given, dimod.SampleSet):
+            array = dimod.as_samples(given)
+            index = {v: i for i, v in enumerate(array[1])}
+            states = np.asarray(array[0])[:, [index[v] for v in variables]]
+        else:
+            states = np.atleast_2d(np.asarray(given))
+        if states.shape[1:] != (d,) or states.shape[0] < 1:
+            raise invalid_argument("initial_states", states, f"must have shape (R, {d})",
+                                   "pass one row per read in bqm.variables order")
+        if bqm.vartype is dimod.SPIN:
+            states = (states + 1) // 2
+        if not np.isin(states, (0, 1)).all():
+            raise invalid_argument("initial_states", states, "must hold only 0/1 (or ±1 for SPIN)",
+                                   "pass binary states")
+        return np.resize(states.astype(np.int8), (reads, d))
+
+    def _sample_dwave(self, bqm: dimod.BinaryQuadraticModel, options: dict[str, Any]) -> dimod.SampleSet:
+        child_options = {k: options[k] for k in ("num_reads", "num_sweeps", "seed", "beta_range",
+                                                 "initial_states") if options.get(k) is not None}
+        t0 = time.perf_counter_ns()
+        result = _DWaveSA().sample(bqm, **child_options)
+        t1 = time.perf_counter_ns()
+        info = dict(result.info)
+        timing = dict(info.pop("timing", {}))
+        if options["polish"] and bqm.num_variables:
+            result = SteepestDescentSolver().sample(bqm, initial_states=result)
+            timing["polish_ns"] = time.perf_counter_ns() - t1
+        timing["wall_ns"] = time.perf_counter_ns() - t0
+        info.update({"engine": "dwave", "seed": int(options["seed"]), "polished": bool(options["polish"]),
+                     "num_reads": int(options["num_reads"]), "timing": timing})
+        return dimod.SampleSet(result.record, result.variables, info, result.vartype)

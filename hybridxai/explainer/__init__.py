@@ -1,0 +1,14 @@
+"""From a model and images to explanations: :func:`explain`, :func:`explain_batch`,
+:func:`explain_folder` and the :class:`Explanation` they return.
+
+(The package is ``hybridxai.explainer`` so that ``hybridxai.explain`` is always the function.)
+"""
+
+from hybridxai.explainer.explanation import Explanation
+from hybridxai.explainer.folder import BatchReport, explain_folder, load_results
+from hybridxai.explainer.pipeline import EmptySelectionWarning, default_beta, explain, explain_batch
+
+__all__ = [
+    "explain", "explain_batch", "explain_folder", "Explanation", "BatchReport", "load_results",
+    "default_beta", "EmptySelectionWarning",
+]

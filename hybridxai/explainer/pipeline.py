@@ -1,0 +1,393 @@
+"""``hybridxai.explain``: from a CNN and an image to a feature-selection explanation.
+
+This module is ``hybridxai.explainer.pipeline``, so that ``hybridxai.explain`` is always the function.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import dimod
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from hybridxai._util.blas import blas_threads
+from hybridxai.anneal.qubo import FeatureQubo, build_qubo
+from hybridxai.backends.registry import get_sampler
+from hybridxai.exceptions import invalid_argument, invalid_type
+from hybridxai.explainer.explanation import Explanation
+from hybridxai.vision.features import extract_features
+from hybridxai.vision.features.layers import LayerLike
+from hybridxai.vision.images import ImageLike, prepare_images
+from hybridxai.vision.models import model_info
+from hybridxai.vision.saliency import class_activation_map
+
+__all__ = ["explain", "explain_batch", "default_beta", "EmptySelectionWarning"]
+
+QUANTUM_SIZED = 64
+"""Problems up to this many variables get the paper's quantum-path beta (0.7)."""
+
+
+class EmptySelectionWarning(UserWarning):
+    """No feature map had positive importance, so the explanation is empty."""
+
+
+def default_beta(num_variables: int) -> float:
+    """The paper's beta for a problem of this size.
+
+    0.7 for problems of quantum size (the paper's restricted models with 16–32 maps) and 0.99
+    for large ones (its full ResNet-18 with 512 maps, solved by SA).
+
+    Args:
+        num_variables: ``d``, the number of feature maps in the QUBO.
+
+    Returns:
+        0.7 if ``d <= 64``, else 0.99.
+
+    Example:
+        >>> default_beta(16), default_beta(640)
+        (0.7, 0.99)
+    """
+    return 0.7 if num_variables <= QUANTUM_SIZED else 0.99
+
+
+def _backend_name(backend: str | dimod.Sampler) -> str:
+    return backend if isinstance(backend, str) else type(backend).__name__
+
+
+def draw_seed() -> int:
+    """A fresh solver seed from the operating system's entropy (recorded by the caller).
+
+    Returns:
+        An integer in ``[0, 2**32)``.
+    """
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+def check_seed(seed: Any) -> None:
+    """Refuse a solver seed that is neither a non-negative integer nor ``None``.
+
+    Args:
+        seed: The value given.
+
+    Raises:
+        InvalidArgumentError: If it is not usable.
+    """
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise invalid_argument("seed", seed, "must be a non-negative integer or None",
+                               "pass e.g. seed=0")
+
+
+def check_target(target: Any, fix: str = "pass one class index, e.g. target=285") -> None:
+    """Refuse a single class index that is neither an int nor ``None``.
+
+    Args:
+        target: The value given.
+        fix: What the message advises instead.
+
+    Raises:
+        InvalidTypeError: If it is not usable.
+    """
+    if target is not None and (isinstance(target, bool) or not isinstance(target, (int, np.integer))):
+        raise invalid_type("target", target, "an int or None", fix)
+
+
+def _sampler_seed(sampler: dimod.Sampler, options: dict[str, Any]) -> int:
+    """The seed of a run without ``seed=``.
+
+    The one given as a sampler option, or configured on the sampler instance
+    (``get_sampler("sa", seed=3)``), so it is honoured and recorded; else a new one.
+    """
+    configured = options.get("seed")
+    if configured is None:
+        defaults = getattr(sampler, "defaults", None)
+        configured = defaults.get("seed") if isinstance(defaults, dict) else None
+    if isinstance(configured, (int, np.integer)) and not isinstance(configured, bool):
+        return int(configured)
+    return draw_seed()
+
+
+def _solve(qubo: FeatureQubo, sampler: dimod.Sampler, seed: int | None,
+           options: dict[str, Any]) -> tuple[dimod.SampleSet, tuple[int, ...], float]:
+    if qubo.num_variables == 0:
+        empty = dimod.SampleSet.from_samples([{}], dimod.BINARY, energy=[qubo.bqm.offset],
+                                             info={"skipped": "no feature map has positive importance"})
+        return empty, (), float(qubo.bqm.offset)
+    kwargs = dict(options)
+    if seed is not None and "seed" in sampler.parameters and "seed" not in kwargs:
+        kwargs["seed"] = seed
+    sampleset = sampler.sample(qubo.bqm, **kwargs)
+    if not isinstance(sampleset, dimod.SampleSet) or len(sampleset) == 0:
+        raise RuntimeError(f"the backend {type(sampler).__name__} returned no samples")
+    best = sampleset.first
+    # One BLAS thread for these d×d products: an idle OpenBLAS thread busy-waits ~0.1 s after a
+    # multi-threaded call and would slow the next image's forward pass (docs/benchmarks.md).
+    with blas_threads(1):
+        selected = qubo.interpret(best.sample)
+        energy = qubo.energy(selected)
+        if not math.isclose(energy, float(best.energy), rel_tol=1e-6, abs_tol=1e-6):
+            raise RuntimeError(
+                f"the backend {type(sampler).__name__} reported energy {best.energy} for a selection "
+                f"whose QUBO energy is {energy}; its samples do not match the BQM (a backend bug)"
+            )
+        selected, energy = _drop_ties(qubo, selected, energy)
+    return sampleset, selected, energy
+
+
+def _drop_ties(qubo: FeatureQubo, selected: tuple[int, ...], energy: float) -> tuple[tuple[int, ...], float]:
+    """Among selections of equal energy prefer fewer maps: drop maps whose removal costs nothing.
+
+    Only exact ties (up to rounding) are resolved, so the energy never changes. This matters at
+    ``beta = 0``, where the empty set ties with every single map and a sampler may return either:
+    the explanation then selects none, as documented. The local fields find the candidates in
+    one vectorised step; only those are checked one by one.
+    """
+    if not selected:
+        return selected, energy
+    n = qubo.selection_vector(selected).astype(np.float64)
+    field = -qubo.beta * qubo.h + (1.0 - qubo.beta) * (qubo.J @ n)
+    tol = 1e-12 * max(1.0, abs(energy))
+    if qubo.cardinality is None and not np.any((n == 1) & (np.abs(field) <= tol)):
+        return selected, energy
+    chosen = list(selected)
+    for c in sorted(selected, key=lambda k: qubo.alpha[k]):  # least important first
+        trial = [x for x in chosen if x != c]
+        if abs(qubo.energy(trial) - energy) <= tol:
+            chosen = trial
+    return tuple(chosen), energy
+
+
+def _analysis(qubo: FeatureQubo, options: dict[str, Any]) -> dict[str, Any]:
+    from hybridxai.analysis import min_gap
+
+    driver = options.get("driver_scale", "unit")
+    result = min_gap(qubo.bqm, driver_scale=driver)
+    return {"min_gap": float(result.min_gap), "s_min": float(result.s_min)}
+
+
+def explain_batch(
+    model: nn.Module,
+    images: ImageLike | Sequence[ImageLike],
+    *,
+    target: int | Sequence[int] | None = None,
+    layer: LayerLike = None,
+    backend: str | dimod.Sampler = "sa",
+    beta: float | None = None,
+    seed: int | None = None,
+    max_qubits: int | None = None,
+    cardinality: int | None = None,
+    gamma: float = 1.0,
+    transform: Callable[[Any], torch.Tensor] | None = None,
+    class_names: Sequence[str] | None = None,
+    analyze: bool = False,
+    progress: bool | None = None,
+    **sampler_options: Any,
+) -> list[Explanation]:
+    """Explain several images with one forward/backward pass.
+
+    Every image gets the same solver ``seed``, so ``explain_batch(...)[i]`` equals
+    ``explain(images[i], ...)``. The arguments are those of :func:`explain` (see there for
+    details), except:
+
+    Args:
+        model: The classifier (``torch.nn.Module``).
+        images: A sequence of images (paths, PIL images, arrays, tensors) or an ``N×C×H×W``
+            tensor.
+        target: One class index for all images, one per image, or ``None`` (each prediction).
+        layer: Target layer (module or dotted name); default: the last spatial feature maps.
+        backend: Registry name or ``dimod.Sampler``.
+        beta: Trade-off in [0, 1]; ``None`` for :func:`default_beta` of each problem.
+        seed: Solver seed shared by all images; ``None``: the sampler's, else drawn.
+        max_qubits: Keep only this many most important maps.
+        cardinality: Target number of selected maps ``k``.
+        gamma: Weight of the cardinality penalty.
+        transform: Preprocessing of raw pictures (default: the registered one).
+        class_names: Names for the class indices.
+        analyze: Also compute the minimum gap (small problems).
+        progress: Show a progress bar (default: when there is more than one image).
+        **sampler_options: Passed to ``sampler.sample`` (checked before the model runs).
+
+    Returns:
+        One :class:`~hybridxai.explainer.explanation.Explanation` per image, in order.
+
+    Example:
+        >>> import hybridxai                                              # doctest: +SKIP
+        >>> model = hybridxai.load_pretrained("mobilenet_v2")             # doctest: +SKIP
+        >>> [e.label for e in explain_batch(model, ["a.jpg", "b.jpg"], seed=0)]  # doctest: +SKIP
+    """
+    if not isinstance(model, nn.Module):
+        raise invalid_type("model", model, "a torch.nn.Module", "pass a PyTorch CNN classifier")
+    if beta is not None and (isinstance(beta, bool)
+                             or not isinstance(beta, (int, float, np.integer, np.floating))):
+        raise invalid_type("beta", beta, "a number in [0, 1] or None",
+                           "pass e.g. beta=0.7, or beta=None for the paper's default")
+    if beta is not None and (not 0.0 <= float(beta) <= 1.0 or math.isnan(float(beta))):
+        raise invalid_argument("beta", beta, "must lie in [0, 1]",
+                               "pass e.g. beta=0.7, or beta=None for the paper's default")
+    check_seed(seed)
+    if max_qubits is not None and (isinstance(max_qubits, bool)
+                                   or not isinstance(max_qubits, (int, np.integer)) or max_qubits < 1):
+        raise invalid_argument("max_qubits", max_qubits, "must be a positive integer or None",
+                               "pass e.g. max_qubits=16 for quantum backends")
+    if not isinstance(backend, (str, dimod.Sampler)):
+        raise invalid_type("backend", backend, "a backend name (str) or a dimod.Sampler",
+                           "pass e.g. backend='sa' or backend=hybridxai.get_sampler('exact')")
+    sampler = get_sampler(backend)
+    known = set(sampler.parameters)
+    unknown = set(sampler_options) - known
+    if unknown:
+        raise invalid_argument(
+            "sampler_options", sorted(unknown),
+            f"not accepted by the '{_backend_name(backend)}' backend",
+            f"use some of {sorted(known)} or another backend",
+        )
+    check_options = getattr(sampler, "check_options", None)
+    if callable(check_options):  # hybridxai's own backends: bad values fail before the model runs
+        check_options(**sampler_options)
+    info_model = model_info(model)
+    transform = transform if transform is not None else (info_model.transform if info_model else None)
+    names = class_names if class_names is not None else (info_model.class_names if info_model else None)
+    layer_was_default = layer is None
+    if layer is None and info_model is not None and info_model.default_layer:
+        layer = info_model.default_layer
+    prepared = prepare_images(images, transform, name="image")
+    t0 = time.perf_counter_ns()
+    features = extract_features(model, prepared.batch, layer=layer, targets=target)
+    t_features = time.perf_counter_ns() - t0
+    probabilities = features.probabilities.tolist()
+    size = tuple(prepared.batch.shape[-2:])
+    run_seed = int(seed) if seed is not None else _sampler_seed(sampler, sampler_options)
+    n = len(features.targets)
+    show = progress if progress is not None else n > 1
+    results: list[Explanation] = []
+    for i in tqdm(range(n), desc="explain", unit="image", disable=not show):
+        activations = features.activations[i]
+        gradients = features.gradients[i]
+        alpha = gradients.double().mean(dim=(1, 2))
+        d = int((alpha > 0).sum()) if max_qubits is None else min(int((alpha > 0).sum()), max_qubits)
+        used_beta = default_beta(d) if beta is None else float(beta)
+        qubo = build_qubo(activations, gradients, beta=used_beta, cardinality=cardinality,
+                          gamma=gamma, max_qubits=max_qubits)
+        if qubo.num_variables == 0:
+            warnings.warn(
+                f"image {i}: no feature map of layer {features.layer!r} has positive importance "
+                f"for class {features.targets[i]}; the explanation is empty (all-zero map).",
+                EmptySelectionWarning, stacklevel=2,
+            )
+        t1 = time.perf_counter_ns()
+        sampleset, selected, energy = _solve(qubo, sampler, run_seed, sampler_options)
+        t_solve = time.perf_counter_ns() - t1
+        info: dict[str, Any] = {
+            k: v for k, v in sampleset.info.items()
+            if isinstance(v, (int, float, str, bool, dict, list, tuple, type(None)))
+        }
+        info.update({
+            "beta_rule": "given" if beta is not None else
+                         f"default_beta(d={qubo.num_variables}) (0.7 if d <= {QUANTUM_SIZED} else 0.99)",
+            "layer_was_default": layer_was_default,
+            "features_ns": t_features,
+            "solve_ns": t_solve,
+            "source": prepared.sources[i],
+        })
+        if analyze and qubo.num_variables:
+            info.update(_analysis(qubo, sampler_options))
+        saliency = class_activation_map(activations, alpha, size, channels=selected)
+        tgt = features.targets[i]
+        results.append(Explanation(
+            saliency=saliency,
+            selected=selected,
+            importance=alpha.cpu().numpy(),
+            qubo=qubo,
+            sampleset=sampleset,
+            target=tgt,
+            target_name=names[tgt] if names is not None and 0 <= tgt < len(names) else None,
+            probability=float(probabilities[i]),
+            layer=features.layer,
+            backend=_backend_name(backend),
+            seed=run_seed,
+            energy=energy,
+            image=prepared.display[i],
+            info=info,
+            settings={
+                "target": tgt, "layer": features.layer, "backend": _backend_name(backend),
+                "beta": used_beta, "seed": run_seed, "max_qubits": max_qubits,
+                "cardinality": cardinality, "gamma": gamma, "analyze": analyze,
+                "sampler_options": dict(sampler_options),
+                "model": info_model.name if info_model else type(model).__name__,
+                "weights": info_model.weights if info_model else None,
+            },
+        ))
+    return results
+
+
+def explain(
+    model: nn.Module,
+    image: ImageLike,
+    *,
+    target: int | None = None,
+    layer: LayerLike = None,
+    backend: str | dimod.Sampler = "sa",
+    beta: float | None = None,
+    seed: int | None = None,
+    max_qubits: int | None = None,
+    cardinality: int | None = None,
+    gamma: float = 1.0,
+    transform: Callable[[Any], torch.Tensor] | None = None,
+    class_names: Sequence[str] | None = None,
+    analyze: bool = False,
+    **sampler_options: Any,
+) -> Explanation:
+    """Explain one prediction by selecting the feature maps that matter (design.md §1).
+
+    Args:
+        model: A CNN classifier returning logits. Explained in eval mode; its ``training``
+            flags, hooks and parameter gradients are left as they were.
+        image: A path, PIL image, numpy array (raw picture, passed through ``transform``) or a
+            preprocessed tensor ``C×H×W`` / ``1×C×H×W``.
+        target: Class to explain; default the predicted one.
+        layer: Target layer (module or dotted name); default the last spatial feature maps.
+        backend: A registry name (``"sa"``, ``"exact"``, ``"statevector"``, ``"aer"``,
+            ``"pennylane"``, ``"dwave"`` …) or any ``dimod.Sampler``.
+        beta: Importance/redundancy trade-off in [0, 1]; default 0.7 for problems of up to 64
+            variables and 0.99 above (the paper's two settings).
+        seed: Solver seed; when ``None``, the seed configured on the sampler
+            (``get_sampler("sa", seed=3)``) or else a new one is used, and recorded.
+        max_qubits: Keep only the ``max_qubits`` most important positive maps (so quantum
+            backends fit any model).
+        cardinality: Optional target number of maps ``k`` (penalty ``gamma·(Σn − k)²``).
+        gamma: Penalty strength for ``cardinality``.
+        transform: Preprocessing for raw pictures; default the one registered by
+            :func:`hybridxai.load_pretrained`.
+        class_names: Names of the classes; default the registered ones.
+        analyze: Also compute the anneal's minimum gap ``min_gap`` and its location ``s_min``.
+        **sampler_options: Passed to ``sampler.sample`` (``num_reads``, ``total_time``,
+            ``num_steps`` …); unknown names are an error.
+
+    Returns:
+        The :class:`~hybridxai.explainer.explanation.Explanation`.
+
+    Example:
+        >>> import hybridxai, skimage.data                                  # doctest: +SKIP
+        >>> model = hybridxai.load_pretrained("mobilenet_v2")               # doctest: +SKIP
+        >>> e = hybridxai.explain(model, skimage.data.chelsea(), seed=0)    # doctest: +SKIP
+        >>> e.target_name, e.saliency.shape                                  # doctest: +SKIP
+        ('Egyptian cat', (224, 224))
+    """
+    if isinstance(image, torch.Tensor) and image.dim() == 4 and image.shape[0] != 1:
+        raise invalid_argument("image", image, f"holds a batch of {image.shape[0]} images",
+                               "call hybridxai.explain_batch() for batches")
+    if isinstance(image, (list, tuple)):
+        raise invalid_argument("image", image, "is a sequence of images",
+                               "call hybridxai.explain_batch() for several images")
+    check_target(target)
+    return explain_batch(
+        model, image, target=target, layer=layer, backend=backend, beta=beta, seed=seed,
+        max_qubits=max_qubits, cardinality=cardinality, gamma=gamma, transform=transform,
+        class_names=class_names, analyze=analyze, progress=False, **sampler_options,
+    )[0]
