@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import dimod
 import numpy as np
@@ -27,6 +27,14 @@ from hybridxai._util.blas import blas_threads
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = ["FeatureQubo", "build_qubo", "importance", "redundancy"]
+
+Conventions = Literal["hybridxai", "authors"]
+ImportanceScale = Literal["max", "raw"]
+
+CONVENTIONS: dict[str, tuple[float, float]] = {"hybridxai": (1.0, 1.0), "authors": (2.0, 4.0)}
+"""Factors of the importance and the pair term of ``H_P`` under each convention (see :func:`build_qubo`)."""
+
+IMPORTANCE_SCALES = ("max", "raw")
 
 
 def _as_array(x: ArrayLike | torch.Tensor, name: str) -> NDArray[np.float64]:
@@ -93,6 +101,8 @@ class FeatureQubo:
         max_qubits: The cap on ``d`` that was applied, or ``None``.
         dropped: Positive maps left out because of ``max_qubits`` (descending importance).
         bqm: The BINARY ``dimod.BinaryQuadraticModel`` (labels = ``channels``).
+        conventions: ``"hybridxai"`` or ``"authors"`` (see :func:`build_qubo`).
+        importance_scale: ``"max"`` (``h = α/max α``) or ``"raw"`` (``h = α``).
     """
 
     channels: tuple[int, ...]
@@ -105,6 +115,8 @@ class FeatureQubo:
     max_qubits: int | None
     dropped: tuple[int, ...]
     bqm: dimod.BinaryQuadraticModel = field(repr=False)
+    conventions: str = "hybridxai"
+    importance_scale: str = "max"
 
     @property
     def num_feature_maps(self) -> int:
@@ -163,6 +175,29 @@ class FeatureQubo:
             n[index[c_int]] = 1
         return n
 
+    @property
+    def importance_weight(self) -> float:
+        """The coefficient of ``-Σ_p h_p n_p`` in ``H_P``: ``β`` (``2β`` with the authors' conventions)."""
+        return CONVENTIONS[self.conventions][0] * self.beta
+
+    @property
+    def redundancy_weight(self) -> float:
+        """The coefficient of ``Σ_{p<q} J_pq n_p n_q``: ``1 − β`` (``4(1 − β)`` with the authors')."""
+        return CONVENTIONS[self.conventions][1] * (1.0 - self.beta)
+
+    def local_fields(self, n: NDArray[np.floating]) -> NDArray[np.float64]:
+        """``∂H_P/∂n_p`` at the binary vector ``n``, without the cardinality penalty.
+
+        Flipping ``n_p`` from 0 to 1 changes the energy by the field (from 1 to 0 by minus it).
+
+        Example:
+            >>> import numpy as np
+            >>> q = build_qubo(np.eye(2).reshape(2, 1, 2), np.ones((2, 1, 2)), beta=0.5)
+            >>> q.local_fields(np.array([1.0, 0.0])).tolist()
+            [-0.5, -0.5]
+        """
+        return -self.importance_weight * self.h + self.redundancy_weight * (self.J @ n)
+
     def energy(self, selection: Iterable[int] | Mapping[Any, int] | NDArray[np.bool_]) -> float:
         """``H_P`` of a selection, computed from ``h`` and ``J`` (not through the BQM).
 
@@ -173,7 +208,8 @@ class FeatureQubo:
             The energy, penalty included.
         """
         n = self.selection_vector(selection).astype(np.float64)
-        value = (1.0 - self.beta) * 0.5 * float(n @ self.J @ n) - self.beta * float(self.h @ n)
+        value = (self.redundancy_weight * 0.5 * float(n @ self.J @ n)
+                 - self.importance_weight * float(self.h @ n))
         if self.cardinality is not None:
             value += self.gamma * (float(n.sum()) - self.cardinality) ** 2
         return value
@@ -221,6 +257,8 @@ def build_qubo(
     cardinality: int | None = None,
     gamma: float = 1.0,
     max_qubits: int | None = None,
+    conventions: Conventions = "hybridxai",
+    importance_scale: ImportanceScale = "max",
 ) -> FeatureQubo:
     """Build the feature-selection QUBO of one image (design.md §1, eqs 1–5).
 
@@ -233,6 +271,16 @@ def build_qubo(
         gamma: Strength of that penalty (≥ 0).
         max_qubits: Keep only the ``max_qubits`` positive maps with the largest ``alpha``
             (ties: lower index first), so quantum backends fit any model.
+        conventions: ``"hybridxai"`` (default): ``H_P = (1−β)·Σ_{p<q} J_pq n_p n_q − β·Σ_p h_p n_p``.
+            ``"authors"``: the problem Hamiltonian the paper's public simulation code builds
+            (checc1/FS_QA ``src/finalSimulation.py`` from the operator ``pz = I − Z = 2n`` of
+            ``src/utils/qutip_utils.py``): ``(1−β)·Σ_{p<q} J_pq (2n_p)(2n_q) − β·Σ_p h_p (2n_p)``,
+            that is ``4(1−β)·Σ_{p<q} J n n − 2β·Σ h n``. Twice hybridxai's energy scale for the
+            importance term and four times for the pairs, so it changes the optimal selection
+            and the gaps, not only the units.
+        importance_scale: ``"max"`` (default): ``h_p = α_p / max_q α_q`` in (0, 1]. ``"raw"``:
+            ``h_p = α_p`` as in the paper's equation; the trade-off against ``J ∈ [0, 1]`` then
+            depends on the gradients' scale (the model and the layer).
 
     Returns:
         The :class:`FeatureQubo`. When no map has ``alpha > 0`` it has ``d = 0`` and an
@@ -251,6 +299,12 @@ def build_qubo(
         raise invalid_argument("gradients", g, f"must have the activations' shape {a.shape}",
                                "pass the gradients of the same layer and image")
     beta = _check_unit_interval("beta", beta)
+    if conventions not in CONVENTIONS:
+        raise invalid_argument("conventions", conventions, "is not a known convention",
+                               f"pass one of {sorted(CONVENTIONS)}")
+    if importance_scale not in IMPORTANCE_SCALES:
+        raise invalid_argument("importance_scale", importance_scale, "is not a known scale",
+                               f"pass one of {list(IMPORTANCE_SCALES)}")
     if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.floating, np.integer)) \
             or not np.isfinite(gamma) or gamma < 0:
         raise invalid_argument("gamma", gamma, "must be a finite number >= 0",
@@ -276,11 +330,13 @@ def build_qubo(
                 "pass a smaller k, or cardinality=None for no size penalty",
             )
         cardinality = int(cardinality)
-    h = alpha[channels] / alpha[channels].max() if d else np.zeros(0)
+    scale = alpha[channels].max() if d and importance_scale == "max" else 1.0
+    h = alpha[channels] / scale if d else np.zeros(0)
     J = redundancy(a[channels]) if d else np.zeros((0, 0))
 
-    linear = -beta * h
-    quadratic = np.triu((1.0 - beta) * J, k=1)
+    importance_factor, pair_factor = CONVENTIONS[conventions]
+    linear = -(importance_factor * beta) * h
+    quadratic = np.triu((pair_factor * (1.0 - beta)) * J, k=1)
     offset = 0.0
     if cardinality is not None:
         linear = linear + gamma * (1.0 - 2.0 * cardinality)
@@ -293,5 +349,5 @@ def build_qubo(
     return FeatureQubo(
         channels=tuple(int(c) for c in channels), alpha=alpha, h=h, J=J, beta=beta,
         cardinality=cardinality, gamma=float(gamma), max_qubits=max_qubits, dropped=dropped,
-        bqm=bqm,
+        bqm=bqm, conventions=conventions, importance_scale=importance_scale,
     )
