@@ -58,10 +58,43 @@ def _as_array(x: ArrayLike | torch.Tensor, name: str) -> NDArray[np.float64]:
     return arr
 
 
-def importance(gradients: ArrayLike | torch.Tensor) -> NDArray[np.float64]:
-    """GradCAM weights ``alpha_k = (1/(h·w))·Σ_ij G_k[i, j]`` (eq. 1), shape ``(K,)``."""
-    g = _as_array(gradients, "gradients")
-    return g.reshape(g.shape[0], -1).mean(axis=1)
+def importance(gradients: ArrayLike | torch.Tensor) -> NDArray[np.float64] | torch.Tensor:
+    """GradCAM weights ``alpha_k = (1/(h·w))·Σ_ij G_k[i, j]`` (eq. 1): the one implementation.
+
+    The QUBO, :attr:`hybridxai.vision.features.FeatureBatch.importance`, GradCAM
+    (:func:`hybridxai.baselines.gradcam_weights`), the explanation and the reproduction all
+    use this function, so their ``alpha`` agree bit for bit: the mean is always taken in
+    float64, on the CPU, over a contiguous copy, whatever the input's device, dtype, layout or
+    batch size (the same image in a batch of one or of many gives the same bits).
+
+    Args:
+        gradients: ``∂y_c/∂A``: a tensor ``(..., K, h, w)`` (one image or a batch), or one
+            image's ``(K, h, w)`` / ``(K, n)`` (flattened maps) as an array-like (checked finite)
+            or a tensor.
+
+    Returns:
+        For a tensor: a float64 tensor ``(..., K)`` on the tensor's device (detached). Otherwise
+        a float64 numpy array ``(K,)``.
+
+    Raises:
+        InvalidArgumentError: A tensor with fewer than 2 dimensions, or an array of another
+            shape or with NaN/inf.
+
+    Example:
+        >>> import numpy as np, torch
+        >>> g = np.array([[[1.0, 3.0], [0.0, 0.0]], [[-2.0, -2.0], [-2.0, -2.0]]])
+        >>> importance(g).tolist(), importance(torch.tensor(g[None], dtype=torch.float32)).tolist()
+        ([1.0, -2.0], [[1.0, -2.0]])
+    """
+    if isinstance(gradients, torch.Tensor):
+        if gradients.dim() < 2:
+            raise invalid_argument("gradients", gradients, "must have shape (..., K, h, w) or (K, n)",
+                                   "pass FeatureBatch.gradients or one image's gradients[i]")
+        cpu = gradients.detach().to("cpu", torch.float64).contiguous()
+        cpu = cpu[:, :, None] if cpu.dim() == 2 else cpu  # (K, n) flattened maps
+        return cpu.mean(dim=(-2, -1)).to(gradients.device)
+    g = np.ascontiguousarray(_as_array(gradients, "gradients"))
+    return torch.tensor(g).mean(dim=(-2, -1)).numpy()
 
 
 def redundancy(activations: ArrayLike | torch.Tensor) -> NDArray[np.float64]:

@@ -21,11 +21,12 @@ from numpy.typing import NDArray
 from torch import nn
 
 from hybridxai.exceptions import invalid_argument, invalid_type
-from hybridxai.vision.features.extract import FeatureBatch, TargetLike, extract_features
+from hybridxai.vision.features import FeatureBatch, extract_features
 from hybridxai.vision.features.layers import LayerLike
 from hybridxai.vision.images import ImageLike, Transform, prepare_images
 from hybridxai.vision.models import model_info
 from hybridxai.vision.saliency import class_activation_map
+from hybridxai.vision.targets import TargetLike
 
 __all__ = ["WeightsFn", "cam_from_features", "compute_cam", "image_size"]
 
@@ -116,8 +117,9 @@ def compute_cam(
         image: One image (a path, PIL image, ``H×W×3`` array, or a preprocessed ``C×H×W``
             tensor) or a batch (a list of images, or a preprocessed ``N×C×H×W`` tensor).
         layer: Target layer (module or dotted name); ``None`` picks the last spatial maps.
-        target: Target class: ``None`` (predicted class of each image), one ``int`` for all,
-            or one per image.
+        target: Target class: ``None`` (predicted class of each image), one class for all, or
+            one per image; a class is an index or, for a model with registered class names, a
+            name (``"tabby"``; see :mod:`hybridxai.vision.targets`).
         transform: Preprocessing for raw pictures; defaults to the one registered with the
             model (:func:`hybridxai.vision.models.model_info`, set by ``load_pretrained``).
 

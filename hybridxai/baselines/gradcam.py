@@ -14,19 +14,21 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
+from hybridxai.anneal.qubo import importance
 from hybridxai.baselines.base import compute_cam
-from hybridxai.vision.features.extract import TargetLike
 from hybridxai.vision.features.layers import LayerLike
 from hybridxai.vision.images import ImageLike, Transform
+from hybridxai.vision.targets import TargetLike
 
 __all__ = ["gradcam", "gradcam_weights"]
 
 
 def gradcam_weights(activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
-    """GradCAM weights: the spatial mean of the gradients.
+    """GradCAM weights: the spatial mean of the gradients, ``alpha``.
 
-    Computed exactly as :attr:`hybridxai.vision.features.FeatureBatch.importance` (same dtype and
-    reduction), so GradCAM and the QUBO explanation share bit-identical ``alpha``.
+    This is :func:`hybridxai.anneal.qubo.importance`, the one computation of ``alpha`` that
+    :attr:`hybridxai.vision.features.FeatureBatch.importance` and the QUBO explanation use too,
+    so GradCAM and the QUBO explanation share bit-identical weights.
 
     Args:
         activations: ``A``, ``(N, K, h, w)`` or ``(K, h, w)`` (unused; kept for the common
@@ -34,16 +36,16 @@ def gradcam_weights(activations: torch.Tensor, gradients: torch.Tensor) -> torch
         gradients: ``∂y_c/∂A``, same shape.
 
     Returns:
-        ``(N, K)`` or ``(K,)`` weights.
+        float64 ``(N, K)`` or ``(K,)`` weights, on the gradients' device.
 
     Example:
         >>> import torch
         >>> g = torch.tensor([[[1.0, 3.0], [0.0, 0.0]], [[-2.0, -2.0], [-2.0, -2.0]]])
         >>> gradcam_weights(torch.ones_like(g), g)
-        tensor([ 1., -2.])
+        tensor([ 1., -2.], dtype=torch.float64)
     """
     del activations
-    return gradients.mean(dim=(-2, -1))
+    return importance(gradients)
 
 
 def gradcam(
@@ -62,7 +64,9 @@ def gradcam(
             or a batch (a list of images, or a preprocessed ``N×C×H×W`` tensor).
         layer: Target layer (module or dotted name); ``None`` picks the last spatial maps
             (``features.18`` for MobileNetV2, ``layer4.1`` for ResNet-18).
-        target: ``None`` (predicted class per image), one class for all, or one per image.
+        target: ``None`` (predicted class per image), one class for all, or one per image;
+            a class is an index or, for a model with registered class names, a name
+            (``"tabby"``; see :mod:`hybridxai.vision.targets`).
         transform: Preprocessing for raw pictures; defaults to the model's registered one.
 
     Returns:

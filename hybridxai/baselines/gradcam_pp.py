@@ -28,9 +28,9 @@ from torch import nn
 
 from hybridxai.baselines.base import compute_cam
 from hybridxai.exceptions import invalid_argument, invalid_type
-from hybridxai.vision.features.extract import TargetLike
 from hybridxai.vision.features.layers import LayerLike
 from hybridxai.vision.images import ImageLike, Transform
+from hybridxai.vision.targets import TargetLike
 
 __all__ = ["gradcam_pp", "gradcam_pp_weights", "PYTORCH_GRAD_CAM_EPS"]
 
@@ -104,7 +104,9 @@ def gradcam_pp(
         image: One image (path, PIL image, ``H×W×3`` array, preprocessed ``C×H×W`` tensor)
             or a batch (a list of images, or a preprocessed ``N×C×H×W`` tensor).
         layer: Target layer (module or dotted name); ``None`` picks the last spatial maps.
-        target: ``None`` (predicted class per image), one class for all, or one per image.
+        target: ``None`` (predicted class per image), one class for all, or one per image;
+            a class is an index or, for a model with registered class names, a name
+            (``"tabby"``; see :mod:`hybridxai.vision.targets`).
         transform: Preprocessing for raw pictures; defaults to the model's registered one.
         eps: See :func:`gradcam_pp_weights`; ``1e-6`` reproduces pytorch-grad-cam.
 

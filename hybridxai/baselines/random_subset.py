@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridxai.baselines.base import image_size as _image_size
 from hybridxai.exceptions import invalid_argument, invalid_type
-from hybridxai.vision.features.extract import FeatureBatch
+from hybridxai.vision.features import FeatureBatch
 from hybridxai.vision.saliency import class_activation_map
 
 __all__ = ["RandomSubset", "random_subset", "random_subset_map"]

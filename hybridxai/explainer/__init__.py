@@ -1,5 +1,7 @@
-"""From a model and images to explanations: :func:`explain`, :func:`explain_batch`,
-:func:`explain_folder` and the :class:`Explanation` they return.
+"""From a model and images to explanations.
+
+:func:`explain`, :func:`explain_batch` and :func:`explain_folder`, and the :class:`Explanation`
+they return.
 
 (The package is ``hybridxai.explainer`` so that ``hybridxai.explain`` is always the function.)
 """

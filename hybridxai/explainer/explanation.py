@@ -6,14 +6,21 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dimod
 import numpy as np
+import torch
 from numpy.typing import NDArray
 
 from hybridxai._util.fileio import output_folder, to_jsonable, versions, write_atomic
 from hybridxai.anneal.qubo import FeatureQubo
+from hybridxai.exceptions import invalid_argument
+from hybridxai.vision.saliency import class_activation_map
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["Explanation"]
 
@@ -38,6 +45,12 @@ class Explanation:
         image: The input as an ``H×W×3`` float32 picture in [0, 1] (normalisation undone).
         info: Solver details (``fidelity``, ``min_gap``, timing …) and bookkeeping.
         settings: Every argument needed to rerun the explanation.
+        activations: The layer's ``K`` maps ``(K, h, w)`` for this image (float32), for the
+            GradCAM panel and the grid of selected maps; ``None`` when not kept.
+        picture: The user's picture at its own size, ``H0×W0×3`` float32 in [0, 1], or ``None``
+            when the input was a preprocessed tensor.
+        input_box: Where the model's input lies in ``picture``, ``(left, top, right, bottom)``
+            in picture pixels (:func:`hybridxai.vision.geometry.input_box`), or ``None``.
     """
 
     saliency: NDArray[np.float32]
@@ -55,6 +68,14 @@ class Explanation:
     image: NDArray[np.float32] = field(repr=False)
     info: dict[str, Any] = field(default_factory=dict, repr=False)
     settings: dict[str, Any] = field(default_factory=dict, repr=False)
+    activations: NDArray[np.float32] | None = field(default=None, repr=False)
+    picture: NDArray[np.float32] | None = field(default=None, repr=False)
+    input_box: tuple[float, float, float, float] | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return (f"Explanation({self.label}, p={self.probability:.3f}, selected {self.num_selected} of "
+                f"{self.qubo.num_variables} maps at {self.layer!r}, backend={self.backend!r}, "
+                f"beta={self.qubo.beta:g}, energy={self.energy:.6g})")
 
     # -- summaries -----------------------------------------------------------------------
     @property
@@ -110,27 +131,54 @@ class Explanation:
         heat = colormaps[cmap](self.saliency)[..., :3].astype(np.float32)
         return np.clip((1.0 - alpha) * self.image + alpha * heat, 0.0, 1.0)
 
-    def plot(self, figsize: tuple[float, float] = (11.0, 3.8)) -> Any:
-        """A matplotlib figure: the image, the saliency map, and the overlay.
+    def gradcam(self) -> NDArray[np.float32]:
+        """GradCAM of the same layer and class: ``ReLU(Σ_k α_k A_k)`` over all ``K`` maps.
+
+        Upsampled and min–max scaled exactly as :attr:`saliency` is, so the two compare on one
+        colour scale.
 
         Returns:
-            ``matplotlib.figure.Figure`` (not shown; call ``fig.savefig`` or display it).
-        """
-        from matplotlib.figure import Figure
+            ``H×W`` float32 array in [0, 1].
 
-        fig = Figure(figsize=figsize, layout="constrained")
-        axes = fig.subplots(1, 3)
-        axes[0].imshow(self.image)
-        axes[0].set_title("input")
-        im = axes[1].imshow(self.saliency, cmap="jet", vmin=0.0, vmax=1.0)
-        axes[1].set_title(f"{self.num_selected}/{self.qubo.num_variables} maps selected")
-        fig.colorbar(im, ax=axes[1], fraction=0.046)
-        axes[2].imshow(self.overlay())
-        axes[2].set_title(f"{self.label} p={self.probability:.2f}")
-        for ax in axes:
-            ax.set_axis_off()
-        fig.suptitle(f"layer {self.layer} · backend {self.backend} · beta={self.qubo.beta:g}")
-        return fig
+        Raises:
+            InvalidArgumentError: If the explanation kept no ``activations``.
+        """
+        if self.activations is None:
+            raise invalid_argument("activations", None, "were not kept with this explanation",
+                                   "explain again with hybridxai.explain(...) (it keeps them)")
+        return class_activation_map(torch.from_numpy(np.asarray(self.activations)),
+                                    torch.from_numpy(np.asarray(self.importance)), tuple(self.saliency.shape))
+
+    def plot(self, ax: Axes | None = None, *, figsize: tuple[float, float] | None = None) -> Figure:
+        """Draw the explanation with pyplot.
+
+        With ``ax``, the main view (the saliency over the user's picture) is drawn into it. Without,
+        a new pyplot figure shows the whole explanation: the picture with the overlay at its own
+        size and aspect, the selection's saliency beside GradCAM of the same layer on one colour
+        scale, the selected maps with their importance, the importance of every map with the
+        selected ones marked, the redundancy between them and, when a quantum backend ran, the
+        final-state probabilities of the best selections (and the gap profile when computed).
+
+        Args:
+            ax: A matplotlib ``Axes`` to draw the main view into.
+            figsize: Size of the new figure (default depends on the panels).
+
+        Returns:
+            The ``matplotlib.figure.Figure`` drawn on (``ax.figure`` when ``ax`` is given). It is
+            managed by pyplot: close it with ``plt.close(fig)`` when done.
+
+        Example:
+            >>> import matplotlib.pyplot as plt
+            >>> fig, ax = plt.subplots()
+            >>> e.plot(ax=ax) is fig                                  # doctest: +SKIP
+            True
+        """
+        from hybridxai.explainer import figure
+
+        if ax is not None:
+            figure.draw_overlay(self, ax)
+            return ax.figure
+        return figure.draw_explanation(self, figsize=figsize)
 
     def save(self, directory: str | os.PathLike[str]) -> dict[str, Path]:
         """Write the map (.npy), a heat-map PNG, an overlay PNG and ``manifest.json``.
@@ -158,7 +206,11 @@ class Explanation:
         write_atomic(paths["heatmap"], lambda p: plt.imsave(p, self.saliency, cmap="jet",
                                                                vmin=0.0, vmax=1.0, format="png"))
         write_atomic(paths["overlay"], lambda p: plt.imsave(p, self.overlay(), format="png"))
-        write_atomic(paths["figure"], lambda p: self.plot().savefig(p, dpi=110, format="png"))
+        fig = self.plot()
+        try:
+            write_atomic(paths["figure"], lambda p: fig.savefig(p, dpi=100, format="png"))
+        finally:
+            plt.close(fig)
         write_atomic(paths["manifest"], lambda p: p.write_text(
             json.dumps(self.manifest(), indent=2), encoding="utf-8"))
         return paths

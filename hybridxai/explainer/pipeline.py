@@ -18,7 +18,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from hybridxai._util.blas import blas_threads
-from hybridxai.anneal.qubo import FeatureQubo, build_qubo
+from hybridxai.anneal.qubo import FeatureQubo, build_qubo, importance
 from hybridxai.backends.registry import get_sampler
 from hybridxai.exceptions import invalid_argument, invalid_type
 from hybridxai.explainer.explanation import Explanation
@@ -27,6 +27,7 @@ from hybridxai.vision.features.layers import LayerLike
 from hybridxai.vision.images import ImageLike, prepare_images
 from hybridxai.vision.models import model_info
 from hybridxai.vision.saliency import class_activation_map
+from hybridxai.vision.targets import TargetLike, check_target
 
 __all__ = ["explain", "explain_batch", "default_beta", "EmptySelectionWarning"]
 
@@ -82,20 +83,6 @@ def check_seed(seed: Any) -> None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
         raise invalid_argument("seed", seed, "must be a non-negative integer or None",
                                "pass e.g. seed=0")
-
-
-def check_target(target: Any, fix: str = "pass one class index, e.g. target=285") -> None:
-    """Refuse a single class index that is neither an int nor ``None``.
-
-    Args:
-        target: The value given.
-        fix: What the message advises instead.
-
-    Raises:
-        InvalidTypeError: If it is not usable.
-    """
-    if target is not None and (isinstance(target, bool) or not isinstance(target, (int, np.integer))):
-        raise invalid_type("target", target, "an int or None", fix)
 
 
 def _sampler_seed(sampler: dimod.Sampler, options: dict[str, Any]) -> int:
@@ -175,7 +162,7 @@ def explain_batch(
     model: nn.Module,
     images: ImageLike | Sequence[ImageLike],
     *,
-    target: int | Sequence[int] | None = None,
+    target: TargetLike = None,
     layer: LayerLike = None,
     backend: str | dimod.Sampler = "sa",
     beta: float | None = None,
@@ -199,7 +186,8 @@ def explain_batch(
         model: The classifier (``torch.nn.Module``).
         images: A sequence of images (paths, PIL images, arrays, tensors) or an ``N×C×H×W``
             tensor.
-        target: One class index for all images, one per image, or ``None`` (each prediction).
+        target: One class for all images, one per image, or ``None`` (each prediction); a class
+            is an index or a class name (see :mod:`hybridxai.vision.targets`).
         layer: Target layer (module or dotted name); default: the last spatial feature maps.
         backend: Registry name or ``dimod.Sampler``.
         beta: Trade-off in [0, 1]; ``None`` for :func:`default_beta` of each problem.
@@ -258,7 +246,7 @@ def explain_batch(
         layer = info_model.default_layer
     prepared = prepare_images(images, transform, name="image")
     t0 = time.perf_counter_ns()
-    features = extract_features(model, prepared.batch, layer=layer, targets=target)
+    features = extract_features(model, prepared.batch, layer=layer, targets=target, class_names=names)
     t_features = time.perf_counter_ns() - t0
     probabilities = features.probabilities.tolist()
     size = tuple(prepared.batch.shape[-2:])
@@ -269,7 +257,7 @@ def explain_batch(
     for i in tqdm(range(n), desc="explain", unit="image", disable=not show):
         activations = features.activations[i]
         gradients = features.gradients[i]
-        alpha = gradients.double().mean(dim=(1, 2))
+        alpha = importance(gradients)
         d = int((alpha > 0).sum()) if max_qubits is None else min(int((alpha > 0).sum()), max_qubits)
         used_beta = default_beta(d) if beta is None else float(beta)
         qubo = build_qubo(activations, gradients, beta=used_beta, cardinality=cardinality,
@@ -330,7 +318,7 @@ def explain(
     model: nn.Module,
     image: ImageLike,
     *,
-    target: int | None = None,
+    target: int | str | torch.Tensor | None = None,
     layer: LayerLike = None,
     backend: str | dimod.Sampler = "sa",
     beta: float | None = None,
@@ -350,7 +338,9 @@ def explain(
             flags, hooks and parameter gradients are left as they were.
         image: A path, PIL image, numpy array (raw picture, passed through ``transform``) or a
             preprocessed tensor ``C×H×W`` / ``1×C×H×W``.
-        target: Class to explain; default the predicted one.
+        target: Class to explain: an index (``int``, numpy integer, 0-d tensor) or a class name
+            (``"tabby"``, looked up in ``class_names`` or the registered names); default the
+            predicted one.
         layer: Target layer (module or dotted name); default the last spatial feature maps.
         backend: A registry name (``"sa"``, ``"exact"``, ``"statevector"``, ``"aer"``,
             ``"pennylane"``, ``"dwave"`` …) or any ``dimod.Sampler``.

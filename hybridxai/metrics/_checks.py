@@ -1,13 +1,13 @@
 """Input checks shared by the metric modules (private).
 
 Every check fails fast, before any forward pass, with an error from
-:mod:`hybridxai.exceptions` that names the argument, the value and the fix.
+:mod:`hybridxai.exceptions` that names the argument, the value and the fix. Targets are parsed
+by :mod:`hybridxai.vision.targets`.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,11 +18,8 @@ from torch import nn
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = [
-    "TargetsLike", "as_index", "as_probabilities", "check_batch_size", "check_model",
-    "check_pixels", "check_maps", "check_targets",
+    "as_index", "as_probabilities", "check_batch_size", "check_model", "check_pixels", "check_maps",
 ]
-
-TargetsLike = int | Sequence[int] | NDArray[np.integer] | torch.Tensor | None
 
 
 def as_index(name: str, value: Any, fix: str) -> int:
@@ -108,31 +105,6 @@ def check_maps(maps: Any, pixels: torch.Tensor, *, unit_range: bool) -> torch.Te
                                    "min–max scale the saliency maps (Explanation.saliency "
                                    "already is) or clip them with maps.clamp(0, 1)")
     return tensor
-
-
-def check_targets(targets: TargetsLike, n: int) -> tuple[int, ...] | None:
-    """Check targets: ``None`` (argmax, resolved later), one class for all, or one per image."""
-    fix = "pass one class index for all images, one per image, or targets=None for the argmax"
-    if targets is None:
-        return None
-    if isinstance(targets, (torch.Tensor, np.ndarray)):
-        integral = (not targets.is_floating_point() and targets.dtype != torch.bool
-                    if isinstance(targets, torch.Tensor) else targets.dtype.kind in "iu")
-        if not integral or targets.ndim > 1:
-            raise invalid_argument("targets", targets, "must be an int or a 1-D integer "
-                                   "tensor/array", fix)
-        targets = targets.tolist()
-    if isinstance(targets, Sequence) and not isinstance(targets, (str, bytes)):
-        if len(targets) != n:
-            raise invalid_argument("targets", targets,
-                                   f"gives {len(targets)} classes for {n} images", fix)
-        chosen = tuple(as_index("targets", t, fix) for t in targets)
-    else:
-        chosen = (as_index("targets", targets, fix),) * n
-    bad = [t for t in chosen if t < 0]
-    if bad:
-        raise invalid_argument("targets", bad[0], "class indices must be non-negative", fix)
-    return chosen
 
 
 def as_probabilities(name: str, values: Any) -> NDArray[np.float64]:

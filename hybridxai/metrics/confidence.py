@@ -15,15 +15,9 @@ import torch
 from numpy.typing import NDArray
 
 from hybridxai.exceptions import invalid_argument, invalid_type
-from hybridxai.metrics._checks import (
-    TargetsLike,
-    check_batch_size,
-    check_maps,
-    check_model,
-    check_pixels,
-    check_targets,
-)
-from hybridxai.metrics._forward import ClassifierRunner, Normalize, chunks, resolve_targets
+from hybridxai.metrics._checks import check_batch_size, check_maps, check_model, check_pixels
+from hybridxai.vision.classifier import ClassifierRunner, Normalize, chunks
+from hybridxai.vision.targets import TargetLike, class_names_of, parse_targets, select_targets
 
 __all__ = ["MaskedConfidences", "masked_confidences", "explanation_arrays"]
 
@@ -49,7 +43,7 @@ def masked_confidences(
     model: torch.nn.Module,
     pixels: _Array,
     maps: _Array | Mapping[str, _Array],
-    targets: TargetsLike = None,
+    targets: TargetLike = None,
     *,
     normalize: Normalize,
     batch_size: int = 32,
@@ -71,7 +65,8 @@ def masked_confidences(
         maps: Explanation maps ``(N, H, W)`` (or ``(N, 1, H, W)``) in [0, 1] at the image size,
             or a non-empty mapping from names to such stacks.
         targets: ``None`` (the predicted class on each unmasked image), one class for all
-            images, or one per image.
+            images, or one per image; a class is an index or, for a model with registered
+            class names, a name (see :mod:`hybridxai.vision.targets`).
         normalize: How the model's input is made from pixels: ``(mean, std)`` per channel, a
             transform exposing ``mean``/``std`` (torchvision ``Normalize`` or a weights preset;
             only the normalisation is applied), any other callable on ``(B, C, H, W)`` tensors,
@@ -106,7 +101,7 @@ def masked_confidences(
     several = isinstance(maps, Mapping)
     masks = (_check_map_sets(maps, pix) if isinstance(maps, Mapping)
              else {"": check_maps(maps, pix, unit_range=True)})
-    chosen = check_targets(targets, pix.shape[0])
+    chosen = parse_targets(targets, pix.shape[0], name="targets", class_names=class_names_of(model))
     size = check_batch_size(batch_size)
     runner = ClassifierRunner(model, normalize, pix.shape[1], pix.dtype)
 
@@ -116,7 +111,7 @@ def masked_confidences(
         for part in chunks(pix.shape[0], size):
             clean = pix[part].to(runner.device, runner.dtype)
             logits = runner.logits(clean)
-            cls = resolve_targets(chosen, logits, part.start)
+            cls = select_targets(chosen, logits, part.start, name="targets")
             y[part] = runner.probabilities(logits, cls)
             for name, mask in masks.items():
                 weight = mask[part].to(runner.device, runner.dtype)[:, None]

@@ -27,21 +27,14 @@ import torch.nn.functional as F
 from numpy.typing import NDArray
 
 from hybridxai.exceptions import invalid_argument
-from hybridxai.metrics._checks import (
-    TargetsLike,
-    as_index,
-    check_batch_size,
-    check_maps,
-    check_model,
-    check_pixels,
-    check_targets,
-)
-from hybridxai.metrics._forward import (
-    ClassifierRunner,
-    Normalize,
+from hybridxai.metrics._checks import as_index, check_batch_size, check_maps, check_model, check_pixels
+from hybridxai.vision.classifier import ClassifierRunner, Normalize, chunks
+from hybridxai.vision.targets import (
+    TargetLike,
     check_target_range,
-    chunks,
-    resolve_targets,
+    class_names_of,
+    parse_targets,
+    select_targets,
 )
 
 __all__ = [
@@ -191,12 +184,12 @@ def _step_counts(steps: Any, num_pixels: int) -> torch.Tensor:
 
 
 def _curves(kind: Literal["deletion", "insertion"], model: Any, pixels: Any, maps: Any,
-            targets: TargetsLike, normalize: Normalize, steps: Any, batch_size: Any,
+            targets: TargetLike, normalize: Normalize, steps: Any, batch_size: Any,
             substrate: Any) -> CausalCurves:
     model = check_model(model)
     pix = check_pixels(pixels)
     sal = check_maps(maps, pix, unit_range=False)
-    chosen = check_targets(targets, pix.shape[0])
+    chosen = parse_targets(targets, pix.shape[0], name="targets", class_names=class_names_of(model))
     size = check_batch_size(batch_size)
     n, c, h, w = pix.shape
     counts = _step_counts(steps, h * w)
@@ -210,7 +203,7 @@ def _curves(kind: Literal["deletion", "insertion"], model: Any, pixels: Any, map
     probs = torch.empty(n * per_image, dtype=torch.float64)
     with runner.evaluating():
         if chosen is None:
-            cls = torch.cat([resolve_targets(None, runner.logits(pix[part]), part.start)
+            cls = torch.cat([select_targets(None, runner.logits(pix[part]))
                              for part in chunks(n, size)])
         else:
             cls = torch.tensor(chosen, dtype=torch.long, device=runner.device)
@@ -223,7 +216,7 @@ def _curves(kind: Literal["deletion", "insertion"], model: Any, pixels: Any, map
             else:
                 batch = torch.where(changed, pix[img], base[img])
             logits = runner.logits(batch)
-            check_target_range(chosen, logits.shape[1])
+            check_target_range(chosen, logits.shape[1], name="targets")
             probs[part] = runner.probabilities(logits, cls[img])
     curves = probs.view(n, per_image).numpy()
     fractions = (counts.cpu().to(torch.float64) / (h * w)).numpy()
@@ -235,7 +228,7 @@ def deletion_curves(
     model: torch.nn.Module,
     pixels: torch.Tensor | NDArray[np.floating],
     maps: torch.Tensor | NDArray[np.floating],
-    targets: TargetsLike = None,
+    targets: TargetLike = None,
     *,
     normalize: Normalize,
     steps: int = 50,
@@ -249,7 +242,8 @@ def deletion_curves(
         pixels: Images ``(N, C, H, W)`` in [0, 1], not normalised.
         maps: Saliency ``(N, H, W)`` at the image size (any finite values; only the order
             counts).
-        targets: ``None`` (predicted class on each image), one class, or one per image.
+        targets: ``None`` (predicted class on each image), one class, or one per image (indices,
+            or names for a model with registered class names).
         normalize: ``(mean, std)``, a transform exposing them, a callable, or ``None``; see
             :func:`~hybridxai.metrics.masked_confidences`.
         steps: Number of increments (``1 ≤ steps ≤ H·W``); step ``k`` has removed
@@ -278,7 +272,7 @@ def insertion_curves(
     model: torch.nn.Module,
     pixels: torch.Tensor | NDArray[np.floating],
     maps: torch.Tensor | NDArray[np.floating],
-    targets: TargetsLike = None,
+    targets: TargetLike = None,
     *,
     normalize: Normalize,
     steps: int = 50,
@@ -294,7 +288,8 @@ def insertion_curves(
         model: A classifier returning logits.
         pixels: Images ``(N, C, H, W)`` in [0, 1], not normalised.
         maps: Saliency ``(N, H, W)`` at the image size.
-        targets: ``None`` (predicted class on each image), one class, or one per image.
+        targets: ``None`` (predicted class on each image), one class, or one per image (indices,
+            or names for a model with registered class names).
         normalize: ``(mean, std)``, a transform exposing them, a callable, or ``None``.
         steps: Number of increments (``1 ≤ steps ≤ H·W``).
         batch_size: Perturbed images per forward pass.

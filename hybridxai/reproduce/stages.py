@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from hybridxai.anneal.qubo import FeatureQubo, build_qubo
+from hybridxai.anneal.qubo import FeatureQubo, build_qubo, importance
 from hybridxai.backends.registry import get_sampler
 from hybridxai.baselines import cam_from_features, gradcam_pp_weights, gradcam_weights
 from hybridxai.exceptions import invalid_argument
@@ -236,7 +236,7 @@ def _with_confidences(
 def _selection_map(
     features: FeatureBatch, i: int, selected: Sequence[int], size: tuple[int, int]
 ) -> np.ndarray:
-    alpha = features.gradients[i].double().mean(dim=(1, 2))
+    alpha = importance(features.gradients[i])
     return class_activation_map(features.activations[i], alpha, size, channels=selected)
 
 

@@ -139,6 +139,31 @@ def test_attributes_describe_the_problem():
     assert q.bqm.vartype is dimod.BINARY
 
 
+def test_importance_is_one_computation_for_arrays_tensors_and_batches():
+    """alpha is bit-identical whatever the form: numpy or tensor, float32 or float64, one image
+    or a batch, contiguous or channels-last, (K, h, w) or flattened (K, n)."""
+    rng = np.random.default_rng(3)
+    batch32 = torch.from_numpy(rng.normal(size=(3, 40, 7, 7)).astype(np.float32) * 1e-3)
+    alphas = importance(batch32)
+    assert isinstance(alphas, torch.Tensor) and alphas.dtype == torch.float64 and alphas.shape == (3, 40)
+    for i in range(3):
+        one = batch32[i]
+        from_array = importance(one.numpy())
+        assert isinstance(from_array, np.ndarray) and from_array.dtype == np.float64
+        assert torch.equal(importance(one), alphas[i])
+        assert np.array_equal(from_array, alphas[i].numpy())
+        assert np.array_equal(importance(one.numpy().reshape(40, -1)), from_array)
+        assert torch.equal(importance(one.reshape(40, -1)), alphas[i])
+        assert np.array_equal(build_qubo(one.numpy(), one, beta=0.5).alpha, from_array)
+        np.testing.assert_allclose(from_array, hand_alpha(one.numpy().astype(np.float64)), rtol=0, atol=1e-15)
+    assert torch.equal(importance(batch32.to(memory_format=torch.channels_last)), alphas)
+    assert torch.equal(importance(batch32.double()), alphas)
+    leaf = batch32.clone().requires_grad_(True)
+    assert not importance(leaf).requires_grad
+    with pytest.raises(InvalidArgumentError, match="gradients="):
+        importance(torch.zeros(5))
+
+
 def test_importance_and_redundancy_helpers():
     acts, grads = random_maps(4)
     np.testing.assert_allclose(importance(grads), hand_alpha(grads), atol=1e-12)

@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 import torch
 
+from hybridxai.anneal.qubo import build_qubo
 from hybridxai.baselines import (
     PYTORCH_GRAD_CAM_EPS,
     cam_from_features,
@@ -177,7 +178,9 @@ def test_gradcam_pp_weights_follow_the_definition(features):
 def test_cam_from_features_reuses_one_pass(features, ours: Maps):
     fb = features(PREDICTED)
     alpha = gradcam_weights(fb.activations, fb.gradients)
-    assert torch.equal(alpha, fb.importance)
+    assert torch.equal(alpha, fb.importance) and alpha.dtype == torch.float64
+    for i in range(2):  # the QUBO's alpha, bit for bit: GradCAM is the selection of every map
+        assert np.array_equal(build_qubo(fb.activations[i], fb.gradients[i]).alpha, alpha[i].numpy())
     np.testing.assert_array_equal(cam_from_features(fb, gradcam_weights, 224),
                                   ours("gradcam", PREDICTED))
 

@@ -39,6 +39,19 @@ def test_no_gradients_and_no_hooks_remain(mobilenet, photos, method):
     _assert_untouched(mobilenet)
 
 
+@pytest.mark.parametrize("method", [gradcam, gradcam_pp], ids=["gradcam", "gradcam_pp"])
+def test_targets_by_name_or_tensor_equal_targets_by_index(mobilenet, photos, method):
+    by_index = method(mobilenet, photos, target=[281, 967])
+    by_name = method(mobilenet, photos, target=["tabby", torch.tensor(967)])
+    np.testing.assert_array_equal(by_name, by_index)
+    np.testing.assert_array_equal(method(mobilenet, photos[0], target=np.int64(281)),
+                                  method(mobilenet, photos[0], target="Tabby"))
+    with pytest.raises(InvalidArgumentError, match=r"target='tabbby'.*'tabby' \(281\)"):
+        method(mobilenet, photos[0], target="tabbby")
+    with pytest.raises(InvalidTypeError, match="target has type str"):  # no class names known
+        method(_tiny_cnn(), torch.rand(3, 8, 8), target="tabby")
+
+
 def test_training_flags_are_restored(mobilenet, photos):
     reference = gradcam(mobilenet, photos[0])
     mobilenet.features[3].train()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
@@ -66,12 +67,59 @@ def test_the_manifest_records_the_run(saved, cat_explanation):
     assert manifest == json.loads(json.dumps(e.manifest()))
 
 
-def test_plot_returns_a_figure(cat_explanation):
-    fig = cat_explanation.plot()
-    assert isinstance(fig, Figure)
-    images = [ax for ax in fig.axes if ax.images]
-    assert len(images) == 3
-    assert "Egyptian cat" in images[2].get_title()
+def _titles(fig) -> list[str]:
+    return [ax.get_title() for ax in fig.axes]
+
+
+def test_plot_returns_a_pyplot_figure_with_every_panel(cat_explanation):
+    import matplotlib.pyplot as plt
+
+    e = cat_explanation
+    fig = e.plot()
+    try:
+        assert isinstance(fig, Figure) and plt.fignum_exists(fig.number)  # pyplot-managed
+        titles = _titles(fig)
+        assert any("Egyptian cat" in t for t in titles)
+        assert any(t.startswith("GradCAM") for t in titles)  # GradCAM beside the selection
+        assert any(t.startswith("importance") for t in titles)  # the importance bars
+        assert any(t.startswith("redundancy") for t in titles)
+        shown = [t for t in titles if t.startswith("#")]  # the grid of selected maps
+        assert 0 < len(shown) <= min(12, e.num_selected)
+        assert all(int(t[1:].split()[0]) in e.selected for t in shown)
+        bars = next(ax for ax in fig.axes if ax.get_title().startswith("importance"))
+        assert len(bars.patches) == e.qubo.num_positive
+    finally:
+        plt.close(fig)
+
+
+def test_plot_into_given_axes_draws_the_overlay_there(cat_explanation):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    try:
+        assert cat_explanation.plot(ax=ax) is fig
+        assert ax.images and "Egyptian cat" in ax.get_title()
+        assert len(fig.axes) == 1
+    finally:
+        plt.close(fig)
+
+
+def test_gradcam_matches_pytorch_grad_cams_definition(cat_explanation):
+    e = cat_explanation
+    everything = dataclasses.replace(e, selected=tuple(range(e.qubo.num_feature_maps)))
+    assert e.gradcam().shape == e.saliency.shape
+    # GradCAM is the selection of every map, so it equals the saliency drawn over all of them
+    import torch
+
+    from hybridxai.vision.saliency import class_activation_map
+
+    expected = class_activation_map(torch.from_numpy(e.activations), torch.from_numpy(e.importance),
+                                    e.saliency.shape, channels=everything.selected)
+    np.testing.assert_allclose(e.gradcam(), expected, atol=1e-6)
+
+
+def test_repr_is_short(cat_explanation):
+    assert len(repr(cat_explanation)) < 1000 and "Egyptian cat" in repr(cat_explanation)
 
 
 def test_overlay_blends_the_map_onto_the_image(cat_explanation):

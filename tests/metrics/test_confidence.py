@@ -15,6 +15,7 @@ from hybridxai.metrics import (
     increase_in_confidence,
     masked_confidences,
 )
+from hybridxai.vision.models import ModelInfo, register_model_info
 from tests.metrics._nets import MEAN, STD, MustNotRun, tiny_cnn
 
 
@@ -194,7 +195,7 @@ GOOD_MAPS = torch.rand(2, 6, 6)
         ({"pixels": GOOD_PIXELS * 255}, InvalidArgumentError, "undo the normalisation"),
         ({"pixels": GOOD_PIXELS[0]}, InvalidArgumentError, r"\(N, C, H, W\)"),
         ({"pixels": GOOD_PIXELS.clone().fill_(float("nan"))}, InvalidArgumentError, "NaN"),
-        ({"targets": [0, 1, 1]}, InvalidArgumentError, "gives 3 classes for 2 images"),
+        ({"targets": [0, 1, 1]}, InvalidArgumentError, "gives 3 classes for a batch of 2 images"),
         ({"targets": -1}, InvalidArgumentError, "non-negative"),
         ({"targets": 1.5}, InvalidTypeError, "targets"),
         ({"targets": torch.tensor([0.0, 1.0])}, InvalidArgumentError, "integer"),
@@ -222,6 +223,21 @@ def test_target_out_of_range_and_non_logit_output(data):
         masked_confidences(tiny_cnn(), pixels, maps, 7, normalize=(MEAN, STD))
     with pytest.raises(InvalidArgumentError, match="not logits"):
         masked_confidences(torch.nn.Identity(), pixels, maps, 0, normalize=None)
+
+
+def test_targets_by_registered_name_or_tensor_equal_targets_by_index(data):
+    pixels, maps = data[0][:2], data[1][:2]
+    model = tiny_cnn()
+    by_index = masked_confidences(model, pixels, maps, [3, 1], normalize=(MEAN, STD))
+    register_model_info(model, ModelInfo("tiny", None, ("a", "b", "c", "d, delta", "e")))
+    for targets in (["delta", "B"], [torch.tensor(3), "b"], np.array(["d", "b"])):
+        by_name = masked_confidences(model, pixels, maps, targets, normalize=(MEAN, STD))
+        np.testing.assert_array_equal(by_name.original, by_index.original)
+        np.testing.assert_array_equal(by_name.masked, by_index.masked)
+    with pytest.raises(InvalidArgumentError, match=r"^targets='dleta' .*'d, delta' \(3\)"):
+        masked_confidences(model, pixels, maps, "dleta", normalize=(MEAN, STD))
+    with pytest.raises(InvalidTypeError, match=r"^targets has type bool"):
+        masked_confidences(model, pixels, maps, True, normalize=(MEAN, STD))
 
 
 def test_explanation_arrays_stack_in_model_layout():

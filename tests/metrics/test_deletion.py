@@ -168,7 +168,7 @@ def test_gaussian_blur_properties():
         ({"maps": torch.full((2, 8, 8), float("nan"))}, InvalidArgumentError, "NaN"),
         ({"pixels": torch.rand(2, 3, 8, 8) + 1.0}, InvalidArgumentError, r"\[0, 1\]"),
         ({"batch_size": -3}, InvalidArgumentError, "at least 1"),
-        ({"targets": [0]}, InvalidArgumentError, "gives 1 classes for 2 images"),
+        ({"targets": [0]}, InvalidArgumentError, "gives 1 classes for a batch of 2 images"),
         ({"kernel_size": 4}, InvalidArgumentError, "odd"),
         ({"sigma": -1.0}, InvalidArgumentError, "sigma"),
     ],

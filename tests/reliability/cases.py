@@ -975,7 +975,7 @@ add(MC, "maps above 1", masked(maps=lambda: _ones() * 3), InvalidArgumentError,
 add(MC, "NaN in the maps", masked(maps=lambda: _ones().index_fill_(2, _torch().tensor([1]), math.nan)),
     InvalidArgumentError, "maps=<Tensor", "NaN or inf", "Fix:", topic="NaN/inf")
 add(MC, "one target for 3 images given for 2", masked(targets=[0, 1, 2]), InvalidArgumentError,
-    "targets=[0, 1, 2]", "3 classes for 2 images", "Fix:", topic="wrong shape")
+    "targets=[0, 1, 2]", "3 classes for a batch of 2 images", "Fix:", topic="wrong shape")
 add(MC, "a float target", masked(targets=1.5), InvalidTypeError, "targets has type float", "1.5",
     "Fix:", topic="wrong type")
 add(MC, "a negative target", masked(targets=-1), InvalidArgumentError, "targets=-1",

@@ -10,22 +10,26 @@ module's ``training`` flag is restored.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import nn
 
+from hybridxai.anneal.qubo import importance
 from hybridxai.exceptions import InvalidArgumentError, invalid_argument, invalid_type
+from hybridxai.vision.classifier import (
+    check_image_device,
+    check_model_device,
+    eval_mode,
+    logits_of,
+    model_floating_dtype,
+    target_probabilities,
+)
 from hybridxai.vision.features.layers import LayerLike, find_default_layer, resolve_layer
+from hybridxai.vision.targets import TargetLike, class_names_of, parse_targets, select_targets
 
-__all__ = ["FeatureBatch", "extract_features", "resolve_targets", "eval_mode", "model_device",
-           "model_floating_dtype", "check_model_device", "check_image_device"]
-
-TargetLike = int | Sequence[int] | torch.Tensor | np.ndarray | None
+__all__ = ["FeatureBatch", "extract_features"]
 
 
 @dataclass(frozen=True)
@@ -52,174 +56,12 @@ class FeatureBatch:
     @property
     def probabilities(self) -> torch.Tensor:
         """Softmax probability of each image's target class, shape ``(N,)``."""
-        probs = torch.softmax(self.logits.double(), dim=1)
-        return probs[torch.arange(len(self.targets)), torch.tensor(self.targets)]
+        return target_probabilities(self.logits, self.targets)
 
     @property
     def importance(self) -> torch.Tensor:
-        """GradCAM weights ``alpha`` (spatial mean of the gradients), shape ``(N, K)``."""
-        return self.gradients.mean(dim=(2, 3))
-
-
-def model_device(model: nn.Module) -> torch.device:
-    """The device of the model's first parameter or buffer (CPU for a parameterless model)."""
-    for tensor in model.parameters():
-        return tensor.device
-    for tensor in model.buffers():
-        return tensor.device
-    return torch.device("cpu")
-
-
-def model_floating_dtype(model: nn.Module) -> torch.dtype | None:
-    """The dtype of the model's first floating parameter or buffer (``None`` if it has none)."""
-    for tensor in (*model.parameters(), *model.buffers()):
-        if tensor.is_floating_point():
-            return tensor.dtype
-    return None
-
-
-def check_model_device(model: nn.Module) -> torch.device:
-    """The model's device, refusing the ``meta`` device (shapes only, no weights to run).
-
-    Raises:
-        InvalidArgumentError: If the model's parameters live on the ``meta`` device.
-    """
-    device = model_device(model)
-    if device.type == "meta":
-        raise invalid_argument(
-            "model", model, "its parameters are on the 'meta' device, which holds no data "
-            "(e.g. a model built under torch.device('meta') whose weights were never loaded)",
-            "materialise it with model.to_empty(device='cpu') and load its weights "
-            "(model.load_state_dict(...)), or build it on the CPU",
-        )
-    return device
-
-
-def check_image_device(images: torch.Tensor, name: str) -> None:
-    """Refuse image tensors on the ``meta`` device (no pixel values to explain)."""
-    if images.device.type == "meta":
-        raise invalid_argument(
-            name, images, "is on the 'meta' device, which holds no pixel values",
-            "create it with real pixel values on the CPU or the model's device (it is moved "
-            "to the model's device automatically)",
-        )
-
-
-@contextmanager
-def eval_mode(model: nn.Module, warn: bool = True) -> Iterator[nn.Module]:
-    """Put every module in eval mode for the block and restore each ``training`` flag after.
-
-    Args:
-        model: The network.
-        warn: Warn when the model was (partly) in training mode.
-    """
-    flags = [(module, module.training) for module in model.modules()]
-    if warn and any(flag for _, flag in flags):
-        warnings.warn(
-            f"{type(model).__name__} is in training mode; it is explained in eval mode "
-            "(batch-norm statistics frozen, dropout off) and handed back in training mode.",
-            UserWarning,
-            stacklevel=4,
-        )
-    try:
-        model.eval()
-        yield model
-    finally:
-        for module, flag in flags:
-            module.training = flag
-
-
-def resolve_targets(targets: TargetLike, logits: torch.Tensor) -> tuple[int, ...]:
-    """Target class per image: argmax by default, one for all, or one per image.
-
-    Args:
-        targets: ``None`` (argmax of each image's logits), an ``int`` for every image, or a
-            sequence/1-D tensor with one class per image.
-        logits: Shape ``(N, num_classes)``.
-
-    Returns:
-        A tuple of ``N`` class indices.
-
-    Raises:
-        InvalidArgumentError: A wrong count, or a class outside ``[0, num_classes)``.
-    """
-    n, num_classes = logits.shape
-    if targets is None:
-        return tuple(int(i) for i in logits.argmax(dim=1).tolist())
-    if isinstance(targets, np.ndarray):
-        targets = torch.as_tensor(targets)
-    if isinstance(targets, torch.Tensor):
-        if targets.dim() > 1 or targets.is_floating_point():
-            raise invalid_argument("target", targets, "must be an integer or a 1-D integer tensor",
-                                   "pass one class index for all images or one per image")
-        targets = targets.tolist()
-    if isinstance(targets, bool):
-        raise invalid_type("target", targets, "an int, a sequence of ints or None",
-                           "pass target=281 or target=None for the predicted class")
-    if isinstance(targets, int) or (hasattr(targets, "__index__") and not isinstance(targets, Sequence)):
-        chosen = (int(targets),) * n  # type: ignore[arg-type]
-    elif isinstance(targets, Sequence) and not isinstance(targets, (str, bytes)):
-        if len(targets) != n:
-            raise invalid_argument(
-                "target", targets,
-                f"gives {len(targets)} classes for a batch of {n} images",
-                "pass one class for all images (an int) or exactly one per image",
-            )
-        if not all(isinstance(t, int) and not isinstance(t, bool) or hasattr(t, "__index__")
-                   for t in targets):
-            raise invalid_type("target", targets, "integers", "pass class indices such as [281, 967]")
-        chosen = tuple(int(t) for t in targets)
-    else:
-        raise invalid_type("target", targets, "an int, a sequence of ints or None",
-                           "pass target=281 or target=None for the predicted class")
-    bad = [t for t in chosen if not 0 <= t < num_classes]
-    if bad:
-        raise invalid_argument("target", bad[0], f"must lie in [0, {num_classes}) for this model",
-                               "pass a valid class index, or target=None for the predicted class")
-    return chosen
-
-
-def _logits_of(output: object, model: nn.Module) -> torch.Tensor:
-    if isinstance(output, torch.Tensor) and output.dim() == 2:
-        return output
-    # HuggingFace-style outputs (``ImageClassifierOutput``) name their logits: unambiguous.
-    logits = getattr(output, "logits", None) if not isinstance(output, torch.Tensor) else None
-    if isinstance(logits, torch.Tensor) and logits.dim() == 2:
-        return logits
-    desc = (f"a {type(output).__name__}" if not isinstance(output, torch.Tensor)
-            else f"a tensor of shape {tuple(output.shape)}")
-    raise InvalidArgumentError(
-        f"model={type(model).__name__} is invalid: its forward returned {desc}, but "
-        "explanations need logits of shape (N, num_classes). Fix: wrap the model so it returns "
-        "the logits tensor, e.g. hybridxai.vision.features.SelectOutput(model, 'logits') for a dict "
-        "or SelectOutput(model, 0) for a tuple."
-    )
-
-
-class SelectOutput(nn.Module):
-    """Wrap a model whose forward returns a tuple or dict so that it returns the logits.
-
-    Args:
-        model: The wrapped network.
-        key: Index (tuple/list output) or key (dict output) of the logits.
-
-    Example:
-        >>> import torch
-        >>> class Two(torch.nn.Module):
-        ...     def forward(self, x): return {"logits": x.flatten(1), "aux": x}
-        >>> SelectOutput(Two(), "logits")(torch.zeros(2, 3)).shape
-        torch.Size([2, 3])
-    """
-
-    def __init__(self, model: nn.Module, key: int | str) -> None:
-        super().__init__()
-        self.model = model
-        self.key = key
-        self.training = model.training  # a new Module starts in training mode; mirror the model
-
-    def forward(self, *args: object, **kwargs: object) -> torch.Tensor:
-        """Run the wrapped model and return ``output[key]``."""
-        return self.model(*args, **kwargs)[self.key]
+        """GradCAM weights ``alpha``, float64 ``(N, K)`` (:func:`hybridxai.anneal.qubo.importance`)."""
+        return importance(self.gradients)
 
 
 def extract_features(
@@ -228,6 +70,7 @@ def extract_features(
     *,
     layer: LayerLike = None,
     targets: TargetLike = None,
+    class_names: Sequence[str] | None = None,
 ) -> FeatureBatch:
     """Run one forward/backward pass and capture the target layer's maps and gradients.
 
@@ -237,7 +80,10 @@ def extract_features(
             in any floating dtype: it is moved to the model's device and dtype.
         layer: The target layer (module or dotted name); ``None`` picks the last spatial
             feature maps (see :func:`~hybridxai.vision.features.layers.find_default_layer`).
-        targets: ``None`` (argmax per image), one class for all, or one per image.
+        targets: ``None`` (argmax per image), one class for all, or one per image: indices or
+            class names (see :mod:`hybridxai.vision.targets`).
+        class_names: The names to look class names up in; default the model's registered ones
+            (:func:`hybridxai.vision.models.model_info`).
 
     Returns:
         The :class:`FeatureBatch`.
@@ -268,6 +114,8 @@ def extract_features(
         raise invalid_argument("images", images, "must be a floating-point tensor",
                                "convert with images.float() after normalising")
     check_image_device(images, "images")
+    names = class_names if class_names is not None else class_names_of(model)
+    parsed = parse_targets(targets, images.shape[0], name="target", class_names=names)
     if not torch.isfinite(images).all():
         raise invalid_argument("images", images, "contains NaN or inf values",
                                "check the image loading and normalisation")
@@ -310,7 +158,7 @@ def extract_features(
                 output = model(images)
         finally:
             handle.remove()
-        logits = _logits_of(output, model)
+        logits = logits_of(model, output)
         if not captured:
             raise InvalidArgumentError(
                 f"layer={name!r} is invalid: it was never called during the forward pass. "
@@ -322,10 +170,11 @@ def extract_features(
                 "layer", name, f"its output has shape {tuple(activations.shape)}, not (N, K, h, w)",
                 "pick a convolutional layer (its output must be a batch of feature maps)",
             )
-        chosen = resolve_targets(targets, logits.detach())
+        picked = select_targets(parsed, logits.detach(), name="target")
+        chosen = tuple(int(t) for t in picked.tolist())
         index = torch.arange(len(chosen), device=logits.device)
         with torch.enable_grad():  # also when the caller is in no_grad mode
-            score = logits[index, torch.tensor(chosen, device=logits.device)].sum()
+            score = logits[index, picked].sum()
             (gradients,) = (torch.autograd.grad(score, activations, allow_unused=True)
                             if score.requires_grad else (None,))
         if gradients is None:

@@ -12,14 +12,8 @@ import torchvision
 from torch import nn
 
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, LayerNotFoundError
-from hybridxai.vision.features import (
-    SelectOutput,
-    eval_mode,
-    extract_features,
-    model_device,
-    resolve_targets,
-)
-from hybridxai.vision.models import model_info
+from hybridxai.vision.features import SelectOutput, extract_features
+from hybridxai.vision.models import ModelInfo, model_info, register_model_info
 from tests.conftest import build_no_grad_head_cnn
 
 EGYPTIAN_CAT = 285
@@ -50,7 +44,8 @@ def test_real_photos_are_classified_and_the_default_layer_is_features_18(mobilen
     assert not fb.activations.requires_grad and not fb.gradients.requires_grad
     probs = fb.probabilities
     assert probs.shape == (2,) and bool(torch.all((probs > 0.3) & (probs <= 1)))
-    torch.testing.assert_close(fb.importance, fb.gradients.mean(dim=(2, 3)))
+    assert fb.importance.dtype == torch.float64  # alpha is taken in float64 (anneal.qubo.importance)
+    torch.testing.assert_close(fb.importance, fb.gradients.double().mean(dim=(2, 3)), rtol=0, atol=0)
 
 
 def test_activations_and_gradients_match_a_manual_pass(mobilenet, mobilenet_inputs,
@@ -221,42 +216,26 @@ def test_dict_outputs_need_select_output():
     assert fb.activations.shape == (1, 4, 5, 5) and fb.layer == "model.conv"
 
 
-# -- targets -------------------------------------------------------------------------------------
+# -- targets (parsed by hybridxai.vision.targets; see tests/vision/test_targets.py) ---------------
 
 
-def test_resolve_targets_forms():
-    logits = torch.tensor([[0.0, 2.0, 1.0], [3.0, 0.0, 1.0]])
-    assert resolve_targets(None, logits) == (1, 0)
-    assert resolve_targets(2, logits) == (2, 2)
-    assert resolve_targets(np.int64(2), logits) == (2, 2)
-    assert resolve_targets([0, 2], logits) == (0, 2)
-    assert resolve_targets((0, 2), logits) == (0, 2)
-    assert resolve_targets(torch.tensor([2, 1]), logits) == (2, 1)
-    assert resolve_targets(torch.tensor(1), logits) == (1, 1)
-    assert resolve_targets(np.array([1, 2]), logits) == (1, 2)
-
-
-@pytest.mark.parametrize(
-    ("targets", "error"),
-    [
-        (3, InvalidArgumentError),
-        (-1, InvalidArgumentError),
-        ([0, 1, 2], InvalidArgumentError),
-        ([1], InvalidArgumentError),
-        ([0, 7], InvalidArgumentError),
-        (torch.tensor([[0, 1]]), InvalidArgumentError),
-        (torch.tensor([0.0, 1.0]), InvalidArgumentError),
-        (1.0, InvalidTypeError),
-        ("1", InvalidTypeError),
-        (True, InvalidTypeError),
-        ([0, "1"], InvalidTypeError),
-    ],
-)
-def test_bad_targets_name_the_argument_and_the_fix(targets, error):
-    logits = torch.zeros(2, 3)
-    with pytest.raises(error) as info:
-        resolve_targets(targets, logits)
-    assert "target" in str(info.value) and "Fix:" in str(info.value)
+def test_targets_may_be_names_tensors_and_are_parsed_before_the_forward_pass(make_cnn):
+    model = make_cnn(num_classes=3)
+    x = torch.rand(2, 3, 8, 8)
+    names = ("tench", "tabby, tabby cat", "tiger cat")
+    by_index = extract_features(model, x, layer="2", targets=[1, 2])
+    by_name = extract_features(model, x, layer="2", targets=["Tabby cat", torch.tensor(2)],
+                               class_names=names)
+    assert by_name.targets == by_index.targets == (1, 2)
+    assert torch.equal(by_name.gradients, by_index.gradients)
+    register_model_info(model, ModelInfo("tiny", None, names))  # names registered with the model
+    assert extract_features(model, x, layer="2", targets="tabby").targets == (1, 1)
+    calls = []
+    model.register_forward_pre_hook(lambda *_: calls.append(1))
+    for bad in ("tabbby", [0, 1, 2], True, 1.5):
+        with pytest.raises((InvalidArgumentError, InvalidTypeError), match="target"):
+            extract_features(model, x, layer="2", targets=bad)
+    assert not calls  # refused before the model ran
 
 
 # -- errors leave no trace --------------------------------------------------------------------------
@@ -396,30 +375,6 @@ def test_a_training_model_is_explained_in_eval_mode_and_handed_back(make_cnn, mo
     torch.testing.assert_close(result.gradients, reference.gradients)
     torch.testing.assert_close(model[3].running_mean, running_mean)  # statistics not updated
     assert not hooks_left(model)
-
-
-def test_eval_mode_restores_flags_after_an_exception(make_cnn, model_checks):
-    _, flags = model_checks
-    model = make_cnn().train()
-    model[3].eval()
-    before = flags(model)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(KeyError), eval_mode(model):
-            assert not any(flags(model).values())
-            raise KeyError("inside")
-    assert flags(model) == before
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with eval_mode(make_cnn()):  # an eval model gives no warning
-            pass
-
-
-def test_model_device():
-    assert model_device(nn.Conv2d(1, 1, 1)) == torch.device("cpu")
-    assert model_device(nn.ReLU()) == torch.device("cpu")
-    bn = nn.BatchNorm2d(2, affine=False)  # buffers only
-    assert model_device(bn) == torch.device("cpu")
 
 
 def test_default_layer_maps_do_not_depend_on_inplace(make_cnn):
