@@ -101,7 +101,7 @@ def feature_qubos(count: int, beta: float = 0.99, model_name: str = "mobilenet_v
     from hybridxai.vision.models import model_info
 
     if model_name == "fashion-mnist-full":
-        from hybridxai.vision.models.paper import load_paper_model
+        from hybridxai.vision.models import load_paper_model
 
         model = load_paper_model("fashion-mnist", "full")
         images = fashion_mnist_test(count, size=None)

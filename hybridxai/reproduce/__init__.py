@@ -58,7 +58,7 @@ def reproduce(config: ReproduceConfig, out: str | os.PathLike[str], *, progress:
     """
     from hybridxai.reproduce.report import write_report
     from hybridxai.reproduce.stages import run_stage, select_test_images
-    from hybridxai.vision.models.paper import load_paper_model
+    from hybridxai.vision.models import load_paper_model
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from numpy.typing import NDArray
 from torch import nn
 from tqdm.auto import tqdm
 
+from hybridxai._util.paths import user_cache_dir
 from hybridxai.exceptions import invalid_argument
 from hybridxai.vision.data.datasets import LabelledImages
 
@@ -42,8 +42,18 @@ _VERSION = 1
 
 
 def default_cache_dir() -> Path:
-    """``$HYBRIDXAI_CACHE`` or ``~/.cache/hybridxai/features``."""
-    return Path(os.environ.get("HYBRIDXAI_CACHE", "~/.cache/hybridxai/features")).expanduser()
+    r"""``$HYBRIDXAI_CACHE`` when set, else ``features`` in hybridxai's user cache folder.
+
+    The user cache folder comes from :mod:`platformdirs` (:mod:`hybridxai._util.paths`):
+    ``~/.cache/hybridxai/features`` on Linux (under ``$XDG_CACHE_HOME`` when set),
+    ``~/Library/Caches/hybridxai/features`` on macOS, ``%LOCALAPPDATA%\hybridxai\Cache\features``
+    on Windows.
+
+    Example:
+        >>> default_cache_dir().name
+        'features'
+    """
+    return user_cache_dir("features", env="HYBRIDXAI_CACHE")
 
 
 @dataclass(frozen=True)

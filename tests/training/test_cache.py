@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -81,3 +83,25 @@ def test_key_depends_on_items_preprocessing_and_backbone(images) -> None:
     other = LabelledImages(images.source, images.indices, PaperPreprocessing(size=64))
     assert cache_key(other, {"weights": "a"}) != base
     assert cache_key(images, {"weights": "a"}) == base
+
+
+def test_default_cache_dir_is_the_platform_user_cache(monkeypatch, tmp_path) -> None:
+    import platformdirs
+
+    from hybridxai.training import default_cache_dir
+
+    monkeypatch.delenv("HYBRIDXAI_CACHE", raising=False)
+    assert default_cache_dir() == platformdirs.user_cache_path("hybridxai", appauthor=False) / "features"
+    if sys.platform.startswith("linux"):  # platformdirs honours XDG_CACHE_HOME there
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+        assert default_cache_dir() == tmp_path / "xdg" / "hybridxai" / "features"
+
+
+def test_hybridxai_cache_overrides_the_folder(monkeypatch, tmp_path, images, backbone) -> None:
+    from hybridxai.training import default_cache_dir
+
+    monkeypatch.setenv("HYBRIDXAI_CACHE", "~/somewhere")
+    assert default_cache_dir() == Path.home() / "somewhere"
+    monkeypatch.setenv("HYBRIDXAI_CACHE", str(tmp_path / "env"))
+    out = cache_features(images, *backbone, progress=False)
+    assert out.path.parent == tmp_path / "env" and (out.path / "stage.npy").is_file()

@@ -7,12 +7,12 @@ the data was looked for and how to get it.
 from __future__ import annotations
 
 import functools
-import os
 import socket
 from pathlib import Path
 
 import numpy as np
 
+from hybridxai._util.paths import user_cache_dir
 from hybridxai.exceptions import ServiceUnavailableError, invalid_argument
 from hybridxai.vision.data.datasets import ImageSource
 from hybridxai.vision.data.idx import read_idx
@@ -41,8 +41,12 @@ _FASHION_FILES = {
 
 
 def default_data_dir() -> Path:
-    """Folder for downloaded data sets: ``$HYBRIDXAI_DATA`` or ``~/.cache/hybridxai/datasets``."""
-    return Path(os.environ.get("HYBRIDXAI_DATA", "~/.cache/hybridxai/datasets")).expanduser()
+    """Folder for downloaded data sets: ``$HYBRIDXAI_DATA`` when set, else ``datasets`` in the user cache.
+
+    The user cache folder comes from :mod:`platformdirs` (:mod:`hybridxai._util.paths`):
+    ``~/.cache/hybridxai/datasets`` on Linux.
+    """
+    return user_cache_dir("datasets", env="HYBRIDXAI_DATA")
 
 
 def _check_split(split: str) -> str:

@@ -1,5 +1,7 @@
 """Feature extraction: the target layer's maps and the gradients of the target logits.
 
+One layer or several (their maps joined along channels, :mod:`hybridxai.vision.features.maps`).
+
 :class:`SelectOutput`, :func:`eval_mode`, :func:`model_device` (from
 :mod:`hybridxai.vision.classifier`) and :func:`resolve_targets` (from
 :mod:`hybridxai.vision.targets`) are re-exported here, where they have always been documented.
@@ -7,10 +9,12 @@
 
 from hybridxai.vision.classifier import SelectOutput, eval_mode, model_device
 from hybridxai.vision.features.extract import FeatureBatch, extract_features
-from hybridxai.vision.features.layers import find_default_layer, resolve_layer
+from hybridxai.vision.features.layers import find_default_layer, layer_name, resolve_layer, resolve_layers
+from hybridxai.vision.features.maps import MIN_MAP_SIZE, concatenate_maps
 from hybridxai.vision.targets import resolve_targets
 
 __all__ = [
     "FeatureBatch", "SelectOutput", "eval_mode", "extract_features", "model_device",
-    "resolve_targets", "find_default_layer", "resolve_layer",
+    "resolve_targets", "find_default_layer", "resolve_layer", "resolve_layers", "layer_name",
+    "MIN_MAP_SIZE", "concatenate_maps",
 ]

@@ -1,19 +1,35 @@
-"""Finding the target layer of a CNN: by module, by dotted name, or automatically."""
+"""Finding the target layer(s) of a CNN: by module, by dotted name, or automatically.
+
+* :func:`resolve_layer` — one layer, given as a module or a dotted name;
+* :func:`resolve_layers` — one or several layers (a list, or names joined by ``+``);
+* :func:`layer_name` — the recorded name of a layer choice (``"features.17+features.18"``);
+* :func:`find_default_layer` — the last spatial feature maps of a CNN. Networks whose only
+  convolutions are patch embeddings (vision transformers) are refused before any forward pass:
+  their patch tokens are not the convolutional feature maps the method explains.
+"""
 
 from __future__ import annotations
 
 import difflib
 import re
 import weakref
+from collections.abc import Sequence
 
 import torch
 from torch import nn
 
-from hybridxai.exceptions import LayerNotFoundError, invalid_type
+from hybridxai.exceptions import LayerNotFoundError, invalid_argument, invalid_type
+from hybridxai.vision.features.maps import MIN_MAP_SIZE, map_too_small
 
-__all__ = ["resolve_layer", "find_default_layer", "LayerLike"]
+__all__ = ["resolve_layer", "resolve_layers", "layer_name", "find_default_layer", "LayerLike",
+           "LAYER_SEPARATOR"]
 
-LayerLike = nn.Module | str | None
+LayerLike = nn.Module | str | Sequence[nn.Module | str] | None
+"""One layer (a module or a dotted name), several (a list or tuple of them, or names joined by
+``+``), or ``None`` for the default layer."""
+
+LAYER_SEPARATOR = "+"
+"""Joins the names of several layers: ``"features.17+features.18"``."""
 
 _INDEX = re.compile(r"\[(-?\d+)\]")
 
@@ -97,12 +113,124 @@ def resolve_layer(model: nn.Module, layer: nn.Module | str) -> tuple[str, nn.Mod
     return dotted, module
 
 
+def _split(model: nn.Module, layer: str) -> list[str]:
+    """``"a+b"`` → ``["a", "b"]``, unless the whole string names a submodule."""
+    if LAYER_SEPARATOR not in layer:
+        return [layer]
+    try:
+        model.get_submodule(_normalise_name(model, layer.strip()))
+    except AttributeError:
+        parts = [part.strip() for part in layer.split(LAYER_SEPARATOR)]
+        if not all(parts):
+            raise invalid_argument("layer", layer, f"has an empty name around {LAYER_SEPARATOR!r}",
+                                   "join dotted names, e.g. layer='features.17+features.18'") from None
+        return parts
+    return [layer]
+
+
+def resolve_layers(model: nn.Module, layer: nn.Module | str | Sequence[nn.Module | str]
+                   ) -> tuple[tuple[str, nn.Module], ...]:
+    """Find one or several layers of ``model``.
+
+    Args:
+        model: The network.
+        layer: A module or dotted name (see :func:`resolve_layer`); a list or tuple of them;
+            or dotted names joined by ``+`` (``"features.17+features.18"``, the form recorded in
+            an explanation, so it can be passed back).
+
+    Returns:
+        ``((name, module), ...)`` in the order given.
+
+    Raises:
+        LayerNotFoundError: An unknown name or a foreign module.
+        InvalidArgumentError: An empty list, or the same layer twice.
+        InvalidTypeError: Anything else.
+
+    Example:
+        >>> import torchvision
+        >>> m = torchvision.models.mobilenet_v2()
+        >>> [name for name, _ in resolve_layers(m, ["features[-2]", "features.18"])]
+        ['features.17', 'features.18']
+        >>> [name for name, _ in resolve_layers(m, "features.17+features.18")]
+        ['features.17', 'features.18']
+    """
+    if isinstance(layer, str):
+        items: list[nn.Module | str] = list(_split(model, layer))
+    elif isinstance(layer, nn.Module):
+        items = [layer]
+    elif isinstance(layer, (list, tuple)):
+        items = list(layer)
+    else:
+        raise invalid_type("layer", layer, "an nn.Module, a dotted name (str), a list of them or None",
+                           "pass e.g. layer='features.18' or layer=['features.17', 'features.18']")
+    if not items:
+        raise invalid_argument("layer", layer, "is an empty list",
+                               "name at least one layer, e.g. layer=['features.18'], or pass "
+                               "layer=None for the default layer")
+    resolved = tuple(resolve_layer(model, item) for item in items)
+    names = [name for name, _ in resolved]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise invalid_argument("layer", layer, f"names {', '.join(map(repr, repeated))} more than once",
+                               "list each layer once")
+    return resolved
+
+
+def layer_name(model: nn.Module, layer: nn.Module | str | Sequence[nn.Module | str]) -> str:
+    """The recorded name of a layer choice: its dotted name, or the names joined by ``+``.
+
+    Example:
+        >>> import torchvision
+        >>> layer_name(torchvision.models.mobilenet_v2(), ["features[17]", "features[18]"])
+        'features.17+features.18'
+    """
+    return LAYER_SEPARATOR.join(name for name, _ in resolve_layers(model, layer))
+
+
 def _spatial(t: object) -> bool:
     return isinstance(t, torch.Tensor) and t.dim() == 4 and t.shape[-1] * t.shape[-2] > 1
 
 
+def _is_patch_embedding(module: nn.Module) -> bool:
+    """A convolution that cuts the image into non-overlapping patches (kernel = stride > 1)."""
+    return (isinstance(module, nn.Conv2d) and tuple(module.kernel_size) == tuple(module.stride)
+            and max(module.kernel_size) > 1)
+
+
+def _refuse_patch_embeddings(model: nn.Module) -> None:
+    """Refuse models whose only convolutions are patch embeddings (ViT, Swin), before any forward."""
+    convs = [(name, m) for name, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+    if not convs or not all(_is_patch_embedding(m) for _, m in convs):
+        return
+    name, conv = convs[0]
+    kh, kw = conv.kernel_size
+    names = ", ".join(repr(n) for n, _ in convs)
+    what = (f"convolution is {names}, a patch embedding" if len(convs) == 1 else
+            f"convolutions are {names}, patch embeddings")
+    raise LayerNotFoundError(
+        f"layer=None is invalid for {type(model).__name__}: its only {what} ({kh}×{kw} kernel, "
+        f"stride {kh}×{kw}; e.g. a vision transformer), not layers of spatial feature maps, and "
+        "no other layer is chosen automatically. The default layer is "
+        "supported for CNNs with spatial convolutional feature maps (ResNet, MobileNet, VGG, "
+        "EfficientNet, ConvNeXt …). Fix: explain a CNN, or pass layer= explicitly to force a "
+        f"layer (e.g. layer={name!r}), knowing that its channels are patch-embedding dimensions."
+    )
+
+
+def _collapsed(module: nn.Module, output: object) -> bool:
+    """A strided convolution whose maps shrank below the minimum size: the input was too small."""
+    return (isinstance(module, nn.Conv2d) and max(module.stride) > 1
+            and isinstance(output, torch.Tensor) and output.dim() == 4
+            and min(output.shape[-2:]) < MIN_MAP_SIZE)
+
+
 def find_default_layer(model: nn.Module, example: torch.Tensor) -> str:
     """Name of the module that produces the last spatial (N×K×H×W, H·W > 1) output.
+
+    Models whose only convolutions are patch embeddings (``kernel_size == stride > 1``, as the
+    ``conv_proj`` of torchvision's ``vit_b_16`` or the stem of Swin) are refused before the
+    forward pass: their "maps" are patch tokens, not CNN feature maps. A model with no
+    ``nn.Conv2d`` at all is searched as usual (its convolutions may be custom modules).
 
     A forward pass without gradients records which modules produce 4-D outputs. Among
     the modules called once, those that produce the *last* such tensor are the candidates;
@@ -119,22 +247,30 @@ def find_default_layer(model: nn.Module, example: torch.Tensor) -> str:
         The dotted layer name. Cached per model and input size.
 
     Raises:
-        LayerNotFoundError: If no module produces a spatial feature map.
+        LayerNotFoundError: If no module produces a spatial feature map, or the only
+            convolutions are patch embeddings (a vision transformer).
+        InvalidArgumentError: If the example is smaller than the network's stride: a strided
+            convolution reduces the maps to fewer than 2×2 positions (see
+            :data:`~hybridxai.vision.features.maps.MIN_MAP_SIZE`).
     """
     key = tuple(example.shape[1:])
     cached = _DEFAULT_CACHE.get(model, {}).get(key)
     if cached is not None:
         return cached
+    _refuse_patch_embeddings(model)
     # The outputs themselves are kept (not their id()): ids of freed tensors are reused, which
     # made unrelated early layers look like producers of the last tensor.
     records: list[tuple[str, nn.Module, torch.Tensor]] = []
     calls: dict[str, int] = {}
+    collapsed: list[tuple[str, tuple[int, ...]]] = []
 
     def hook_for(name: str):
         def hook(module: nn.Module, _inputs: object, output: object) -> None:
             calls[name] = calls.get(name, 0) + 1
             if _spatial(output):
                 records.append((name, module, output))
+            if _collapsed(module, output):
+                collapsed.append((name, tuple(output.shape)))  # type: ignore[union-attr]
 
         return hook
 
@@ -145,6 +281,14 @@ def find_default_layer(model: nn.Module, example: torch.Tensor) -> str:
     finally:
         for handle in handles:
             handle.remove()
+    if collapsed:
+        # Suggest the last large-enough output among the shallowest modules that have one
+        # (``layer3`` for ResNet-18, ``features.13`` for MobileNetV2 at 32×32).
+        large = [n for n, _, t in records if calls[n] == 1 and min(t.shape[-2:]) >= MIN_MAP_SIZE]
+        depth = min((n.count(".") for n in large), default=0)
+        shallow = [n for n in large if n.count(".") == depth]
+        raise map_too_small(example, collapsed[0][0], collapsed[0][1],
+                            earlier=shallow[-1] if shallow else None)
     if not records:
         raise LayerNotFoundError(
             f"layer=None is invalid for {type(model).__name__}: no module produces a spatial "
