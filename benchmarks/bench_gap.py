@@ -28,8 +28,8 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from hybridxai.analysis import min_gap, per_step_points, random_feature_qubo
-from hybridxai.analysis.eigensolvers import blas_threads
-from hybridxai.analysis.operators import AnnealingOperator
+from hybridxai.anneal.eigensolvers import blas_threads
+from hybridxai.anneal.operators import AnnealingOperator
 
 
 def gaussian_bqm(d: int, seed: int) -> dimod.BinaryQuadraticModel:

@@ -8,11 +8,17 @@ Everything works on ``H(s) = (1 - s)·H_D + s·H_P`` with ``H_D = -c·Σ_p X_p``
 
 * :func:`spectrum` — lowest ``k`` levels along ``s``.
 * :func:`min_gap` — ``Δ_min`` and ``s*`` (adaptive search, or the paper's per-step scan).
+* :func:`gap_profile` — ``E_0(s)``, ``E_1(s)``, the gap and ``|<1|∂ₛH|0>|`` on a grid (the
+  input of ``schedule="local-adiabatic"``).
 * :func:`fidelity_curve` — final ground-state fidelity against the anneal time.
 * :func:`fit_exponential`, :func:`fit_power_law`, :func:`landau_zener_probability` — the fits.
 * :func:`coupling_statistics` — the ``J`` distribution, Gaussian fit and SK comparison.
 * :func:`random_feature_qubo`, :func:`synthetic_feature_maps` — random instances shaped like
   the paper's, for tests, benchmarks and demos.
+
+The operator and eigensolvers live in :mod:`hybridxai.anneal.operators` and
+:mod:`hybridxai.anneal.eigensolvers` (the samplers need them for gap-aware schedules); their
+public names are re-exported here.
 
 Every result has a ``.plot(path=None)`` method returning a matplotlib ``Figure`` (Agg canvas,
 nothing is displayed) and writing a PNG when ``path`` is given.
@@ -27,7 +33,6 @@ Example:
 """
 
 from hybridxai.analysis.couplings import CouplingStatistics, coupling_statistics
-from hybridxai.analysis.eigensolvers import Eigenpairs, lowest_eigenpairs
 from hybridxai.analysis.fidelity import FidelityCurve, fidelity_curve
 from hybridxai.analysis.fits import (
     ExponentialFit,
@@ -39,14 +44,16 @@ from hybridxai.analysis.fits import (
 )
 from hybridxai.analysis.gap import MinGapResult, gap_at, min_gap, per_step_points
 from hybridxai.analysis.instances import random_feature_qubo, synthetic_feature_maps
-from hybridxai.analysis.operators import (
+from hybridxai.analysis.plots import plot_fidelity_vs_size, plot_gap_scaling
+from hybridxai.analysis.profile import GapProfileResult, gap_profile
+from hybridxai.analysis.spectrum import SpectrumResult, spectrum
+from hybridxai.anneal.eigensolvers import Eigenpairs, lowest_eigenpairs
+from hybridxai.anneal.operators import (
     AnnealingOperator,
     annealing_matrix,
     annealing_operator,
     driver_sum_csr,
 )
-from hybridxai.analysis.plots import plot_fidelity_vs_size, plot_gap_scaling
-from hybridxai.analysis.spectrum import SpectrumResult, spectrum
 
 __all__ = [
     "AnnealingOperator",
@@ -61,6 +68,8 @@ __all__ = [
     "min_gap",
     "gap_at",
     "per_step_points",
+    "GapProfileResult",
+    "gap_profile",
     "FidelityCurve",
     "fidelity_curve",
     "ExponentialFit",

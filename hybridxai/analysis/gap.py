@@ -29,9 +29,10 @@ Algorithm (``dense=False``):
    safeguard, which also copes with kinks), to an ``s`` resolution that bounds the error of
    ``Δ_min`` by ``tol``; every evaluation is warm-started from the nearest evaluated point.
 
-``dense=True`` instead evaluates ``Δ`` at the paper's per-step points ``s_k = s((k + ½)/M)``,
-``M = ceil(T/dt)`` (``dense_total_time`` ``T``, ``dense_time_step`` ``dt``), as the authors'
-code does, and reports the smallest of those values (no refinement).
+``dense=True`` instead evaluates ``Δ`` at every step of hybridxai's digitized anneal, the midpoints
+``s_k = s((k + ½)/M)``, ``M = ceil(T/dt)`` (``dense_total_time`` ``T``, ``dense_time_step`` ``dt``),
+and reports the smallest of those values (no refinement). (The authors' code scans its own grid,
+``M = int(T/dt)`` points ``s_k = k/(M − 1)``; see :mod:`hybridxai.anneal.settings`.)
 
 Example:
     >>> import dimod
@@ -55,20 +56,19 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.memory import available_memory_bytes
-from hybridxai.analysis.eigensolvers import (
+from hybridxai.anneal.eigensolvers import (
     DENSE_MAX_QUBITS,
-    DavidsonWorkspace,
-    Eigenpairs,
     SolverName,
     blas_threads,
     endpoint_eigenvalues,
     lowest_eigenpairs,
 )
-from hybridxai.analysis.operators import AnnealingOperator, check_s
+from hybridxai.anneal.gap_profile import GapPoint, GapTracker, ground_degeneracy
 from hybridxai.anneal.ising import dense_qubo
+from hybridxai.anneal.operators import AnnealingOperator, check_s
 from hybridxai.anneal.schedules import ScheduleLike, as_schedule
-from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale, ground_fidelity
-from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
+from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale
+from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = ["MinGapResult", "min_gap", "gap_at", "ground_degeneracy", "per_step_points"]
 
@@ -154,29 +154,6 @@ class MinGapResult:
         return plot_gap(self, path=path, ax=ax)
 
 
-@dataclass
-class _Point:
-    s: float
-    gap: float
-    slope: float
-    slope_error: float
-    error: float
-    e0: float
-    eg: float
-
-
-def ground_degeneracy(energies: NDArray[np.float64]) -> int:
-    """Degeneracy ``g`` of the lowest value of a diagonal ``H_P`` (same tolerance as the samplers).
-
-    Args:
-        energies: ``E_P`` over the basis.
-
-    Returns:
-        The number of basis states in the ground manifold.
-    """
-    return int(ground_fidelity(energies, energies)[2].size)
-
-
 def per_step_points(total_time: float, time_step: float = DEFAULT_TIME_STEP,
                     schedule: ScheduleLike = None) -> NDArray[np.float64]:
     """The paper's per-step points ``s_k = s((k + ½)/M)``, ``M = ceil(T/dt)``.
@@ -251,75 +228,6 @@ def _endpoint_slope_at_zero(bqm: dimod.BinaryQuadraticModel, op: AnnealingOperat
     return float(np.linalg.eigvalsh(b)[g - 1]) / 4.0 - 2.0 * c
 
 
-class _GapEvaluator:
-    """Evaluates ``Δ(s)`` with warm starts and remembers every point."""
-
-    def __init__(self, op: AnnealingOperator, g: int, solver: str, guard: int,
-                 max_subspace: int | None, cache_entries: int, rng: np.random.Generator) -> None:
-        self.op, self.g, self.k = op, g, g + 1
-        self.solver, self.guard = solver, guard
-        self.max_subspace = max_subspace or max(16, 4 * (self.k + guard))
-        self.workspace: DavidsonWorkspace | None = None
-        self.cache_entries = max(1, cache_entries)
-        self.cache: dict[float, NDArray[np.float64]] = {}
-        self.points: dict[float, _Point] = {}
-        self.matvecs = 0
-        self.rng = rng
-        block = min(self.k + guard, op.dimension)
-        lowest = np.argpartition(op.diagonal, block - 1)[:block]
-        lowest = lowest[np.argsort(op.diagonal[lowest], kind="stable")]
-        start = np.zeros((block, op.dimension))
-        start[np.arange(block), lowest] = 1.0
-        self.cache[1.0] = start
-
-    def add_exact(self, point: _Point) -> None:
-        self.points[point.s] = point
-
-    def best(self) -> _Point:
-        return min(self.points.values(), key=lambda p: (p.gap, -p.s))
-
-    def nearest_start(self, s: float) -> NDArray[np.float64] | None:
-        if not self.cache:
-            return None
-        return self.cache[min(self.cache, key=lambda x: abs(x - s))]
-
-    def __call__(self, s: float, tol: float) -> _Point:
-        """``Δ(s)`` with an error of at most ``tol`` (each eigenvalue to ``tol / 2``)."""
-        known = self.points.get(s)
-        if known is not None and known.error <= tol:
-            return known
-        options: dict[str, Any] = {}
-        if self.solver == "davidson":
-            if self.workspace is None:
-                self.workspace = DavidsonWorkspace(self.op.dimension, self.max_subspace,
-                                                   min(self.k + self.guard, self.op.dimension))
-            options = {"guard": self.guard, "max_subspace": self.max_subspace,
-                       "workspace": self.workspace}
-        pairs: Eigenpairs = lowest_eigenpairs(
-            self.op, s, self.k, solver=self.solver,  # type: ignore[arg-type]
-            x0=self.nearest_start(s), tol=0.5 * tol, rng=self.rng, **options,
-        )
-        self.matvecs += pairs.matvecs
-        e0, eg = float(pairs.values[0]), float(pairs.values[self.g])
-        point = _Point(
-            s, eg - e0, float(pairs.derivatives[self.g] - pairs.derivatives[0]),
-            float(pairs.derivative_errors[self.g] + pairs.derivative_errors[0]),
-            float(pairs.errors[self.g] + pairs.errors[0]), e0, eg,
-        )
-        self.points[s] = point
-        if pairs.vectors is not None:
-            self.cache[s] = pairs.vectors
-            self._evict(s)
-        return point
-
-    def _evict(self, keep: float) -> None:
-        while len(self.cache) > self.cache_entries:
-            # drop the start vectors of the least interesting point (largest gap)
-            candidates = [x for x in self.cache if x != keep]
-            worst = max(candidates, key=lambda x: self.points[x].gap if x in self.points else -1)
-            del self.cache[worst]
-
-
 def _brent(f: Callable[[float], float], a: float, x: float, b: float, fx: float,
            xatol: float, maxiter: int = 100,
            stop: Callable[[float, float, float], bool] | None = None) -> tuple[float, float]:
@@ -378,8 +286,8 @@ def _brent(f: Callable[[float], float], a: float, x: float, b: float, fx: float,
     return x, fx
 
 
-def _find_interior(evaluate: Callable[[float], _Point], lo: _Point, hi: _Point,
-                   xatol: float, maxiter: int = 60) -> tuple[_Point, _Point, _Point] | _Point:
+def _find_interior(evaluate: Callable[[float], GapPoint], lo: GapPoint, hi: GapPoint,
+                   xatol: float, maxiter: int = 60) -> tuple[GapPoint, GapPoint, GapPoint] | GapPoint:
     """Shrink ``[lo, hi]`` (``Δ'(lo) < 0 < Δ'(hi)``) until an interior point is lower than both.
 
     Uses the secant root of the slope (exact for a parabola), safeguarded towards bisection.
@@ -471,7 +379,7 @@ def min_gap(
         >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -1.0, 2: 0.4}, {(0, 1): 0.5}, 0, "BINARY")
         >>> r = min_gap(bqm, tol=1e-8)
         >>> round(r.min_gap, 4), round(r.s_min, 3)
-        (0.4, 1.0)
+        (0.3922, 0.962)
     """
     t_start = time.perf_counter()
     if solver not in ("auto", "dense", "davidson", "eigsh"):
@@ -503,27 +411,14 @@ def min_gap(
             "pass a QUBO with at least two distinct energies",
         )
     k = g + 1
-    block = min(k + guard, n)
-    per_vector = 8 * n
-    # Davidson search space: max(16, 4·block) vectors, fewer if memory is short
-    spare = budget // per_vector - 1 - 6 * block
-    max_subspace = int(min(max(16, 4 * block), max(2 * block + 1, spare // 3)))
-    if solver == "davidson" and spare < 2 * (2 * block + 1):
-        raise ProblemTooLargeError(
-            f"min_gap on {d} qubits needs at least {2 * (2 * block + 1) + 6 * block + 1} vectors "
-            f"of {per_vector / 2**30:.3g} GiB but only {budget / 2**30:.3g} GiB may be used. "
-            "Fix: analyse a smaller QUBO or pass a larger max_memory_bytes."
-        )
-    cache_entries = int(max(2, min(32, (budget // 10) // (block * per_vector))))
-    rng = np.random.default_rng(seed)
-    evaluator = _GapEvaluator(op, g, solver, guard, max_subspace, cache_entries, rng)
+    evaluator = GapTracker.within_budget(op, g, solver, guard, budget, np.random.default_rng(seed))
 
     # exact end points
     low0 = endpoint_eigenvalues(op, 0.0, k)
     low1 = endpoint_eigenvalues(op, 1.0, k)
-    exact0 = _Point(0.0, float(low0[g] - low0[0]), _endpoint_slope_at_zero(bqm, op, g), 0.0, 0.0,
+    exact0 = GapPoint(0.0, float(low0[g] - low0[0]), _endpoint_slope_at_zero(bqm, op, g), 0.0, 0.0,
                     float(low0[0]), float(low0[g]))
-    exact1 = _Point(1.0, float(low1[g] - low1[0]), _endpoint_slope_at_one(op, g), 0.0, 0.0,
+    exact1 = GapPoint(1.0, float(low1[g] - low1[0]), _endpoint_slope_at_one(op, g), 0.0, 0.0,
                     float(low1[0]), float(low1[g]))
     evaluator.add_exact(exact0)
     evaluator.add_exact(exact1)
@@ -568,7 +463,7 @@ def min_gap(
     )
 
 
-def _sweep(evaluator: _GapEvaluator, s_values: NDArray[np.float64], tight: float) -> None:
+def _sweep(evaluator: GapTracker, s_values: NDArray[np.float64], tight: float) -> None:
     """Continuation over ``s_values`` (in the given order) with accuracy-on-demand."""
     estimate = evaluator.points[1.0].gap
     for s in s_values:
@@ -583,7 +478,7 @@ def _sweep(evaluator: _GapEvaluator, s_values: NDArray[np.float64], tight: float
         estimate = point.gap
 
 
-def _refine(evaluator: _GapEvaluator, grid: NDArray[np.float64], tol: float,
+def _refine(evaluator: GapTracker, grid: NDArray[np.float64], tol: float,
             tight: float) -> list[tuple[float, float]]:
     """Find candidate brackets on the evaluated grid and refine each with Brent's method."""
     points = [evaluator.points[float(s)] for s in grid]
@@ -614,13 +509,13 @@ def _refine(evaluator: _GapEvaluator, grid: NDArray[np.float64], tol: float,
     return [(points[lo_i].s, points[hi_i].s) for lo_i, hi_i in regions]
 
 
-def _sign(p: _Point) -> int:
+def _sign(p: GapPoint) -> int:
     if not np.isfinite(p.slope) or abs(p.slope) <= p.slope_error:
         return 0
     return 1 if p.slope > 0 else -1
 
 
-def _refine_bracket(evaluator: _GapEvaluator, lo_i: int, hi_i: int, points: list[_Point],
+def _refine_bracket(evaluator: GapTracker, lo_i: int, hi_i: int, points: list[GapPoint],
                     tol: float, tight: float) -> None:
     """Refine one region of the coarse grid.
 
@@ -633,7 +528,7 @@ def _refine_bracket(evaluator: _GapEvaluator, lo_i: int, hi_i: int, points: list
     def accuracy() -> float:
         return max(tol, 0.1 * (region_best[0] - evaluator.best().gap))
 
-    def evaluate(s: float) -> _Point:
+    def evaluate(s: float) -> GapPoint:
         point = evaluator(float(min(max(s, 0.0), 1.0)), max(tight, 0.5 * accuracy()))
         region_best[0] = min(region_best[0], point.gap)
         return point
@@ -654,7 +549,7 @@ def _refine_bracket(evaluator: _GapEvaluator, lo_i: int, hi_i: int, points: list
         if ((left_is_lower and _sign(lo) < 0) or (not left_is_lower and _sign(hi) > 0)
                 or (_sign(lo) < 0 < _sign(hi))):
             found = _find_interior(evaluate, lo, hi, xatol)
-            if isinstance(found, _Point):
+            if isinstance(found, GapPoint):
                 return
             lo, inner, hi = found
             break
@@ -681,7 +576,7 @@ def _refine_bracket(evaluator: _GapEvaluator, lo_i: int, hi_i: int, points: list
     _brent(lambda s: evaluate(s).gap, lo.s, inner.s, hi.s, inner.gap, xatol, stop=known)
 
 
-def _lower_bound(pa: _Point, px: _Point, pb: _Point) -> float:
+def _lower_bound(pa: GapPoint, px: GapPoint, pb: GapPoint) -> float:
     """A lower bound of ``Δ`` on ``[a, b]`` from the tangents at both ends.
 
     The slopes are widened by their error bounds. Valid for a convex ``Δ`` (as it is close

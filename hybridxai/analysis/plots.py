@@ -35,6 +35,7 @@ __all__ = [
     "new_figure",
     "finish",
     "plot_gap",
+    "plot_gap_profile",
     "plot_spectrum",
     "plot_fidelity",
     "plot_fidelity_vs_size",
@@ -84,6 +85,34 @@ def plot_gap(result: Any, path: str | Path | None = None, *, ax: Axes | None = N
     return finish(fig, path)
 
 
+def plot_gap_profile(result: Any, path: str | Path | None = None) -> Figure:
+    """``E_0``, ``E_1`` (top) and ``Δ``, ``|<1|∂ₛH|0>|`` (bottom, log scale) along ``s``.
+
+    ``result`` is a :class:`~hybridxai.analysis.profile.GapProfileResult`.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.0, 6.0), layout="constrained")
+    FigureCanvasAgg(fig)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    excited = "E_1" if result.degeneracy == 1 else f"E_{result.degeneracy}"
+    top.plot(result.s, result.ground_energies, lw=1, label="$E_0$")
+    top.plot(result.s, result.excited_energies, lw=1, label=f"${excited}$")
+    top.set_ylabel("energy")
+    top.set_title(f"Gap profile, d = {result.num_qubits}, driver scale {result.driver_scale}")
+    top.legend(loc="best", fontsize=8)
+    bottom.semilogy(result.s, result.gaps, ".-", lw=1, ms=3, label=f"gap ${excited} - E_0$")
+    bottom.semilogy(result.s, result.couplings, ".-", lw=1, ms=3,
+                    label=f"$|\\langle {excited[2:]}|\\partial_s H|0\\rangle|$")
+    bottom.axvline(result.s_min, color="C3", ls="--", lw=1,
+                   label=f"min gap {result.min_gap:.3g} at s = {result.s_min:.3f}")
+    bottom.set_xlabel("s = t / T")
+    bottom.set_xlim(0, 1)
+    bottom.legend(loc="best", fontsize=8)
+    return finish(fig, path)
+
+
 def plot_spectrum(result: Any, path: str | Path | None = None, *,
                   ax: Axes | None = None, relative: bool = False) -> Figure:
     """The lowest ``k`` levels along ``s`` (relative to ``E_0`` when ``relative``).
@@ -104,7 +133,10 @@ def plot_spectrum(result: Any, path: str | Path | None = None, *,
 
 def plot_fidelity(result: Any, path: str | Path | None = None, *,
                   ax: Axes | None = None) -> Figure:
-    """Final ground-state fidelity against the anneal time ``T`` (``result``: a :class:`~hybridxai.analysis.fidelity.FidelityCurve`)."""
+    """Final ground-state fidelity against the anneal time ``T``.
+
+    ``result`` is a :class:`~hybridxai.analysis.fidelity.FidelityCurve`.
+    """
     fig, ax = new_figure(ax)
     ax.plot(result.total_times, result.fidelities, "o-", lw=1, label=result.method)
     ax.axhline(result.initial_overlap, color="0.5", ls=":", lw=1,

@@ -6,7 +6,7 @@ Example:
     >>> result = spectrum(bqm, [0.0, 0.5, 1.0], k=2)
     >>> result.energies.shape
     (3, 2)
-    >>> [round(float(e), 6) for e in result.energies[0]]   # H_D = -(X_0 + X_1)
+    >>> [round(float(e), 6) + 0.0 for e in result.energies[0]]   # H_D = -(X_0 + X_1)
     [-2.0, 0.0]
 """
 
@@ -21,14 +21,14 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridxai.analysis.eigensolvers import (
+from hybridxai.anneal.eigensolvers import (
     DENSE_MAX_QUBITS,
     SolverName,
     blas_threads,
     endpoint_eigenvalues,
     lowest_eigenpairs,
 )
-from hybridxai.analysis.operators import AnnealingOperator, check_s
+from hybridxai.anneal.operators import AnnealingOperator, check_s
 from hybridxai.anneal.spec import DriverScale
 from hybridxai.exceptions import invalid_argument, invalid_type
 

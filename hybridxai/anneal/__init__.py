@@ -4,7 +4,12 @@ the annealing specification and the native statevector evolution.
 * :mod:`~hybridxai.anneal.qubo` — importance, redundancy and the QUBO of one image;
 * :mod:`~hybridxai.anneal.ising` — dense QUBO arrays, basis energies, Pauli-Z coefficients;
 * :mod:`~hybridxai.anneal.spec` — driver scale, time step, ground-state fidelity;
-* :mod:`~hybridxai.anneal.schedules` — ``s(u)`` schedules and the Trotter layer sequence;
+* :mod:`~hybridxai.anneal.operators`, :mod:`~hybridxai.anneal.eigensolvers` — ``H(s)`` as a
+  matrix-free operator and its lowest eigenpairs (dense, ARPACK, warm-started block Davidson);
+* :mod:`~hybridxai.anneal.gap_profile` — ``E_0``, ``E_1``, gap and ``|<1|∂ₛH|0>|`` along ``s``;
+* :mod:`~hybridxai.anneal.schedules` — ``s(u)`` schedules (linear, pause, local-adiabatic) and
+  the Trotter layer sequence;
+* :mod:`~hybridxai.anneal.auto_time` — the shortest ``T`` reaching a target fidelity;
 * :mod:`~hybridxai.anneal.trotter` — the gate list of one Trotter step (SDK-neutral);
 * :mod:`~hybridxai.anneal.evolution` — the layers applied to a statevector (numba / numpy).
 

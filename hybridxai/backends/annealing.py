@@ -21,12 +21,14 @@ from numpy.typing import NDArray
 
 from hybridxai._util.checks import check_bqm
 from hybridxai._util.memory import check_statevector_memory
+from hybridxai.anneal.auto_time import auto_total_time, check_target_fidelity
 from hybridxai.anneal.ising import DenseQubo, basis_energies, dense_qubo, indices_to_bits
 from hybridxai.anneal.schedules import (
     Layer,
     ScheduleLike,
     as_schedule,
     check_anneal_parameters,
+    check_schedule,
     trotter_layers,
 )
 from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale, ground_fidelity, resolve_driver_scale
@@ -75,7 +77,7 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
         """Keyword arguments accepted by :meth:`sample` (dimod convention)."""
         return {
             "total_time": [], "num_steps": [], "num_reads": [], "seed": [], "schedule": [],
-            "order": [], "driver_scale": [],
+            "order": [], "driver_scale": [], "target_fidelity": [],
         }
 
     @property
@@ -94,10 +96,23 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
     def _resolve(self, num_qubits: int, overrides: dict[str, Any]) -> dict[str, Any]:
         params = dict(self.defaults)
         params.update({k: v for k, v in overrides.items() if v is not None})
-        if params["num_steps"] is None:
+        auto = isinstance(params["total_time"], str) and params["total_time"] == "auto"
+        target = params.get("target_fidelity")
+        if auto:  # T is chosen in _run (hybridxai.anneal.auto_time); validate everything now
+            check_target_fidelity(0.9 if target is None else target)
+            if params["num_steps"] is not None:
+                raise invalid_argument("num_steps", params["num_steps"],
+                                       "is derived from the chosen T when total_time='auto'",
+                                       "leave num_steps out (M = ceil(T / 0.01))")
+            check_anneal_parameters(1.0, 1, params["order"])
+        elif target is not None:
+            raise invalid_argument("target_fidelity", target, "only applies with total_time='auto'",
+                                   "pass total_time='auto' too, or leave target_fidelity out")
+        elif params["num_steps"] is None:
             check_anneal_parameters(params["total_time"], 1, params["order"])
             params["num_steps"] = max(1, math.ceil(float(params["total_time"]) / DEFAULT_TIME_STEP - 1e-9))
-        check_anneal_parameters(params["total_time"], params["num_steps"], params["order"])
+        if not auto:
+            check_anneal_parameters(params["total_time"], params["num_steps"], params["order"])
         if params["num_reads"] is None:
             params["num_reads"] = max(1, num_qubits**2)
         reads = params["num_reads"]
@@ -106,7 +121,7 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
         if reads < 1:
             raise invalid_argument("num_reads", reads, "must be at least 1", "pass e.g. num_reads=100")
         params["driver_coefficient"] = resolve_driver_scale(params["driver_scale"], num_qubits)
-        params["schedule"] = as_schedule(params["schedule"])
+        params["schedule"] = check_schedule(params["schedule"])  # gap-aware ones are built in _run
         return params
 
     def check_options(self, **options: Any) -> None:
@@ -128,7 +143,7 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
         self,
         bqm: dimod.BinaryQuadraticModel,
         *,
-        total_time: float | None = None,
+        total_time: float | str | None = None,
         num_steps: int | None = None,
         schedule: ScheduleLike = None,
         order: int | None = None,
@@ -160,11 +175,22 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
         check_bqm(bqm)
         qubo = dense_qubo(bqm)
         d = qubo.num_variables
+        if "target_fidelity" in options:  # a sampling parameter, not a backend option
+            overrides = {**overrides, "target_fidelity": options.pop("target_fidelity")}
         params = self._resolve(d, overrides)
         check_statevector_memory(d, self.bytes_per_amplitude, backend=self.backend_name,
                                  max_bytes=self.max_memory_bytes)
         t0 = time.perf_counter_ns()
         diagonal = basis_energies(qubo)
+        params["schedule"] = as_schedule(params["schedule"], problem=bqm,
+                                         driver_scale=params["driver_coefficient"])
+        if isinstance(params["total_time"], str):  # "auto", validated in _resolve
+            choice = auto_total_time(bqm, target_fidelity=params.get("target_fidelity") or 0.9,
+                                     schedule=params["schedule"], order=params["order"],
+                                     driver_scale=params["driver_coefficient"])
+            params["total_time"] = choice.total_time
+            params["num_steps"] = max(1, math.ceil(choice.total_time / DEFAULT_TIME_STEP - 1e-9))
+            params["auto_total_time"] = choice.as_dict()
         layers = trotter_layers(params["schedule"], params["total_time"], params["num_steps"],
                                 params["order"], params["driver_coefficient"])
         t1 = time.perf_counter_ns()
@@ -178,7 +204,7 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
         self,
         bqm: dimod.BinaryQuadraticModel,
         *,
-        total_time: float | None = None,
+        total_time: float | str | None = None,
         num_steps: int | None = None,
         num_reads: int | None = None,
         seed: int | None = None,
@@ -191,11 +217,16 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
 
         Args:
             bqm: BINARY or SPIN model; samples come back in its vartype and labels.
-            total_time: ``T`` (default 10).
+            total_time: ``T`` (default 10), or ``"auto"``: the shortest ``T`` (power-of-two
+                multiple of a gap-profile estimate, verified by simulation) whose fidelity reaches
+                ``target_fidelity`` (default 0.9; see :mod:`hybridxai.anneal.auto_time`),
+                recorded in ``info["auto_total_time"]``.
             num_steps: Trotter steps ``M`` (default ``ceil(T/0.01)``, the paper's ``dt``).
             num_reads: Number of samples drawn from ``|ψ(T)|²`` (default ``d**2``).
             seed: Seed of the sampling RNG (the evolution itself is deterministic).
-            schedule: ``"linear"``, a callable ``s(u)`` or ``(times, values)``.
+            schedule: ``"linear"``, ``"local-adiabatic"`` (built from the gap profile of ``bqm``,
+                see :class:`hybridxai.anneal.schedules.ProblemSchedule`), ``("pause", s_p,
+                fraction)``, a callable ``s(u)`` or ``(times, values)``.
             order: Trotter order 1 or 2.
             driver_scale: ``"unit"``, ``"1/d"`` or a number.
             **options: Backend-specific options.
@@ -250,4 +281,6 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
                 "timing": {**params["timing"], "postprocessing_ns": time.perf_counter_ns() - t0},
             },
         )
+        if "auto_total_time" in params:  # total_time="auto": the chosen T and its trials
+            sampleset.info["auto_total_time"] = params["auto_total_time"]
         return sampleset

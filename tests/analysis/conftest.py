@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hybridxai.analysis.eigensolvers import blas_threads
+from hybridxai.anneal.eigensolvers import blas_threads
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import pytest
 
 from hybridxai.analysis import gap_at, min_gap, per_step_points, random_feature_qubo
 from hybridxai.analysis.gap import ground_degeneracy
-from hybridxai.analysis.operators import AnnealingOperator
+from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import InvalidArgumentError, ProblemTooLargeError
 from tests.analysis._reference import reference_gap, reference_min_gap
 

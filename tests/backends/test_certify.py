@@ -10,11 +10,11 @@ import dimod
 import numpy as np
 import pytest
 
-import hybridxai.backends.certified.certify as certify_module
+import hybridxai.backends.certified.branch_and_bound as certify_module
 from hybridxai import build_qubo
 from hybridxai.analysis.instances import random_feature_qubo
 from hybridxai.anneal.qubo import FeatureQubo
-from hybridxai.backends.certified.certify import Certificate, certify
+from hybridxai.backends.certified.branch_and_bound import Certificate, certify
 from hybridxai.backends.certified.sampler import CertifiedSampler
 from hybridxai.backends.sa.sampler import SimulatedAnnealingSampler
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError

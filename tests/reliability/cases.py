@@ -1138,7 +1138,7 @@ def _certify(*args: Any, **kwargs: Any) -> Callable[[], Any]:
     """``certify(chain_bqm(3), ...)``; a positional argument replaces the problem."""
 
     def run() -> Any:
-        from hybridxai.backends.certified.certify import certify
+        from hybridxai.backends.certified.branch_and_bound import certify
 
         problem = args[0]() if args else S.chain_bqm(3)
         return certify(problem, **kwargs)

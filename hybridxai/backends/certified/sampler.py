@@ -1,6 +1,6 @@
 """The "certified" backend: the proven optimum of a QUBO, as a ``dimod.Sampler``.
 
-A thin wrapper around :func:`hybridxai.backends.certified.certify.certify` (branch and bound on the convexified
+A thin wrapper around :func:`hybridxai.backends.certified.branch_and_bound.certify` (branch and bound on the convexified
 relaxation). It returns one sample, the best found, and records in ``info`` whether it is a
 numerically certified optimum (exact up to float64 rounding) and the lower bound; when
 ``time_limit`` or ``max_nodes`` stops the search first it warns and returns the best sample with
@@ -21,7 +21,7 @@ from typing import Any
 
 import dimod
 
-from hybridxai.backends.certified.certify import (
+from hybridxai.backends.certified.branch_and_bound import (
     DEFAULT_TIME_LIMIT,
     DEFAULT_TOLERANCE,
     _check_max_nodes,

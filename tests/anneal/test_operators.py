@@ -4,7 +4,7 @@ import dimod
 import numpy as np
 import pytest
 
-from hybridxai.analysis.operators import (
+from hybridxai.anneal.operators import (
     AnnealingOperator,
     annealing_matrix,
     annealing_operator,

@@ -26,8 +26,8 @@ from numpy.typing import NDArray
 from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
 from hybridxai._util.blas import blas_threads
-from hybridxai.analysis import operators as _operators
-from hybridxai.analysis.operators import AnnealingOperator
+from hybridxai.anneal import operators as _operators
+from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import invalid_argument
 
 _CHUNK = 2048

@@ -1,0 +1,100 @@
+"""The gap profile along the anneal: ``E_0(s)``, ``E_1(s)``, ``Δ(s)`` and ``|<1|∂ₛH|0>|``, with a plot.
+
+The computation is :func:`hybridxai.anneal.gap_profile.compute_gap_profile` (it lives below the
+samplers, which use it to build ``schedule="local-adiabatic"``); this module adds the public
+entry point and the figure. ``E_1`` is the lowest level outside the ground manifold of ``H_P``
+(``E_g`` for a ``g``-fold degenerate ground level, as in :func:`hybridxai.analysis.min_gap`),
+and ``∂ₛH = H_P - H_D`` for the linear interpolation ``H(s) = (1 - s)·H_D + s·H_P``.
+
+Example:
+    >>> import dimod
+    >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -0.5}, {(0, 1): 1.2}, 0.0, "BINARY")
+    >>> profile = gap_profile(bqm, num_points=16)
+    >>> profile.s.size, bool(profile.min_gap > 0)
+    (16, True)
+    >>> fig = profile.plot()
+    >>> len(fig.axes)
+    2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import dimod
+from numpy.typing import ArrayLike
+
+from hybridxai.anneal.gap_profile import DEFAULT_PROFILE_POINTS, GapProfile, compute_gap_profile
+from hybridxai.anneal.spec import DriverScale
+
+__all__ = ["GapProfileResult", "gap_profile"]
+
+
+@dataclass
+class GapProfileResult(GapProfile):
+    """A :class:`hybridxai.anneal.gap_profile.GapProfile` that can plot itself.
+
+    Attributes are those of :class:`~hybridxai.anneal.gap_profile.GapProfile`: ``s``,
+    ``ground_energies`` (``E_0``), ``excited_energies`` (``E_1``, i.e. ``E_g``), ``gaps``,
+    ``couplings`` (``|<1|∂ₛH|0>|``), ``errors``, ``degeneracy``, ``num_qubits``,
+    ``driver_scale``, ``driver_coefficient``, ``solver``, ``tol``, ``matvecs``, ``seconds``.
+    """
+
+    @classmethod
+    def from_profile(cls, profile: GapProfile) -> GapProfileResult:
+        """Wrap a computed profile (no copy of its arrays)."""
+        return cls(**{f.name: getattr(profile, f.name) for f in fields(GapProfile)})
+
+    def plot(self, path: str | Path | None = None) -> Any:
+        """Plot ``E_0``, ``E_1`` (top) and ``Δ``, ``|<1|∂ₛH|0>|`` (bottom) against ``s``.
+
+        Args:
+            path: Write a PNG there when given.
+
+        Returns:
+            The matplotlib ``Figure`` (Agg canvas, nothing displayed).
+        """
+        from hybridxai.analysis.plots import plot_gap_profile
+
+        return plot_gap_profile(self, path=path)
+
+
+def gap_profile(
+    bqm: dimod.BinaryQuadraticModel,
+    num_points: int = DEFAULT_PROFILE_POINTS,
+    *,
+    driver_scale: DriverScale = "unit",
+    s: ArrayLike | None = None,
+    solver: str = "auto",
+    tol: float = 1e-10,
+    max_memory_bytes: int | None = None,
+    seed: int = 0,
+) -> GapProfileResult:
+    """``E_0(s)``, ``E_1(s)``, the gap ``Δ(s)`` and ``|<1|∂ₛH|0>|`` on a grid of ``s``.
+
+    Args:
+        bqm: The QUBO (BINARY or SPIN; qubit ``i`` = ``i``-th variable).
+        num_points: Grid size ``N``; the grid is the cell midpoints ``s_i = (i + ½)/N`` (the
+            end points are excluded: the levels are degenerate there).
+        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (the authors' code) or a number.
+        s: Explicit grid in ``(0, 1)`` instead.
+        solver: ``"auto"`` (dense ``eigh`` up to 10 qubits, warm-started block Davidson
+            above), ``"dense"``, ``"davidson"`` or ``"eigsh"``.
+        tol: Accuracy of each eigenvalue (see
+            :func:`~hybridxai.anneal.gap_profile.compute_gap_profile` for the matrix element).
+        max_memory_bytes: Memory budget (default: 80 % of the available memory).
+        seed: Seed of the random fill vectors of the iterative solvers.
+
+    Returns:
+        A :class:`GapProfileResult` with ``.plot(path=None)``.
+
+    Raises:
+        InvalidArgumentError: For a bad argument (named in the message), or a constant ``H_P``.
+        ProblemTooLargeError: When ``2**d`` vectors do not fit in memory.
+    """
+    return GapProfileResult.from_profile(compute_gap_profile(
+        bqm, num_points, driver_scale=driver_scale, s=s, solver=solver, tol=tol,
+        max_memory_bytes=max_memory_bytes, seed=seed,
+    ))

@@ -1,0 +1,453 @@
+"""The gap profile of ``H(s) = (1 - s)·H_D + s·H_P``: ``E_0(s)``, ``E_g(s)``, the gap and ``|<g|∂ₛH|0>|``.
+
+This is the spectral information an annealing schedule needs (see
+:mod:`hybridxai.anneal.schedules`, ``schedule="local-adiabatic"``) and what
+:func:`hybridxai.analysis.gap_profile` reports and plots. It lives here, below the samplers, so
+that a sampler can build a problem-dependent schedule from the BQM it is given.
+
+Definitions. With ``g`` the degeneracy of the ground level of ``H_P`` (:func:`ground_degeneracy`),
+the gap is ``Δ(s) = E_g(s) - E_0(s)``: the distance from the ground state to the lowest level
+*outside* the ground manifold (the lowest ``g`` levels all flow into ground states of ``H_P``,
+so only leaving them costs fidelity; for ``g = 1`` this is ``E_1 - E_0``). The matrix element
+is that of ``∂ₛH = H_P - H_D`` between the ground state and level ``E_g``,
+``|<g|∂ₛH|0>|``. Degeneracies are handled so that the value does not depend on the basis
+chosen inside a degenerate eigenspace: when ``E_g`` is itself degenerate (a symmetric problem,
+or a level crossing on the grid) the whole eigenspace ``P_g`` of ``E_g`` counts, and when
+``g > 1`` the whole block ``P_<`` of the lowest ``g`` levels does (near ``s = 1`` those levels
+are exponentially close, so "the" ground vector is ill-conditioned, while their block is not):
+the matrix element is the Frobenius norm ``‖P_g·∂ₛH·P_<‖``, which is ``|<1|∂ₛH|0>|`` for
+``g = 1`` and a non-degenerate ``E_1``. Levels closer than ``1e-9·(max E_P - min E_P + d)``
+(or than the eigensolver's error estimate, if larger) count as degenerate.
+
+The same machinery as :func:`hybridxai.analysis.min_gap` evaluates both (:class:`GapTracker`):
+dense ``eigh`` up to 10 qubits, above that the warm-started block Davidson solver of
+:mod:`hybridxai.anneal.eigensolvers`, sweeping from ``s = 1`` (where the eigenvectors are the
+lowest classical states) down to ``s = 0``, each point warm-started from the previous one.
+The default grid is the cell midpoints ``s_i = (i + ½)/N``: at ``s = 0`` and ``s = 1`` the
+levels of ``H_D`` and ``H_P`` are degenerate, so the matrix element is not defined there.
+
+Example:
+    >>> import dimod
+    >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -0.5}, {(0, 1): 1.2}, 0.0, "BINARY")
+    >>> profile = compute_gap_profile(bqm, num_points=8)
+    >>> profile.s.tolist()[:2]
+    [0.0625, 0.1875]
+    >>> bool((profile.gaps > 0).all() and (profile.couplings >= 0).all())
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import dimod
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridxai._util.memory import available_memory_bytes
+from hybridxai.anneal.eigensolvers import (
+    DENSE_MAX_QUBITS,
+    DavidsonWorkspace,
+    Eigenpairs,
+    blas_threads,
+    lowest_eigenpairs,
+)
+from hybridxai.anneal.operators import AnnealingOperator, check_s
+from hybridxai.anneal.spec import DriverScale, ground_fidelity
+from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
+
+__all__ = [
+    "GapPoint",
+    "GapTracker",
+    "GapProfile",
+    "compute_gap_profile",
+    "ground_degeneracy",
+    "profile_grid",
+    "DEFAULT_PROFILE_POINTS",
+]
+
+DEFAULT_PROFILE_POINTS = 64
+"""Grid points of a gap profile unless told otherwise."""
+
+_SOLVERS = ("auto", "dense", "davidson", "eigsh")
+
+
+def ground_degeneracy(energies: NDArray[np.float64]) -> int:
+    """Degeneracy ``g`` of the lowest value of a diagonal ``H_P`` (same tolerance as the samplers).
+
+    Args:
+        energies: ``E_P`` over the basis.
+
+    Returns:
+        The number of basis states in the ground manifold.
+
+    Example:
+        >>> ground_degeneracy(np.array([0.0, -1.0, -1.0, 2.0]))
+        2
+    """
+    return int(ground_fidelity(energies, energies)[2].size)
+
+
+@dataclass
+class GapPoint:
+    """``Δ(s)`` at one ``s`` and what was learnt computing it.
+
+    Attributes:
+        s: The annealing parameter.
+        gap: ``E_g - E_0``.
+        slope: ``dΔ/ds`` (Hellmann–Feynman; NaN where unknown).
+        slope_error: Rough bound on the error of ``slope``.
+        error: Estimated absolute error of ``gap``.
+        e0: ``E_0(s)``.
+        eg: ``E_g(s)``.
+        coupling: ``|<g|∂ₛH|0>|`` (NaN unless the tracker computes couplings).
+    """
+
+    s: float
+    gap: float
+    slope: float
+    slope_error: float
+    error: float
+    e0: float
+    eg: float
+    coupling: float = math.nan
+
+
+class GapTracker:
+    """Evaluates ``Δ(s)`` (and optionally ``|<g|∂ₛH|0>|``) with warm starts; remembers every point.
+
+    Args:
+        op: The operator of ``H(s)``.
+        g: Ground degeneracy of ``H_P``.
+        solver: ``"dense"``, ``"davidson"`` or ``"eigsh"``.
+        guard: Extra Davidson vectors beyond the levels needed.
+        max_subspace: Davidson search space (default ``max(16, 4·block)``).
+        cache_entries: How many points keep their eigenvectors for warm starts.
+        rng: Random generator of the fill vectors.
+        couplings: Also compute the matrix element (then one level above ``E_g`` is tracked
+            too, to detect a degenerate ``E_g``).
+    """
+
+    def __init__(self, op: AnnealingOperator, g: int, solver: str, guard: int,
+                 max_subspace: int | None, cache_entries: int, rng: np.random.Generator,
+                 *, couplings: bool = False) -> None:
+        self.op, self.g = op, g
+        self.couplings = couplings
+        self.k = min(g + 2, op.dimension) if couplings else g + 1
+        self.solver, self.guard = solver, guard
+        self.max_subspace = max_subspace or max(16, 4 * (self.k + guard))
+        self.workspace: DavidsonWorkspace | None = None
+        self.cache_entries = max(1, cache_entries)
+        self.cache: dict[float, NDArray[np.float64]] = {}
+        self.points: dict[float, GapPoint] = {}
+        self.matvecs = 0
+        self.rng = rng
+        block = min(self.k + guard, op.dimension)
+        lowest = np.argpartition(op.diagonal, block - 1)[:block]
+        lowest = lowest[np.argsort(op.diagonal[lowest], kind="stable")]
+        start = np.zeros((block, op.dimension))
+        start[np.arange(block), lowest] = 1.0
+        self.cache[1.0] = start
+
+    @classmethod
+    def within_budget(cls, op: AnnealingOperator, g: int, solver: str, guard: int, budget: int,
+                      rng: np.random.Generator, *, couplings: bool = False,
+                      purpose: str = "min_gap") -> GapTracker:
+        """A tracker whose Davidson search space and warm-start cache fit in ``budget`` bytes.
+
+        Raises:
+            ProblemTooLargeError: If not even the smallest Davidson search space fits.
+        """
+        n = op.dimension
+        k = min(g + 2, n) if couplings else g + 1
+        block = min(k + guard, n)
+        per_vector = 8 * n
+        # Davidson search space: max(16, 4·block) vectors, fewer if memory is short
+        spare = budget // per_vector - 1 - 6 * block
+        max_subspace = int(min(max(16, 4 * block), max(2 * block + 1, spare // 3)))
+        if solver == "davidson" and spare < 2 * (2 * block + 1):
+            raise ProblemTooLargeError(
+                f"{purpose} on {op.num_qubits} qubits needs at least "
+                f"{2 * (2 * block + 1) + 6 * block + 1} vectors of {per_vector / 2**30:.3g} GiB "
+                f"but only {budget / 2**30:.3g} GiB may be used. "
+                "Fix: analyse a smaller QUBO or pass a larger max_memory_bytes."
+            )
+        cache_entries = int(max(2, min(32, (budget // 10) // (block * per_vector))))
+        return cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings)
+
+    def add_exact(self, point: GapPoint) -> None:
+        """Record a point known exactly (the end points)."""
+        self.points[point.s] = point
+
+    def best(self) -> GapPoint:
+        """The point with the smallest gap so far (the largest ``s`` among ties)."""
+        return min(self.points.values(), key=lambda p: (p.gap, -p.s))
+
+    def nearest_start(self, s: float) -> NDArray[np.float64] | None:
+        """The cached eigenvectors of the evaluated ``s`` nearest to ``s``."""
+        if not self.cache:
+            return None
+        return self.cache[min(self.cache, key=lambda x: abs(x - s))]
+
+    def _pairs(self, s: float, k: int, tol: float) -> Eigenpairs:
+        options: dict[str, Any] = {}
+        if self.solver == "davidson":
+            block = min(k + self.guard, self.op.dimension)
+            if self.workspace is None or not self.workspace.fits(self.op.dimension,
+                                                                 self.max_subspace, block):
+                self.workspace = DavidsonWorkspace(self.op.dimension,
+                                                   max(self.max_subspace, 2 * block + 1), block)
+            options = {"guard": self.guard, "max_subspace": max(self.max_subspace, 2 * block + 1),
+                       "workspace": self.workspace}
+        try:
+            pairs = lowest_eigenpairs(
+                self.op, s, k, solver=self.solver,  # type: ignore[arg-type]
+                x0=self.nearest_start(s), tol=tol, rng=self.rng, **options,
+            )
+        except RuntimeError:
+            if not (self.couplings and self.solver == "davidson"):
+                raise
+            # a profile point inside a tight cluster of levels (small s): ARPACK copes better
+            pairs = lowest_eigenpairs(self.op, s, k, solver="eigsh", x0=self.nearest_start(s),
+                                      tol=tol, rng=self.rng)
+        self.matvecs += pairs.matvecs
+        return pairs
+
+    def _coupling(self, s: float, pairs: Eigenpairs, tol: float) -> tuple[Eigenpairs, float]:
+        """``‖P_g·∂ₛH·P_<‖`` (Frobenius; ``P_g``: eigenspace of ``E_g``, ``P_<``: lowest ``g`` levels)."""
+        k = pairs.values.size
+        g = self.g
+        spread = float(self.op.diagonal.max() - self.op.diagonal.min()) + self.op.num_qubits
+        def same() -> float:  # levels closer than this count as one eigenspace
+            return max(1e-9 * spread, 2.0 * float(pairs.errors[g] + pairs.errors[-1]))
+
+        # the last computed level may belong to the eigenspace of E_g: widen until it does not
+        while k < self.op.dimension and pairs.values[k - 1] - pairs.values[g] <= same():
+            k = min(2 * k, self.op.dimension)
+            pairs = self._pairs(s, k, tol)
+        vectors = pairs.vectors
+        assert vectors is not None
+        members = [j for j in range(g, pairs.values.size) if pairs.values[j] - pairs.values[g] <= same()]
+        total = 0.0
+        for i in range(g):  # the lowest g levels: the ground state, and its manifold when g > 1
+            # ∂ₛH |i> = (H_P - H_D)|i> = E_P·|i> + c·Σ_p X_p |i>
+            image = (self.op.diagonal * vectors[i]
+                     + self.op.driver_coefficient * self.op.driver_matvec(vectors[i]))
+            overlaps = vectors[members] @ image
+            total += float(overlaps @ overlaps)
+        return pairs, math.sqrt(total)
+
+    def __call__(self, s: float, tol: float) -> GapPoint:
+        """``Δ(s)`` with an error of at most ``tol`` (each eigenvalue to ``tol / 2``)."""
+        known = self.points.get(s)
+        if known is not None and known.error <= tol:
+            return known
+        pairs = self._pairs(s, self.k, 0.5 * tol)
+        coupling = math.nan
+        if self.couplings:
+            pairs, coupling = self._coupling(s, pairs, 0.5 * tol)
+        g = self.g
+        e0, eg = float(pairs.values[0]), float(pairs.values[g])
+        point = GapPoint(
+            s, eg - e0, float(pairs.derivatives[g] - pairs.derivatives[0]),
+            float(pairs.derivative_errors[g] + pairs.derivative_errors[0]),
+            float(pairs.errors[g] + pairs.errors[0]), e0, eg, coupling,
+        )
+        self.points[s] = point
+        if pairs.vectors is not None:
+            self.cache[s] = pairs.vectors
+            self._evict(s)
+        return point
+
+    def _evict(self, keep: float) -> None:
+        while len(self.cache) > self.cache_entries:
+            # drop the start vectors of the least interesting point (largest gap)
+            candidates = [x for x in self.cache if x != keep]
+            worst = max(candidates, key=lambda x: self.points[x].gap if x in self.points else -1)
+            del self.cache[worst]
+
+
+@dataclass
+class GapProfile:
+    """``E_0``, ``E_g``, the gap and ``|<g|∂ₛH|0>|`` of one problem on a grid of ``s``.
+
+    Attributes:
+        s: Grid, ascending, inside ``(0, 1)``.
+        ground_energies: ``E_0(s)``.
+        excited_energies: ``E_g(s)``, the lowest level outside the ground manifold of ``H_P``
+            (``E_1`` when the ground state of ``H_P`` is unique).
+        gaps: ``Δ(s) = E_g(s) - E_0(s)``.
+        couplings: ``|<g|∂ₛH|0>|`` with ``∂ₛH = H_P - H_D`` (``‖P_g·∂ₛH·P_<‖`` when levels are
+            degenerate, see the module docstring).
+        errors: Estimated absolute error of each gap value.
+        degeneracy: ``g``, the degeneracy of the ground level of ``H_P``.
+        num_qubits: ``d``.
+        driver_scale: As passed (``"unit"``, ``"1/d"`` or a number).
+        driver_coefficient: ``c`` in ``H_D = -c·ΣX``.
+        solver: The eigensolver used.
+        tol: Requested accuracy of each eigenvalue.
+        matvecs: Products ``H(s)·v`` spent (0 for the dense solver).
+        seconds: Wall time.
+    """
+
+    s: NDArray[np.float64]
+    ground_energies: NDArray[np.float64]
+    excited_energies: NDArray[np.float64]
+    gaps: NDArray[np.float64]
+    couplings: NDArray[np.float64]
+    errors: NDArray[np.float64]
+    degeneracy: int
+    num_qubits: int
+    driver_scale: DriverScale
+    driver_coefficient: float
+    solver: str
+    tol: float
+    matvecs: int = 0
+    seconds: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def min_gap(self) -> float:
+        """The smallest gap on the grid."""
+        return float(self.gaps.min())
+
+    @property
+    def s_min(self) -> float:
+        """Where on the grid the smallest gap occurs."""
+        return float(self.s[int(np.argmin(self.gaps))])
+
+    @property
+    def adiabatic_ratio(self) -> NDArray[np.float64]:
+        """``|<g|∂ₛH|0>| / Δ(s)²``, the local adiabatic parameter per unit ``ds/dt``."""
+        return self.couplings / self.gaps**2
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly summary (no arrays)."""
+        return {
+            "num_points": int(self.s.size), "min_gap": self.min_gap, "s_min": self.s_min,
+            "degeneracy": self.degeneracy, "num_qubits": self.num_qubits,
+            "driver_scale": self.driver_scale, "driver_coefficient": self.driver_coefficient,
+            "solver": self.solver, "tol": self.tol, "matvecs": self.matvecs,
+            "seconds": self.seconds,
+        }
+
+
+def profile_grid(num_points: int = DEFAULT_PROFILE_POINTS, s: ArrayLike | None = None) -> NDArray[np.float64]:
+    """The validated ``s`` grid of a profile: explicit values, or the ``num_points`` cell midpoints.
+
+    Args:
+        num_points: ``N`` (at least 2), used when ``s`` is not given.
+        s: Explicit values in the open interval ``(0, 1)``.
+
+    Returns:
+        Ascending, distinct values in ``(0, 1)``.
+
+    Example:
+        >>> profile_grid(4).tolist()
+        [0.125, 0.375, 0.625, 0.875]
+    """
+    if s is None:
+        if isinstance(num_points, bool) or not isinstance(num_points, (int, np.integer)):
+            raise invalid_type("num_points", num_points, "an integer >= 2", "pass e.g. num_points=64")
+        if num_points < 2:
+            raise invalid_argument("num_points", num_points, "needs at least 2 grid points",
+                                   f"pass e.g. num_points={DEFAULT_PROFILE_POINTS}")
+        return (np.arange(int(num_points)) + 0.5) / int(num_points)
+    grid = np.asarray(s, dtype=np.float64).ravel()
+    if grid.size == 0:
+        raise invalid_argument("s", s, "is empty", "pass values in (0, 1), e.g. s=[0.25, 0.5, 0.75]")
+    for value in grid:
+        check_s(float(value), "s")
+        if value in (0.0, 1.0):
+            raise invalid_argument(
+                "s", float(value),
+                "the end points are excluded: the levels of H_D (s = 0) and H_P (s = 1) are "
+                "degenerate there, so the matrix element is not defined",
+                "pass values strictly between 0 and 1",
+            )
+    return np.unique(grid)
+
+
+def compute_gap_profile(
+    bqm: dimod.BinaryQuadraticModel,
+    num_points: int = DEFAULT_PROFILE_POINTS,
+    *,
+    driver_scale: DriverScale = "unit",
+    s: ArrayLike | None = None,
+    solver: str = "auto",
+    tol: float = 1e-10,
+    guard: int = 1,
+    max_memory_bytes: int | None = None,
+    seed: int = 0,
+) -> GapProfile:
+    """The gap profile of a BQM (see the module docstring for the definitions).
+
+    Args:
+        bqm: The QUBO (BINARY or SPIN; qubit ``i`` = ``i``-th variable).
+        num_points: Grid size ``N``; the grid is ``s_i = (i + ½)/N``.
+        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` or a positive number.
+        s: Explicit grid in ``(0, 1)`` instead of the midpoints.
+        solver: ``"auto"`` (dense ``eigh`` up to 10 qubits, block Davidson above), ``"dense"``,
+            ``"davidson"`` or ``"eigsh"``.
+        tol: Accuracy of each eigenvalue. The matrix element is exact to rounding with the
+            dense solver; with an iterative one its error is about ``‖r‖/Δ`` with
+            ``‖r‖ ≈ sqrt(tol·Δ)`` the eigenvector residual.
+        guard: Extra Davidson vectors.
+        max_memory_bytes: Memory budget (default: 80 % of the available memory).
+        seed: Seed of the random fill vectors.
+
+    Returns:
+        A :class:`GapProfile`.
+
+    Raises:
+        InvalidArgumentError: For a bad ``num_points``, ``s``, ``driver_scale``, ``solver``,
+            ``tol`` or ``guard``, or when ``H_P`` is constant (no gap).
+        ProblemTooLargeError: When the vectors of ``2**d`` amplitudes do not fit in memory
+            (checked before any allocation).
+    """
+    t_start = time.perf_counter()
+    grid = profile_grid(num_points, s)
+    if solver not in _SOLVERS:
+        raise invalid_argument("solver", solver, "unknown eigensolver",
+                               "pass solver='auto', 'dense', 'davidson' or 'eigsh'")
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)):
+        raise invalid_type("tol", tol, "a positive number", "pass e.g. tol=1e-10")
+    if not np.isfinite(tol) or tol <= 0 or tol > 0.1:
+        raise invalid_argument("tol", tol, "must lie in (0, 0.1]", "pass e.g. tol=1e-10")
+    if isinstance(guard, bool) or not isinstance(guard, (int, np.integer)) or guard < 0:
+        raise invalid_argument("guard", guard, "must be an integer >= 0", "pass guard=1")
+    if not isinstance(bqm, dimod.BinaryQuadraticModel):
+        raise invalid_type("bqm", bqm, "a dimod.BinaryQuadraticModel",
+                           "build one with hybridxai.build_qubo(...).bqm or dimod")
+    d = len(bqm.variables)
+    if solver == "auto":
+        solver = "dense" if 0 < d <= DENSE_MAX_QUBITS else "davidson"
+    budget = int(0.8 * available_memory_bytes()) if max_memory_bytes is None else int(max_memory_bytes)
+    block = 3 + guard  # for the memory check; refined below once g is known
+    op = AnnealingOperator.from_bqm(
+        bqm, driver_scale, bytes_per_amplitude=8 * (1 + 2 * (2 * block + 1) + 6 * block),
+        max_memory_bytes=budget, purpose="gap_profile",
+    )
+    g = ground_degeneracy(op.diagonal)
+    if g >= op.dimension:
+        raise invalid_argument(
+            "bqm", bqm, "H_P is constant: every state is a ground state, so there is no gap",
+            "pass a QUBO with at least two distinct energies",
+        )
+    tracker = GapTracker.within_budget(op, g, solver, guard, budget, np.random.default_rng(seed),
+                                       couplings=True, purpose="gap_profile")
+    with blas_threads(1):
+        for value in grid[::-1]:  # continuation from the classical states at s = 1
+            tracker(float(value), tol)
+    points = [tracker.points[float(value)] for value in grid]
+    return GapProfile(
+        s=grid, ground_energies=np.array([p.e0 for p in points]),
+        excited_energies=np.array([p.eg for p in points]), gaps=np.array([p.gap for p in points]),
+        couplings=np.array([p.coupling for p in points]), errors=np.array([p.error for p in points]),
+        degeneracy=g, num_qubits=d, driver_scale=driver_scale,
+        driver_coefficient=op.driver_coefficient, solver=solver, tol=float(tol),
+        matvecs=tracker.matvecs, seconds=time.perf_counter() - t_start,
+    )

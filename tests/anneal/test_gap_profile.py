@@ -1,0 +1,152 @@
+"""The gap profile (E_0, E_g, gap, |<g|∂ₛH|0>|) against dense numpy.linalg.eigh references."""
+
+import dimod
+import numpy as np
+import pytest
+
+from hybridxai.analysis import random_feature_qubo
+from hybridxai.anneal.gap_profile import compute_gap_profile, ground_degeneracy, profile_grid
+from hybridxai.anneal.ising import basis_energies
+from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, ProblemTooLargeError
+
+_X = np.array([[0.0, 1.0], [1.0, 0.0]])
+
+
+def _x(q: int, d: int) -> np.ndarray:
+    return np.kron(np.kron(np.eye(2 ** (d - 1 - q)), _X), np.eye(2**q))
+
+
+def reference_profile(bqm, s_values, c=1.0):
+    """Dense reference by Kronecker products and numpy.linalg.eigh.
+
+    The matrix element is the Frobenius norm of P_g (H_P - H_D) P_<, P_g the eigenspace of E_g
+    and P_< the lowest g levels.
+    """
+    energies = basis_energies(bqm)
+    d = len(bqm.variables)
+    h_d = -c * sum(_x(q, d) for q in range(d))
+    h_p = np.diag(energies)
+    g = int(np.sum(energies <= energies.min() + 1e-9 * max(1.0, np.ptp(energies))))
+    gaps, couplings, e0, eg = [], [], [], []
+    for s in s_values:
+        w, v = np.linalg.eigh((1 - s) * h_d + s * h_p)
+        # the documented degeneracy tolerance: 1e-9·(max E_P - min E_P + d)
+        members = np.flatnonzero(np.abs(w - w[g]) <= 1e-9 * (np.ptp(energies) + d))
+        block = v[:, members].T @ (h_p - h_d) @ v[:, :g]
+        couplings.append(float(np.linalg.norm(block)))
+        gaps.append(w[g] - w[0])
+        e0.append(w[0])
+        eg.append(w[g])
+    return g, np.array(e0), np.array(eg), np.array(gaps), np.array(couplings)
+
+
+def z2_symmetric_bqm(d: int, seed: int) -> dimod.BinaryQuadraticModel:
+    rng = np.random.default_rng(seed)
+    quad = {(i, j): float(rng.normal()) for i in range(d) for j in range(i + 1, d)}
+    return dimod.BinaryQuadraticModel({}, quad, 0.0, "SPIN")
+
+
+def permutation_symmetric_bqm(d: int) -> dimod.BinaryQuadraticModel:
+    """Equal fields and couplings: excited levels of H(s) are degenerate (permutation symmetry)."""
+    quad = {(i, j): 0.1 for i in range(d) for j in range(i + 1, d)}
+    return dimod.BinaryQuadraticModel({i: -1.0 for i in range(d)}, quad, 0.0, "BINARY")
+
+
+@pytest.mark.parametrize("d,seed", [(3, 0), (5, 1), (7, 2), (8, 3)])
+@pytest.mark.parametrize("driver_scale,c", [("unit", 1.0), ("1/d", None)])
+def test_profile_matches_dense_eigh(d, seed, driver_scale, c):
+    bqm = random_feature_qubo(d, seed)
+    c = 1.0 / d if c is None else c
+    profile = compute_gap_profile(bqm, 24, driver_scale=driver_scale)
+    g, e0, eg, gaps, couplings = reference_profile(bqm, profile.s, c)
+    assert profile.degeneracy == g
+    np.testing.assert_allclose(profile.ground_energies, e0, atol=1e-8, rtol=0)
+    np.testing.assert_allclose(profile.excited_energies, eg, atol=1e-8, rtol=0)
+    np.testing.assert_allclose(profile.gaps, gaps, atol=1e-8, rtol=0)
+    np.testing.assert_allclose(profile.couplings, couplings, atol=1e-8, rtol=0)
+    assert profile.driver_coefficient == pytest.approx(c)
+    assert profile.min_gap == pytest.approx(gaps.min())
+    assert profile.s_min == pytest.approx(profile.s[int(np.argmin(gaps))])
+
+
+@pytest.mark.parametrize("make", [lambda: z2_symmetric_bqm(5, 0), lambda: z2_symmetric_bqm(6, 3),
+                                  lambda: permutation_symmetric_bqm(6)])
+def test_degenerate_manifolds(make):
+    """Degenerate ground manifold of H_P: gap to the lowest level outside it; degenerate levels:
+    the basis-independent norm ‖P_g ∂ₛH P_<‖ of the matrix element."""
+    bqm = make()
+    profile = compute_gap_profile(bqm, 20)
+    g, e0, eg, gaps, couplings = reference_profile(bqm, profile.s)
+    assert profile.degeneracy == g == ground_degeneracy(basis_energies(bqm))
+    np.testing.assert_allclose(profile.gaps, gaps, atol=1e-8, rtol=0)
+    np.testing.assert_allclose(profile.couplings, couplings, atol=1e-8, rtol=0)
+
+
+def test_z2_instance_has_twofold_ground_manifold():
+    profile = compute_gap_profile(z2_symmetric_bqm(5, 0), 8)
+    assert profile.degeneracy == 2
+    assert np.all(profile.gaps > 1e-3)  # E_2 - E_0, which does not close at s -> 1
+
+
+@pytest.mark.parametrize("solver", ["davidson", "eigsh"])
+def test_iterative_solvers_agree_with_dense(solver):
+    bqm = random_feature_qubo(11, 4)
+    dense = compute_gap_profile(bqm, 12, solver="dense")
+    other = compute_gap_profile(bqm, 12, solver=solver, tol=1e-12)
+    np.testing.assert_allclose(other.gaps, dense.gaps, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(other.couplings, dense.couplings, atol=1e-5, rtol=0)
+    assert other.matvecs > 0 and dense.matvecs == 0
+
+
+def test_explicit_grid_and_defaults():
+    bqm = random_feature_qubo(4, 0)
+    profile = compute_gap_profile(bqm, s=[0.7, 0.2, 0.5, 0.2])
+    assert profile.s.tolist() == [0.2, 0.5, 0.7]
+    assert profile_grid(4).tolist() == [0.125, 0.375, 0.625, 0.875]
+    summary = profile.as_dict()
+    assert summary["num_points"] == 3 and summary["solver"] == "dense"
+    np.testing.assert_allclose(profile.adiabatic_ratio, profile.couplings / profile.gaps**2)
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    ({"num_points": 1}, "num_points"), ({"num_points": 2.5}, "num_points"),
+    ({"s": [0.0, 0.5]}, "s"), ({"s": [0.5, 1.0]}, "s"), ({"s": [1.5]}, "s"), ({"s": []}, "s"),
+    ({"solver": "lanczos"}, "solver"), ({"tol": 0.0}, "tol"), ({"tol": "x"}, "tol"),
+    ({"guard": -1}, "guard"), ({"driver_scale": -1.0}, "driver_scale"),
+])
+def test_bad_arguments_are_named(kwargs, name):
+    with pytest.raises((InvalidArgumentError, InvalidTypeError), match=name):
+        compute_gap_profile(random_feature_qubo(3, 0), **kwargs)
+
+
+def test_bad_problem():
+    with pytest.raises(InvalidTypeError, match="bqm"):
+        compute_gap_profile({"a": 1})
+    constant = dimod.BinaryQuadraticModel({0: 0.0, 1: 0.0}, {}, 0.0, "BINARY")
+    with pytest.raises(InvalidArgumentError, match="constant"):
+        compute_gap_profile(constant)
+
+
+def test_too_large_fails_before_allocating():
+    bqm = dimod.BinaryQuadraticModel({i: -1.0 for i in range(40)}, {}, 0.0, "BINARY")
+    with pytest.raises(ProblemTooLargeError, match="gap_profile"):
+        compute_gap_profile(bqm)
+
+
+def test_profile_falls_back_to_arpack_when_davidson_stalls(monkeypatch):
+    import hybridxai.anneal.gap_profile as gap_profile_module
+
+    original = gap_profile_module.lowest_eigenpairs
+
+    def stalling(op, s, k, *, solver="auto", **kwargs):
+        if solver == "davidson":
+            raise RuntimeError("the Davidson eigensolver did not converge")
+        return original(op, s, k, solver=solver, **kwargs)
+
+    monkeypatch.setattr(gap_profile_module, "lowest_eigenpairs", stalling)
+    bqm = random_feature_qubo(11, 1)
+    profile = compute_gap_profile(bqm, 6, solver="davidson", tol=1e-12)
+    monkeypatch.setattr(gap_profile_module, "lowest_eigenpairs", original)
+    dense = compute_gap_profile(bqm, 6, solver="dense")
+    np.testing.assert_allclose(profile.gaps, dense.gaps, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(profile.couplings, dense.couplings, atol=1e-5, rtol=0)
