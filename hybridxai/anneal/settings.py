@@ -36,13 +36,20 @@ Example:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
+import dimod
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridxai.anneal.schedules import ScheduleLike, as_schedule, check_anneal_parameters
+from hybridxai.anneal.schedules import (
+    Schedule,
+    ScheduleLike,
+    as_schedule,
+    check_anneal_parameters,
+    check_schedule,
+)
 from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale, resolve_driver_scale
 from hybridxai.exceptions import invalid_argument
 
@@ -107,7 +114,7 @@ class AnnealSpec:
             raise invalid_argument("time_step", self.time_step, "must be a positive, finite time",
                                    "pass e.g. time_step=0.01 (the paper's dt)")
         resolve_driver_scale(self.driver_scale, 1)
-        object.__setattr__(self, "schedule", as_schedule(self.schedule))
+        object.__setattr__(self, "schedule", check_schedule(self.schedule))
         if self.time_grid == "endpoints" and self.steps() < 2:
             raise invalid_argument("num_steps", self.num_steps,
                                    "the endpoint grid needs at least 2 points (s = 0 and s = 1)",
@@ -147,8 +154,22 @@ class AnnealSpec:
         """The time each grid point is applied for: ``T/M``."""
         return float(self.total_time) / self.steps()
 
+    def for_problem(self, bqm: dimod.BinaryQuadraticModel) -> AnnealSpec:
+        """This spec with a problem-dependent schedule (``"local-adiabatic"``) built for ``bqm``."""
+        if isinstance(self.schedule, Schedule):
+            return self
+        return replace(self, schedule=as_schedule(self.schedule, problem=bqm, driver_scale=self.driver_scale))
+
     def s_points(self) -> NDArray[np.float64]:
-        """``s_k``, the schedule at the grid's points (:attr:`time_grid`), one per step."""
+        """``s_k``, the schedule at the grid's points (:attr:`time_grid`), one per step.
+
+        Raises:
+            InvalidArgumentError: If the schedule depends on the problem and
+                :meth:`for_problem` was not called.
+        """
+        if not isinstance(self.schedule, Schedule):
+            raise invalid_argument("schedule", getattr(self.schedule, "name", self.schedule),
+                                   "depends on the problem", "call spec.for_problem(bqm) first")
         m = self.steps()
         u = (np.arange(m) + 0.5) / m if self.time_grid == "midpoint" else np.linspace(0.0, 1.0, m)
         return np.asarray(self.schedule(u), dtype=np.float64)
@@ -160,6 +181,6 @@ class AnnealSpec:
     def to_dict(self) -> dict[str, Any]:
         """Plain settings for ``info`` and manifests (the schedule by name, ``num_steps`` resolved)."""
         out = asdict(self)
-        out["schedule"] = self.schedule.name
+        out["schedule"] = getattr(self.schedule, "name", str(self.schedule))
         out["num_steps"] = self.steps()
         return out
