@@ -7,8 +7,10 @@ Examples::
     hybridxai explain photos/ --out out/photos          # a folder; rerun to resume
     hybridxai backends                                 # what is installed
     hybridxai reproduce --dataset fashion-mnist --quick # the paper's tables and figures
+    hybridxai evaluate a.jpg b.jpg c.jpg --methods qubo:beta=0.7 gradcam --out out/eval
 
-Errors caused by the input print one line and exit with status 2. A run that finished but
+Errors caused by the input print one line and exit with status 2; Ctrl-C stops cleanly
+(finished results kept) with status 130. A run that finished but
 could not explain every image (``explain FOLDER``, ``reproduce``) keeps the other results, says
 which failed and exits with status 1; rerunning the same command retries only those.
 """
@@ -16,6 +18,7 @@ which failed and exits with status 1; rerunning the same command retries only th
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 from collections.abc import Sequence
@@ -125,15 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_explain(sub)
     _add_train(sub)
     _add_reproduce(sub)
+    _add_evaluate(sub)
     sub.add_parser("backends", help="list the solver backends and whether they are installed")
     sub.add_parser("samples", help="list the bundled sample photos")
     return parser
 
 
 def _explain(args: argparse.Namespace) -> int:
-    import hybridxai
     from hybridxai._util.fileio import output_folder
     from hybridxai.exceptions import invalid_argument
+    from hybridxai.explainer import explain
+    from hybridxai.vision.models import load_pretrained
     from hybridxai.vision.samples import load_sample
 
     if len(args.image) > 1 or (args.image and args.sample is None and Path(args.image[0]).is_dir()):
@@ -149,8 +154,8 @@ def _explain(args: argparse.Namespace) -> int:
     options = {k: v for k, v in (("num_reads", args.num_reads), ("total_time", args.total_time),
                                  ("num_steps", args.num_steps)) if v is not None}
     print(f"loading {args.model} ...", flush=True)
-    model = hybridxai.load_pretrained(args.model)
-    explanation = hybridxai.explain(
+    model = load_pretrained(args.model)
+    explanation = explain(
         model, image, target=args.target, layer=args.layer, backend=args.backend, beta=args.beta,
         seed=args.seed, max_qubits=args.max_qubits, cardinality=args.cardinality,
         analyze=args.analyze, **options,
@@ -170,8 +175,9 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _explain_many(args: argparse.Namespace) -> int:
     """``hybridxai explain FOLDER`` / ``explain A.jpg B.jpg ...``: resumable, one result per image."""
-    import hybridxai
     from hybridxai.exceptions import invalid_argument
+    from hybridxai.explainer import explain_folder, load_results
+    from hybridxai.vision.models import load_pretrained
 
     if args.sample is not None:
         raise invalid_argument("image", args.image, "give exactly one of IMAGE or --sample",
@@ -182,12 +188,20 @@ def _explain_many(args: argparse.Namespace) -> int:
     options = {k: v for k, v in (("num_reads", args.num_reads), ("total_time", args.total_time),
                                  ("num_steps", args.num_steps)) if v is not None}
     print(f"loading {args.model} ...", flush=True)
-    model = hybridxai.load_pretrained(args.model)
-    report = hybridxai.explain_folder(
-        model, images, out, batch_size=args.batch_size, target=args.target, layer=args.layer,
-        backend=args.backend, beta=args.beta, seed=args.seed, max_qubits=args.max_qubits,
-        cardinality=args.cardinality, analyze=args.analyze, **options,
-    )
+    model = load_pretrained(args.model)
+    try:
+        report = explain_folder(
+            model, images, out, batch_size=args.batch_size, target=args.target, layer=args.layer,
+            backend=args.backend, beta=args.beta, seed=args.seed, max_qubits=args.max_qubits,
+            cardinality=args.cardinality, analyze=args.analyze, **options,
+        )
+    except KeyboardInterrupt:
+        done = sum(r.get("status") == "done" for r in load_results(out).values())
+        print(f"hybridxai: interrupted; the {done} image(s) finished are kept in {out}. Rerun the same "
+              "command to resume.", file=sys.stderr)
+        return 130
+    for note in report.notes:
+        print(f"note: {note}")
     if report.resumed:
         print(f"resumed: {report.resumed} image(s) were already done")
     print(f"explained {len(report.done)} of {len(report.records)} images into {report.out} "
@@ -219,8 +233,10 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
+    from hybridxai._util.fileio import output_folder
     from hybridxai.reproduce import ReproduceConfig, reproduce
 
+    output_folder(args.out, "--out")
     overrides = {k: v for k, v in (("per_class", args.per_class), ("max_qubits", args.max_qubits))
                  if v is not None}
     overrides.update(dataset=args.dataset, backbone=args.backbone, seed=args.seed, root=args.root,
@@ -244,6 +260,47 @@ def _reproduce(args: argparse.Namespace) -> int:
         return 1
     print(f"report: {report}")
     print(f"figures: {report.parent / 'figures'}")
+    return 0
+
+
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="compare the faithfulness of explanation methods (Quantus)",
+                       description="Explain the same images with several methods, score every map "
+                                   "with Quantus faithfulness metrics and Average Drop / Increase in "
+                                   "Confidence, and test each method against a reference (paired "
+                                   "Wilcoxon, Holm-corrected). Needs pip install 'hybridxai[eval]'.")
+    p.add_argument("images", nargs="+", help="image files (JPEG/PNG), at least 2")
+    p.add_argument("--methods", nargs="+", default=None,
+                   help="method specs, e.g. qubo:beta=0.7 qubo:beta=0.99 random:beta=0.7 gradcam "
+                        "gradcam++ scorecam (default: all but scorecam)")
+    p.add_argument("--metrics", nargs="+", default=None,
+                   help="faithfulness_correlation aopc road_morf average_drop increase_in_confidence "
+                        "(default: all)")
+    p.add_argument("--reference", default="gradcam", help="method the others are tested against")
+    p.add_argument("--model", default="mobilenet_v2", help="pretrained model (default mobilenet_v2)")
+    p.add_argument("--layer", default=None, help="target layer, dotted name (default: last conv maps)")
+    p.add_argument("--seed", type=int, default=0, help="seed of solver, random control and Quantus")
+    p.add_argument("--batch-size", type=int, default=16, help="images per forward pass")
+    p.add_argument("--out", default="hybridxai-out/evaluate", help="output folder")
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from hybridxai._util.fileio import output_folder
+    from hybridxai.evaluate import DEFAULT_METHODS, DEFAULT_METRICS, evaluate
+    from hybridxai.evaluate.methods import parse_methods
+    from hybridxai.vision.models import load_pretrained
+
+    parse_methods(args.methods or DEFAULT_METHODS)  # bad specs fail before the model loads
+    out = output_folder(args.out, "--out")
+    print(f"loading {args.model} ...", flush=True)
+    model = load_pretrained(args.model)
+    result = evaluate(model, args.images, args.methods or DEFAULT_METHODS,
+                      metrics=args.metrics or DEFAULT_METRICS, reference=args.reference,
+                      layer=args.layer, seed=args.seed, batch_size=args.batch_size)
+    paths = result.save(out)
+    print(result.to_markdown())
+    print(f"summary: {paths['summary_md']}  table: {paths['summary_csv']}  per image: "
+          f"{paths['scores_csv']}  plot: {paths['plot']}")
     return 0
 
 
@@ -281,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _train(args)
         if args.command == "reproduce":
             return _reproduce(args)
+        if args.command == "evaluate":
+            return _evaluate(args)
         if args.command == "backends":
             return _backends()
         if args.command == "samples":
@@ -291,9 +350,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HybridXAIError as exc:
         print(f"hybridxai: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("hybridxai: interrupted. Rerun the same command to resume.", file=sys.stderr)
+        return 130
     except OSError as exc:  # unreadable input, unwritable output folder, full disk ...
+        fix = ("free some disk space and rerun the same command: finished results are kept"
+               if exc.errno == errno.ENOSPC else "check the path and its permissions")
         print(f"hybridxai: error: {exc.strerror or exc} ({exc.filename or 'file system'}). "
-              "Fix: check the path and its permissions.", file=sys.stderr)
+              f"Fix: {fix}.", file=sys.stderr)
         return 2
     parser.print_help()
     return 2

@@ -7,7 +7,7 @@ import json
 import pytest
 from PIL import Image
 
-import hybridxai
+import hybridxai.vision.models
 from hybridxai.cli import build_parser, main
 
 
@@ -20,7 +20,7 @@ def shared_model(monkeypatch, mobilenet):
         names.append(name)
         return mobilenet
 
-    monkeypatch.setattr(hybridxai, "load_pretrained", load)
+    monkeypatch.setattr(hybridxai.vision.models, "load_pretrained", load)  # what the CLI calls
     return names
 
 

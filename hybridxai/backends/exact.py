@@ -54,6 +54,24 @@ class ExactSampler(dimod.Sampler):
         """The size limit."""
         return {"max_variables": self.max_variables}
 
+    def check_options(self, num_states: int | None = None, **parameters: Any) -> dict[str, Any]:
+        """Validate :meth:`sample`'s options without enumerating anything (the pre-flight check).
+
+        Returns:
+            The options as :meth:`sample` will use them.
+
+        Raises:
+            InvalidArgumentError: An unknown option or a bad ``num_states``.
+        """
+        if parameters:
+            raise invalid_argument("parameters", sorted(parameters), "unknown options for the "
+                                   "'exact' backend", "pass only num_states=")
+        if num_states is not None and (isinstance(num_states, bool) or not isinstance(num_states, int)
+                                       or num_states < 1):
+            raise invalid_argument("num_states", num_states, "must be a positive integer or None",
+                                   "pass e.g. num_states=10, or None for the ground manifold")
+        return {"num_states": num_states}
+
     def sample(self, bqm: dimod.BinaryQuadraticModel, *, num_states: int | None = None,
                **parameters: Any) -> dimod.SampleSet:
         """Enumerate ``bqm`` and return its lowest states.
@@ -71,9 +89,7 @@ class ExactSampler(dimod.Sampler):
         Raises:
             ProblemTooLargeError: More than ``max_variables`` variables.
         """
-        if parameters:
-            raise invalid_argument("parameters", sorted(parameters), "unknown options for the "
-                                   "'exact' backend", "pass only num_states=")
+        self.check_options(num_states=num_states, **parameters)
         check_bqm(bqm)
         d = bqm.num_variables
         if d > self.max_variables:
@@ -83,10 +99,6 @@ class ExactSampler(dimod.Sampler):
                 f"backend='sa', or pass max_qubits={self.max_variables} to hybridxai.explain(), or "
                 "get_sampler('exact', max_variables=...) if you have the memory."
             )
-        if num_states is not None and (isinstance(num_states, bool) or not isinstance(num_states, int)
-                                       or num_states < 1):
-            raise invalid_argument("num_states", num_states, "must be a positive integer or None",
-                                   "pass e.g. num_states=10, or None for the ground manifold")
         t0 = time.perf_counter_ns()
         qubo = dense_qubo(bqm)
         energies = basis_energies(qubo)
@@ -107,6 +119,7 @@ class ExactSampler(dimod.Sampler):
         return dimod.SampleSet.from_samples(
             (bits, list(qubo.variables)), vartype=bqm.vartype, energy=energies[chosen],
             info={
+                "backend": "exact",
                 "ground_energy": e_min,
                 "ground_state_degeneracy": int(ground.size),
                 "num_variables": d,

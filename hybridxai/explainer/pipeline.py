@@ -17,11 +17,11 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from hybridxai._util.blas import blas_threads
 from hybridxai.anneal.qubo import FeatureQubo, build_qubo, importance
 from hybridxai.backends.registry import get_sampler
 from hybridxai.exceptions import invalid_argument, invalid_type
 from hybridxai.explainer.explanation import Explanation
+from hybridxai.explainer.solve import solve
 from hybridxai.vision.features import extract_features
 from hybridxai.vision.features.layers import LayerLike
 from hybridxai.vision.images import ImageLike, prepare_images
@@ -100,56 +100,6 @@ def _sampler_seed(sampler: dimod.Sampler, options: dict[str, Any]) -> int:
     return draw_seed()
 
 
-def _solve(qubo: FeatureQubo, sampler: dimod.Sampler, seed: int | None,
-           options: dict[str, Any]) -> tuple[dimod.SampleSet, tuple[int, ...], float]:
-    if qubo.num_variables == 0:
-        empty = dimod.SampleSet.from_samples([{}], dimod.BINARY, energy=[qubo.bqm.offset],
-                                             info={"skipped": "no feature map has positive importance"})
-        return empty, (), float(qubo.bqm.offset)
-    kwargs = dict(options)
-    if seed is not None and "seed" in sampler.parameters and "seed" not in kwargs:
-        kwargs["seed"] = seed
-    sampleset = sampler.sample(qubo.bqm, **kwargs)
-    if not isinstance(sampleset, dimod.SampleSet) or len(sampleset) == 0:
-        raise RuntimeError(f"the backend {type(sampler).__name__} returned no samples")
-    best = sampleset.first
-    # One BLAS thread for these d×d products: an idle OpenBLAS thread busy-waits ~0.1 s after a
-    # multi-threaded call and would slow the next image's forward pass (docs/benchmarks.md).
-    with blas_threads(1):
-        selected = qubo.interpret(best.sample)
-        energy = qubo.energy(selected)
-        if not math.isclose(energy, float(best.energy), rel_tol=1e-6, abs_tol=1e-6):
-            raise RuntimeError(
-                f"the backend {type(sampler).__name__} reported energy {best.energy} for a selection "
-                f"whose QUBO energy is {energy}; its samples do not match the BQM (a backend bug)"
-            )
-        selected, energy = _drop_ties(qubo, selected, energy)
-    return sampleset, selected, energy
-
-
-def _drop_ties(qubo: FeatureQubo, selected: tuple[int, ...], energy: float) -> tuple[tuple[int, ...], float]:
-    """Among selections of equal energy prefer fewer maps: drop maps whose removal costs nothing.
-
-    Only exact ties (up to rounding) are resolved, so the energy never changes. This matters at
-    ``beta = 0``, where the empty set ties with every single map and a sampler may return either:
-    the explanation then selects none, as documented. The local fields find the candidates in
-    one vectorised step; only those are checked one by one.
-    """
-    if not selected:
-        return selected, energy
-    n = qubo.selection_vector(selected).astype(np.float64)
-    field = -qubo.beta * qubo.h + (1.0 - qubo.beta) * (qubo.J @ n)
-    tol = 1e-12 * max(1.0, abs(energy))
-    if qubo.cardinality is None and not np.any((n == 1) & (np.abs(field) <= tol)):
-        return selected, energy
-    chosen = list(selected)
-    for c in sorted(selected, key=lambda k: qubo.alpha[k]):  # least important first
-        trial = [x for x in chosen if x != c]
-        if abs(qubo.energy(trial) - energy) <= tol:
-            chosen = trial
-    return tuple(chosen), energy
-
-
 def _analysis(qubo: FeatureQubo, options: dict[str, Any]) -> dict[str, Any]:
     from hybridxai.analysis import min_gap
 
@@ -188,7 +138,8 @@ def explain_batch(
             tensor.
         target: One class for all images, one per image, or ``None`` (each prediction); a class
             is an index or a class name (see :mod:`hybridxai.vision.targets`).
-        layer: Target layer (module or dotted name); default: the last spatial feature maps.
+        layer: Target layer (module or dotted name), or a list of layers whose maps are joined
+            along channels; default: the last spatial feature maps.
         backend: Registry name or ``dimod.Sampler``.
         beta: Trade-off in [0, 1]; ``None`` for :func:`default_beta` of each problem.
         seed: Solver seed shared by all images; ``None``: the sampler's, else drawn.
@@ -269,7 +220,8 @@ def explain_batch(
                 EmptySelectionWarning, stacklevel=2,
             )
         t1 = time.perf_counter_ns()
-        sampleset, selected, energy = _solve(qubo, sampler, run_seed, sampler_options)
+        solution = solve(qubo, sampler, run_seed, sampler_options)
+        sampleset, selected, energy = solution.sampleset, solution.selected, solution.energy
         t_solve = time.perf_counter_ns() - t1
         info: dict[str, Any] = {
             k: v for k, v in sampleset.info.items()
@@ -279,6 +231,7 @@ def explain_batch(
             "beta_rule": "given" if beta is not None else
                          f"default_beta(d={qubo.num_variables}) (0.7 if d <= {QUANTUM_SIZED} else 0.99)",
             "layer_was_default": layer_was_default,
+            "layer_channels": {name: list(span) for name, span in features.layer_channels.items()},
             "features_ns": t_features,
             "solve_ns": t_solve,
             "source": prepared.sources[i],
@@ -301,6 +254,9 @@ def explain_batch(
             seed=run_seed,
             energy=energy,
             image=prepared.display[i],
+            activations=activations.detach().to("cpu", torch.float32).numpy(),
+            picture=prepared.picture(i)[0],
+            input_box=prepared.picture(i)[1],
             info=info,
             settings={
                 "target": tgt, "layer": features.layer, "backend": _backend_name(backend),
@@ -342,6 +298,10 @@ def explain(
             (``"tabby"``, looked up in ``class_names`` or the registered names); default the
             predicted one.
         layer: Target layer (module or dotted name); default the last spatial feature maps.
+            A list of layers (or names joined by ``+``) joins their maps along channels,
+            resized to the largest map size (:mod:`hybridxai.vision.features.maps`); the
+            explanation's ``layer`` is then ``"a+b"`` and ``info["layer_channels"]`` gives
+            each layer's channels ``[start, stop)``.
         backend: A registry name (``"sa"``, ``"exact"``, ``"statevector"``, ``"aer"``,
             ``"pennylane"``, ``"dwave"`` …) or any ``dimod.Sampler``.
         beta: Importance/redundancy trade-off in [0, 1]; default 0.7 for problems of up to 64

@@ -38,6 +38,7 @@ from hybridxai.anneal.qubo import FeatureQubo, build_qubo, importance
 from hybridxai.backends.registry import get_sampler
 from hybridxai.baselines import cam_from_features, gradcam_pp_weights, gradcam_weights
 from hybridxai.exceptions import invalid_argument
+from hybridxai.explainer.solve import solve
 from hybridxai.metrics import masked_confidences
 from hybridxai.reproduce.config import ReproduceConfig
 from hybridxai.reproduce.store import RecordStore
@@ -316,19 +317,14 @@ def restricted_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, A
         q = build_qubo(a, g, beta=config.qa_beta, max_qubits=config.max_qubits)
         qa: dict[str, Any] = _qubo_record(q)
         if q.num_variables:
-            ss = annealer.sample(
-                q.bqm,
-                total_time=config.selection_time,
-                num_steps=steps,
-                seed=config.seed,
-                driver_scale=config.driver_scale,
-            )
-            selected = q.interpret(ss)
+            found = solve(q, annealer, config.seed, {"total_time": config.selection_time, "num_steps": steps,
+                                                     "driver_scale": config.driver_scale})
+            selected = found.selected
             qa.update(
                 selected=list(selected),
                 energy=q.energy(selected),
-                fidelity=ss.info["fidelity"],
-                optimal=bool(np.isclose(q.energy(selected), ss.info["ground_energy"])),
+                fidelity=found.sampleset.info["fidelity"],
+                optimal=bool(np.isclose(q.energy(selected), found.sampleset.info["ground_energy"])),
             )
         else:
             selected = ()
@@ -337,7 +333,7 @@ def restricted_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, A
         sweep: dict[str, Any] = {}
         for b in config.sweep_betas:
             qb = build_qubo(a, g, beta=b, max_qubits=config.max_qubits)
-            chosen = qb.interpret(exact.sample(qb.bqm)) if qb.num_variables else ()
+            chosen = solve(qb, exact).selected
             sweep[f"{b:g}"] = {"selected": list(chosen), "d": qb.num_variables}
             maps[f"sweep:{b:g}"].append(_selection_map(features, i, chosen, size))
         records.append(
@@ -373,11 +369,7 @@ def full_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]]:
         sa_records: dict[str, Any] = {}
         for b in config.sa_betas:
             q = build_qubo(features.activations[i], features.gradients[i], beta=b)
-            if q.num_variables:
-                ss = sa.sample(q.bqm, seed=config.seed)
-                chosen = q.interpret(ss)
-            else:
-                chosen = ()
+            chosen = solve(q, sa, config.seed).selected
             sa_records[f"{b:g}"] = {
                 "selected": list(chosen),
                 "d": q.num_variables,

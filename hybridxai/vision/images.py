@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import torch
 from numpy.typing import NDArray
-from PIL import Image
+from PIL import Image, ImageOps
 
 from hybridxai.exceptions import invalid_argument, invalid_type
+from hybridxai.vision.geometry import input_box
 
 __all__ = ["ImageLike", "PreparedImages", "prepare_images", "to_pil", "find_normalization"]
 
@@ -43,6 +44,34 @@ class PreparedImages:
     batch: torch.Tensor
     display: tuple[NDArray[np.float32], ...]
     sources: tuple[str, ...]
+    pictures: tuple[NDArray[np.float32] | None, ...] = ()
+    boxes: tuple[tuple[float, float, float, float] | None, ...] = ()
+
+    def picture(self, i: int) -> tuple[NDArray[np.float32] | None, tuple[float, float, float, float] | None]:
+        """The ``i``-th user picture and where the model's input lies in it.
+
+        The picture is shrunk to at most :data:`PICTURE_SIDE` pixels a side; ``(None, None)`` for
+        a tensor input or a transform whose geometry is unknown.
+        """
+        if i >= len(self.pictures) or self.pictures[i] is None or self.boxes[i] is None:
+            return None, None
+        return self.pictures[i], self.boxes[i]
+
+
+PICTURE_SIDE = 1024
+"""Pictures kept for drawing are shrunk to this many pixels on their longer side."""
+
+
+def _picture(pil: Image.Image, transform: Transform) -> tuple[NDArray[np.float32] | None, Any]:
+    """The picture for drawing (shrunk to :data:`PICTURE_SIDE`) and the input's box in it."""
+    box = input_box(transform, pil.size)
+    if box is None:
+        return None, None
+    factor = min(1.0, PICTURE_SIDE / max(pil.size))
+    if factor < 1.0:
+        pil = pil.resize((max(1, round(pil.width * factor)), max(1, round(pil.height * factor))))
+        box = tuple(v * factor for v in box)
+    return np.asarray(pil, dtype=np.float32) / 255.0, box
 
 
 def to_pil(image: ImageLike, name: str = "image") -> Image.Image:
@@ -62,12 +91,17 @@ def to_pil(image: ImageLike, name: str = "image") -> Image.Image:
                                    "check the path, or pass a PIL image / numpy array")
         try:
             with Image.open(path) as img:
-                return img.convert("RGB")
-        except OSError as exc:
+                return _to_rgb(ImageOps.exif_transpose(img))
+        except Image.DecompressionBombError as exc:
+            raise invalid_argument(
+                name, str(image), f"is too large to open safely ({exc})",
+                "resize the picture; if you trust the file, raise PIL.Image.MAX_IMAGE_PIXELS first",
+            ) from None
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:  # Pillow's ways of failing
             raise invalid_argument(name, str(image), f"is not a readable image ({exc})",
                                    "pass a JPEG/PNG file") from None
     if isinstance(image, Image.Image):
-        return image.convert("RGB")
+        return _to_rgb(image)
     if isinstance(image, np.ndarray):
         arr = image
         if arr.ndim == 3 and arr.shape[0] in (1, 3) and arr.shape[-1] not in (1, 3, 4):
@@ -96,6 +130,36 @@ def to_pil(image: ImageLike, name: str = "image") -> Image.Image:
         return Image.fromarray(pixels).convert("RGB")
     raise invalid_type(name, image, "a path, PIL image, numpy array or torch tensor",
                        "pass e.g. 'cat.jpg' or PIL.Image.open('cat.jpg')")
+
+
+_INTEGER_BITS = {"I;16": 16, "I;16L": 16, "I;16B": 16, "I;16N": 16}
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """``image`` as 8-bit RGB, deeper integer pixels scaled by their real bit depth.
+
+    Pillow's own conversion clips 16-bit greyscale (``I;16``, or ``I`` as 16-bit PNGs open) to
+    0–255, so nearly every pixel turns white; here the value range of the bit depth is mapped
+    onto 0–255: 16 bits for ``I;16*`` and for ``I`` pixels within 0–65535, else the signed
+    32-bit range (``0..2**31-1``, or all of it when a pixel is negative).
+
+    Example:
+        >>> grey = Image.fromarray(np.array([[0, 32896, 65535]], dtype=np.uint16))
+        >>> np.asarray(_to_rgb(grey))[0, :, 0].tolist()
+        [0, 128, 255]
+    """
+    if image.mode not in _INTEGER_BITS and image.mode != "I":
+        return image.convert("RGB")
+    pixels = np.asarray(image).astype(np.float64)
+    bits = _INTEGER_BITS.get(image.mode)
+    if bits is None:  # "I": 32-bit signed storage; 16-bit PNGs and TIFFs open so
+        bits = 16 if pixels.size == 0 or (pixels.min() >= 0 and pixels.max() <= 65535) else 32
+    if bits == 32:  # signed: 0..2**31-1, or the whole range when there are negative values
+        scaled = (pixels + 2.0**31) / (2.0**32 - 1) if pixels.min() < 0 else pixels / (2.0**31 - 1)
+    else:
+        scaled = pixels / (2.0**bits - 1)
+    grey = np.round(np.clip(scaled, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return Image.fromarray(grey).convert("RGB")
 
 
 def find_normalization(transform: object) -> tuple[list[float], list[float]] | None:
@@ -190,6 +254,7 @@ def prepare_images(
         items = [images]  # type: ignore[list-item]
     tensors: list[torch.Tensor] = []
     sources: list[str] = []
+    pictures: list[Any] = []
     for i, item in enumerate(items):
         label = name if len(items) == 1 else f"{name}[{i}]"
         if isinstance(item, torch.Tensor):
@@ -199,6 +264,7 @@ def prepare_images(
                                        "pass the N×C×H×W batch directly")
             tensors.append(t[0])
             sources.append("tensor")
+            pictures.append((None, None))
             continue
         pil = to_pil(item, label)
         if transform is None:
@@ -213,10 +279,12 @@ def prepare_images(
             raise invalid_type("transform", transform, "a callable returning a torch.Tensor",
                                "end the transform with ToTensor()/PILToTensor + Normalize")
         tensors.append(_check_tensor(out, label)[0])
+        pictures.append(_picture(pil, transform))
         sources.append(str(item) if isinstance(item, (str, Path)) else type(item).__name__)
     shapes = {tuple(t.shape) for t in tensors}
     if len(shapes) > 1:
         raise invalid_argument(name, sorted(shapes), "images of different sizes cannot share a batch",
                                "resize them to one size (a transform with Resize/CenterCrop does)")
     batch = torch.stack(tensors)
-    return PreparedImages(batch, tuple(_display(x, normalization) for x in batch), tuple(sources))
+    return PreparedImages(batch, tuple(_display(x, normalization) for x in batch), tuple(sources),
+                          tuple(p for p, _ in pictures), tuple(b for _, b in pictures))

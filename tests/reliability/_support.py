@@ -328,16 +328,16 @@ class CliResult:
 def run_cli(argv: Sequence[str], *, model: Callable[[], Any] | None = cli_model) -> CliResult:
     """Run the CLI in-process with captured output.
 
-    ``hybridxai.load_pretrained`` is replaced by ``model`` (a small registered CNN by default;
+    ``hybridxai.vision.models.load_pretrained`` (what the CLI calls) is replaced by ``model`` (a small registered CNN by default;
     ``None`` keeps the real loader), so the timing covers the command's own checks and not
     loading weights or a large forward pass.
     """
-    import hybridxai
+    import hybridxai.vision.models
     from hybridxai.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     patches = [] if model is None else [
-        mock.patch.object(hybridxai, "load_pretrained", lambda *a, **k: model())]
+        mock.patch.object(hybridxai.vision.models, "load_pretrained", lambda *a, **k: model())]
     with contextlib.ExitStack() as stack:
         for p in patches:
             stack.enter_context(p)

@@ -579,8 +579,8 @@ for _b in ("exact", "sa", "statevector", "aer", "pennylane"):
             topic="wrong type")
         add(_e, "num_steps is a float", sample(_b, total_time=1.0, num_steps=2.5), InvalidTypeError,
             "num_steps has type float", "2.5", "Fix: pass e.g. num_steps=1000", topic="wrong type")
-        add(_e, "schedule given by name other than 'linear'", sample(_b, schedule="quadratic", **_p),
-            InvalidArgumentError, "schedule='quadratic'", "'linear'", "Fix: pass 'linear', a callable",
+        add(_e, "schedule given by an unknown name", sample(_b, schedule="quadratic", **_p),
+            InvalidArgumentError, "schedule='quadratic'", "'linear'", "Fix: pass 'linear', 'local-adiabatic'",
             topic="unknown name")
         add(_e, "schedule samples with decreasing times",
             sample(_b, schedule=([0.0, 0.6, 0.5, 1.0], [0.0, 0.5, 0.6, 1.0]), **_p),

@@ -1,7 +1,8 @@
 """The "certified" backend: the proven optimum of a QUBO, as a ``dimod.Sampler``.
 
-A thin wrapper around :func:`hybridxai.backends.certified.branch_and_bound.certify` (branch and bound on the convexified
-relaxation). It returns one sample, the best found, and records in ``info`` whether it is a
+A thin wrapper around :func:`hybridxai.backends.certified.branch_and_bound.certify` (branch and
+bound on the convexified relaxation). It returns one sample, the best found, and records in
+``info`` whether it is a
 numerically certified optimum (exact up to float64 rounding) and the lower bound; when
 ``time_limit`` or ``max_nodes`` stops the search first it warns and returns the best sample with
 its certified gap.
@@ -70,6 +71,18 @@ class CertifiedSampler(dimod.Sampler):
         """The method used."""
         return {"method": "convex-bnb"}
 
+    def check_options(self, **parameters: Any) -> dict[str, Any]:
+        """The pre-flight check: refuse unknown options; return the options :meth:`sample` uses.
+
+        Raises:
+            InvalidArgumentError: An option that is not a parameter.
+        """
+        unknown = set(parameters) - set(self.parameters)
+        if unknown:
+            raise invalid_argument("parameters", sorted(unknown), "unknown options for the 'certified' "
+                                   "backend", f"use some of {sorted(self.parameters)}")
+        return {**self.defaults, **{k: v for k, v in parameters.items() if v is not None}}
+
     def sample(self, bqm: dimod.BinaryQuadraticModel, **parameters: Any) -> dimod.SampleSet:
         """Minimise ``bqm`` and certify the result.
 
@@ -88,11 +101,7 @@ class CertifiedSampler(dimod.Sampler):
         Warns:
             OptimalityNotProvenWarning: ``time_limit`` or ``max_nodes`` stopped the search first.
         """
-        unknown = set(parameters) - set(self.parameters)
-        if unknown:
-            raise invalid_argument("parameters", sorted(unknown), "unknown options for the 'certified' "
-                                   "backend", f"use some of {sorted(self.parameters)}")
-        options = {**self.defaults, **{k: v for k, v in parameters.items() if v is not None}}
+        options = self.check_options(**parameters)
         cert = certify(bqm, **options)
         if not cert.optimal:
             if cert.status == "node_limit":
@@ -106,7 +115,7 @@ class CertifiedSampler(dimod.Sampler):
                 OptimalityNotProvenWarning, stacklevel=2,
             )
         info = {
-            "optimal": cert.optimal, "lower_bound": cert.lower_bound, "gap": cert.gap,
+            "backend": "certified", "optimal": cert.optimal, "lower_bound": cert.lower_bound, "gap": cert.gap,
             "status": cert.status, "nodes": cert.nodes, "method": cert.method,
             "root_bound": cert.info.get("root_bound"), "timing": {"solve_ns": int(cert.solve_time * 1e9)},
         }

@@ -615,6 +615,23 @@ class DWaveAnnealingSampler(_LeapClientSampler):
             "source_bqm": context["bqm"].to_serializable(),
         })
 
+    def check_options(self, *, num_reads: int | None = None, chain_strength: ChainStrength = None,
+                      **parameters: Any) -> dict[str, Any]:
+        """The pre-flight check: validate ``num_reads`` and ``chain_strength`` without a QPU call.
+
+        Other parameters go to the QPU, which validates them itself.
+
+        Returns:
+            The options with the defaults filled in.
+
+        Raises:
+            InvalidArgumentError: A bad ``num_reads`` or ``chain_strength``.
+        """
+        reads = _check_reads(self.defaults["num_reads"] if num_reads is None else num_reads)
+        strength = _check_chain_strength(
+            self.defaults["chain_strength"] if chain_strength is None else chain_strength)
+        return {**parameters, "num_reads": reads, "chain_strength": strength}
+
     def sample(
         self,
         bqm: dimod.BinaryQuadraticModel,
@@ -824,6 +841,18 @@ class LeapHybridBQMSampler(_LeapClientSampler):
         """Return the solver's minimum ``time_limit`` in seconds for ``bqm`` (connects)."""
         with self._translate():
             return float(self.child.min_time_limit(bqm))
+
+    def check_options(self, *, time_limit: float | None = None, **parameters: Any) -> dict[str, Any]:
+        """The pre-flight check: validate ``time_limit`` without calling the solver.
+
+        Returns:
+            The options with the default ``time_limit`` filled in.
+
+        Raises:
+            InvalidArgumentError: A bad ``time_limit``.
+        """
+        return {**parameters, "time_limit": self._check_time_limit(self.time_limit if time_limit is None
+                                                                    else time_limit)}
 
     def sample(
         self,

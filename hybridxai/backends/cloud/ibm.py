@@ -455,6 +455,22 @@ class IBMRuntimeAnnealingSampler(dimod.Sampler):
         return {"backend": self.backend_name, "device": getattr(b, "name", str(b)),
                 "num_qubits": int(getattr(b, "num_qubits", 0) or 0), "local": _is_local(b)}
 
+    def check_options(self, **options: Any) -> dict[str, Any]:
+        """The pre-flight check: validate :meth:`sample`'s options without building a circuit.
+
+        Returns:
+            The resolved options.
+
+        Raises:
+            InvalidArgumentError: An unknown option or a bad value.
+        """
+        unknown = sorted(set(options) - set(self.parameters))
+        if unknown:
+            raise invalid_argument(unknown[0], options[unknown[0]],
+                                   f"is not a parameter of the '{self.backend_name}' backend",
+                                   f"use some of {sorted(self.parameters)}")
+        return self._params(options)
+
     def _params(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         params = dict(self.defaults)
         params.update({k: v for k, v in overrides.items() if v is not None})

@@ -193,7 +193,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         energies = qubo.energies(states)
         samples = 2 * states - 1 if bqm.vartype is dimod.SPIN else states
         info = {
-            "engine": "numba", "seed": int(options["seed"]), "num_reads": reads,
+            "backend": "sa", "engine": "numba", "seed": int(options["seed"]), "num_reads": reads,
             "num_sweeps": sweeps, "beta_range": [hot, cold], "polished": bool(options["polish"]),
             "timing": {"preprocessing_ns": t1 - t0, "sampling_ns": t2 - t1,
                        "postprocessing_ns": time.perf_counter_ns() - t2},
@@ -235,6 +235,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
             result = SteepestDescentSolver().sample(bqm, initial_states=result)
             timing["polish_ns"] = time.perf_counter_ns() - t1
         timing["wall_ns"] = time.perf_counter_ns() - t0
-        info.update({"engine": "dwave", "seed": int(options["seed"]), "polished": bool(options["polish"]),
-                     "num_reads": int(options["num_reads"]), "timing": timing})
+        info.update({"backend": "sa", "engine": "dwave", "seed": int(options["seed"]),
+                     "polished": bool(options["polish"]), "num_reads": int(options["num_reads"]),
+                     "timing": timing})
         return dimod.SampleSet(result.record, result.variables, info, result.vartype)
