@@ -1,25 +1,10 @@
 """The "statevector" backend: the native, fast digitized quantum annealer.
 
-The Trotter product of :func:`hybridxai.anneal.schedules.trotter_layers` is applied directly
-to a statevector, with no circuit objects: a driver layer ``("driver", θ)`` is ``RX(-2θ) =
-cos θ·I + i sin θ·X`` on every qubit, a problem layer ``("problem", γ)`` multiplies amplitude
-``z`` by ``exp(-iγ·E(z))`` (``E`` = :func:`~hybridxai.anneal.ising.basis_energies`, offset
-included). The result is the same state, global phase included, as the "aer" and "pennylane"
-backends produce from the equivalent circuits.
-
-Two engines compute it:
-
-* ``engine="numba"`` (the default whenever numba imports): a fused, cache-blocked, multi-threaded
-  kernel (:mod:`hybridxai.anneal._evolution_kernels`) that streams the state through memory
-  once per Trotter step, applies the problem phase without evaluating ``exp`` per amplitude and
-  uses explicit 256-bit SIMD. Kernels are compiled on first use and cached on disk
-  (``cache=True``), so only the very first call in an environment pays the compilation (about
-  10 s per dtype, more on a busy machine); later processes load them in under a second.
-* ``engine="numpy"``: the readable reference, a few lines of numpy per layer; used when numba is
-  not installed.
-
-Both accept ``dtype="complex128"`` (default) or ``"complex64"`` (half the memory of the
-evolving state and up to twice as fast, agreeing with double precision to ~1e-5).
+The Trotter product of :func:`hybridxai.anneal.schedules.trotter_layers` is applied directly to
+a statevector by :func:`hybridxai.anneal.evolution.evolve` (its module docstring describes the
+numba and numpy engines and the ``complex64`` option); this module adds sampling from the final
+state and the ``dimod.SampleSet``. The state equals, global phase included, the one the "aer"
+and "pennylane" backends produce from the equivalent circuits.
 
 Example:
     >>> import dimod
