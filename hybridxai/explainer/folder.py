@@ -3,7 +3,16 @@
 Images are explained in batches with :func:`~hybridxai.explain_batch`. As soon as a batch is
 done the result folder ``<out>/<image-stem>/`` (PNGs and ``manifest.json``) of each of its
 images is written, then one JSON line per image in ``<out>/results.jsonl``, in one write
-(flushed and fsynced). Rerunning with the same settings skips the recorded images, so a killed
+(flushed and fsynced); each record's ``result`` names the image's folder.
+
+Nothing is lost or overwritten: every input gets its own result folder inside ``out``
+(a name that two inputs would share, even by case, that is not a safe file name, or that is
+taken by a file hybridxai did not write gets a short hash of the input's key instead, see
+:func:`result_names`), every file is written to a temporary file and renamed, the folders a
+run writes are claimed in ``<out>/.hybridxai-written.jsonl`` before they are written, and a
+lock (``<out>/.hybridxai.lock``) keeps a second run out of the folder while one is running.
+
+Rerunning with the same settings skips the recorded images, so a killed
 run loses at most the batch in flight. Batches lie on a fixed grid and a batch with any missing
 image is computed again whole (:func:`hybridxai.runs.records.pending_batches`), so the final
 ``results.jsonl`` and ``summary.csv`` equal those of an uninterrupted run, except for the
@@ -28,33 +37,36 @@ import io
 import json
 import os
 import time
+import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import dimod
+import filelock
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
 from hybridxai._util.checks import check_positive_int
-from hybridxai._util.fileio import output_folder, to_jsonable, write_atomic
+from hybridxai._util.fileio import is_inside, output_folder, to_jsonable, write_atomic
 from hybridxai.exceptions import invalid_argument, invalid_type
 from hybridxai.explainer.pipeline import check_seed, check_target, draw_seed
 from hybridxai.runs.records import (
     PendingBatch,
     RecordStore,
+    fingerprint_value,
     pending_batches,
     read_records,
     settings_fingerprint,
 )
-from hybridxai.vision.features.layers import LayerLike, resolve_layer
+from hybridxai.vision.features.layers import LayerLike, layer_name
 from hybridxai.vision.images import prepare_images
 from hybridxai.vision.models import model_info
 
-__all__ = ["explain_folder", "BatchReport", "IMAGE_SUFFIXES", "load_results"]
+__all__ = ["explain_folder", "BatchReport", "IMAGE_SUFFIXES", "load_results", "result_names"]
 
 IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp")
 """File name endings taken as images when ``images`` is a folder (case-insensitive)."""
@@ -65,6 +77,14 @@ _SUMMARY = "summary.csv"
 _COLUMNS = ("key", "status", "target", "class_name", "probability", "num_selected", "num_variables",
             "num_feature_maps", "energy", "selected_channels", "result", "error")
 _DEFAULT_BATCH_SIZE = 16
+_CLAIMS = ".hybridxai-written"  # -> <out>/.hybridxai-written.jsonl: the result folders a run wrote
+_LOCK = ".hybridxai.lock"
+_RUN_FILES = (_MARKER, f"{_STAGE}.jsonl", _SUMMARY, f"{_CLAIMS}.jsonl", _LOCK)
+_SAVED = ("saliency.npy", "saliency.png", "overlay.png", "explanation.png", "manifest.json")
+_WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                               *(f"lpt{i}" for i in range(10))})
+_UNSAFE = frozenset('<>:"/\\|?*')
+_MAX_COMPONENT = 100  # bytes of a clean folder name (file systems allow 255)
 _ANALYSIS = ("fidelity", "min_gap", "s_min")  # results in a manifest's info kept in the record
 
 
@@ -85,6 +105,8 @@ class BatchReport:
         resumed: How many images were already done by an earlier run and skipped.
         summary: Path of ``summary.csv`` (one row per input image).
         settings: The run's settings as stored in ``settings.json`` (with the ``seed`` used).
+        notes: What the user should know, e.g. a result folder put under another name because
+            the natural one held files hybridxai did not write.
     """
 
     out: Path
@@ -92,6 +114,7 @@ class BatchReport:
     resumed: int
     summary: Path
     settings: dict[str, Any]
+    notes: tuple[str, ...] = ()
 
     @property
     def done(self) -> list[dict[str, Any]]:
@@ -104,19 +127,42 @@ class BatchReport:
         return [r for r in self.records if r.get("status") != "done"]
 
 
-def _collect(images: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], out: Path) -> list[_Item]:
-    """The image files to explain, with their keys and result folder names."""
+def _empty_path(value: Any) -> bool:
+    return isinstance(value, (str, os.PathLike)) and os.fspath(value) == ""
+
+
+def _is_result_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds hybridxai output (a run, or one saved explanation): not inputs."""
+    return ((folder / f"{_CLAIMS}.jsonl").exists() or (folder / _LOCK).exists()
+            or all((folder / name).exists() for name in ("manifest.json", "saliency.npy")))
+
+
+def _scan(root: Path, out: Path) -> list[Path]:
+    """The image files under ``root``: not hidden, not in ``out`` or in other hybridxai output."""
+    skip = out.resolve()
+    found = []
+    for here, folders, files in os.walk(root):
+        base = Path(here)
+        folders[:] = [d for d in folders if not d.startswith(".")
+                      and (base / d).resolve() != skip and not _is_result_folder(base / d)]
+        found.extend(base / f for f in files
+                     if not f.startswith(".") and Path(f).suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(found, key=lambda f: f.relative_to(root).as_posix())
+
+
+def _collect(images: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+             out: Path) -> list[tuple[str, Path]]:
+    """The image files to explain, each with its key (path relative to the input folder)."""
+    if _empty_path(images) or (isinstance(images, (list, tuple)) and any(map(_empty_path, images))):
+        raise invalid_argument("images", "", "is an empty path, which would mean the current folder",
+                               "pass a folder or an image file; for the current folder pass '.'")
     if isinstance(images, (str, os.PathLike)):
         root = Path(images).expanduser()
         if root.is_dir():
-            skip = out.resolve()
-            files = sorted(
-                (f for f in root.rglob("*")
-                 if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
-                 and not any(part.startswith(".") for part in f.relative_to(root).parts)
-                 and not f.resolve().is_relative_to(skip)),
-                key=lambda f: f.relative_to(root).as_posix(),
-            )
+            if root.resolve() == out.resolve():
+                raise invalid_argument("out", str(out), "is the input folder itself, so results would "
+                                       "be mixed with the pictures", "pass another --out folder")
+            files = _scan(root, out)
             if not files:
                 raise invalid_argument("images", str(images),
                                        f"holds no image files ({', '.join(IMAGE_SUFFIXES)})",
@@ -144,13 +190,123 @@ def _collect(images: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], 
     twice = [k for k, n in Counter(keys).items() if n > 1]
     if twice:
         raise invalid_argument("images", twice[0], "is listed more than once", "list each image once")
-    stems = Counter(r.with_suffix("").as_posix() for r in rels)
-    items = []
-    for path, rel, key in zip(files, rels, keys, strict=True):
-        stem = rel.with_suffix("").as_posix()
-        name = stem if stems[stem] == 1 else f"{stem}_{rel.suffix.lstrip('.')}"
-        items.append(_Item(key=key, path=path, name=name))
-    return items
+    return list(zip(keys, files, strict=True))
+
+
+def _fold(name: str) -> str:
+    """The form under which two names are the same file on some file system (case, Unicode)."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def _safe(component: str) -> bool:
+    """Whether one folder name is the same, and harmless, on every common file system."""
+    return (component not in ("", ".", "..") and not component.startswith(".")
+            and not component.endswith((" ", ".")) and component == component.strip()
+            and not any(c in _UNSAFE or ord(c) < 32 or ord(c) == 127 for c in component)
+            and component.split(".")[0].casefold() not in _WINDOWS_RESERVED
+            and unicodedata.normalize("NFC", component) == component
+            and len(component.encode("utf-8")) <= _MAX_COMPONENT)
+
+
+def _hashed(key: str, length: int) -> str:
+    """``<sanitised stem>-<hash of the key>``: a top-level folder name unique to the input."""
+    stem = unicodedata.normalize("NFC", Path(key).stem)
+    stem = "".join("_" if c in _UNSAFE or ord(c) < 32 or ord(c) == 127 else c for c in stem)
+    stem = stem.strip(" .")
+    while len(stem.encode("utf-8")) > 60:
+        stem = stem[:-1]
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:length]
+    return f"{stem or 'image'}-{digest}"
+
+
+def _clashes(a: str, b: str) -> bool:
+    """Whether two (folded) result names are one folder, or one lies inside the other."""
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def result_names(keys: Sequence[str], out: str | os.PathLike[str],
+                 kept: dict[str, str] | None = None,
+                 owned: Collection[str] = ()) -> tuple[dict[str, str], list[str]]:
+    """The result folder of each input, relative to ``out``: one per input, inside ``out``.
+
+    An input's folder is its key without the suffix (``cats/tom.jpg`` → ``cats/tom``) when that
+    name is a safe file name on every common file system, is shared with no other input even up
+    to case and Unicode form (``a.jpg``/``a.png``, ``a.JPG``/``A.jpg``), does not hold or lie in
+    another input's folder, is not one of the run's own files (``settings.json`` …), and is free
+    in ``out`` (missing, or written by hybridxai). Otherwise it is ``<stem>-<hash of the key>``
+    at the top of ``out``. The names depend only on the keys and on what ``out`` holds, so a
+    rerun gives the same ones.
+
+    Args:
+        keys: The inputs' keys (paths relative to the input folder, POSIX).
+        out: The output folder.
+        kept: Names already recorded for some keys (by an earlier run); they are kept.
+        owned: Names of folders hybridxai wrote in ``out`` (free to write again).
+
+    Returns:
+        ``({key: name}, notes)``; a note says which inputs moved because ``out`` held files
+        hybridxai did not write there.
+
+    Example:
+        >>> names, _ = result_names(["a.jpg", "a.png", "b.png", "x/../..jpg"], "/nonexistent")
+        >>> names["b.png"], names["a.jpg"] != names["a.png"], names["a.jpg"].startswith("a-")
+        ('b', True, True)
+    """
+    root = Path(out)
+    owned_folded = {_fold(n) for n in owned}
+    names = {k: n for k, n in (kept or {}).items() if n and is_inside(root / n, root) and (root / n) != root}
+    shared = Counter(_fold(n) for n in names.values())  # an older version's clash: name them afresh
+    names = {k: n for k, n in names.items() if shared[_fold(n)] == 1}
+    used = [_fold(n) for n in names.values()]
+    reserved = {_fold(n) for n in _RUN_FILES}
+    notes: list[str] = []
+    moved: set[str] = set()
+
+    def free(name: str) -> bool:
+        """Nothing in ``out`` that hybridxai did not write is in the way, and it stays inside."""
+        target = root / name
+        if not is_inside(target, root):
+            return False
+        parts = Path(name).parts
+        for i in range(1, len(parts)):
+            prefix = root.joinpath(*parts[:i])
+            if prefix.exists() and (not prefix.is_dir() or not is_inside(prefix, root)):
+                return False
+        return not (target.exists() or target.is_symlink()) or _fold(name) in owned_folded
+
+    todo = [k for k in keys if k not in names]
+    plain = {k: Path(k).with_suffix("").as_posix() if Path(k).suffix else k for k in todo}
+    count = Counter(_fold(n) for n in plain.values())
+    folded_all = list(count)
+    for key in todo:
+        name = plain[key]
+        folded = _fold(name)
+        clean = (all(_safe(part) for part in name.split("/")) and count[folded] == 1
+                 and folded.split("/")[0] not in reserved
+                 and not any(_clashes(folded, other) for other in folded_all if other != folded)
+                 and not any(_clashes(folded, u) for u in used))
+        if clean and not free(name):
+            moved.add(key)
+            clean = False
+        if clean:
+            names[key] = name
+            used.append(folded)
+    for key in todo:
+        if key in names:
+            continue
+        for length in (10, 16, 32, 64):
+            name = _hashed(key, length)
+            if not any(_clashes(_fold(name), u) for u in used + folded_all) and free(name):
+                break
+        else:  # pragma: no cover - a SHA-256 prefix clash on a crafted folder
+            raise invalid_argument("out", str(out), f"has no free result folder name for {key!r}",
+                                   "use a new --out folder")
+        if key in moved:
+            notes.append(f"{key}: {root / plain[key]} holds files hybridxai did not write; they are left "
+                         f"alone and this image's result goes to {root / name}")
+        names[key] = name
+        used.append(_fold(name))
+    return names, notes
 
 
 def _model_digest(model: nn.Module) -> str:
@@ -224,19 +380,19 @@ def _settings(model: nn.Module, *, batch_size: int, target: int | None, layer: L
     The batch size is one of them: a forward pass may round differently for another batch.
     """
     info = model_info(model)
-    if isinstance(layer, (nn.Module, str)):
-        layer = resolve_layer(model, layer)[0]
+    if isinstance(layer, (nn.Module, str, list, tuple)):
+        layer = layer_name(model, layer)
     return {
         "model": info.name if info else type(model).__name__,
         "weights": info.weights if info else None,
         "model_digest": _model_digest(model),
         "batch_size": batch_size,
         "target": target, "layer": layer,
-        "backend": backend if isinstance(backend, str) else type(backend).__name__,
+        "backend": backend if isinstance(backend, str) else fingerprint_value(backend),
         "beta": beta, "seed": seed, "max_qubits": max_qubits, "cardinality": cardinality,
         "gamma": gamma, "analyze": analyze,
         "class_names": list(class_names) if class_names is not None else None,
-        "sampler_options": dict(sampler_options),
+        "sampler_options": fingerprint_value(dict(sampler_options)),
     }
 
 
@@ -312,42 +468,110 @@ def explain_folder(
                                "pass transform=weights.transforms() (torchvision) or your own, or "
                                "load the model with hybridxai.load_pretrained()")
     folder = output_folder(out, "out")
-    items = _collect(images, folder)
+    found = _collect(images, folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    odd = [n for n in _RUN_FILES
+           if (folder / n).is_symlink() or ((folder / n).exists() and not (folder / n).is_file())]
+    if odd:
+        raise invalid_argument("out", str(out), f"holds {', '.join(odd)}, which hybridxai did not write (not "
+                               "a plain file) and would have to overwrite",
+                               "use a new or empty --out folder, or move those away")
+    lock = filelock.FileLock(folder / _LOCK, timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise invalid_argument(
+            "out", str(out), f"is being written by another hybridxai run right now (it holds "
+            f"{folder / _LOCK})", "wait for that run to finish (then rerun to resume it), or pass "
+            "another --out folder") from None
+    try:
+        return _explain_locked(model, found, folder, out, batch_size=batch_size, seed=seed, progress=progress,
+                               transform=transform, options=dict(
+                                   target=target, layer=layer, backend=backend, beta=beta,
+                                   max_qubits=max_qubits, cardinality=cardinality, gamma=gamma,
+                                   class_names=class_names, analyze=analyze),
+                               sampler_options=sampler_options)
+    finally:
+        lock.release()
+
+
+def _check_run_files(folder: Path, out: Any, stored: dict[str, Any] | None) -> None:
+    """Refuse a folder whose run files hybridxai may not write (D3) or cannot trust (S2)."""
+    if stored is not None:
+        return
+    leftovers = [n for n in (f"{_STAGE}.jsonl", f"{_CLAIMS}.jsonl") if (folder / n).exists()]
+    if leftovers:
+        raise invalid_argument(
+            "out", str(out), f"holds results ({', '.join(leftovers)}) but no {_MARKER}, so it cannot "
+            "be told whether they were made with these settings", f"restore {folder / _MARKER}, or "
+            "use a new --out folder (or delete the old results to start over)")
+    foreign = [n for n in (_SUMMARY,) if (folder / n).exists() or (folder / n).is_symlink()]
+    if foreign:
+        raise invalid_argument(
+            "out", str(out), f"holds {', '.join(foreign)}, which hybridxai did not write and would "
+            "have to overwrite", "use a new or empty --out folder, or move that file away")
+
+
+def _discard(folder: Path, owned: Collection[str]) -> None:
+    """Remove what a first run that explained nothing wrote (so a corrected rerun is not refused)."""
+    for name in owned:
+        for file in _SAVED:
+            (folder / name / file).unlink(missing_ok=True)
+        try:
+            (folder / name).rmdir()
+        except OSError:
+            pass
+    for name in (_MARKER, f"{_STAGE}.jsonl", f"{_CLAIMS}.jsonl"):
+        (folder / name).unlink(missing_ok=True)
+
+
+def _explain_locked(model: nn.Module, found: list[tuple[str, Path]], folder: Path, out: Any, *,
+                    batch_size: int | None, seed: int | None, progress: bool,
+                    transform: Callable[[Any], torch.Tensor], options: dict[str, Any],
+                    sampler_options: dict[str, Any]) -> BatchReport:
+    """:func:`explain_folder` once it holds the folder's lock."""
     stored = RecordStore.stored_settings(folder, subfolder="", marker=_MARKER)
+    _check_run_files(folder, out, stored)
     previous = stored or {}
     if seed is None:  # left out: the stored one when resuming, else a new one
         seed = previous["seed"] if previous.get("seed") is not None else draw_seed()
     if batch_size is None:
         batch_size = previous.get("batch_size") or _DEFAULT_BATCH_SIZE
     batch_size = int(batch_size)
-    settings = _settings(model, batch_size=batch_size, target=target, layer=layer, backend=backend,
-                         beta=beta, seed=int(seed), max_qubits=max_qubits, cardinality=cardinality,
-                         gamma=gamma, class_names=class_names, analyze=analyze,
-                         sampler_options=sampler_options)
+    settings = _settings(model, batch_size=batch_size, seed=int(seed), sampler_options=sampler_options,
+                         **options)
     store = RecordStore(folder, settings_fingerprint(settings), settings, subfolder="", marker=_MARKER)
     results = store.load(_STAGE)
+    claims = store.load(_CLAIMS)
+    keys = dict(found)
+    kept = {str(c["key"]): c.get("input") for c in claims.values()}  # name -> input
+    kept = {key: name for name, key in kept.items() if key in keys}
+    kept |= {key: r["result"] for key in keys if isinstance((r := results.get(key, {})).get("result"), str)}
+    owned = set(claims) | {r["result"] for r in results.values() if isinstance(r.get("result"), str)}
+    names, notes = result_names(list(keys), folder, kept, owned=owned)
+    items = [_Item(key=key, path=path, name=names[key]) for key, path in found]
     resumed = sum(1 for item in items if results.get(item.key, {}).get("status") == "done")
-    options = dict(target=target, layer=layer, backend=backend, beta=beta, seed=int(seed),
-                   max_qubits=max_qubits, cardinality=cardinality, gamma=gamma, transform=transform,
-                   class_names=class_names, analyze=analyze, progress=False, **sampler_options)
+    run_options = dict(options, seed=int(seed), transform=transform, progress=False, **sampler_options)
     bar = tqdm(total=len(items), initial=resumed, desc="explain", unit="image", disable=not progress)
+    for note in notes:
+        bar.write(f"note: {note}")
     done = {key for key, record in results.items() if record.get("status") == "done"}
     try:
         for batch in pending_batches([item.key for item in items], batch_size, done):
             chunk = [items[p] for p in batch.positions]
-            _run_batch(model, chunk, batch, folder, store, results, options, bar)
+            _run_batch(model, chunk, batch, folder, store, results, run_options, bar)
     except BaseException:
         if stored is None and not any(r.get("status") == "done" for r in results.values()):
             # Nothing was explained (e.g. a bad option): leave no settings behind, so a
             # corrected rerun into the same folder is not refused.
-            for name in (_MARKER, f"{_STAGE}.jsonl"):
-                (folder / name).unlink(missing_ok=True)
+            _discard(folder, store.load(_CLAIMS))
         raise
     finally:
         bar.close()
     records = tuple(results[item.key] for item in items)
     return BatchReport(out=folder, records=records, resumed=resumed,
-                       summary=_write_summary(folder, records), settings=store.settings)
+                       summary=_write_summary(folder, records), settings=store.settings,
+                       notes=tuple(notes))
 
 
 def _run_batch(model: nn.Module, chunk: Sequence[_Item], batch: PendingBatch, out: Path,
@@ -371,8 +595,13 @@ def _run_batch(model: nn.Module, chunk: Sequence[_Item], batch: PendingBatch, ou
         elapsed = time.perf_counter() - t0
         for (item, _), e in zip(group, explanations, strict=True):
             if item.key in batch.missing:
+                target = out / item.name
+                if not is_inside(target, out):  # result_names keeps them inside; never write outside
+                    raise invalid_argument("out", str(out), f"would receive {item.key}'s result at "
+                                           f"{target}, outside it", "use a new --out folder")
+                store.append(_CLAIMS, [{"key": item.name, "input": item.key}])  # before writing it
                 e = replace(e, info={**e.info, "source": str(item.path)})  # not "tensor"
-                manifest = json.loads(e.save(out / item.name)["manifest"].read_text(encoding="utf-8"))
+                manifest = json.loads(e.save(target)["manifest"].read_text(encoding="utf-8"))
                 records[item.key] = _record(item, manifest, elapsed)
     new = batch.new_records(records[item.key] for item in chunk if item.key in records)
     store.append(_STAGE, new)

@@ -25,35 +25,107 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
+import inspect
 import json
 import os
+import re
+import secrets
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from hybridxai._util.checks import check_positive_int
-from hybridxai._util.fileio import to_jsonable, write_atomic
+from hybridxai._util.fileio import disk_full, read_json, to_jsonable, write_atomic
 from hybridxai.exceptions import invalid_argument
 
-__all__ = ["RecordStore", "settings_fingerprint", "read_records", "PendingBatch", "pending_batches"]
+__all__ = ["RecordStore", "settings_fingerprint", "fingerprint_value", "read_records", "PendingBatch",
+           "pending_batches", "NOT_COMPARABLE"]
+
+NOT_COMPARABLE = "<not comparable>"
+"""Stands in a fingerprint for a value that cannot be compared between runs (resuming is refused)."""
+
+_GRID = tuple(i / 16 for i in range(17))  # where a callable (a schedule s(u)) is sampled
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _sample_callable(function: Any) -> list[Any] | str:
+    """``function`` on :data:`_GRID` (its values, by which it is fingerprinted), or NOT_COMPARABLE."""
+    try:
+        values = [function(u) for u in _GRID]
+        return [to_jsonable(v.tolist() if hasattr(v, "tolist") else v) for v in values]
+    except Exception:  # any signature or failure: it cannot be compared by value
+        return NOT_COMPARABLE
+
+
+def fingerprint_value(value: Any, _depth: int = 0, _seen: frozenset[int] = frozenset()) -> Any:
+    """A JSON-ready form of ``value`` that is equal for equal configurations, run after run.
+
+    Plain data becomes what :func:`~hybridxai._util.fileio.to_jsonable` makes of it. A function
+    (a schedule ``s(u)`` …) is known by its name and its values on 17 points of [0, 1], never
+    by its memory address; an object (a ``dimod.Sampler`` instance …) by its class and its
+    attributes. What cannot be compared (a callable that fails on the grid, a ``repr`` holding
+    a memory address, nesting too deep) becomes :data:`NOT_COMPARABLE`, and a run holding it
+    is never resumed (:func:`settings_fingerprint`).
+
+    Example:
+        >>> fingerprint_value({"schedule": lambda u: u * u})["schedule"]["values"][:3]
+        [0.0, 0.00390625, 0.015625]
+    """
+    if isinstance(value, (str, int, float, bool, type(None), np.generic, np.ndarray)) or \
+            isinstance(value, Path):
+        return to_jsonable(value)
+    if id(value) in _seen or _depth > 6:
+        return NOT_COMPARABLE
+    seen = _seen | {id(value)}
+    if isinstance(value, dict):
+        return {str(k): fingerprint_value(v, _depth + 1, seen) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [fingerprint_value(v, _depth + 1, seen) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((fingerprint_value(v, _depth + 1, seen) for v in value), key=json.dumps)
+    kind = type(value)
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    if inspect.isroutine(value) or isinstance(value, functools.partial) or \
+            (callable(value) and not hasattr(value, "__dict__")):
+        label = getattr(value, "__qualname__", None) or name
+        return {"callable": f"{getattr(value, '__module__', '')}.{label}", "values": _sample_callable(value)}
+    if isinstance(value, type):
+        return {"class": f"{value.__module__}.{value.__qualname__}"}
+    state = getattr(value, "__dict__", None)
+    if state is not None:
+        if dataclasses.is_dataclass(value):
+            state = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return {"type": name, "state": fingerprint_value(dict(state), _depth + 1, seen)}
+    text = repr(value)
+    return NOT_COMPARABLE if _ADDRESS.search(text) else {"type": name, "repr": text}
+
 
 
 def settings_fingerprint(settings: dict[str, Any]) -> str:
     """A short hash of JSON-ready settings (key order does not matter).
 
     Args:
-        settings: The settings; values are converted with :func:`~hybridxai.explainer.explanation.to_jsonable`.
+        settings: The settings; values are converted with :func:`fingerprint_value` (callables
+            by their values, objects by their attributes, never by a memory address).
 
     Returns:
-        The first 16 hex digits of the SHA-256 of the settings as sorted JSON.
+        The first 16 hex digits of the SHA-256 of the settings as sorted JSON. Settings holding
+        something that cannot be compared (:data:`NOT_COMPARABLE`) get a fresh random
+        fingerprint, so a run made with them is never resumed.
 
     Example:
         >>> settings_fingerprint({"a": 1, "b": 2}) == settings_fingerprint({"b": 2, "a": 1})
         True
     """
-    text = json.dumps(to_jsonable(settings), sort_keys=True)
+    text = json.dumps(fingerprint_value(settings), sort_keys=True)
+    if NOT_COMPARABLE in text:
+        text += secrets.token_hex(16)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -217,6 +289,15 @@ class RecordStore:
         if existing is not None:
             if existing.get("fingerprint") != fingerprint:
                 where = f"its {subfolder}/ folder" if subfolder else "the folder"
+                if NOT_COMPARABLE in json.dumps(existing.get("settings")):
+                    raise invalid_argument(
+                        "out", str(out),
+                        "holds a run made with settings that cannot be compared with these (a "
+                        "callable or object known only by its memory address, marked "
+                        f"{NOT_COMPARABLE!r} in {self.folder / marker}), so it is not resumed",
+                        f"use a new --out folder or delete {where} to start over; to resume runs, pass "
+                        "a named schedule or one that takes u in [0, 1] and returns a number",
+                    )
                 diff = _differences(existing.get("settings") or {}, settings) if settings else ""
                 raise invalid_argument(
                     "out", str(out),
@@ -226,7 +307,7 @@ class RecordStore:
                 )
             self.settings: dict[str, Any] = existing.get("settings") or {}
         else:
-            self.settings = to_jsonable(settings)
+            self.settings = fingerprint_value(settings)
             text = json.dumps({"fingerprint": fingerprint, "settings": self.settings}, indent=2)
             write_atomic(self.folder / marker, lambda p: p.write_text(text, encoding="utf-8"))
 
@@ -243,11 +324,20 @@ class RecordStore:
 
         Returns:
             The stored settings (or the whole marker), ``None`` if ``out`` holds no run.
+
+        Raises:
+            InvalidArgumentError: The marker is damaged (not JSON) or not one hybridxai wrote.
         """
         path = (Path(out) / subfolder if subfolder else Path(out)) / marker
         if not path.exists():
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path, "out", str(out))
+        if not (isinstance(data, dict) and isinstance(data.get("fingerprint"), str)
+                and isinstance(data.get("settings"), dict)):
+            raise invalid_argument("out", str(out), f"{path} is not a settings file written by hybridxai "
+                                   "(no fingerprint and settings in it)",
+                                   "pass a new --out folder; hybridxai does not overwrite files it did "
+                                   "not write")
         return data if full else data.get("settings")
 
     def _path(self, stage: str) -> Path:
@@ -280,11 +370,18 @@ class RecordStore:
                 _end_cleanly(path)
             self._ended.add(stage)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        size = os.fstat(fd).st_size
         try:
             view = memoryview(data)
             while view:  # one write unless the system splits it
                 view = view[os.write(fd, view):]
             os.fsync(fd)
+        except OSError as exc:  # e.g. a full disk: take the part written back, say so
+            try:
+                os.ftruncate(fd, size)
+            except OSError:
+                pass  # the torn tail is cut off by the next append (_end_cleanly)
+            raise disk_full(exc, path) from exc
         finally:
             os.close(fd)
 

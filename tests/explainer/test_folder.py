@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -299,3 +300,94 @@ def test_cli_several_files_with_a_broken_one_exit_1(tmp_path, capsys, shared_mod
     out = capsys.readouterr().out
     assert status == 1
     assert "explained 1 of 2 images" in out and "failed: broken.jpg" in out
+
+
+def _start_job(script: Path, images: Path, out: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg"}
+    return subprocess.Popen([sys.executable, str(script), str(images), str(out)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _kill_when(job: subprocess.Popen, ready: Callable[[], bool], delay: float) -> None:
+    """SIGKILL ``job`` ``delay`` seconds after ``ready()`` first holds (a random point of a batch)."""
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and job.poll() is None and not ready():
+            time.sleep(0.01)
+        time.sleep(delay)
+        assert job.poll() is None, f"the job ended before it could be killed: {job.communicate()}"
+        job.send_signal(signal.SIGKILL)
+        job.wait(timeout=30)
+    finally:
+        if job.poll() is None:
+            job.kill()
+            job.wait()
+    assert job.returncode == -signal.SIGKILL
+
+
+def _folder_bytes(out: Path, name: str) -> dict[str, Any]:
+    """What an image's result folder holds, byte for byte but for the manifest's timings."""
+    found: dict[str, Any] = {}
+    for file in sorted((out / name).iterdir()):
+        if file.name == "manifest.json":
+            manifest = json.loads(file.read_text(encoding="utf-8"))
+            manifest["info"] = {k: v for k, v in manifest["info"].items()
+                                if not k.endswith("_ns") and k != "timing"}
+            found[file.name] = manifest
+        else:
+            found[file.name] = file.read_bytes()
+    return found
+
+
+def test_fault_injection_random_kills_and_a_full_disk_resume_to_the_same_bytes(tmp_path, run, monkeypatch):
+    """SIGKILL a folder run at random points (mid-solve, mid-save, mid-append) and fill the disk
+    once; the resumed run's results equal an uninterrupted run's, byte for byte where they are
+    deterministic (all but the timings)."""
+    import errno
+
+    from hybridxai.explainer import explanation as explanation_module
+    from hybridxai.explainer import folder as folder_module
+
+    rng = np.random.default_rng(20261205)
+    images = tmp_path / "imgs"
+    write_images(images, 10, seed=5)
+    out = tmp_path / "faulty"
+    script = tmp_path / "job.py"
+    script.write_text(KILLED_JOB, encoding="utf-8")
+    claims = out / ".hybridxai-written.jsonl"
+    # 1: while the first batch's folders are being saved; 2: somewhere after the second batch
+    _kill_when(_start_job(script, images, out), claims.exists, float(rng.uniform(0.0, 0.3)))
+    _kill_when(_start_job(script, images, out),
+               lambda: (out / "results.jsonl").exists() and len(json_lines(out)) >= 4,
+               float(rng.uniform(0.0, 0.6)))
+    seed = json.loads((out / "settings.json").read_text())["settings"]["seed"]
+    assert len(load_results(out)) < 10
+
+    calls = {"n": 0}
+    fail_at = int(rng.integers(2, 8))
+    real = folder_module.write_atomic
+
+    def full_disk(path: Path, write: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == fail_at:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, write)
+
+    monkeypatch.setattr(folder_module, "write_atomic", full_disk)
+    monkeypatch.setattr(explanation_module, "write_atomic", full_disk)
+    with pytest.raises(OSError) as err:
+        run(images, out)
+    assert err.value.errno == errno.ENOSPC
+    monkeypatch.undo()
+
+    resumed = run(images, out)
+    reference = run(images, tmp_path / "reference", batch_size=2, seed=seed)
+    assert len(resumed.done) == 10 and reference.resumed == 0
+    assert [comparable(json.loads(line)) for line in json_lines(out)] == \
+        [comparable(json.loads(line)) for line in json_lines(tmp_path / "reference")]
+    assert (out / "summary.csv").read_bytes() == (tmp_path / "reference" / "summary.csv").read_bytes()
+    for mine, theirs in zip(resumed.records, reference.records, strict=True):
+        assert mine["result"] == theirs["result"]
+        assert _folder_bytes(out, mine["result"]) == _folder_bytes(tmp_path / "reference", theirs["result"])
+    leftovers = sorted(p.name for p in out.rglob(".*") if p.name not in (".hybridxai.lock", claims.name))
+    assert leftovers == []  # no temporary file of a killed write is left behind

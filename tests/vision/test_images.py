@@ -185,3 +185,58 @@ def test_a_transform_must_return_a_tensor(rgb):
 def test_list_items_are_named_by_index(rgb, transform):
     with pytest.raises(InvalidArgumentError, match=r"image\[1\]="):
         prepare_images([rgb, rgb.astype(np.int32)], transform)
+
+
+# -- reliability: bit depth, orientation, oversized files ---------------------------------------
+
+
+def test_s5_a_16_bit_grey_png_is_scaled_by_its_bit_depth_not_clipped(tmp_path):
+    ramp = np.array([[0, 257, 32896, 65535]], dtype=np.uint16)  # 0, 1, 128, 255 in 8 bits
+    path = tmp_path / "grey16.png"
+    Image.fromarray(ramp).save(path)
+    with Image.open(path) as img:
+        assert img.mode in ("I", "I;16")  # Pillow opens it as 16-bit
+    pil = to_pil(path)
+    assert pil.mode == "RGB"
+    assert np.asarray(pil)[0].tolist() == [[0, 0, 0], [1, 1, 1], [128, 128, 128], [255, 255, 255]]
+    in_memory = Image.fromarray(np.array([[0, 65535]], dtype=np.uint16)).convert("I;16")
+    assert np.asarray(to_pil(in_memory))[0, :, 0].tolist() == [0, 255]
+
+
+def test_s5_32_bit_integer_pixels_use_the_32_bit_range():
+    image = Image.fromarray(np.array([[0, 2**31 - 1]], dtype=np.int32), mode="I")
+    assert np.asarray(to_pil(image))[0, :, 0].tolist() == [0, 255]  # not everything white
+    negative = Image.fromarray(np.array([[-(2**31), 2**31 - 1]], dtype=np.int32), mode="I")
+    assert np.asarray(to_pil(negative))[0, :, 0].tolist() == [0, 255]
+
+
+def test_s6_exif_orientation_is_applied(tmp_path):
+    pixels = np.zeros((2, 4, 3), dtype=np.uint8)  # 4 wide, 2 high; the top-left pixel red
+    pixels[0, 0] = [255, 0, 0]
+    image = Image.fromarray(pixels)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    path = tmp_path / "rotated.jpg"
+    image.save(path, exif=exif, quality=100, subsampling=0)
+    shown = np.asarray(to_pil(path))
+    assert shown.shape == (4, 2, 3)  # displayed upright: 2 wide, 4 high
+    expected = np.rot90(pixels, k=-1)  # the red corner moves to the top right
+    assert np.abs(shown.astype(int) - expected.astype(int)).max() < 40
+
+
+def test_c1_a_decompression_bomb_is_one_clear_error(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.png"
+    Image.new("RGB", (64, 64)).save(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 64 * 64 // 4)  # 4096 > 2 × 1024 pixels: refused
+    with pytest.raises(InvalidArgumentError, match="too large to open safely") as err:
+        to_pil(path)
+    assert str(path) in str(err.value) and "MAX_IMAGE_PIXELS" in str(err.value)
+    assert err.value.__cause__ is None and err.value.__suppress_context__
+
+
+def test_a_truncated_png_is_not_a_readable_image(tmp_path):
+    path = tmp_path / "cut.png"
+    Image.new("RGB", (32, 32), "red").save(path)
+    path.write_bytes(path.read_bytes()[:60])
+    with pytest.raises(InvalidArgumentError, match="not a readable image"):
+        to_pil(path)
