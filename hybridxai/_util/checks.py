@@ -2,6 +2,8 @@
 
 * :func:`check_positive_int` — counts (workers, reads, batch sizes).
 * :func:`check_bqm` — a ``dimod.BinaryQuadraticModel`` with finite biases (samplers, exact physics).
+* :func:`check_seed` — a sampler seed: an integer in ``[0, 2**32)`` or ``None``.
+* :func:`check_reads_memory` — a ``num_reads`` whose samples fit in memory.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 
 from hybridxai.exceptions import invalid_argument, invalid_type
 
-__all__ = ["check_positive_int", "check_bqm"]
+__all__ = ["check_positive_int", "check_bqm", "check_seed", "check_reads_memory"]
 
 
 def check_positive_int(name: str, value: object, fix: str, *, minimum: int = 1) -> int:
@@ -80,3 +82,34 @@ def check_bqm(bqm: Any, name: str = "bqm") -> dimod.BinaryQuadraticModel:
                                "check how the QUBO was built (build_qubo refuses non-finite "
                                "feature maps and gradients)")
     return bqm
+
+
+def check_seed(seed: object) -> int | None:
+    """A sampler seed: an integer in ``[0, 2**32)`` (numpy's ``SeedSequence`` range) or ``None``.
+
+    Example:
+        >>> check_seed(3), check_seed(None)
+        (3, None)
+    """
+    if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
+                             or not 0 <= seed < 2**32):
+        raise invalid_argument("seed", seed, "must be an integer in [0, 2**32) or None",
+                               "pass e.g. seed=0")
+    return None if seed is None else int(seed)
+
+
+def check_reads_memory(num_reads: int, bytes_per_read: int, budget: int) -> int:
+    """Refuse a ``num_reads`` whose samples would not fit in ``budget`` bytes (before allocating).
+
+    Example:
+        >>> check_reads_memory(100, 16, 10**6)
+        100
+    """
+    if num_reads * bytes_per_read > budget:
+        raise invalid_argument(
+            "num_reads", num_reads,
+            f"needs {num_reads * bytes_per_read / 2**30:.3g} GiB for the samples, more than the "
+            f"{budget / 2**30:.3g} GiB that may be used",
+            f"pass num_reads={max(1, budget // bytes_per_read)} or fewer",
+        )
+    return int(num_reads)

@@ -19,8 +19,8 @@ import dimod
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridxai._util.checks import check_bqm
-from hybridxai._util.memory import check_statevector_memory
+from hybridxai._util.checks import check_bqm, check_reads_memory, check_seed
+from hybridxai._util.memory import available_memory_bytes, check_statevector_memory
 from hybridxai.anneal.auto_time import auto_total_time, check_target_fidelity
 from hybridxai.anneal.ising import DenseQubo, basis_energies, dense_qubo, indices_to_bits
 from hybridxai.anneal.schedules import (
@@ -120,12 +120,18 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
             raise invalid_type("num_reads", reads, "a positive integer", "pass e.g. num_reads=100")
         if reads < 1:
             raise invalid_argument("num_reads", reads, "must be at least 1", "pass e.g. num_reads=100")
+        # the readout draws num_reads basis indices (8 bytes each) before counting them
+        check_reads_memory(int(reads), 16, int(0.8 * available_memory_bytes()))
+        check_seed(params.get("seed"))
         params["driver_coefficient"] = resolve_driver_scale(params["driver_scale"], num_qubits)
         params["schedule"] = check_schedule(params["schedule"])  # gap-aware ones are built in _run
         return params
 
-    def check_options(self, **options: Any) -> None:
+    def check_options(self, **options: Any) -> dict[str, Any]:
         """Validate :meth:`sample` options without running anything (used before a model runs).
+
+        Returns:
+            The options resolved as :meth:`sample` would use them (defaults filled in).
 
         Raises:
             InvalidArgumentError: For an unknown option or a bad value (``total_time <= 0``,
@@ -137,7 +143,7 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
             raise invalid_argument(name, options[name],
                                    f"is not a parameter of the '{self.backend_name}' backend",
                                    f"use some of {sorted(self.parameters)}")
-        self._resolve(1, {k: v for k, v in options.items() if k != "seed"})
+        return self._resolve(1, dict(options))
 
     def final_state(
         self,

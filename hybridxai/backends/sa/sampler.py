@@ -26,7 +26,8 @@ from dwave.samplers import SimulatedAnnealingSampler as _DWaveSA
 from dwave.samplers import SteepestDescentSolver
 
 from hybridxai._util.blas import blas_threads
-from hybridxai._util.checks import check_bqm, check_positive_int
+from hybridxai._util.checks import check_bqm, check_positive_int, check_reads_memory, check_seed
+from hybridxai._util.memory import available_memory_bytes
 from hybridxai.anneal.ising import dense_qubo
 from hybridxai.exceptions import invalid_argument
 
@@ -115,11 +116,9 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         if options.get("engine") not in _ENGINES:
             raise invalid_argument("engine", options.get("engine"), "unknown simulated-annealing engine",
                                    "pass engine='numba' (fast, dense) or engine='dwave'")
-        seed = options.get("seed")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                                 or not 0 <= seed < 2**32):
-            raise invalid_argument("seed", seed, "must be an integer in [0, 2**32) or None",
-                                   "pass e.g. seed=0")
+        check_seed(options.get("seed"))
+        # a read holds d int8 states plus its energy; refuse what cannot fit before allocating
+        check_reads_memory(int(options["num_reads"]), 64, int(0.8 * available_memory_bytes()))
         beta_range = options.get("beta_range")
         if beta_range is not None:
             try:
