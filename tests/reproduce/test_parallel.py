@@ -64,6 +64,28 @@ def _records(out: Path) -> dict[str, dict[str, dict]]:
     return result
 
 
+def assert_same(a: object, b: object, path: str = "", rel: float = 1e-5) -> None:
+    """Equal structure, keys, selections and integers exactly; floats to 1e-5 relative.
+
+    The full model's float32 forward pass rounds differently with another torch thread count
+    (worker processes run one thread each), which moves Y, O and SA energies in the 7th digit;
+    everything discrete (selections, labels, d, keys) must still match exactly. Summaries average
+    ratios such as (Y − O)/Y over a few images, so they are compared to ``rel=1e-3``.
+    """
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and set(a) == set(b), f"{path}: keys {set(a) ^ set(b)}"
+        for key in a:
+            assert_same(a[key], b[key], f"{path}/{key}", rel)
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), f"{path}: lengths differ"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same(x, y, f"{path}[{i}]", rel)
+    elif isinstance(a, float) and isinstance(b, float):
+        assert b == pytest.approx(a, rel=rel, abs=1e-9), f"{path}: {a} != {b}"
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
 def _summary(out: Path) -> dict:
     summary = json.loads((out / "summary.json").read_text())
     summary.pop("elapsed_s")
@@ -109,8 +131,8 @@ def test_local_processes_report_a_failed_batch_keep_the_rest_and_end_identical(
     assert _calls(log) == {(0, 1, 2, 3, 4): 1}
     assert not (out / "records" / "restricted16.failed.jsonl").exists()
     # ... and every record, all computed by the worker processes, equals the serial run's
-    assert _records(out) == _records(tiny_run)  # exact: selections, Y, O, gaps, fidelities
-    assert _summary(out) == _summary(tiny_run)
+    assert_same(_records(out), _records(tiny_run))
+    assert_same(_summary(out), _summary(tiny_run), rel=1e-3)
 
 
 def test_dask_cluster_gives_identical_records(tiny_run: Path, tmp_path: Path, dask_client) -> None:
@@ -119,5 +141,5 @@ def test_dask_cluster_gives_identical_records(tiny_run: Path, tmp_path: Path, da
     reproduce(ReproduceConfig(**TINY), tmp_path, progress=False, executor=DaskExecutor(client=dask_client))
     records = _records(tmp_path)
     assert all(len(records[stage]) == 10 for stage in STAGES)
-    assert records == _records(tiny_run)
-    assert _summary(tmp_path) == _summary(tiny_run)
+    assert_same(records, _records(tiny_run))
+    assert_same(_summary(tmp_path), _summary(tiny_run), rel=1e-3)
