@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from hybridxai._util.figures import agg_figure, save_png
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -48,20 +50,14 @@ def new_figure(ax: Axes | None = None, figsize: tuple[float, float] = (6.0, 4.0)
     """A new figure on an Agg canvas (or the figure of ``ax``) and the ``Axes`` to draw on."""
     if ax is not None:
         return ax.figure, ax
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize, layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = agg_figure(figsize)
     return fig, fig.add_subplot(1, 1, 1)
 
 
 def finish(fig: Figure, path: str | Path | None, dpi: int = 120) -> Figure:
     """Write ``fig`` as a PNG to ``path`` (if given) and return it."""
     if path is not None:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(target, format="png", dpi=dpi)
+        save_png(fig, path, dpi)
     return fig
 
 
@@ -90,11 +86,7 @@ def plot_gap_profile(result: Any, path: str | Path | None = None) -> Figure:
 
     ``result`` is a :class:`~hybridxai.analysis.profile.GapProfileResult`.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.0, 6.0), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = agg_figure((6.0, 6.0))
     top, bottom = fig.subplots(2, 1, sharex=True)
     excited = "E_1" if result.degeneracy == 1 else f"E_{result.degeneracy}"
     top.plot(result.s, result.ground_energies, lw=1, label="$E_0$")

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hybridxai.reproduce.config import ReproduceConfig
+from hybridxai.reproduce.config import FULL_STAGE, TABLE_FILTERS, ReproduceConfig
 from hybridxai.reproduce.store import RecordStore
 from hybridxai.runs.execution import Executor, SerialExecutor, UnitsFailedError
 
@@ -76,11 +76,11 @@ def reproduce(config: ReproduceConfig, out: str | os.PathLike[str], *, progress:
     models = {nf: load_paper_model(config.dataset, "restricted", nf, config.backbone,
                                    directory=config.checkpoints)
               for nf in config.num_filters}
-    timed("restricted16", models[16])
-    timed("full", load_paper_model(config.dataset, "full", backbone=config.backbone,
-                                   directory=config.checkpoints))
-    for nf, model in models.items():
-        timed(f"physics{nf}", model)
+    timed(config.restricted_stage, models[TABLE_FILTERS])
+    timed(FULL_STAGE, load_paper_model(config.dataset, "full", backbone=config.backbone,
+                                       directory=config.checkpoints))
+    for nf, stage in config.physics_stages.items():
+        timed(stage, models[nf])
     if failures:
         raise _failed(failures, folder)
     return write_report(folder, config, store, study.classes, elapsed)

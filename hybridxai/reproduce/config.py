@@ -9,7 +9,31 @@ from typing import Any
 from hybridxai.exceptions import invalid_argument
 from hybridxai.runs.records import settings_fingerprint
 
-__all__ = ["ReproduceConfig"]
+__all__ = ["ReproduceConfig", "TABLE_FILTERS", "FULL_STAGE", "physics_stage", "physics_filters"]
+
+TABLE_FILTERS = 16
+"""``N_f`` of the restricted model of Table 1, Fig. 2 and Fig. 3 (``num_filters`` must hold it)."""
+
+FULL_STAGE = "full"
+"""Name of the stage of the full model (SA on all maps)."""
+
+_PHYSICS = "physics"
+
+
+def physics_stage(num_filters: int) -> str:
+    """Name of the physics stage of the restricted model with ``num_filters`` maps.
+
+    Example:
+        >>> physics_stage(24), physics_filters("physics24"), physics_filters("full")
+        ('physics24', 24, None)
+    """
+    return f"{_PHYSICS}{num_filters}"
+
+
+def physics_filters(stage: str) -> int | None:
+    """``N_f`` of a physics stage's name (:func:`physics_stage`), ``None`` for any other name."""
+    digits = stage[len(_PHYSICS):]
+    return int(digits) if stage.startswith(_PHYSICS) and digits.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -74,9 +98,10 @@ class ReproduceConfig:
         if not 1 <= self.max_qubits <= 24:
             raise invalid_argument("max_qubits", self.max_qubits, "must lie in [1, 24]",
                                    "pass e.g. --max-qubits 16")
-        if 16 not in self.num_filters:
+        if TABLE_FILTERS not in self.num_filters:
             raise invalid_argument("num_filters", self.num_filters,
-                                   "must include 16 (Table 1 and Fig. 2 use the N_f = 16 model)",
+                                   f"must include {TABLE_FILTERS} (Table 1 and Fig. 2 use the "
+                                   f"N_f = {TABLE_FILTERS} model)",
                                    "pass e.g. (16, 24, 32)")
 
     @classmethod
@@ -86,6 +111,26 @@ class ReproduceConfig:
                     total_times=(10.0, 30.0, 100.0), max_qubits=14, quick=True)
         base.update(overrides)
         return cls(**base)
+
+    @property
+    def restricted_stage(self) -> str:
+        """Name of the stage of the restricted model of Table 1 (``"restricted16"``)."""
+        return f"restricted{TABLE_FILTERS}"
+
+    @property
+    def physics_stages(self) -> dict[int, str]:
+        """Name of the physics stage of each restricted model, by ``N_f``."""
+        return {nf: physics_stage(nf) for nf in self.num_filters}
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """Every stage of a run, in the order they run.
+
+        Example:
+            >>> ReproduceConfig(num_filters=(16, 24)).stages
+            ('restricted16', 'full', 'physics16', 'physics24')
+        """
+        return (self.restricted_stage, FULL_STAGE, *self.physics_stages.values())
 
     def num_steps(self, total_time: float) -> int:
         """Trotter steps for ``total_time`` at the configured ``time_step``."""

@@ -34,13 +34,26 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from hybridxai.anneal.qubo import FeatureQubo, build_qubo, importance
+from hybridxai.anneal.qubo import build_qubo, importance
 from hybridxai.backends.registry import get_sampler
 from hybridxai.baselines import cam_from_features, gradcam_pp_weights, gradcam_weights
 from hybridxai.exceptions import invalid_argument
 from hybridxai.explainer.solve import solve
 from hybridxai.metrics import masked_confidences
-from hybridxai.reproduce.config import ReproduceConfig
+from hybridxai.reproduce.config import FULL_STAGE, ReproduceConfig, physics_filters
+from hybridxai.reproduce.records import (
+    BASELINES,
+    QA,
+    AnnealSelection,
+    FullRecord,
+    PhysicsMeasures,
+    PhysicsRecord,
+    RestrictedRecord,
+    Selection,
+    beta_key,
+    sa_method,
+    sweep_method,
+)
 from hybridxai.reproduce.store import RecordStore
 from hybridxai.runs.execution import Executor, SerialExecutor
 from hybridxai.runs.records import PendingBatch, pending_batches
@@ -209,29 +222,23 @@ def _baseline_maps(
     features: FeatureBatch, size: tuple[int, int], selection_keys: Sequence[str]
 ) -> dict[str, list[np.ndarray]]:
     """GradCAM and GradCAM++ maps of a batch, plus empty lists for the selection methods."""
-    maps = {
-        "gradcam": list(cam_from_features(features, gradcam_weights, size)),
-        "gradcam_pp": list(cam_from_features(features, gradcam_pp_weights, size)),
-    }
+    weights = dict(zip(BASELINES, (gradcam_weights, gradcam_pp_weights), strict=True))
+    maps = {key: list(cam_from_features(features, w, size)) for key, w in weights.items()}
     maps.update({key: [] for key in selection_keys})
     return maps
 
 
-def _with_confidences(
-    model: torch.nn.Module,
+def _per_image_confidences(
+    ctx: StageContext,
     pixels: torch.Tensor,
     maps: dict[str, list[np.ndarray]],
-    records: list[dict[str, Any]],
+    labels: list[int],
     prep: PaperPreprocessing,
-    batch_size: int,
-) -> list[dict[str, Any]]:
-    """Add ``Y`` and ``O`` of every map to each image's record (targets = the true labels)."""
-    labels = [int(r["label"]) for r in records]
-    y, o = _confidences(model, pixels, {k: np.stack(v) for k, v in maps.items()}, labels, prep, batch_size)
-    for i, record in enumerate(records):
-        record["Y"] = float(y[i])
-        record["O"] = {name: float(values[i]) for name, values in o.items()}
-    return records
+) -> list[tuple[float, dict[str, float]]]:
+    """``Y`` and ``O`` of every map, per image of the batch (targets = the true labels)."""
+    stacks = {k: np.stack(v) for k, v in maps.items()}
+    y, o = _confidences(ctx.model, pixels, stacks, labels, prep, ctx.config.batch_size)
+    return [(float(y[i]), {name: float(values[i]) for name, values in o.items()}) for i in range(len(labels))]
 
 
 def _selection_map(
@@ -290,10 +297,6 @@ def _run_stage(
     return failures
 
 
-def _qubo_record(q: FeatureQubo) -> dict[str, Any]:
-    return {"d": q.num_variables, "num_positive": q.num_positive, "channels": list(q.channels)}
-
-
 def restricted_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]]:
     """Stage ``restricted16`` on one batch: baselines, annealing selection and the beta sweep.
 
@@ -310,43 +313,35 @@ def restricted_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, A
     steps = config.num_steps(config.selection_time)
     pixels, inputs, features, prep = _features(ctx, positions)
     size = (int(inputs.shape[-2]), int(inputs.shape[-1]))
-    maps = _baseline_maps(features, size, ["qa", *(f"sweep:{b:g}" for b in config.sweep_betas)])
-    records: list[dict[str, Any]] = []
-    for i, p in enumerate(positions):
+    maps = _baseline_maps(features, size, [QA, *(sweep_method(b) for b in config.sweep_betas)])
+    selections: list[tuple[AnnealSelection, dict[str, Selection]]] = []
+    for i in range(len(positions)):
         a, g = features.activations[i], features.gradients[i]
         q = build_qubo(a, g, beta=config.qa_beta, max_qubits=config.max_qubits)
-        qa: dict[str, Any] = _qubo_record(q)
         if q.num_variables:
             found = solve(q, annealer, config.seed, {"total_time": config.selection_time, "num_steps": steps,
                                                      "driver_scale": config.driver_scale})
             selected = found.selected
-            qa.update(
-                selected=list(selected),
-                energy=q.energy(selected),
-                fidelity=found.sampleset.info["fidelity"],
-                optimal=bool(np.isclose(q.energy(selected), found.sampleset.info["ground_energy"])),
-            )
+            energy, fidelity = float(q.energy(selected)), float(found.sampleset.info["fidelity"])
+            optimal = bool(np.isclose(q.energy(selected), found.sampleset.info["ground_energy"]))
         else:
-            selected = ()
-            qa.update(selected=[], energy=0.0, fidelity=1.0, optimal=True)
-        maps["qa"].append(_selection_map(features, i, selected, size))
-        sweep: dict[str, Any] = {}
+            selected, energy, fidelity, optimal = (), 0.0, 1.0, True
+        qa = AnnealSelection(q.num_variables, q.num_positive, tuple(int(c) for c in q.channels),
+                             tuple(selected), energy, fidelity, optimal)
+        maps[QA].append(_selection_map(features, i, selected, size))
+        sweep: dict[str, Selection] = {}
         for b in config.sweep_betas:
             qb = build_qubo(a, g, beta=b, max_qubits=config.max_qubits)
             chosen = solve(qb, exact).selected
-            sweep[f"{b:g}"] = {"selected": list(chosen), "d": qb.num_variables}
-            maps[f"sweep:{b:g}"].append(_selection_map(features, i, chosen, size))
-        records.append(
-            {
-                "key": str(p),
-                "position": p,
-                "label": int(study.labels[p]),
-                "logit_argmax": int(features.logits[i].argmax()),
-                "qa": qa,
-                "sweep": sweep,
-            }
-        )
-    return _with_confidences(ctx.model, pixels, maps, records, prep, config.batch_size)
+            sweep[beta_key(b)] = Selection(tuple(chosen), qb.num_variables)
+            maps[sweep_method(b)].append(_selection_map(features, i, chosen, size))
+        selections.append((qa, sweep))
+    labels = [int(study.labels[p]) for p in positions]
+    confidences = _per_image_confidences(ctx, pixels, maps, labels, prep)
+    predicted = [int(features.logits[i].argmax()) for i in range(len(positions))]
+    rows = zip(positions, labels, predicted, selections, confidences, strict=True)
+    return [RestrictedRecord(str(p), p, label, argmax, qa, sweep, y, o).to_dict()
+            for p, label, argmax, (qa, sweep), (y, o) in rows]
 
 
 def full_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]]:
@@ -363,29 +358,22 @@ def full_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]]:
     sa = get_sampler("sa")
     pixels, inputs, features, prep = _features(ctx, positions)
     size = (int(inputs.shape[-2]), int(inputs.shape[-1]))
-    maps = _baseline_maps(features, size, [f"sa:{b:g}" for b in config.sa_betas])
-    records: list[dict[str, Any]] = []
-    for i, p in enumerate(positions):
-        sa_records: dict[str, Any] = {}
+    maps = _baseline_maps(features, size, [sa_method(b) for b in config.sa_betas])
+    selections: list[dict[str, Selection]] = []
+    for i in range(len(positions)):
+        chosen_at: dict[str, Selection] = {}
         for b in config.sa_betas:
             q = build_qubo(features.activations[i], features.gradients[i], beta=b)
             chosen = solve(q, sa, config.seed).selected
-            sa_records[f"{b:g}"] = {
-                "selected": list(chosen),
-                "d": q.num_variables,
-                "energy": q.energy(chosen),
-            }
-            maps[f"sa:{b:g}"].append(_selection_map(features, i, chosen, size))
-        records.append(
-            {
-                "key": str(p),
-                "position": p,
-                "label": int(study.labels[p]),
-                "num_feature_maps": int(features.activations.shape[1]),
-                "sa": sa_records,
-            }
-        )
-    return _with_confidences(ctx.model, pixels, maps, records, prep, config.batch_size)
+            chosen_at[beta_key(b)] = Selection(tuple(chosen), q.num_variables, float(q.energy(chosen)))
+            maps[sa_method(b)].append(_selection_map(features, i, chosen, size))
+        selections.append(chosen_at)
+    labels = [int(study.labels[p]) for p in positions]
+    confidences = _per_image_confidences(ctx, pixels, maps, labels, prep)
+    num_maps = int(features.activations.shape[1])
+    rows = zip(positions, labels, selections, confidences, strict=True)
+    return [FullRecord(str(p), p, label, num_maps, chosen_at, y, o).to_dict()
+            for p, label, chosen_at, (y, o) in rows]
 
 
 def physics_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]]:
@@ -401,6 +389,9 @@ def physics_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]
     from hybridxai.analysis import fidelity_curve, min_gap
 
     config, study = ctx.config, ctx.study
+    if ctx.num_filters is None:
+        raise invalid_argument("ctx", ctx.num_filters, "has no num_filters (N_f of the restricted model)",
+                               "create it with StageContext.create(model, study, config, num_filters=N_f)")
     _, _, features, _ = _features(ctx, positions)
     records: list[dict[str, Any]] = []
     for i, p in enumerate(positions):
@@ -410,14 +401,7 @@ def physics_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]
             beta=config.qa_beta,
             max_qubits=config.max_qubits,
         )
-        record: dict[str, Any] = {
-            "key": str(p),
-            "position": p,
-            "label": int(study.labels[p]),
-            "num_filters": ctx.num_filters,
-            **_qubo_record(q),
-            "J": q.J[np.triu_indices(q.num_variables, 1)].tolist(),
-        }
+        measures = None
         if q.num_variables >= 1:
             gap = min_gap(q.bqm, driver_scale=config.driver_scale)
             curve = fidelity_curve(
@@ -427,13 +411,12 @@ def physics_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]
                 driver_scale=config.driver_scale,
                 method="statevector",
             )
-            record.update(
-                min_gap=float(gap.min_gap),
-                s_min=float(gap.s_min),
-                fidelity=[float(f) for f in curve.fidelities],
-                total_times=list(config.total_times),
-            )
-        records.append(record)
+            measures = PhysicsMeasures(float(gap.min_gap), float(gap.s_min),
+                                       tuple(float(f) for f in curve.fidelities), tuple(config.total_times))
+        couplings = tuple(q.J[np.triu_indices(q.num_variables, 1)].tolist())
+        record = PhysicsRecord(str(p), p, int(study.labels[p]), ctx.num_filters, q.num_variables,
+                               q.num_positive, tuple(int(c) for c in q.channels), couplings, measures)
+        records.append(record.to_dict())
     return records
 
 
@@ -470,15 +453,16 @@ def run_stage(
     Raises:
         InvalidArgumentError: An unknown stage name.
     """
-    num_filters = None
-    if stage == "restricted16":
+    num_filters = physics_filters(stage)
+    if stage == config.restricted_stage:
         unit = restricted_unit
-    elif stage == "full":
+    elif stage == FULL_STAGE:
         unit = full_unit
-    elif stage.startswith("physics") and stage[len("physics"):].isdigit():
-        unit, num_filters = physics_unit, int(stage[len("physics"):])
+    elif num_filters is not None:
+        unit = physics_unit
     else:
         raise invalid_argument("stage", stage, "is not a stage of the reproduction",
-                               "pass 'restricted16', 'full' or 'physics<N_f>' (e.g. 'physics24')")
+                               f"pass {config.restricted_stage!r}, {FULL_STAGE!r} or 'physics<N_f>' "
+                               "(e.g. 'physics24')")
     ctx = StageContext.create(model, study, config, num_filters)
     return _run_stage(stage, store, ctx, unit, executor, progress)

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from hybridxai.metrics import average_drop, bhattacharyya_matrix, increase_in_confidence, selection_histograms
+from hybridxai.reproduce.records import (
+    BASELINES,
+    AnnealSelection,
+    PhysicsMeasures,
+    PhysicsRecord,
+    RestrictedRecord,
+    Selection,
+    beta_key,
+    sweep_method,
+)
 
-__all__ = ["MethodScores", "score_methods", "class_map", "beta_sweep", "physics_by_d", "quartiles"]
+__all__ = ["MethodScores", "ScoredRecord", "score_methods", "class_map", "BetaCurve", "beta_sweep",
+           "with_measures", "by_size", "quartiles"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,17 @@ class MethodScores:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class ScoredRecord(Protocol):
+    """A record with confidences: :class:`~hybridxai.reproduce.records.RestrictedRecord` or ``FullRecord``."""
+
+    label: int
+    y: float
+    o: dict[str, float]
+
+    def selection(self, method: str) -> AnnealSelection | Selection | None:
+        """The selection behind the map ``method`` (``None`` for a baseline)."""
+
+
 def _scores(name: str, y: np.ndarray, o: np.ndarray, labels: np.ndarray, num_classes: int,
             fractions: Sequence[float] | None) -> MethodScores:
     per_class = [average_drop(y[labels == c], o[labels == c]) if np.any(labels == c) else float("nan")
@@ -44,30 +66,36 @@ def _scores(name: str, y: np.ndarray, o: np.ndarray, labels: np.ndarray, num_cla
                         float(np.mean(fractions)) if fractions is not None else None, len(y))
 
 
-def score_methods(records: Sequence[dict[str, Any]], methods: dict[str, str], num_classes: int,
-                  selection_of: dict[str, Any] | None = None) -> list[MethodScores]:
-    """Score the maps named in ``methods`` (record key → table label).
+def score_methods(records: Sequence[ScoredRecord], methods: Mapping[str, str],
+                  num_classes: int) -> dict[str, MethodScores]:
+    """Score the maps named in ``methods`` (method key → table label).
 
     Args:
-        records: Records of one stage (each with ``Y``, ``O`` and ``label``).
-        methods: ``{"gradcam": "GradCAM", ...}``; keys index ``record["O"]``.
+        records: Records of one stage.
+        methods: ``{"gradcam": "GradCAM", ...}``; keys index each record's ``o``. A method
+            other than a baseline also gets the mean selected fraction ``|S|/d``.
         num_classes: Number of classes.
-        selection_of: Optional ``{method key: callable(record) -> (|S|, d)}`` for the fraction.
 
     Returns:
-        One :class:`MethodScores` per method, in order.
+        One :class:`MethodScores` per method, by method key, in the order of ``methods``.
     """
-    y = np.array([r["Y"] for r in records])
-    labels = np.array([r["label"] for r in records])
-    out = []
+    y = np.array([r.y for r in records])
+    labels = np.array([r.label for r in records])
+    out = {}
     for key, label in methods.items():
-        o = np.array([r["O"][key] for r in records])
+        o = np.array([r.o[key] for r in records])
         fractions = None
-        if selection_of and key in selection_of:
-            pairs = [selection_of[key](r) for r in records]
-            fractions = [s / d if d else 0.0 for s, d in pairs]
-        out.append(_scores(label, y, o, labels, num_classes, fractions))
+        if key not in BASELINES:
+            fractions = [_selection(r, key).fraction for r in records]
+        out[key] = _scores(label, y, o, labels, num_classes, fractions)
     return out
+
+
+def _selection(record: ScoredRecord, method: str) -> AnnealSelection | Selection:
+    chosen = record.selection(method)
+    if chosen is None:
+        raise KeyError(f"record {record!r:.60} has no selection for the method {method!r}")
+    return chosen
 
 
 def class_map(selections: Sequence[Sequence[int]], labels: Sequence[int], num_feature_maps: int,
@@ -76,18 +104,30 @@ def class_map(selections: Sequence[Sequence[int]], labels: Sequence[int], num_fe
     return bhattacharyya_matrix(selection_histograms(selections, labels, num_feature_maps, num_classes))
 
 
-def beta_sweep(records: Sequence[dict[str, Any]], betas: Sequence[float]) -> dict[str, list[float]]:
+@dataclass(frozen=True)
+class BetaCurve:
+    """Average Drop and mean selected fraction against beta (Fig. 3).
+
+    Attributes:
+        beta: The betas, ascending as configured.
+        average_drop: Average Drop % at each beta.
+        fraction_selected: Mean ``|S|/d`` at each beta.
+    """
+
+    beta: list[float]
+    average_drop: list[float]
+    fraction_selected: list[float]
+
+
+def beta_sweep(records: Sequence[RestrictedRecord], betas: Sequence[float]) -> BetaCurve:
     """Average Drop and mean selected fraction for each beta of the restricted sweep."""
-    y = np.array([r["Y"] for r in records])
+    y = np.array([r.y for r in records])
     drops, fractions = [], []
     for b in betas:
-        key = f"{b:g}"
-        o = np.array([r["O"][f"sweep:{key}"] for r in records])
+        o = np.array([r.o[sweep_method(b)] for r in records])
         drops.append(average_drop(y, o))
-        fr = [len(r["sweep"][key]["selected"]) / r["sweep"][key]["d"] if r["sweep"][key]["d"] else 0.0
-              for r in records]
-        fractions.append(float(np.mean(fr)))
-    return {"beta": [float(b) for b in betas], "average_drop": drops, "fraction_selected": fractions}
+        fractions.append(float(np.mean([r.sweep[beta_key(b)].fraction for r in records])))
+    return BetaCurve([float(b) for b in betas], drops, fractions)
 
 
 def quartiles(values: Sequence[float]) -> tuple[float, float, float]:
@@ -96,13 +136,23 @@ def quartiles(values: Sequence[float]) -> tuple[float, float, float]:
     return float(q[0]), float(q[1]), float(q[2])
 
 
-def physics_by_d(records: Sequence[dict[str, Any]], key: str, index: int | None = None
-                 ) -> dict[int, list[float]]:
-    """Group a physics quantity (``min_gap``, or ``fidelity[index]``) by the problem size d."""
+def with_measures(records: Sequence[PhysicsRecord]) -> list[tuple[PhysicsRecord, PhysicsMeasures]]:
+    """The physics records that have measures (``d`` > 0), each with its measures."""
+    return [(r, r.measures) for r in records if r.measures is not None]
+
+
+def by_size(records: Sequence[PhysicsRecord], value: Callable[[PhysicsMeasures], float]
+            ) -> dict[int, list[float]]:
+    """A physics quantity grouped by the problem size d, sizes ascending.
+
+    Args:
+        records: Physics records; those without measures (``d`` = 0) are skipped.
+        value: The quantity, e.g. ``lambda m: m.min_gap`` or ``lambda m: m.fidelity[0]``.
+
+    Returns:
+        ``{d: [value of each record with that d]}``.
+    """
     groups: dict[int, list[float]] = defaultdict(list)
-    for r in records:
-        if key not in r:
-            continue
-        value = r[key] if index is None else r[key][index]
-        groups[int(r["d"])].append(float(value))
+    for r, m in with_measures(records):
+        groups[r.d].append(float(value(m)))
     return dict(sorted(groups.items()))

@@ -22,7 +22,7 @@ from tests.reproduce.test_reproduce import FASHION, TINY
 pytestmark = pytest.mark.skipif(
     not FASHION.is_dir(), reason="Fashion-MNIST (Debian package dataset-fashion-mnist) is not installed")
 
-STAGES = ("restricted16", "full", "physics16")
+STAGES = ReproduceConfig(**TINY).stages
 CALLS = "HYBRIDXAI_TEST_CALLS"  # the file where the unit functions below log their batches
 _RESTRICTED_UNIT = stages.restricted_unit  # the real one (these run in spawned worker processes)
 

@@ -1,0 +1,87 @@
+"""``report.md`` and ``summary.json`` are the same as those the report code wrote before it was split.
+
+``data/report/`` holds the records of the tiny reproduction (``TINY`` of test_reproduce.py) and
+the report and summary written from them by the earlier, single-function ``write_report``: for
+``TINY`` itself and for a wider variant (two SA betas, a second restricted model N_f = 24) whose
+records are derived from the tiny ones by :func:`wide_records`. The time of writing and the
+package versions are the only lines that may differ.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hybridxai.reproduce import ReproduceConfig
+from hybridxai.reproduce.report import write_report
+from hybridxai.reproduce.store import RecordStore
+from tests.reproduce.test_reproduce import TINY
+
+DATA = Path(__file__).parent / "data" / "report"
+CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+           "Ankle boot")
+WIDE = {**TINY, "sa_betas": (0.5, 0.99), "num_filters": (16, 24)}
+VARIANTS = {"tiny": TINY, "wide": WIDE}
+
+
+def tiny_records() -> dict[str, list[dict[str, Any]]]:
+    """The records of the tiny reproduction, by stage."""
+    return {stage: [json.loads(line) for line in (DATA / f"{stage}.jsonl").read_text().splitlines()]
+            for stage in ("restricted16", "full", "physics16")}
+
+
+def wide_records() -> dict[str, list[dict[str, Any]]]:
+    """Records of :data:`WIDE`, made from the tiny ones (a second SA beta, a second N_f)."""
+    records = tiny_records()
+    for r in records["full"]:
+        top = r["sa"]["0.99"]
+        r["sa"] = {"0.5": {"selected": top["selected"][::2], "d": top["d"], "energy": top["energy"] / 2},
+                   "0.99": top}
+        r["O"] = {**r["O"], "sa:0.5": r["O"]["sa:0.99"] * 0.9}
+    physics24 = []
+    for r in records["physics16"]:
+        other = {**r, "num_filters": 24, "d": r["d"] + 1, "J": [j * 1.5 for j in r["J"]]}
+        if "min_gap" in r:
+            other.update(min_gap=r["min_gap"] / 2, s_min=r["s_min"] * 0.9,
+                         fidelity=[f * f for f in r["fidelity"]])
+        physics24.append(other)
+    records["physics24"] = physics24
+    return records
+
+
+def write(variant: str, out: Path) -> tuple[str, dict[str, Any]]:
+    """Write the report of ``variant`` into ``out``; return its normalised text and summary."""
+    config = ReproduceConfig(**VARIANTS[variant])
+    store = RecordStore(out, config.fingerprint(), config.to_dict())
+    records = tiny_records() if variant == "tiny" else wide_records()
+    for stage, rows in records.items():
+        store.append(stage, rows)
+    elapsed = {stage: float(k + 1) for k, stage in enumerate(records)}
+    report = write_report(out, config, store, CLASSES, elapsed)
+    summary = json.loads((out / "summary.json").read_text())
+    return normalise(report.read_text(encoding="utf-8")), summary
+
+
+def normalise(text: str) -> str:
+    """The report without the time it was written and the package versions."""
+    text = re.sub(r"^Generated \S+ \S+ by", "Generated <time> by", text, flags=re.MULTILINE)
+    return re.sub(r"^Versions: .*$", "Versions: <versions>", text, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_report_is_unchanged(variant: str, tmp_path: Path) -> None:
+    text, summary = write(variant, tmp_path)
+    before = normalise((DATA / f"{variant}_report.md").read_text(encoding="utf-8"))
+    assert text.splitlines() == before.splitlines()
+    expected = json.loads((DATA / f"{variant}_summary.json").read_text())
+    summary.pop("versions")
+    expected.pop("versions")
+    assert summary == expected
+    for png in ("fig2_restricted_qa.png", "fig2_full_sa.png", "fig3_beta.png", "fig4_gap_histogram.png",
+                "fig5_fidelity_time.png", "fig5_fidelity_size.png", "fig7_gap_vs_d.png",
+                "fig8_s_star.png", "couplings.png"):
+        assert (tmp_path / "figures" / png).stat().st_size > 1000, png
