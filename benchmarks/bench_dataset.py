@@ -51,8 +51,7 @@ def gradcam_rate(config: ReproduceConfig, repeat: int = 2) -> float:
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
     from hybridxai.reproduce.stages import select_test_images
-    from hybridxai.vision.models import model_info
-    from hybridxai.vision.models import load_paper_model
+    from hybridxai.vision.models import load_paper_model, model_info
 
     torch.set_num_threads(1)  # as inside the executors' units
     study = select_test_images(config)

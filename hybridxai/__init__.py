@@ -1,11 +1,14 @@
 """hybridxai: explain CNN classifiers by selecting feature maps with quantum annealing.
 
-The main entry point is :func:`explain`::
+The main entry point is :func:`explain`:
 
-    import hybridxai
-    model = hybridxai.load_pretrained("mobilenet_v2")   # eval mode, preprocessing registered
-    explanation = hybridxai.explain(model, "cat.jpg")
-    explanation.save("out/")
+    >>> import tempfile, hybridxai, skimage.data
+    >>> model = hybridxai.load_pretrained("mobilenet_v2")   # eval mode, preprocessing registered
+    >>> explanation = hybridxai.explain(model, skimage.data.chelsea(), seed=0)   # or "cat.jpg"
+    >>> explanation.target_name
+    'Egyptian cat'
+    >>> sorted(explanation.save(tempfile.mkdtemp()))   # or explanation.save("out/")
+    ['figure', 'heatmap', 'manifest', 'overlay', 'saliency']
 
 Heavy submodules are imported on first attribute access, so ``import hybridxai`` stays cheap.
 """

@@ -24,6 +24,25 @@ else:
     hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def skip_without_extra(extra: str) -> None:
+    """Skip the calling test module unless the pip extra ``extra`` of hybridxai is installed.
+
+    The extras and their modules are declared once, in :data:`hybridxai._util.optional.EXTRAS`;
+    call this at the top of a test module instead of ``pytest.importorskip`` on each SDK.
+    """
+    from hybridxai._util.optional import EXTRAS, extra_installed
+
+    if not extra_installed(extra):
+        pytest.skip(f"needs {EXTRAS[extra].pip}", allow_module_level=True)
+
+
+def requires_extra(extra: str) -> pytest.MarkDecorator:
+    """``skipif`` mark for a test (or parameter) that needs the pip extra ``extra``."""
+    from hybridxai._util.optional import EXTRAS, extra_installed
+
+    return pytest.mark.skipif(not extra_installed(extra), reason=f"needs {EXTRAS[extra].pip}")
+
+
 def random_bqm(num_variables: int, seed: int, vartype: str = "BINARY") -> dimod.BinaryQuadraticModel:
     """A dense random BQM with labels that are not 0..d-1 (to catch label mix-ups)."""
     rng = np.random.default_rng(seed)

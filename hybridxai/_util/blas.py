@@ -14,6 +14,7 @@ one BLAS thread and restores the user's setting afterwards.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -22,16 +23,19 @@ __all__ = ["blas_threads"]
 
 _lock = threading.Lock()
 _controller: Any = None
+_modules_at_scan = -1
 
 
 def _blas_controller() -> Any:
-    """The BLAS libraries loaded now, found once (a scan of the loaded libraries costs ~1.4 ms).
+    """The BLAS libraries loaded now (a scan of the loaded libraries costs ~1.4 ms).
 
+    The scan is repeated only when modules were imported since the last one: an import such as
+    ``qiskit_aer`` can load a second OpenBLAS, which must be limited too.
     Returns ``None`` when ``threadpoolctl`` is missing, so limiting becomes a no-op.
     """
-    global _controller
+    global _controller, _modules_at_scan
     with _lock:
-        if _controller is None:
+        if _controller is None or (_controller is not False and len(sys.modules) != _modules_at_scan):
             try:
                 from threadpoolctl import ThreadpoolController
             except ImportError:  # pragma: no cover - a declared dependency
@@ -41,6 +45,7 @@ def _blas_controller() -> Any:
                 import scipy.linalg  # noqa: F401
 
                 _controller = ThreadpoolController().select(user_api="blas")
+                _modules_at_scan = len(sys.modules)
         return _controller or None
 
 

@@ -23,7 +23,7 @@ def check_positive_int(name: str, value: object, fix: str, *, minimum: int = 1) 
     """Validate an integer count such as ``workers`` or ``retries``.
 
     Python and numpy integers are accepted; ``bool``, floats (even ``2.0``) and anything else are
-    refused.
+    refused. The one wording for counts: ``"must be a positive integer (at least 1)"``.
 
     Args:
         name: The argument's name as the user wrote it (``"workers"``).
@@ -42,9 +42,14 @@ def check_positive_int(name: str, value: object, fix: str, *, minimum: int = 1) 
         4
         >>> check_positive_int("retries", 0, "pass e.g. retries=2", minimum=0)
         0
+        >>> check_positive_int("workers", 0, "pass e.g. workers=2")
+        Traceback (most recent call last):
+        ...
+        hybridxai.exceptions.InvalidArgumentError: workers=0 is invalid: must be a positive integer
+        (at least 1). Fix: pass e.g. workers=2.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        problem = {1: "must be a positive integer", 0: "must be a non-negative integer"}.get(
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
+        problem = {1: "must be a positive integer (at least 1)", 0: "must be a non-negative integer"}.get(
             minimum, f"must be an integer of at least {minimum}")
         raise invalid_argument(name, value, problem, fix)
     return int(value)

@@ -1,6 +1,6 @@
 """Final ground-state fidelity of the anneal as a function of the anneal time ``T``.
 
-``F(T) = Σ_{z ∈ argmin H_P} |<z|ψ(T)>|²`` (design.md §1.8), with ``ψ(0) = |+>^d``.
+``F(T) = Σ_{z ∈ argmin H_P} |<z|ψ(T)>|²`` (docs/method.md, Annealing), with ``ψ(0) = |+>^d``.
 
 Two ways to evolve:
 

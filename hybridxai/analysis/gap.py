@@ -1,6 +1,6 @@
 """Minimum spectral gap ``Δ_min`` of the annealing Hamiltonian and where it occurs (``s*``).
 
-Definition (design.md §1.8). With ``g`` the degeneracy of the ground level of ``H_P``, the gap is
+Definition (docs/method.md, Annealing). With ``g`` the degeneracy of the ground level of ``H_P``, the gap is
 
 ``Δ(s) = E_g(s) - E_0(s)``,
 

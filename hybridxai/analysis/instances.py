@@ -1,7 +1,7 @@
 """Random test instances shaped like the paper's feature-selection QUBOs.
 
 The analysis results (gaps, spectra, coupling statistics) depend on the structure of the
-problem: the QUBOs of design.md §1 have fields ``-beta·h_p`` with ``h_p ∈ (0, 1]`` and
+problem: the QUBOs of docs/method.md have fields ``-beta·h_p`` with ``h_p ∈ (0, 1]`` and
 non-negative couplings ``(1 - beta)·J_pq`` (cosine similarities of ReLU maps, with a common
 component that makes them positively correlated), which unstructured Gaussian instances do not
 reproduce. :func:`random_feature_qubo` builds such a QUBO from synthetic maps, without a model;
@@ -22,6 +22,7 @@ import dimod
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = ["random_feature_qubo", "synthetic_feature_maps"]
@@ -53,8 +54,7 @@ def random_feature_qubo(d: int, seed: int, beta: float = 0.7,
     for name, value in (("d", d), ("pixels", pixels)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise invalid_type(name, value, "a positive integer", f"pass e.g. {name}=8")
-        if value < 1:
-            raise invalid_argument(name, value, "must be at least 1", f"pass e.g. {name}=8")
+        check_positive_int(name, value, f"pass e.g. {name}=8")
     if not 0.0 <= beta <= 1.0:
         raise invalid_argument("beta", beta, "must be in [0, 1]", "pass e.g. beta=0.7")
     rng = np.random.default_rng(seed)

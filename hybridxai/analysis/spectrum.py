@@ -21,6 +21,7 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.eigensolvers import (
     DENSE_MAX_QUBITS,
     SolverName,
@@ -140,8 +141,7 @@ def spectrum(
     s_arr = check_s_values(s_values)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise invalid_type("k", k, "a positive integer", "pass e.g. k=4")
-    if k < 1:
-        raise invalid_argument("k", k, "must be at least 1", "pass e.g. k=4")
+    check_positive_int("k", k, "pass e.g. k=4")
     if solver not in ("auto", "dense", "eigsh", "davidson"):
         raise invalid_argument("solver", solver, "unknown eigensolver",
                                "pass solver='auto', 'dense', 'eigsh' or 'davidson'")

@@ -38,6 +38,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.ising import DenseQubo, basis_energies
 from hybridxai.anneal.schedules import Layer
 from hybridxai.exceptions import MissingDependencyError, invalid_argument, invalid_type
@@ -91,10 +92,7 @@ def check_threads(threads: Any) -> int | None:
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
         raise invalid_type("threads", threads, "a positive integer or None",
                            "pass e.g. threads=2, or None for one per core")
-    if threads < 1:
-        raise invalid_argument("threads", threads, "must be at least 1",
-                               "pass e.g. threads=2, or None for one per core")
-    return int(threads)
+    return check_positive_int("threads", threads, "pass e.g. threads=2, or None for one per core")
 
 
 def numba_available() -> bool:

@@ -181,10 +181,6 @@ class AnnealingOperator:
         """``2**d``."""
         return int(self.diagonal.size)
 
-    def diagonal_at(self, s: float) -> NDArray[np.float64]:
-        """The diagonal of ``H(s)``, ``s·E_P`` (the driver has no diagonal)."""
-        return s * self.diagonal
-
     def matvec(self, s: float, v: NDArray[np.floating],
                out: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
         """``H(s) @ v`` for a vector ``(2**d,)`` or a block ``(2**d, m)`` (column by column).

@@ -1,4 +1,4 @@
-"""The feature-selection QUBO of design.md §1 (eqs 1–5).
+"""The feature-selection QUBO of docs/method.md (the paper's eqs 1–5).
 
 For one image with feature maps ``A`` (``K×h×w``) and gradients ``G = ∂y_c/∂A``:
 
@@ -24,6 +24,7 @@ import torch
 from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.blas import blas_threads
+from hybridxai._util.checks import check_positive_int
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = ["FeatureQubo", "build_qubo", "importance", "redundancy"]
@@ -293,7 +294,7 @@ def build_qubo(
     conventions: Conventions = "hybridxai",
     importance_scale: ImportanceScale = "max",
 ) -> FeatureQubo:
-    """Build the feature-selection QUBO of one image (design.md §1, eqs 1–5).
+    """Build the feature-selection QUBO of one image (docs/method.md, the paper's eqs 1–5).
 
     Args:
         activations: Feature maps ``A`` of one image, ``(K, h, w)``.
@@ -343,10 +344,7 @@ def build_qubo(
         raise invalid_argument("gamma", gamma, "must be a finite number >= 0",
                                "pass e.g. gamma=1.0")
     if max_qubits is not None:
-        if isinstance(max_qubits, bool) or not isinstance(max_qubits, (int, np.integer)) or max_qubits < 1:
-            raise invalid_argument("max_qubits", max_qubits, "must be a positive integer or None",
-                                   "pass e.g. max_qubits=16")
-        max_qubits = int(max_qubits)
+        max_qubits = check_positive_int("max_qubits", max_qubits, "pass e.g. max_qubits=16, or None")
     alpha = importance(g)
     positive = np.flatnonzero(alpha > 0)
     ranked = positive[np.lexsort((positive, -alpha[positive]))]

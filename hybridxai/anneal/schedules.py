@@ -4,7 +4,7 @@ The annealing Hamiltonian is ``H(s) = (1 - s)·H_D + s·H_P`` with ``H_D = -c·�
 (``c = 1`` or ``1/d``). A schedule maps the dimensionless time ``u`` to ``s``; it must be
 non-decreasing with ``s(0) = 0`` and ``s(1) = 1``.
 
-The digitized anneal (design.md §1.7) uses ``M`` steps of length ``dt = T/M`` at midpoints
+The digitized anneal (docs/method.md, Annealing) uses ``M`` steps of length ``dt = T/M`` at midpoints
 ``s_k = s((k + ½)/M)``; step ``k`` applies ``exp(-i·(1-s_k)·dt·H_D)`` first and then
 ``exp(-i·s_k·dt·H_P)``. Second order splits the driver symmetrically around the problem
 term. :func:`trotter_layers` turns this into one flat sequence of layers that every backend
@@ -43,6 +43,7 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.gap_profile import DEFAULT_PROFILE_POINTS, GapProfile, compute_gap_profile
 from hybridxai.anneal.ising import dense_qubo
 from hybridxai.anneal.spec import DriverScale, resolve_driver_scale
@@ -460,11 +461,8 @@ def check_anneal_parameters(total_time: float, num_steps: int, order: int = 1) -
         )
     if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)):
         raise invalid_type("num_steps", num_steps, "a positive integer", "pass e.g. num_steps=1000")
-    if num_steps < 1:
-        raise invalid_argument(
-            "num_steps", num_steps, "must be at least 1",
-            "pass e.g. num_steps=int(total_time / 0.01) to match the paper's dt = 0.01",
-        )
+    check_positive_int("num_steps", num_steps,
+                       "pass e.g. num_steps=int(total_time / 0.01) to match the paper's dt = 0.01")
     if isinstance(order, bool) or order not in (1, 2):
         raise invalid_argument("order", order, "Trotter order must be 1 or 2", "pass order=1 or order=2")
 

@@ -149,7 +149,7 @@ def anneal_layers(
     order: int = 1,
     driver_scale: float | str = "unit",
 ) -> tuple[DenseQubo, list[Layer]]:
-    """The dense problem and the layer sequence of the anneal of design.md §1.7.
+    """The dense problem and the layer sequence of the digitized anneal (docs/method.md, Annealing).
 
     Args:
         bqm: BINARY or SPIN model; qubit ``i`` is its ``i``-th variable.

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import dimod
@@ -54,8 +55,11 @@ class AerAnnealingSampler(AnnealingSampler):
             ``"single"`` (complex64: half the memory, agreement with other backends only to
             ~1e-6).
         **kwargs: The :class:`~hybridxai.backends.annealing.AnnealingSampler` defaults
-            (``total_time``, ``num_steps``, ``num_reads``, ``seed``, ``order``,
+            (``total_time``, ``num_steps``, ``num_reads``, ``seed``, ``schedule``, ``order``,
             ``driver_scale``, ``max_memory_bytes``).
+
+    ``precision`` can be overridden per call (``sample(bqm, precision="single")``); a sample
+    set's ``info`` also records ``precision`` and ``simulator``.
 
     Raises:
         MissingDependencyError: If qiskit-aer is not installed
@@ -70,6 +74,7 @@ class AerAnnealingSampler(AnnealingSampler):
     def __init__(self, *, precision: Precision = "double", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.precision = _check_precision(precision)
+        self.defaults["precision"] = self.precision
         aer = import_optional("qiskit_aer", "qiskit", "the 'aer' backend")
         self._aer_version = str(getattr(aer, "__version__", "unknown"))
 
@@ -84,43 +89,23 @@ class AerAnnealingSampler(AnnealingSampler):
         return {**super().properties, "simulator": "AerSimulator", "method": "statevector",
                 "precision": self.precision, "qiskit_aer_version": self._aer_version}
 
-    def sample(self, bqm: dimod.BinaryQuadraticModel, **kwargs: Any) -> dimod.SampleSet:
-        """Anneal ``bqm`` on Aer and sample the final state.
+    def _resolve_options(self, options: dict[str, Any],
+                         bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
+        options = super()._resolve_options(options, bqm)
+        options["precision"] = _check_precision(options["precision"])
+        return options
 
-        Accepts every argument of :meth:`AnnealingSampler.sample
-        <hybridxai.backends.annealing.AnnealingSampler.sample>` plus ``precision``
-        (``"double"``/``"single"``, default: the sampler's). ``info`` additionally records
-        ``precision`` and ``simulator``.
-
-        Args:
-            bqm: BINARY or SPIN model.
-            **kwargs: Sampling parameters (see :attr:`parameters`).
-
-        Returns:
-            The ``dimod.SampleSet``.
-
-        """
-        sampleset = super().sample(bqm, **kwargs)
-        sampleset.info["precision"] = kwargs.get("precision") or self.precision
-        sampleset.info["simulator"] = "AerSimulator(method='statevector')"
-        return sampleset
+    def _sample_info(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``precision`` and the ``simulator``."""
+        return {"precision": options["precision"], "simulator": "AerSimulator(method='statevector')"}
 
     def _evolve(
         self,
         qubo: DenseQubo,
         diagonal: NDArray[np.float64],
         layers: list[Layer],
-        *,
-        precision: Precision | None = None,
         **options: Any,
     ) -> NDArray[np.complexfloating]:
-        if options:
-            name = next(iter(options))
-            raise invalid_argument(
-                name, options[name], "is not a parameter of the 'aer' backend",
-                f"use only {sorted(self.parameters)}",
-            )
-        precision = _check_precision(precision or self.precision)
         aer = import_optional("qiskit_aer", "qiskit", "the 'aer' backend")
         library = import_optional("qiskit_aer.library", "qiskit", "the 'aer' backend")
         circuit = trotter_circuit(qubo, layers)
@@ -128,7 +113,7 @@ class AerAnnealingSampler(AnnealingSampler):
         if d == 0:  # Aer cannot simulate a 0-qubit circuit; only the global phase remains
             return np.array([np.exp(1j * float(circuit.global_phase))], dtype=np.complex128)
         circuit.append(library.SaveStatevector(d), circuit.qubits)
-        simulator = aer.AerSimulator(method="statevector", precision=precision)
+        simulator = aer.AerSimulator(method="statevector", precision=options["precision"])
         result = simulator.run(circuit).result()
         if not result.success:
             raise RuntimeError(f"Qiskit Aer failed to simulate the annealing circuit: "

@@ -1,26 +1,33 @@
-"""Shared machinery of the statevector annealing samplers ("statevector", "aer", "pennylane").
+"""Shared machinery of the digitized quantum-annealing samplers.
 
-A subclass only implements :meth:`AnnealingSampler._evolve`: apply the layer sequence of
-:func:`hybridxai.anneal.schedules.trotter_layers` to ``|+>^d`` and return the final state in
-hybridxai's little-endian qubit order (see :mod:`hybridxai.anneal.ising`). This base class does
-everything else the same way for all of them: argument checks, the memory check before any
-allocation, the exact fidelity with the ground manifold, sampling from ``|ψ|²`` and the
-``dimod.SampleSet`` with its ``info``.
+:class:`AnnealingSampler` ("statevector", "aer", "pennylane", "ibm-runtime") does everything
+the same way for all of them: the anneal's options and their checks
+(:meth:`~AnnealingSampler.check_options`), the schedule (problem-dependent ones built for the
+problem), ``total_time="auto"``, the Trotter layers of
+:func:`hybridxai.anneal.schedules.trotter_layers`, and the ``dimod.SampleSet`` with its ``info``.
+A subclass implements the *device step*, one of:
+
+* :meth:`~AnnealingSampler._evolve` (statevector simulators): apply the layers to ``|+>^d``
+  and return the final state in hybridxai's little-endian qubit order (see
+  :mod:`hybridxai.anneal.ising`); the base class checks the memory before any allocation,
+  computes the exact fidelity with the ground manifold and samples from ``|ψ|²``;
+* :meth:`~AnnealingSampler._readout` (devices that return shots, such as IBM Quantum): run the
+  layers and return the measured states and their counts as a :class:`Readout`.
 """
 
 from __future__ import annotations
 
-import abc
 import math
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import dimod
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridxai._util.checks import check_bqm, check_reads_memory, check_seed
-from hybridxai._util.memory import available_memory_bytes, check_statevector_memory
+from hybridxai._util.memory import check_statevector_memory
 from hybridxai.anneal.auto_time import auto_total_time, check_target_fidelity
 from hybridxai.anneal.ising import DenseQubo, basis_energies, dense_qubo, indices_to_bits
 from hybridxai.anneal.schedules import (
@@ -32,11 +39,40 @@ from hybridxai.anneal.schedules import (
     trotter_layers,
 )
 from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale, ground_fidelity, resolve_driver_scale
-from hybridxai.exceptions import invalid_argument, invalid_type
+from hybridxai.backends.base import BaseSampler, check_num_reads
+from hybridxai.exceptions import invalid_argument
 
-__all__ = ["AnnealingSampler"]
+__all__ = ["AnnealingSampler", "Readout"]
 
-class AnnealingSampler(dimod.Sampler, abc.ABC):
+ANNEAL_PARAMETERS = ("total_time", "num_steps", "num_reads", "seed", "schedule", "order", "driver_scale",
+                     "target_fidelity")
+"""The :meth:`AnnealingSampler.sample` options every annealing backend shares."""
+
+
+@dataclass
+class Readout:
+    """What the device step measured: distinct basis states, their counts and energies.
+
+    Attributes:
+        bits: ``(rows, d)`` 0/1 array, column ``i`` the ``i``-th variable (qubit ``i``).
+        counts: How often each row was measured (sums to ``num_reads``).
+        energies: Each row's energy, offset included.
+        info: The device step's own ``info`` entries (``fidelity``, ``device`` …).
+        timing: Its durations (``preprocessing_ns``, ``sampling_ns``, ...).
+        started_postprocessing_ns: ``time.perf_counter_ns()`` when the device step finished.
+        vectors: Further per-row fields of the sample set (``probability``).
+    """
+
+    bits: NDArray[np.integer]
+    counts: NDArray[np.integer]
+    energies: NDArray[np.floating]
+    info: dict[str, Any]
+    timing: dict[str, int]
+    started_postprocessing_ns: int
+    vectors: dict[str, NDArray[Any]] = field(default_factory=dict)
+
+
+class AnnealingSampler(BaseSampler):
     """Base of the digitized quantum-annealing samplers.
 
     Args:
@@ -44,6 +80,7 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
         num_steps: Default number of Trotter steps (``None``: ``ceil(T / 0.01)``).
         num_reads: Default number of samples (``None``: ``d**2`` as in the paper).
         seed: Default seed of the sampling RNG.
+        schedule: Default schedule (``None``: linear; see :meth:`sample`).
         order: Default Trotter order (1 or 2).
         driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (authors' code) or a number.
         max_memory_bytes: Memory budget for the statevector (default 80 % of available RAM).
@@ -51,6 +88,7 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
 
     backend_name: str = "annealing"
     bytes_per_amplitude: int = 24
+    bytes_per_read = 16  # the statevector readout draws num_reads basis indices, then counts them
 
     def __init__(
         self,
@@ -59,46 +97,91 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
         num_steps: int | None = None,
         num_reads: int | None = None,
         seed: int | None = None,
+        schedule: ScheduleLike = None,
         order: int = 1,
         driver_scale: DriverScale = "unit",
         max_memory_bytes: int | None = None,
     ) -> None:
-        self.defaults: dict[str, Any] = dict(
-            total_time=total_time, num_steps=num_steps, num_reads=num_reads, seed=seed,
-            order=order, driver_scale=driver_scale, schedule=None,
-        )
+        cls = type(self)
+        if cls._evolve is AnnealingSampler._evolve and cls._readout is AnnealingSampler._readout:
+            raise TypeError(f"{cls.__name__} must implement the device step: _evolve or _readout")
+        super().__init__(total_time=total_time, num_steps=num_steps, num_reads=num_reads, seed=seed,
+                         order=order, driver_scale=driver_scale, schedule=schedule)
         self.max_memory_bytes = max_memory_bytes
         # validate the defaults once, now, so a bad constructor argument fails early
-        check_anneal_parameters(total_time, num_steps or 1, order)
+        check_anneal_parameters(total_time, 1 if num_steps is None else num_steps, order)
         resolve_driver_scale(driver_scale, 1)
+        check_schedule(schedule)
+        self._check_common(self.defaults)
 
     @property
     def parameters(self) -> dict[str, list[Any]]:
         """Keyword arguments accepted by :meth:`sample` (dimod convention)."""
-        return {
-            "total_time": [], "num_steps": [], "num_reads": [], "seed": [], "schedule": [],
-            "order": [], "driver_scale": [], "target_fidelity": [],
-        }
+        return {name: [] for name in ANNEAL_PARAMETERS}
 
     @property
     def properties(self) -> dict[str, Any]:
         """Static properties of the sampler (dimod convention)."""
-        return {"backend": self.backend_name, "max_memory_bytes": self.max_memory_bytes}
+        return {**super().properties, "max_memory_bytes": self.max_memory_bytes}
 
-    # -- the one method subclasses implement ---------------------------------------------
-    @abc.abstractmethod
+    # -- the device step: subclasses implement one of these -------------------------------
     def _evolve(
         self, qubo: DenseQubo, diagonal: NDArray[np.float64], layers: list[Layer], **options: Any
     ) -> NDArray[np.complexfloating]:
-        """Apply ``layers`` to ``|+>^d``; return the final state (little-endian, length 2**d)."""
+        """Apply ``layers`` to ``|+>^d``; return the final state (little-endian, length 2**d).
 
-    # -- public API -----------------------------------------------------------------------
-    def _resolve(self, num_qubits: int, overrides: dict[str, Any]) -> dict[str, Any]:
-        params = dict(self.defaults)
-        params.update({k: v for k, v in overrides.items() if v is not None})
+        ``options`` are the resolved values of the backend's own :attr:`parameters` (those
+        beyond :data:`ANNEAL_PARAMETERS`).
+        """
+        raise invalid_argument("backend", self.backend_name, "returns measured shots, not a final state",
+                               "use backend='statevector' (or 'aer', 'pennylane') for the final state")
+
+    def _readout(self, qubo: DenseQubo, layers: list[Layer], options: dict[str, Any]) -> Readout:
+        """Run the anneal and measure it ``options["num_reads"]`` times (default: on a statevector).
+
+        Args:
+            qubo: The dense problem.
+            layers: The Trotter layers.
+            options: The resolved options of :meth:`sample`.
+        """
+        t0 = time.perf_counter_ns()
+        diagonal = basis_energies(qubo)
+        t1 = time.perf_counter_ns()
+        state = self._evolve(qubo, diagonal, layers, **self._backend_options(options))
+        t2 = time.perf_counter_ns()
+        probabilities = np.abs(state.astype(np.complex128, copy=False)) ** 2
+        total = probabilities.sum()
+        if not np.isfinite(total) or total <= 0:
+            raise RuntimeError(f"the '{self.backend_name}' backend returned an invalid state "
+                               f"(norm² = {total}); this is a bug, please report it")
+        probabilities /= total
+        fidelity, ground_energy, ground = ground_fidelity(probabilities, diagonal)
+        rng = np.random.default_rng(options["seed"])
+        draws = rng.choice(probabilities.size, size=options["num_reads"], p=probabilities)
+        unique, counts = np.unique(draws, return_counts=True)
+        return Readout(
+            bits=indices_to_bits(unique, qubo.num_variables), counts=counts, energies=diagonal[unique],
+            info={"fidelity": fidelity, "ground_energy": ground_energy,
+                  "ground_state_degeneracy": int(ground.size)},
+            timing={"preprocessing_ns": t1 - t0, "sampling_ns": t2 - t1},
+            started_postprocessing_ns=t2, vectors={"probability": probabilities[unique]},
+        )
+
+    def _sample_info(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Backend-specific ``info`` entries of a sample set (e.g. the engine used)."""
+        return {}
+
+    # -- options ------------------------------------------------------------------------------
+    def _backend_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: options[k] for k in self.parameters if k not in ANNEAL_PARAMETERS and k in options}
+
+    def _resolve_options(self, options: dict[str, Any],
+                         bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
+        params = options
+        num_qubits = 1 if bqm is None else bqm.num_variables
         auto = isinstance(params["total_time"], str) and params["total_time"] == "auto"
         target = params.get("target_fidelity")
-        if auto:  # T is chosen in _run (hybridxai.anneal.auto_time); validate everything now
+        if auto:  # T is chosen in _layers (hybridxai.anneal.auto_time); validate everything now
             check_target_fidelity(0.9 if target is None else target)
             if params["num_steps"] is not None:
                 raise invalid_argument("num_steps", params["num_steps"],
@@ -114,37 +197,30 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
         if not auto:
             check_anneal_parameters(params["total_time"], params["num_steps"], params["order"])
         if params["num_reads"] is None:
-            params["num_reads"] = max(1, num_qubits**2)
-        reads = params["num_reads"]
-        if isinstance(reads, bool) or not isinstance(reads, (int, np.integer)):
-            raise invalid_type("num_reads", reads, "a positive integer", "pass e.g. num_reads=100")
-        if reads < 1:
-            raise invalid_argument("num_reads", reads, "must be at least 1", "pass e.g. num_reads=100")
-        # the readout draws num_reads basis indices (8 bytes each) before counting them
-        check_reads_memory(int(reads), 16, int(0.8 * available_memory_bytes()))
-        check_seed(params.get("seed"))
+            params["num_reads"] = check_num_reads(max(1, num_qubits**2), self.bytes_per_read)
         params["driver_coefficient"] = resolve_driver_scale(params["driver_scale"], num_qubits)
-        params["schedule"] = check_schedule(params["schedule"])  # gap-aware ones are built in _run
+        params["schedule"] = check_schedule(params["schedule"])  # gap-aware ones are built in _layers
         return params
 
-    def check_options(self, **options: Any) -> dict[str, Any]:
-        """Validate :meth:`sample` options without running anything (used before a model runs).
+    def _check_problem(self, bqm: dimod.BinaryQuadraticModel, options: Mapping[str, Any]) -> None:
+        check_statevector_memory(bqm.num_variables, self.bytes_per_amplitude, backend=self.backend_name,
+                                 max_bytes=self.max_memory_bytes)
 
-        Returns:
-            The options resolved as :meth:`sample` would use them (defaults filled in).
+    def _layers(self, bqm: dimod.BinaryQuadraticModel, params: dict[str, Any]) -> list[Layer]:
+        """Build the schedule (for this problem), choose ``T`` if ``"auto"``, return the layers."""
+        params["schedule"] = as_schedule(params["schedule"], problem=bqm,
+                                         driver_scale=params["driver_coefficient"])
+        if isinstance(params["total_time"], str):  # "auto", validated in _resolve_options
+            choice = auto_total_time(bqm, target_fidelity=params.get("target_fidelity") or 0.9,
+                                     schedule=params["schedule"], order=params["order"],
+                                     driver_scale=params["driver_coefficient"])
+            params["total_time"] = choice.total_time
+            params["num_steps"] = max(1, math.ceil(choice.total_time / DEFAULT_TIME_STEP - 1e-9))
+            params["auto_total_time"] = choice.as_dict()
+        return trotter_layers(params["schedule"], params["total_time"], params["num_steps"],
+                              params["order"], params["driver_coefficient"])
 
-        Raises:
-            InvalidArgumentError: For an unknown option or a bad value (``total_time <= 0``,
-                ``num_steps < 1``, an unknown schedule, ...).
-        """
-        unknown = set(options) - set(self.parameters)
-        if unknown:
-            name = sorted(unknown)[0]
-            raise invalid_argument(name, options[name],
-                                   f"is not a parameter of the '{self.backend_name}' backend",
-                                   f"use some of {sorted(self.parameters)}")
-        return self._resolve(1, dict(options))
-
+    # -- public API -----------------------------------------------------------------------
     def final_state(
         self,
         bqm: dimod.BinaryQuadraticModel,
@@ -170,41 +246,11 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
         Returns:
             Complex array of length ``2**d``.
         """
-        state, _, _ = self._run(bqm, dict(total_time=total_time, num_steps=num_steps,
-                                          schedule=schedule, order=order, driver_scale=driver_scale),
-                                options)
-        return state
-
-    def _run(
-        self, bqm: dimod.BinaryQuadraticModel, overrides: dict[str, Any], options: dict[str, Any]
-    ) -> tuple[NDArray[np.complexfloating], NDArray[np.float64], dict[str, Any]]:
-        check_bqm(bqm)
+        params = self.check_options(bqm, total_time=total_time, num_steps=num_steps, schedule=schedule,
+                                    order=order, driver_scale=driver_scale, **options)
         qubo = dense_qubo(bqm)
-        d = qubo.num_variables
-        if "target_fidelity" in options:  # a sampling parameter, not a backend option
-            overrides = {**overrides, "target_fidelity": options.pop("target_fidelity")}
-        params = self._resolve(d, overrides)
-        check_statevector_memory(d, self.bytes_per_amplitude, backend=self.backend_name,
-                                 max_bytes=self.max_memory_bytes)
-        t0 = time.perf_counter_ns()
-        diagonal = basis_energies(qubo)
-        params["schedule"] = as_schedule(params["schedule"], problem=bqm,
-                                         driver_scale=params["driver_coefficient"])
-        if isinstance(params["total_time"], str):  # "auto", validated in _resolve
-            choice = auto_total_time(bqm, target_fidelity=params.get("target_fidelity") or 0.9,
-                                     schedule=params["schedule"], order=params["order"],
-                                     driver_scale=params["driver_coefficient"])
-            params["total_time"] = choice.total_time
-            params["num_steps"] = max(1, math.ceil(choice.total_time / DEFAULT_TIME_STEP - 1e-9))
-            params["auto_total_time"] = choice.as_dict()
-        layers = trotter_layers(params["schedule"], params["total_time"], params["num_steps"],
-                                params["order"], params["driver_coefficient"])
-        t1 = time.perf_counter_ns()
-        state = self._evolve(qubo, diagonal, layers, **options)
-        t2 = time.perf_counter_ns()
-        params["timing"] = {"preprocessing_ns": t1 - t0, "sampling_ns": t2 - t1}
-        params["qubo"] = qubo
-        return state, diagonal, params
+        layers = self._layers(bqm, params)
+        return self._evolve(qubo, basis_energies(qubo), layers, **self._backend_options(params))
 
     def sample(
         self,
@@ -235,58 +281,46 @@ class AnnealingSampler(dimod.Sampler, abc.ABC):
                 fraction)``, a callable ``s(u)`` or ``(times, values)``.
             order: Trotter order 1 or 2.
             driver_scale: ``"unit"``, ``"1/d"`` or a number.
-            **options: Backend-specific options.
+            **options: Backend-specific options (see :attr:`parameters`).
 
         Returns:
             A ``dimod.SampleSet`` of the distinct sampled states with ``num_occurrences``, a
             ``probability`` data vector (exact ``|<z|ψ(T)>|²``), energies including the offset,
-            and ``info`` with ``fidelity``, ``ground_energy``, ``total_time``, ``num_steps``,
-            ``num_qubits``, ``order``, ``driver_scale``, ``schedule`` and ``timing`` (``*_ns``).
+            and ``info`` with ``backend``, ``fidelity``, ``ground_energy``, ``total_time``,
+            ``num_steps``, ``num_qubits``, ``order``, ``driver_scale``, ``schedule`` and
+            ``timing`` (``*_ns``).
         """
-        state, diagonal, params = self._run(
-            bqm, dict(total_time=total_time, num_steps=num_steps, num_reads=num_reads, seed=seed,
-                      schedule=schedule, order=order, driver_scale=driver_scale), options)
+        params = self.check_options(bqm, total_time=total_time, num_steps=num_steps, num_reads=num_reads,
+                                    seed=seed, schedule=schedule, order=order, driver_scale=driver_scale,
+                                    **options)
         t0 = time.perf_counter_ns()
-        qubo: DenseQubo = params["qubo"]
-        d = qubo.num_variables
-        probabilities = np.abs(state.astype(np.complex128, copy=False)) ** 2
-        total = probabilities.sum()
-        if not np.isfinite(total) or total <= 0:
-            raise RuntimeError(f"the '{self.backend_name}' backend returned an invalid state "
-                               f"(norm² = {total}); this is a bug, please report it")
-        probabilities /= total
-        fidelity, ground_energy, ground = ground_fidelity(probabilities, diagonal)
-        rng = np.random.default_rng(params["seed"])
-        draws = rng.choice(probabilities.size, size=params["num_reads"], p=probabilities)
-        unique, counts = np.unique(draws, return_counts=True)
-        order_ = np.argsort(diagonal[unique], kind="stable")
-        unique, counts = unique[order_], counts[order_]
-        bits = indices_to_bits(unique, d)
+        qubo = dense_qubo(bqm)
+        layers = self._layers(bqm, params)
+        t1 = time.perf_counter_ns()
+        readout = self._readout(qubo, layers, params)
+        order_ = np.argsort(readout.energies, kind="stable")
+        bits = np.asarray(readout.bits)[order_]
         if qubo.vartype is dimod.SPIN:
             bits = 2 * bits - 1
-        sampleset = dimod.SampleSet.from_samples(
-            (bits, list(qubo.variables)),
-            vartype=qubo.vartype,
-            energy=diagonal[unique],
-            num_occurrences=counts,
-            probability=probabilities[unique],
-            info={
-                "fidelity": fidelity,
-                "ground_energy": ground_energy,
-                "ground_state_degeneracy": int(ground.size),
-                "total_time": float(params["total_time"]),
-                "num_steps": int(params["num_steps"]),
-                "num_qubits": d,
-                "num_reads": int(params["num_reads"]),
-                "order": int(params["order"]),
-                "driver_scale": params["driver_scale"],
-                "driver_coefficient": params["driver_coefficient"],
-                "schedule": params["schedule"].name,
-                "seed": params["seed"],
-                "backend": self.backend_name,
-                "timing": {**params["timing"], "postprocessing_ns": time.perf_counter_ns() - t0},
-            },
-        )
+        info = {
+            **readout.info,
+            "total_time": float(params["total_time"]),
+            "num_steps": int(params["num_steps"]),
+            "num_qubits": qubo.num_variables,
+            "num_reads": int(params["num_reads"]),
+            "order": int(params["order"]),
+            "driver_scale": params["driver_scale"],
+            "driver_coefficient": params["driver_coefficient"],
+            "schedule": params["schedule"].name,
+            "seed": params["seed"],
+            **self._sample_info(params),
+        }
         if "auto_total_time" in params:  # total_time="auto": the chosen T and its trials
-            sampleset.info["auto_total_time"] = params["auto_total_time"]
-        return sampleset
+            info["auto_total_time"] = params["auto_total_time"]
+        timing = {**readout.timing,
+                  "preprocessing_ns": t1 - t0 + readout.timing.get("preprocessing_ns", 0)}
+        timing["postprocessing_ns"] = time.perf_counter_ns() - readout.started_postprocessing_ns
+        return self.to_sampleset(
+            (bits, list(qubo.variables)), vartype=qubo.vartype, energy=np.asarray(readout.energies)[order_],
+            num_occurrences=np.asarray(readout.counts)[order_], info=info, timing=timing,
+            **{name: np.asarray(vector)[order_] for name, vector in readout.vectors.items()})

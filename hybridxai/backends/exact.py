@@ -10,14 +10,16 @@ basis_energies`), in ``O(2**d)`` time and memory, and returns the ground manifol
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import dimod
 import numpy as np
 
-from hybridxai._util.checks import check_bqm
+from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.ising import basis_energies, dense_qubo, indices_to_bits
-from hybridxai.exceptions import ProblemTooLargeError, invalid_argument
+from hybridxai.backends.base import BaseSampler
+from hybridxai.exceptions import ProblemTooLargeError
 
 __all__ = ["ExactSampler", "DEFAULT_MAX_VARIABLES"]
 
@@ -25,7 +27,7 @@ DEFAULT_MAX_VARIABLES = 24
 """2**24 energies are 128 MiB in float64; above that, enumeration is the wrong tool."""
 
 
-class ExactSampler(dimod.Sampler):
+class ExactSampler(BaseSampler):
     """Exact minimisation by enumeration, with a hard size limit.
 
     Args:
@@ -38,10 +40,12 @@ class ExactSampler(dimod.Sampler):
         [-1.0, -1.0]
     """
 
+    backend_name = "exact"
+
     def __init__(self, *, max_variables: int = DEFAULT_MAX_VARIABLES) -> None:
-        if isinstance(max_variables, bool) or not isinstance(max_variables, int) or max_variables < 0:
-            raise invalid_argument("max_variables", max_variables, "must be a non-negative integer",
-                                   "pass e.g. max_variables=24")
+        max_variables = check_positive_int("max_variables", max_variables, "pass e.g. max_variables=24",
+                                           minimum=0)
+        super().__init__(num_states=None)
         self.max_variables = max_variables
 
     @property
@@ -51,26 +55,26 @@ class ExactSampler(dimod.Sampler):
 
     @property
     def properties(self) -> dict[str, Any]:
-        """The size limit."""
-        return {"max_variables": self.max_variables}
+        """The backend and the size limit."""
+        return {**super().properties, "max_variables": self.max_variables}
 
-    def check_options(self, num_states: int | None = None, **parameters: Any) -> dict[str, Any]:
-        """Validate :meth:`sample`'s options without enumerating anything (the pre-flight check).
+    def _resolve_options(self, options: dict[str, Any],
+                         bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
+        num_states = options["num_states"]
+        if num_states is not None:
+            check_positive_int("num_states", num_states,
+                               "pass e.g. num_states=10, or None for the ground manifold")
+        return options
 
-        Returns:
-            The options as :meth:`sample` will use them.
-
-        Raises:
-            InvalidArgumentError: An unknown option or a bad ``num_states``.
-        """
-        if parameters:
-            raise invalid_argument("parameters", sorted(parameters), "unknown options for the "
-                                   "'exact' backend", "pass only num_states=")
-        if num_states is not None and (isinstance(num_states, bool) or not isinstance(num_states, int)
-                                       or num_states < 1):
-            raise invalid_argument("num_states", num_states, "must be a positive integer or None",
-                                   "pass e.g. num_states=10, or None for the ground manifold")
-        return {"num_states": num_states}
+    def _check_problem(self, bqm: dimod.BinaryQuadraticModel, options: Mapping[str, Any]) -> None:
+        d = bqm.num_variables
+        if d > self.max_variables:
+            raise ProblemTooLargeError(
+                f"bqm with num_variables={d} is too large for the 'exact' backend (limit "
+                f"{self.max_variables}: it enumerates 2**{d} = {2**d:.3g} states). Fix: use "
+                f"backend='sa', or pass max_qubits={self.max_variables} to hybridxai.explain(), or "
+                "get_sampler('exact', max_variables=...) if you have the memory."
+            )
 
     def sample(self, bqm: dimod.BinaryQuadraticModel, *, num_states: int | None = None,
                **parameters: Any) -> dimod.SampleSet:
@@ -84,21 +88,13 @@ class ExactSampler(dimod.Sampler):
 
         Returns:
             A ``dimod.SampleSet`` (energies include the offset) whose ``info`` holds
-            ``ground_energy``, ``ground_state_degeneracy`` and ``timing``.
+            ``backend``, ``ground_energy``, ``ground_state_degeneracy`` and ``timing``.
 
         Raises:
             ProblemTooLargeError: More than ``max_variables`` variables.
         """
-        self.check_options(num_states=num_states, **parameters)
-        check_bqm(bqm)
+        num_states = self.check_options(bqm, num_states=num_states, **parameters)["num_states"]
         d = bqm.num_variables
-        if d > self.max_variables:
-            raise ProblemTooLargeError(
-                f"bqm with num_variables={d} is too large for the 'exact' backend (limit "
-                f"{self.max_variables}: it enumerates 2**{d} = {2**d:.3g} states). Fix: use "
-                f"backend='sa', or pass max_qubits={self.max_variables} to hybridxai.explain(), or "
-                "get_sampler('exact', max_variables=...) if you have the memory."
-            )
         t0 = time.perf_counter_ns()
         qubo = dense_qubo(bqm)
         energies = basis_energies(qubo)
@@ -116,14 +112,8 @@ class ExactSampler(dimod.Sampler):
         if bqm.vartype is dimod.SPIN:
             bits = 2 * bits - 1
         t2 = time.perf_counter_ns()
-        return dimod.SampleSet.from_samples(
-            (bits, list(qubo.variables)), vartype=bqm.vartype, energy=energies[chosen],
-            info={
-                "backend": "exact",
-                "ground_energy": e_min,
-                "ground_state_degeneracy": int(ground.size),
-                "num_variables": d,
-                "timing": {"preprocessing_ns": t1 - t0, "sampling_ns": t2 - t1,
-                           "postprocessing_ns": time.perf_counter_ns() - t2},
-            },
-        )
+        info = {"ground_energy": e_min, "ground_state_degeneracy": int(ground.size), "num_variables": d}
+        return self.to_sampleset(
+            (bits, list(qubo.variables)), vartype=bqm.vartype, energy=energies[chosen], info=info,
+            timing={"preprocessing_ns": t1 - t0, "sampling_ns": t2 - t1,
+                    "postprocessing_ns": time.perf_counter_ns() - t2})

@@ -17,9 +17,9 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-import dimod
 import numpy as np
 from numpy.typing import NDArray
 
@@ -32,7 +32,6 @@ from hybridxai.circuits.pennylane_circuit import (
     reverse_qubit_order,
     trotter_operations,
 )
-from hybridxai.exceptions import invalid_argument
 
 __all__ = ["PennyLaneAnnealingSampler"]
 
@@ -45,8 +44,10 @@ class PennyLaneAnnealingSampler(AnnealingSampler):
             back to ``default.qubit`` if lightning cannot be loaded; the device actually used
             is in :attr:`properties` (``"device"``) and in each sample set's ``info``.
         **kwargs: The :class:`~hybridxai.backends.annealing.AnnealingSampler` defaults
-            (``total_time``, ``num_steps``, ``num_reads``, ``seed``, ``order``,
+            (``total_time``, ``num_steps``, ``num_reads``, ``seed``, ``schedule``, ``order``,
             ``driver_scale``, ``max_memory_bytes``).
+
+    A sample set's ``info`` also records the ``device`` used.
 
     Raises:
         MissingDependencyError: If PennyLane is not installed
@@ -74,24 +75,9 @@ class PennyLaneAnnealingSampler(AnnealingSampler):
                 "requested_device": self.requested_device,
                 "pennylane_version": self._pennylane_version}
 
-    def sample(self, bqm: dimod.BinaryQuadraticModel, **kwargs: Any) -> dimod.SampleSet:
-        """Anneal ``bqm`` on the PennyLane device and sample the final state.
-
-        Accepts every argument of :meth:`AnnealingSampler.sample
-        <hybridxai.backends.annealing.AnnealingSampler.sample>`; ``info`` additionally
-        records ``device`` (e.g. ``"lightning.qubit"``).
-
-        Args:
-            bqm: BINARY or SPIN model.
-            **kwargs: Sampling parameters (see :attr:`parameters`).
-
-        Returns:
-            The ``dimod.SampleSet``.
-
-        """
-        sampleset = super().sample(bqm, **kwargs)
-        sampleset.info["device"] = self.device_name
-        return sampleset
+    def _sample_info(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The PennyLane ``device`` used (e.g. ``"lightning.qubit"``)."""
+        return {"device": self.device_name}
 
     def _evolve(
         self,
@@ -100,12 +86,6 @@ class PennyLaneAnnealingSampler(AnnealingSampler):
         layers: list[Layer],
         **options: Any,
     ) -> NDArray[np.complexfloating]:
-        if options:
-            name = next(iter(options))
-            raise invalid_argument(
-                name, options[name], "is not a parameter of the 'pennylane' backend",
-                f"use only {sorted(self.parameters)}",
-            )
         qml = import_optional("pennylane", "pennylane", "the 'pennylane' backend")
         ops = trotter_operations(qubo, layers)
         device, _ = make_device(qubo.num_variables, self.device_name)

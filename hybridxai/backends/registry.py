@@ -1,7 +1,9 @@
 """The sampler registry: backend names → :class:`dimod.Sampler` factories.
 
-Every backend is a ``dimod.Sampler``; the registry only knows where each one lives and which
-pip extra installs its dependencies, and imports it on first use.
+Every backend is a ``dimod.Sampler`` (hybridxai's own derive from
+:class:`hybridxai.backends.base.BaseSampler`); the registry only knows where each one lives and
+which pip extra of :data:`hybridxai._util.optional.EXTRAS` installs its dependencies, and
+imports it on first use.
 
 Example:
     >>> from hybridxai import get_sampler
@@ -20,10 +22,12 @@ from typing import Any
 
 import dimod
 
+from hybridxai._util.optional import EXTRAS, extra_installed, pip_command
 from hybridxai.exceptions import (
     InvalidArgumentError,
     MissingDependencyError,
     UnknownBackendError,
+    invalid_argument,
     invalid_type,
 )
 
@@ -37,7 +41,8 @@ class BackendSpec:
     Attributes:
         name: Registry name (``"sa"``).
         target: ``"module:ClassName"`` of the ``dimod.Sampler`` subclass.
-        extra: The hybridxai pip extra that installs its dependencies (``None``: core).
+        extra: The hybridxai pip extra that installs its dependencies, a key of
+            :data:`hybridxai._util.optional.EXTRAS` (``None``: core).
         summary: One line for listings.
     """
 
@@ -45,6 +50,10 @@ class BackendSpec:
     target: str
     extra: str | None
     summary: str
+
+    def installed(self) -> bool:
+        """Tell whether its optional SDK is installed (without importing anything)."""
+        return self.extra is None or (self.extra in EXTRAS and extra_installed(self.extra))
 
     def load(self) -> type[dimod.Sampler]:
         """Import and return the sampler class."""
@@ -56,10 +65,9 @@ class BackendSpec:
         except ImportError as exc:
             if (exc.name or "").startswith("hybridxai"):
                 raise
-            extra = self.extra or "all"
             raise MissingDependencyError(
                 f"backend '{self.name}' ({self.summary}) needs an optional dependency that is not "
-                f"installed ({exc}). Fix: pip install 'hybridxai[{extra}]'."
+                f"installed ({exc}). Fix: {pip_command(self.extra or 'all')}."
             ) from exc
         return getattr(module, class_name)
 
@@ -73,9 +81,16 @@ def register_backend(name: str, target: str, extra: str | None, summary: str) ->
     Args:
         name: The name users pass to :func:`get_sampler`.
         target: ``"module:ClassName"``.
-        extra: Pip extra for its dependencies, or ``None``.
+        extra: Pip extra for its dependencies (a key of
+            :data:`hybridxai._util.optional.EXTRAS`), or ``None``.
         summary: One line describing it.
+
+    Raises:
+        InvalidArgumentError: If ``extra`` is not one of hybridxai's extras.
     """
+    if extra is not None and extra not in EXTRAS:
+        raise invalid_argument("extra", extra, "is not a pip extra of hybridxai",
+                               f"pass one of {sorted(EXTRAS)}, or None for a backend without one")
     BACKENDS[name] = BackendSpec(name, target, extra, summary)
 
 
@@ -106,7 +121,7 @@ def available_backends() -> dict[str, str]:
 
 def _known() -> str:
     return ", ".join(
-        f"'{n}'" + (f" (pip install 'hybridxai[{s.extra}]')" if s.extra else "")
+        f"'{n}'" + (f" ({pip_command(s.extra)})" if s.extra else "")
         for n, s in BACKENDS.items()
     )
 

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dimod
@@ -37,7 +38,6 @@ from hybridxai.anneal.evolution import (
 from hybridxai.anneal.ising import DenseQubo
 from hybridxai.anneal.schedules import Layer
 from hybridxai.backends.annealing import AnnealingSampler
-from hybridxai.exceptions import invalid_argument
 
 __all__ = ["StatevectorAnnealingSampler"]
 
@@ -56,7 +56,9 @@ class StatevectorAnnealingSampler(AnnealingSampler):
             (``total_time``, ``num_steps``, ``num_reads``, ``seed``, ``order``,
             ``driver_scale``, ``max_memory_bytes``).
 
-    Every default can be overridden per call: ``sample(bqm, dtype="complex64", threads=1)``.
+    Every default can be overridden per call: ``sample(bqm, dtype="complex64", threads=1)``;
+    a sample set's ``info`` also records the ``engine`` used, ``dtype`` and the maximum number
+    of ``threads`` (states under 2**18 amplitudes use one).
 
     Example:
         >>> import dimod
@@ -87,6 +89,7 @@ class StatevectorAnnealingSampler(AnnealingSampler):
         self.dtype = check_dtype(dtype)
         self.engine = check_engine(engine)
         self.threads = check_threads(threads)
+        self.defaults.update(dtype=self.dtype, engine=self.engine, threads=self.threads)
 
     @property
     def parameters(self) -> dict[str, list[Any]]:
@@ -99,46 +102,25 @@ class StatevectorAnnealingSampler(AnnealingSampler):
         return {**super().properties, "dtype": self.dtype, "engine": self.engine,
                 "threads": self.threads, "numba_available": numba_available()}
 
-    def _options(self, options: dict[str, Any]) -> tuple[str, str, int | None]:
-        unknown = sorted(set(options) - {"dtype", "engine", "threads"})
-        if unknown:
-            raise invalid_argument(
-                unknown[0], options[unknown[0]], "is not a parameter of the 'statevector' backend",
-                f"use only {sorted(self.parameters)}",
-            )
-        dtype = check_dtype(options["dtype"]) if options.get("dtype") is not None else self.dtype
-        engine = check_engine(options["engine"]) if options.get("engine") is not None \
-            else self.engine
-        threads = check_threads(options.get("threads"))
-        return dtype, resolve_engine(engine), self.threads if threads is None else threads
+    def _resolve_options(self, options: dict[str, Any],
+                         bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
+        options = super()._resolve_options(options, bqm)
+        options["dtype"] = check_dtype(options["dtype"])
+        options["engine"] = resolve_engine(check_engine(options["engine"]))
+        options["threads"] = check_threads(options["threads"])
+        return options
 
-    def sample(self, bqm: dimod.BinaryQuadraticModel, **kwargs: Any) -> dimod.SampleSet:
-        """Anneal ``bqm`` on the statevector and sample the final state.
-
-        Accepts every argument of :meth:`AnnealingSampler.sample
-        <hybridxai.backends.annealing.AnnealingSampler.sample>` plus ``dtype``, ``engine`` and
-        ``threads``; ``info`` additionally records the ``engine`` used, ``dtype`` and the
-        maximum number of ``threads`` (states under 2**18 amplitudes use one).
-
-        Args:
-            bqm: BINARY or SPIN model.
-            **kwargs: Sampling parameters (see :attr:`parameters`).
-
-        Returns:
-            The ``dimod.SampleSet``.
-        """
-        options = {k: kwargs[k] for k in ("dtype", "engine", "threads") if k in kwargs}
-        dtype, engine, threads = self._options(options)
-        sampleset = super().sample(bqm, **kwargs)
+    def _sample_info(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``engine`` used, the ``dtype`` and the maximum number of ``threads``."""
+        engine, threads = options["engine"], options["threads"]
         if engine == "numpy":
             threads = 1
         elif threads is None:
             threads = default_threads()
-        sampleset.info.update(engine=engine, dtype=dtype, threads=threads)
-        return sampleset
+        return {"engine": engine, "dtype": options["dtype"], "threads": threads}
 
     def _evolve(
         self, qubo: DenseQubo, diagonal: NDArray[np.float64], layers: list[Layer], **options: Any
     ) -> NDArray[np.complexfloating]:
-        dtype, engine, threads = self._options(options)
-        return evolve(qubo, layers, dtype=dtype, engine=engine, threads=threads, diagonal=diagonal)
+        return evolve(qubo, layers, dtype=options["dtype"], engine=options["engine"],
+                      threads=options["threads"], diagonal=diagonal)

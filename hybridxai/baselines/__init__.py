@@ -6,9 +6,10 @@ pytorch-grad-cam: a method is its weights function. The weights functions and
 :class:`~hybridxai.vision.features.FeatureBatch`, so no second forward pass is needed.
 
 Example:
-    >>> from hybridxai.vision.models import load_pretrained                     # doctest: +SKIP
-    >>> model = load_pretrained("mobilenet_v2")                          # doctest: +SKIP
-    >>> gradcam(model, "cat.jpg").shape                                  # doctest: +SKIP
+    >>> import skimage.data
+    >>> from hybridxai.vision.models import load_paper_model
+    >>> model = load_paper_model("fashion-mnist", "restricted", 16)
+    >>> gradcam(model, skimage.data.camera()).shape   # or the path of an image file
     (224, 224)
 """
 

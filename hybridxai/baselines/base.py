@@ -1,7 +1,7 @@
 """The shared base of the CAM baselines: prepare the images, one pass, weights, map.
 
 Every gradient-weighted CAM is ``ReLU(Σ_k w_k·A_k)`` upsampled bilinearly to the image size
-and min–max scaled to [0, 1] (design.md §1.9); the methods differ only in the weights
+and min–max scaled to [0, 1] (docs/method.md, The map); the methods differ only in the weights
 ``w``. A method is therefore a *weights function* ``(activations, gradients) -> weights``
 plus a one-line wrapper around :func:`compute_cam`, in the manner of pytorch-grad-cam's
 ``BaseCAM.get_cam_weights``.

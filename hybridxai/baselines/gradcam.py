@@ -1,6 +1,6 @@
 """GradCAM (Selvaraju et al., 2017): every feature map weighted by its mean gradient.
 
-``w_k = alpha_k = (1/(h·w)) Σ_ij ∂y_c/∂A_k[i,j]`` over all ``K`` maps (design.md §1.9) —
+``w_k = alpha_k = (1/(h·w)) Σ_ij ∂y_c/∂A_k[i,j]`` over all ``K`` maps (docs/method.md, The map) —
 the same ``alpha`` the QUBO uses as importance, so GradCAM is the QUBO explanation with
 every map selected.
 """

@@ -1,7 +1,7 @@
 """GradCAM++ (Chattopadhay et al., 2018, eq. 19 with the ReLU of eq. 7).
 
 ``w_k = Σ_ij a_k[i,j]·ReLU(g_k[i,j])`` with ``a = g² / (2g² + (Σ_ab A_k[a,b])·g³)`` and
-``a = 0`` where ``g = 0`` (design.md §1.9), ``g = ∂y_c/∂A`` (the exponential of the paper is
+``a = 0`` where ``g = 0`` (docs/method.md, The map), ``g = ∂y_c/∂A`` (the exponential of the paper is
 dropped: the gradients of the pre-softmax logit are used, as pytorch-grad-cam does).
 
 Difference from pytorch-grad-cam 1.5.7 (``GradCAMPlusPlus.get_cam_weights``): it adds

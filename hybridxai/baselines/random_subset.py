@@ -1,9 +1,9 @@
-"""Random-subset baseline: as many maps as a QUBO selection, drawn at random (design.md §2).
+"""Random-subset baseline: as many maps as a QUBO selection, drawn at random.
 
 The candidates are the positive-importance maps ``P = {k : alpha_k > 0}`` — the maps the
 QUBO chooses from — so a QUBO selection ``S`` and a random subset of ``|S|`` maps from ``P``
 differ only in *which* maps are chosen. The map is built exactly like the QUBO explanation:
-``ReLU(Σ_{k∈S} alpha_k·A_k)``, upsampled and min–max scaled (design.md §1.9).
+``ReLU(Σ_{k∈S} alpha_k·A_k)``, upsampled and min–max scaled (docs/method.md, The map).
 """
 
 from __future__ import annotations

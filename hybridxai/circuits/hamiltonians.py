@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import dimod
 import numpy as np
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai._util.optional import import_optional
 from hybridxai.anneal.ising import IsingTerms, ising_terms
 from hybridxai.anneal.spec import resolve_driver_scale
@@ -54,10 +55,7 @@ def _check_num_qubits(num_qubits: Any) -> int:
     if isinstance(num_qubits, bool) or not isinstance(num_qubits, (int, np.integer)):
         raise invalid_type("num_qubits", num_qubits, "a non-negative integer",
                            "pass e.g. num_qubits=4")
-    if num_qubits < 0:
-        raise invalid_argument("num_qubits", num_qubits, "must be non-negative",
-                               "pass e.g. num_qubits=4")
-    return int(num_qubits)
+    return check_positive_int("num_qubits", num_qubits, "pass e.g. num_qubits=4", minimum=0)
 
 
 def to_sparse_pauli_op(bqm: dimod.BinaryQuadraticModel) -> tuple[SparsePauliOp, float]:

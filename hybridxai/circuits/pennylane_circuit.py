@@ -127,7 +127,7 @@ def annealing_operations(
     driver_scale: float | str = "unit",
     diagonal_gate: bool = False,
 ) -> list[Any]:
-    """Build the operations of the anneal of design.md §1.7 (see :func:`trotter_operations`).
+    """Build the operations of the digitized anneal of docs/method.md (see :func:`trotter_operations`).
 
     Args:
         bqm: BINARY or SPIN model; wire ``i`` is its ``i``-th variable.

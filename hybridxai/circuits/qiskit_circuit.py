@@ -93,7 +93,7 @@ def annealing_circuit(
     measure: bool = False,
     diagonal_gate: bool = False,
 ) -> QuantumCircuit:
-    """Build the Trotterized annealing circuit of design.md §1.7 for a BQM.
+    """Build the Trotterized annealing circuit of docs/method.md for a BQM.
 
     Args:
         bqm: BINARY or SPIN model; qubit ``i`` is its ``i``-th variable.

@@ -8,11 +8,15 @@ Wilcoxon test against a reference (GradCAM by default) with Holm's correction. S
 ``docs/faithfulness.md`` for a study on real photos. Needs ``pip install 'hybridxai[eval]'``.
 
 Example:
-    >>> import hybridxai                                                         # doctest: +SKIP
+    >>> import tempfile, skimage.data
     >>> from hybridxai.evaluate import evaluate
-    >>> model = hybridxai.load_pretrained("mobilenet_v2")                        # doctest: +SKIP
-    >>> result = evaluate(model, paths, ["qubo:beta=0.7", "random:beta=0.7", "gradcam"])  # doctest: +SKIP
-    >>> result.save("out/eval")                                                  # doctest: +SKIP
+    >>> from hybridxai.vision.models import load_paper_model
+    >>> model = load_paper_model("fashion-mnist", "restricted", 16)
+    >>> pictures = [skimage.data.camera(), skimage.data.coins()]   # or paths of image files
+    >>> result = evaluate(model, pictures, ["qubo:beta=0.7", "random:beta=0.7", "gradcam"],
+    ...                   metrics=["average_drop", "increase_in_confidence"], progress=False)
+    >>> sorted(result.save(tempfile.mkdtemp()))
+    ['plot', 'scores_csv', 'settings', 'summary_csv', 'summary_md']
 """
 
 from hybridxai.evaluate.evaluation import DEFAULT_METHODS, DEFAULT_METRICS, Evaluation, evaluate

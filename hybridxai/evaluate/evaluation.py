@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from torch import nn
 from tqdm.auto import tqdm
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai._util.fileio import output_folder, to_jsonable, versions, write_atomic
 from hybridxai.evaluate.faithfulness import METRICS, QuantusSettings, score_methods
 from hybridxai.evaluate.methods import MethodSpec, compute_maps, parse_methods
@@ -213,14 +214,6 @@ class Evaluation:
         return paths
 
 
-def _check_int(name: str, value: Any, minimum: int, fix: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise invalid_type(name, value, "an int", fix)
-    if value < minimum:
-        raise invalid_argument(name, value, f"must be at least {minimum}", fix)
-    return int(value)
-
-
 def _check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
     fix = f"pass some of {', '.join(METRICS)}"
     if isinstance(metrics, str) or not isinstance(metrics, Sequence) or not metrics:
@@ -284,10 +277,16 @@ def evaluate(
             (``pip install 'hybridxai[eval]'``).
 
     Example:
-        >>> import hybridxai                                                   # doctest: +SKIP
-        >>> model = hybridxai.load_pretrained("mobilenet_v2")                  # doctest: +SKIP
-        >>> result = evaluate(model, ["a.jpg", "b.jpg", "c.jpg"], seed=0)      # doctest: +SKIP
-        >>> print(result.to_markdown())                                        # doctest: +SKIP
+        >>> import skimage.data
+        >>> from hybridxai.vision.models import load_paper_model
+        >>> model = load_paper_model("fashion-mnist", "restricted", 16)
+        >>> pictures = [skimage.data.camera(), skimage.data.coins()]   # or paths of image files
+        >>> result = evaluate(model, pictures, ["qubo:beta=0.7", "gradcam"], metrics=["average_drop"],
+        ...                   seed=0, progress=False)
+        >>> print(result.to_markdown())
+        2 images, layer `head.conv`, reference `gradcam`, paired two-sided Wilcoxon, ...
+        | metric | method | mean [95 % CI] | median Δ vs ref | p (Holm) | verdict |
+        ...
     """
     if not isinstance(model, nn.Module):
         raise invalid_type("model", model, "a torch.nn.Module", "pass a PyTorch CNN classifier")
@@ -302,8 +301,8 @@ def evaluate(
     if ref not in names:
         raise invalid_argument("reference", reference, f"is not among the methods {list(names)}",
                                "add it to methods, or pass one of them as reference")
-    seed = _check_int("seed", seed, 0, "pass e.g. seed=0")
-    batch_size = _check_int("batch_size", batch_size, 1, "pass e.g. batch_size=16")
+    seed = check_positive_int("seed", seed, "pass e.g. seed=0", minimum=0)
+    batch_size = check_positive_int("batch_size", batch_size, "pass e.g. batch_size=16")
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 < alpha < 1.0:
         raise invalid_argument("alpha", alpha, "must lie in (0, 1)", "pass e.g. alpha=0.05")
     settings = settings if settings is not None else QuantusSettings()

@@ -36,6 +36,7 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai._util.optional import import_optional
 from hybridxai.exceptions import invalid_argument
 from hybridxai.metrics import drop_per_image, masked_confidences
@@ -99,9 +100,7 @@ class QuantusSettings:
 
     def __post_init__(self) -> None:
         for name in ("fc_runs", "region_patch", "region_steps"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise invalid_argument(name, value, "must be a positive integer", f"pass e.g. {name}=8")
+            check_positive_int(name, getattr(self, name), f"pass e.g. {name}=8")
         if not 0.0 < float(self.fc_subset_fraction) < 1.0:
             raise invalid_argument("fc_subset_fraction", self.fc_subset_fraction, "must lie in (0, 1)",
                                    "pass e.g. fc_subset_fraction=0.05")

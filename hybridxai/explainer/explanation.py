@@ -168,10 +168,15 @@ class Explanation:
             managed by pyplot: close it with ``plt.close(fig)`` when done.
 
         Example:
-            >>> import matplotlib.pyplot as plt
+            >>> import matplotlib.pyplot as plt, skimage.data
+            >>> from hybridxai import explain
+            >>> from hybridxai.vision.models import load_paper_model
+            >>> model = load_paper_model("fashion-mnist", "restricted", 16)
+            >>> e = explain(model, skimage.data.camera(), seed=0)
             >>> fig, ax = plt.subplots()
-            >>> e.plot(ax=ax) is fig                                  # doctest: +SKIP
+            >>> e.plot(ax=ax) is fig
             True
+            >>> plt.close(fig)
         """
         from hybridxai.explainer import figure
 

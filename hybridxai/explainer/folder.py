@@ -22,11 +22,17 @@ cannot be read is recorded as failed, with its error; the others go on (failed i
 tried again on the next rerun).
 
 Example:
-    >>> import hybridxai                                                           # doctest: +SKIP
-    >>> model = hybridxai.load_pretrained("mobilenet_v2")                          # doctest: +SKIP
-    >>> report = hybridxai.explain_folder(model, "photos/", "out/photos", seed=0)  # doctest: +SKIP
-    >>> len(report.done), report.failed, report.summary                            # doctest: +SKIP
-    (12, [], PosixPath('out/photos/summary.csv'))
+    >>> import pathlib, tempfile, hybridxai, skimage.data, skimage.io
+    >>> from hybridxai.vision.models import load_paper_model
+    >>> model = load_paper_model("fashion-mnist", "restricted", 16)
+    >>> photos = pathlib.Path(tempfile.mkdtemp())
+    >>> skimage.io.imsave(photos / "camera.png", skimage.data.camera())
+    >>> skimage.io.imsave(photos / "coins.png", skimage.data.coins())
+    >>> report = hybridxai.explain_folder(model, photos, photos / "out", seed=0, progress=False)
+    >>> len(report.done), report.failed, report.summary.name
+    (2, [], 'summary.csv')
+    >>> sorted(load_results(photos / "out"))
+    ['camera.png', 'coins.png']
 """
 
 from __future__ import annotations
@@ -365,8 +371,12 @@ def load_results(out: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
         ``{key: record}`` (empty if the folder holds no results yet).
 
     Example:
-        >>> load_results("out/photos")["cat.jpg"]["selected_channels"]   # doctest: +SKIP
-        [3, 17, 40]
+        >>> import tempfile
+        >>> load_results(tempfile.mkdtemp())   # a folder without results
+        {}
+
+        After :func:`explain_folder`, ``load_results(out)["cat.jpg"]["selected_channels"]`` is
+        the list of maps selected for ``cat.jpg``.
     """
     return read_records(Path(out) / f"{_STAGE}.jsonl")
 

@@ -17,7 +17,9 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.qubo import FeatureQubo, build_qubo, importance
+from hybridxai.backends.base import BaseSampler
 from hybridxai.backends.registry import get_sampler
 from hybridxai.exceptions import invalid_argument, invalid_type
 from hybridxai.explainer.explanation import Explanation
@@ -156,9 +158,12 @@ def explain_batch(
         One :class:`~hybridxai.explainer.explanation.Explanation` per image, in order.
 
     Example:
-        >>> import hybridxai                                              # doctest: +SKIP
-        >>> model = hybridxai.load_pretrained("mobilenet_v2")             # doctest: +SKIP
-        >>> [e.label for e in explain_batch(model, ["a.jpg", "b.jpg"], seed=0)]  # doctest: +SKIP
+        >>> import skimage.data
+        >>> from hybridxai.vision.models import load_paper_model
+        >>> model = load_paper_model("fashion-mnist", "restricted", 16)
+        >>> pictures = [skimage.data.camera(), skimage.data.coins()]   # or paths of image files
+        >>> [e.label for e in explain_batch(model, pictures, seed=0, progress=False)]
+        ['Pullover (2)', 'Trouser (1)']
     """
     if not isinstance(model, nn.Module):
         raise invalid_type("model", model, "a torch.nn.Module", "pass a PyTorch CNN classifier")
@@ -170,25 +175,23 @@ def explain_batch(
         raise invalid_argument("beta", beta, "must lie in [0, 1]",
                                "pass e.g. beta=0.7, or beta=None for the paper's default")
     check_seed(seed)
-    if max_qubits is not None and (isinstance(max_qubits, bool)
-                                   or not isinstance(max_qubits, (int, np.integer)) or max_qubits < 1):
-        raise invalid_argument("max_qubits", max_qubits, "must be a positive integer or None",
-                               "pass e.g. max_qubits=16 for quantum backends")
+    if max_qubits is not None:
+        check_positive_int("max_qubits", max_qubits, "pass e.g. max_qubits=16 for quantum backends, or None")
     if not isinstance(backend, (str, dimod.Sampler)):
         raise invalid_type("backend", backend, "a backend name (str) or a dimod.Sampler",
                            "pass e.g. backend='sa' or backend=hybridxai.get_sampler('exact')")
     sampler = get_sampler(backend)
+    own = isinstance(sampler, BaseSampler)
     known = set(sampler.parameters)
     unknown = set(sampler_options) - known
-    if unknown:
+    if unknown and not (own and sampler.forwards_unknown_options):  # remote solvers check those
         raise invalid_argument(
             "sampler_options", sorted(unknown),
             f"not accepted by the '{_backend_name(backend)}' backend",
             f"use some of {sorted(known)} or another backend",
         )
-    check_options = getattr(sampler, "check_options", None)
-    if callable(check_options):  # hybridxai's own backends: bad values fail before the model runs
-        check_options(**sampler_options)
+    if own:  # hybridxai's backends: bad values fail in the pre-flight check, before the model runs
+        sampler.check_options(**sampler_options)
     info_model = model_info(model)
     transform = transform if transform is not None else (info_model.transform if info_model else None)
     names = class_names if class_names is not None else (info_model.class_names if info_model else None)
@@ -287,7 +290,7 @@ def explain(
     analyze: bool = False,
     **sampler_options: Any,
 ) -> Explanation:
-    """Explain one prediction by selecting the feature maps that matter (design.md §1).
+    """Explain one prediction by selecting the feature maps that matter (docs/method.md).
 
     Args:
         model: A CNN classifier returning logits. Explained in eval mode; its ``training``
@@ -323,10 +326,10 @@ def explain(
         The :class:`~hybridxai.explainer.explanation.Explanation`.
 
     Example:
-        >>> import hybridxai, skimage.data                                  # doctest: +SKIP
-        >>> model = hybridxai.load_pretrained("mobilenet_v2")               # doctest: +SKIP
-        >>> e = hybridxai.explain(model, skimage.data.chelsea(), seed=0)    # doctest: +SKIP
-        >>> e.target_name, e.saliency.shape                                  # doctest: +SKIP
+        >>> import hybridxai, skimage.data
+        >>> model = hybridxai.load_pretrained("mobilenet_v2")
+        >>> e = hybridxai.explain(model, skimage.data.chelsea(), seed=0)
+        >>> e.target_name, e.saliency.shape
         ('Egyptian cat', (224, 224))
     """
     if isinstance(image, torch.Tensor) and image.dim() == 4 and image.shape[0] != 1:

@@ -1,4 +1,4 @@
-"""Metrics for explanation maps and feature selections (design.md §2).
+"""Metrics for explanation maps and feature selections.
 
 * :mod:`~hybridxai.metrics.drop` — Average Drop % and Increase in Confidence % from ``Y, O``;
 * :mod:`~hybridxai.metrics.confidence` — ``Y, O`` from a model, images and maps, in batches;

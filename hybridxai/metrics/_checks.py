@@ -15,6 +15,7 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = [
@@ -43,10 +44,7 @@ def check_model(model: Any) -> nn.Module:
 def check_batch_size(batch_size: Any) -> int:
     """Return ``batch_size`` as a positive int (images per forward pass)."""
     fix = "pass a positive number of images per forward pass, e.g. batch_size=32"
-    value = as_index("batch_size", batch_size, fix)
-    if value < 1:
-        raise invalid_argument("batch_size", batch_size, "must be at least 1", fix)
-    return value
+    return check_positive_int("batch_size", as_index("batch_size", batch_size, fix), fix)
 
 
 def _as_tensor(name: str, value: Any, expected: str, fix: str) -> torch.Tensor:

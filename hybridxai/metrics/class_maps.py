@@ -1,4 +1,4 @@
-"""Class–class map: how much two classes share selected feature maps (design.md §2, Fig. 2).
+"""Class–class map: how much two classes share selected feature maps (the paper's Fig. 2).
 
 For each class ``c``, ``p_c(k)`` is the normalised histogram over the ``K`` feature maps of
 how often map ``k`` was selected for images of class ``c``; the map between classes ``c`` and
@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai.exceptions import invalid_argument, invalid_type
 from hybridxai.metrics._checks import as_index
 
@@ -34,10 +35,7 @@ class EmptyClassWarning(UserWarning):
 
 def _count(name: str, value: Any) -> int:
     fix = f"pass a positive int for {name}"
-    number = as_index(name, value, fix)
-    if number < 1:
-        raise invalid_argument(name, value, "must be at least 1", fix)
-    return number
+    return check_positive_int(name, as_index(name, value, fix), fix)
 
 
 def selection_histograms(

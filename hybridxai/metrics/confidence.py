@@ -1,4 +1,4 @@
-"""``Y`` and ``O`` for Average Drop / Increase in Confidence, computed in batches (design.md §2).
+"""``Y`` and ``O`` for Average Drop / Increase in Confidence, computed in batches.
 
 ``Y_i`` is the softmax probability of class ``c_i`` on image ``i``; ``O_i`` is the same on the
 image multiplied pixel-wise by its map *in [0, 1] pixel space, before normalisation*: pixels
@@ -158,9 +158,19 @@ def explanation_arrays(
         InvalidTypeError: An item without ``image``/``saliency``/``target``.
 
     Example:
-        >>> pixels, maps, targets = explanation_arrays(explanations)   # doctest: +SKIP
-        >>> Y, O = masked_confidences(model, pixels, maps, targets,    # doctest: +SKIP
-        ...                           normalize=info.transform)
+        >>> import skimage.data
+        >>> from hybridxai import explain_batch
+        >>> from hybridxai.vision.models import load_paper_model, model_info
+        >>> model = load_paper_model("fashion-mnist", "restricted", 16)
+        >>> pictures = [skimage.data.camera(), skimage.data.coins()]
+        >>> explanations = explain_batch(model, pictures, seed=0, progress=False)
+        >>> pixels, maps, targets = explanation_arrays(explanations)
+        >>> tuple(pixels.shape), tuple(maps.shape)
+        ((2, 3, 224, 224), (2, 224, 224))
+        >>> Y, O = masked_confidences(model, pixels, maps, targets,
+        ...                           normalize=model_info(model).transform)
+        >>> Y.shape, O.shape
+        ((2,), (2,))
 
     """
     fix = "pass a list of hybridxai.Explanation objects, e.g. from hybridxai.explain_batch()"

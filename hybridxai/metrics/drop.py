@@ -1,4 +1,4 @@
-"""Average Drop % and Increase in Confidence % from two arrays of probabilities (design.md §2).
+"""Average Drop % and Increase in Confidence % from two arrays of probabilities.
 
 ``Y_i`` is the softmax probability of the explained class on image ``i``, ``O_i`` the same on
 the image multiplied pixel-wise by its explanation map (see

@@ -1,4 +1,4 @@
-"""Mean fraction of feature maps selected (design.md §2)."""
+"""Mean fraction of feature maps selected."""
 
 from __future__ import annotations
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai.exceptions import invalid_argument
 from hybridxai.runs.records import settings_fingerprint
 
@@ -81,9 +82,7 @@ class ReproduceConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.per_class, int) or self.per_class < 1:
-            raise invalid_argument("per_class", self.per_class, "must be a positive integer",
-                                   "pass e.g. --per-class 20 (the paper's setting)")
+        check_positive_int("per_class", self.per_class, "pass e.g. --per-class 20 (the paper's setting)")
         for name in ("qa_beta",):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -147,7 +146,3 @@ class ReproduceConfig:
             :func:`hybridxai.runs.records.settings_fingerprint` of :meth:`to_dict`.
         """
         return settings_fingerprint(self.to_dict())
-
-    def with_updates(self, **changes: Any) -> ReproduceConfig:
-        """A copy with some fields changed."""
-        return replace(self, **changes)

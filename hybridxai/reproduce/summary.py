@@ -100,7 +100,7 @@ def _selection(record: ScoredRecord, method: str) -> AnnealSelection | Selection
 
 def class_map(selections: Sequence[Sequence[int]], labels: Sequence[int], num_feature_maps: int,
               num_classes: int) -> np.ndarray:
-    """The class–class Bhattacharyya map of a set of selections (design.md §2)."""
+    """The class–class Bhattacharyya map of a set of selections (the paper's Fig. 2)."""
     return bhattacharyya_matrix(selection_histograms(selections, labels, num_feature_maps, num_classes))
 
 

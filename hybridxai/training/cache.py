@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 from torch import nn
 from tqdm.auto import tqdm
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai._util.paths import user_cache_dir
 from hybridxai.exceptions import invalid_argument
 from hybridxai.vision.data.datasets import LabelledImages
@@ -146,9 +147,7 @@ def cache_features(
     Returns:
         The :class:`CachedFeatures`.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise invalid_argument("batch_size", batch_size, "must be a positive integer",
-                               "pass e.g. batch_size=32")
+    check_positive_int("batch_size", batch_size, "pass e.g. batch_size=32")
     root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     path = root / cache_key(images, identity or {})
     path.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai.exceptions import invalid_argument
 
 __all__ = ["TrainConfig", "TrainResult", "EvalResult", "fit_head", "evaluate", "head_forward"]
@@ -47,10 +48,8 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise invalid_argument(name, value, "must be a positive integer",
-                                       f"pass e.g. {name}={TrainConfig.__dataclass_fields__[name].default}")
+            check_positive_int(name, getattr(self, name),
+                               f"pass e.g. {name}={TrainConfig.__dataclass_fields__[name].default}")
         if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
             raise invalid_argument("lr", self.lr, "must be a positive number", "pass e.g. lr=1e-3")
         if not (isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0):

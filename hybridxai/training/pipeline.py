@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from hybridxai._util.checks import check_positive_int
 from hybridxai.exceptions import invalid_argument
 from hybridxai.training.cache import CachedFeatures, cache_features
 from hybridxai.training.loop import TrainConfig, evaluate, fit_head, head_forward
@@ -63,9 +64,9 @@ def parse_heads(heads: Sequence[Any]) -> list[HeadSpec]:
         if kind not in PAPER_KINDS:
             raise invalid_argument("heads", spec, "unknown model kind",
                                    f"use ('restricted', 16) or 'full' (kinds: {PAPER_KINDS})")
-        if kind == "restricted" and (isinstance(nf, bool) or not isinstance(nf, int) or nf < 1):
-            raise invalid_argument("heads", spec, "a restricted head needs a positive N_f",
-                                   "pass e.g. ('restricted', 16)")
+        if kind == "restricted":
+            nf = check_positive_int("N_f", nf, f"a restricted head needs a number of maps: pass e.g. "
+                                    f"('restricted', 16) instead of {spec!r}")
         out.append((kind, nf if kind == "restricted" else None))
     if not out:
         raise invalid_argument("heads", heads, "is empty", "ask for at least one head")

@@ -71,7 +71,7 @@ def class_activation_map(
     size: tuple[int, int],
     channels: Sequence[int] | None = None,
 ) -> NDArray[np.float32]:
-    """:func:`weighted_map` followed by :func:`upsample_and_scale` (design.md §1.9).
+    """:func:`weighted_map` followed by :func:`upsample_and_scale` (docs/method.md, The map).
 
     Example:
         >>> import torch

@@ -1,4 +1,4 @@
-"""The feature-selection QUBO (design.md §1, eqs 1–5) against an independent hand computation."""
+"""The feature-selection QUBO (docs/method.md) against an independent hand computation."""
 
 from __future__ import annotations
 

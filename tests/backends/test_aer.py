@@ -5,30 +5,27 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("qiskit_aer")
+from tests.conftest import skip_without_extra
 
+skip_without_extra("qiskit")
+
+from hybridxai.anneal.spec import resolve_driver_scale  # noqa: E402
 from hybridxai.backends.aer import AerAnnealingSampler  # noqa: E402
 from hybridxai.backends.registry import get_sampler  # noqa: E402
+from hybridxai.backends.testing import annealing_sampler_tests  # noqa: E402
 from hybridxai.exceptions import InvalidArgumentError  # noqa: E402
-from tests.backends._annealing_contract import (  # noqa: E402
-    AnnealingBackendContract,
-    dimod_conformance,
-)
-
-TestAerSamplerConformance = dimod_conformance(AerAnnealingSampler, "quick_aer_sampler")
+from tests.circuits._reference import reference_state  # noqa: E402
 
 
-class TestAerSampler(AnnealingBackendContract):
-    """The tests every circuit backend passes (see tests/backends/_annealing_contract.py)."""
+def dense_reference(bqm, total_time, num_steps, schedule=None, order=1, driver_scale="unit"):
+    """Dense matrix exponentials (independent of the native engine the contract uses by default)."""
+    return reference_state(bqm, total_time, num_steps, schedule, order,
+                           resolve_driver_scale(driver_scale, bqm.num_variables))
 
-    sampler_class = AerAnnealingSampler
-    backend = "aer"
-    sdk_module = "qiskit_aer"
-    extra = "qiskit"
-    bad_sample_arguments = [
-        (dict(precision="quad"), InvalidArgumentError, "precision"),
-        (dict(shots=10), InvalidArgumentError, "shots"),
-    ]
+
+TestAerSampler = annealing_sampler_tests(
+    AerAnnealingSampler, reference=dense_reference,
+    bad_sample_arguments=[(dict(precision="quad"), InvalidArgumentError, "precision")])
 
 
 def test_single_precision_is_close(make_bqm):
@@ -45,6 +42,8 @@ def test_precision_is_recorded(make_bqm):
     sampleset = AerAnnealingSampler(total_time=1.0, num_steps=3).sample(make_bqm(2, 0))
     assert sampleset.info["precision"] == "double"
     assert sampleset.info["simulator"] == "AerSimulator(method='statevector')"
+    single = AerAnnealingSampler(total_time=1.0, num_steps=3).sample(make_bqm(2, 0), precision="single")
+    assert single.info["precision"] == "single"
 
 
 def test_registry_and_properties():

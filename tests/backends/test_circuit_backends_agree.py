@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("qiskit_aer")
-pytest.importorskip("pennylane")
+from tests.conftest import skip_without_extra
+
+skip_without_extra("qiskit")
+skip_without_extra("pennylane")
+
 
 from hybridxai.backends.aer import AerAnnealingSampler  # noqa: E402
 from hybridxai.backends.pennylane_sampler import PennyLaneAnnealingSampler  # noqa: E402

@@ -21,7 +21,10 @@ import dimod.testing
 import numpy as np
 import pytest
 
-pytest.importorskip("dwave.system")
+from tests.conftest import skip_without_extra
+
+skip_without_extra("dwave")
+
 
 from dwave.embedding.chain_strength import uniform_torque_compensation  # noqa: E402
 from dwave.system.testing import MockDWaveSampler, MockLeapHybridSolver  # noqa: E402

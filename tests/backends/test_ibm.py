@@ -18,8 +18,10 @@ import dimod.testing
 import numpy as np
 import pytest
 
-pytest.importorskip("qiskit_ibm_runtime")
-pytest.importorskip("qiskit_aer")
+from tests.conftest import skip_without_extra
+
+skip_without_extra("ibm")
+
 
 from hybridxai.anneal.ising import basis_energies  # noqa: E402
 from hybridxai.backends import get_sampler  # noqa: E402

@@ -5,29 +5,29 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-qml = pytest.importorskip("pennylane")
+from tests.conftest import skip_without_extra
 
+skip_without_extra("pennylane")
+
+import pennylane as qml  # noqa: E402
+
+from hybridxai.anneal.spec import resolve_driver_scale  # noqa: E402
 from hybridxai.backends.pennylane_sampler import PennyLaneAnnealingSampler  # noqa: E402
 from hybridxai.backends.registry import get_sampler  # noqa: E402
+from hybridxai.backends.testing import annealing_sampler_tests  # noqa: E402
 from hybridxai.exceptions import InvalidArgumentError  # noqa: E402
-from tests.backends._annealing_contract import (  # noqa: E402
-    AnnealingBackendContract,
-    dimod_conformance,
-)
 from tests.circuits._reference import reference_state  # noqa: E402
 
-TestPennyLaneSamplerConformance = dimod_conformance(PennyLaneAnnealingSampler,
-                                                    "quick_pennylane_sampler")
+
+def dense_reference(bqm, total_time, num_steps, schedule=None, order=1, driver_scale="unit"):
+    """Dense matrix exponentials (independent of the native engine the contract uses by default)."""
+    return reference_state(bqm, total_time, num_steps, schedule, order,
+                           resolve_driver_scale(driver_scale, bqm.num_variables))
 
 
-class TestPennyLaneSampler(AnnealingBackendContract):
-    """The tests every circuit backend passes (see tests/backends/_annealing_contract.py)."""
-
-    sampler_class = PennyLaneAnnealingSampler
-    backend = "pennylane"
-    sdk_module = "pennylane"
-    extra = "pennylane"
-    bad_sample_arguments = [(dict(device="default.qubit"), InvalidArgumentError, "device")]
+TestPennyLaneSampler = annealing_sampler_tests(
+    PennyLaneAnnealingSampler, reference=dense_reference,
+    bad_sample_arguments=[(dict(device="default.qubit"), InvalidArgumentError, "device")])
 
 
 @pytest.mark.parametrize(("requested", "used"), [(None, "lightning.qubit"),

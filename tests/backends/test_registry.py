@@ -98,3 +98,35 @@ def test_register_backend_adds_a_name(monkeypatch):
 def test_invalid_argument_errors_are_value_errors():
     with pytest.raises(InvalidArgumentError):
         get_sampler("nope")
+
+
+def test_optional_sdks_are_declared_once():
+    """The extras table matches pyproject.toml, and every backend's extra comes from it."""
+    from pathlib import Path
+
+    from hybridxai._util.optional import EXTRAS, import_optional
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = set(pyproject["project"]["optional-dependencies"]) - {"all", "dev"}
+    assert set(EXTRAS) == declared
+    for spec in registry.BACKENDS.values():
+        assert spec.extra is None or spec.extra in EXTRAS, spec.name
+    with pytest.raises(MissingDependencyError, match=r"Fix: pip install 'hybridxai\[dwave\]'\."):
+        import_optional("no_such_module_anywhere", "dwave", "a test")
+    with pytest.raises(KeyError):
+        import_optional("numpy", "not-an-extra", "a test")
+
+
+def test_register_backend_refuses_an_unknown_extra(monkeypatch):
+    monkeypatch.setattr(registry, "BACKENDS", dict(registry.BACKENDS))
+    with pytest.raises(InvalidArgumentError, match=r"extra='qiskit-gpu' is invalid.*Fix: pass one of"):
+        registry.register_backend("gpu", "somewhere:Sampler", "qiskit-gpu", "a GPU backend")
+
+
+def test_installed_reports_the_extra(monkeypatch):
+    from hybridxai._util import optional
+
+    assert registry.BACKENDS["exact"].installed()
+    monkeypatch.setitem(optional.EXTRAS, "dwave", optional.Extra("dwave", ("no_such_module_anywhere",), "x"))
+    assert not registry.BACKENDS["dwave"].installed()

@@ -1,6 +1,6 @@
 """Dense numpy references for the circuit and backend tests (small d only).
 
-Built from the formulas of design.md §1.6-1.7 directly, not from ``trotter_layers``, so the layer
+Built from the formulas of docs/method.md (Annealing) directly, not from ``trotter_layers``, so the layer
 bookkeeping is checked as well. Each factor is a dense matrix exponential: ``scipy.linalg.expm``
 (``exponential="expm"``) or, much faster for d = 8, the eigendecomposition of the dense driver
 (``exponential="eigh"``, the default; :func:`test_reference_exponentials_agree` ties the two).

@@ -51,6 +51,7 @@ import scipy.linalg as sla
 from numpy.typing import NDArray
 
 from hybridxai._util.blas import blas_threads
+from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.ising import dense_qubo
 from hybridxai.exceptions import invalid_argument, invalid_type
 
@@ -272,9 +273,7 @@ def _check_max_nodes(value: Any) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise invalid_type("max_nodes", value, "a positive integer or None", fix)
-    if value < 1:
-        raise invalid_argument("max_nodes", value, "must be at least 1", fix)
-    return int(value)
+    return check_positive_int("max_nodes", value, fix)
 
 
 def certify(

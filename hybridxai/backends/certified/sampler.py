@@ -22,6 +22,7 @@ from typing import Any
 
 import dimod
 
+from hybridxai.backends.base import BaseSampler
 from hybridxai.backends.certified.branch_and_bound import (
     DEFAULT_TIME_LIMIT,
     DEFAULT_TOLERANCE,
@@ -30,7 +31,6 @@ from hybridxai.backends.certified.branch_and_bound import (
     _check_tolerance,
     certify,
 )
-from hybridxai.exceptions import invalid_argument
 
 __all__ = ["CertifiedSampler", "OptimalityNotProvenWarning"]
 
@@ -39,7 +39,7 @@ class OptimalityNotProvenWarning(UserWarning):
     """``time_limit`` or ``max_nodes`` stopped the search before the best sample was proven optimal."""
 
 
-class CertifiedSampler(dimod.Sampler):
+class CertifiedSampler(BaseSampler):
     """Exact minimisation with a certificate of optimality (or a bound on the gap).
 
     Args:
@@ -53,13 +53,12 @@ class CertifiedSampler(dimod.Sampler):
         []
     """
 
+    backend_name = "certified"
+
     def __init__(self, *, time_limit: float = DEFAULT_TIME_LIMIT,
                  tolerance: float = DEFAULT_TOLERANCE, max_nodes: int | None = None) -> None:
-        _check_number("time_limit", time_limit, "pass a number of seconds, e.g. time_limit=60")
-        _check_tolerance(tolerance)
-        _check_max_nodes(max_nodes)
-        self.defaults: dict[str, Any] = {"time_limit": time_limit, "tolerance": tolerance,
-                                         "max_nodes": max_nodes}
+        super().__init__(time_limit=time_limit, tolerance=tolerance, max_nodes=max_nodes)
+        self.check_options()
 
     @property
     def parameters(self) -> dict[str, list[Any]]:
@@ -68,20 +67,15 @@ class CertifiedSampler(dimod.Sampler):
 
     @property
     def properties(self) -> dict[str, Any]:
-        """The method used."""
-        return {"method": "convex-bnb"}
+        """The backend and the method used."""
+        return {**super().properties, "method": "convex-bnb"}
 
-    def check_options(self, **parameters: Any) -> dict[str, Any]:
-        """The pre-flight check: refuse unknown options; return the options :meth:`sample` uses.
-
-        Raises:
-            InvalidArgumentError: An option that is not a parameter.
-        """
-        unknown = set(parameters) - set(self.parameters)
-        if unknown:
-            raise invalid_argument("parameters", sorted(unknown), "unknown options for the 'certified' "
-                                   "backend", f"use some of {sorted(self.parameters)}")
-        return {**self.defaults, **{k: v for k, v in parameters.items() if v is not None}}
+    def _resolve_options(self, options: dict[str, Any],
+                         bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
+        _check_number("time_limit", options["time_limit"], "pass a number of seconds, e.g. time_limit=60")
+        _check_tolerance(options["tolerance"])
+        _check_max_nodes(options["max_nodes"])
+        return options
 
     def sample(self, bqm: dimod.BinaryQuadraticModel, **parameters: Any) -> dimod.SampleSet:
         """Minimise ``bqm`` and certify the result.
@@ -101,7 +95,7 @@ class CertifiedSampler(dimod.Sampler):
         Warns:
             OptimalityNotProvenWarning: ``time_limit`` or ``max_nodes`` stopped the search first.
         """
-        options = self.check_options(**parameters)
+        options = self.check_options(bqm, **parameters)
         cert = certify(bqm, **options)
         if not cert.optimal:
             if cert.status == "node_limit":
@@ -115,11 +109,11 @@ class CertifiedSampler(dimod.Sampler):
                 OptimalityNotProvenWarning, stacklevel=2,
             )
         info = {
-            "backend": "certified", "optimal": cert.optimal, "lower_bound": cert.lower_bound, "gap": cert.gap,
+            "optimal": cert.optimal, "lower_bound": cert.lower_bound, "gap": cert.gap,
             "status": cert.status, "nodes": cert.nodes, "method": cert.method,
-            "root_bound": cert.info.get("root_bound"), "timing": {"solve_ns": int(cert.solve_time * 1e9)},
+            "root_bound": cert.info.get("root_bound"),
         }
         variables = list(bqm.variables)
         row = [[cert.best_sample[v] for v in variables]] if variables else [[]]
-        return dimod.SampleSet.from_samples((row, variables), vartype=bqm.vartype,
-                                            energy=[cert.best_energy], info=info)
+        return self.to_sampleset((row, variables), vartype=bqm.vartype, energy=[cert.best_energy],
+                                 info=info, timing={"solve_ns": int(cert.solve_time * 1e9)})

@@ -31,11 +31,9 @@ import functools
 import json
 import logging
 import os
-import re
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +41,15 @@ import dimod
 import numpy as np
 
 from hybridxai._util.optional import import_optional
+from hybridxai.backends.base import BaseSampler
+from hybridxai.backends.cloud.connection import (
+    LEAP_TOKEN,
+    Credentials,
+    RemoteSampler,
+    is_network_error,
+)
 from hybridxai.exceptions import (
     ConfigurationError,
-    InvalidTypeError,
     ServiceUnavailableError,
     invalid_argument,
     invalid_type,
@@ -78,18 +82,6 @@ _HOW_TO_CONFIGURE = (
     "the Leap dashboard (https://cloud.dwavesys.com/leap/). To run without hardware, pass "
     "child=dwave.system.testing.MockDWaveSampler()."
 )
-
-# Leap tokens look like "ABC-0123…" (a short prefix and 40 hex digits).
-_TOKEN_PATTERN = re.compile(r"\b[A-Za-z0-9]{2,8}-[0-9a-fA-F]{32,}\b")
-
-
-def _redact(text: str, secrets: tuple[str | None, ...] = ()) -> str:
-    """Remove API tokens from ``text`` (the known ones, and anything shaped like one)."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return _TOKEN_PATTERN.sub("***", text)
-
 
 def default_raw_results_dir() -> Path:
     """Where raw remote results go by default: ``$XDG_CACHE_HOME/hybridxai/raw-results``."""
@@ -147,95 +139,27 @@ def _ocean_errors() -> dict[str, Any]:
     return {"cloud": cloud_exc, "config": config_exc, "requests": requests_exc}
 
 
-def _describe_error(exc: BaseException, limit: int = 300) -> str:
-    """``Type: message`` of ``exc`` and of its innermost cause (e.g. the DNS failure)."""
-    text = f"{type(exc).__name__}: {exc}"
-    root, seen = exc, {id(exc)}
-    while (nxt := root.__cause__ or root.__context__) is not None and id(nxt) not in seen:
-        seen.add(id(nxt))
-        root = nxt
-    if root is not exc:
-        text += f"; caused by {type(root).__name__}: {root}"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _translate_cloud_error(
-    exc: BaseException, secrets: tuple[str | None, ...], what: str
-) -> Exception:
-    """Map an Ocean/requests exception to ConfigurationError / ServiceUnavailableError.
-
-    Returns the exception to raise; non-cloud errors are returned unchanged.
-    """
-    errors = _ocean_errors()
-    cloud, config, req = errors["cloud"], errors["config"], errors["requests"]
-    reason = _redact(_describe_error(exc), secrets)
-    if isinstance(exc, cloud.SolverAuthenticationError):
-        return ConfigurationError(
-            f"{what}: token=*** was rejected by the Leap API (invalid or revoked token; {reason}). "
-            + _HOW_TO_CONFIGURE
-        )
-    if isinstance(exc, cloud.SolverNotFoundError):
-        return ConfigurationError(
-            f"{what}: no solver matches the configured solver selection ({reason}). Fix: check "
-            "the solver= argument / DWAVE_API_SOLVER / the 'solver' line of dwave.conf, and list "
-            "the solvers your account can use with `dwave solvers`."
-        )
-    if isinstance(exc, config.ConfigFileError):
-        return ConfigurationError(
-            f"{what}: the D-Wave configuration file could not be read ({reason}). Fix: check "
-            "DWAVE_CONFIG_FILE / config_file=, or recreate it with `dwave config create`."
-        )
-    if isinstance(exc, ValueError) and "token" in str(exc).lower():
-        return ConfigurationError(f"{what}: no Leap API token is configured ({reason}). "
-                                  + _HOW_TO_CONFIGURE)
-    if isinstance(exc, (req.RequestException, cloud.PollingTimeout, ConnectionError, TimeoutError)):
-        return ServiceUnavailableError(
-            f"{what}: the Leap API cannot be reached ({reason}). Fix: check the network "
-            "connection, proxy (DWAVE_API_PROXY) and endpoint/region settings, and the status "
-            "page https://status.dwavesys.com; or pass child=MockDWaveSampler() to test offline."
-        )
-    return exc
-
-
-@contextmanager
-def _cloud_errors(secrets: tuple[str | None, ...], what: str) -> Iterator[None]:
-    """Translate cloud errors raised inside the block (no traceback soup, no token leak)."""
-    try:
-        yield
-    except (ConfigurationError, ServiceUnavailableError):
-        raise
-    except Exception as exc:
-        translated = _translate_cloud_error(exc, secrets, what)
-        if translated is exc:
-            raise
-        raise translated from None
-
-
-class _CloudConfig:
+class _LeapCredentials(Credentials):
     """Ocean client configuration with a local check for the token (no network)."""
+
+    service_name = "Leap"
+    token_variable = "DWAVE_API_TOKEN"
+    token_pattern = LEAP_TOKEN
 
     def __init__(
         self,
         *,
-        token: str | None,
-        endpoint: str | None,
-        solver: str | Mapping[str, Any] | None,
-        region: str | None,
-        profile: str | None,
-        config_file: str | os.PathLike[str] | None,
-        connect_timeout: float,
-        http_retries: int,
-        extra: Mapping[str, Any],
+        token: str | None = None,
+        endpoint: str | None = None,
+        solver: str | Mapping[str, Any] | None = None,
+        region: str | None = None,
+        profile: str | None = None,
+        config_file: str | os.PathLike[str] | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        http_retries: int = DEFAULT_HTTP_RETRIES,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
-        if token is not None and not isinstance(token, str):
-            # the value itself is never printed (it may be a secret), only its type
-            raise InvalidTypeError(
-                f"token must be a string (your Leap API token), got {type(token).__name__} "
-                "(value hidden). Fix: pass token='...' or set DWAVE_API_TOKEN."
-            )
-        if not (isinstance(connect_timeout, (int, float)) and connect_timeout > 0):
-            raise invalid_argument("connect_timeout", connect_timeout, "must be a positive number",
-                                   f"pass e.g. connect_timeout={DEFAULT_CONNECT_TIMEOUT}")
+        super().__init__(token=token, connect_timeout=connect_timeout)
         if isinstance(http_retries, bool) or not isinstance(http_retries, int) or http_retries < 0:
             raise invalid_argument("http_retries", http_retries, "must be an integer >= 0",
                                    f"pass e.g. http_retries={DEFAULT_HTTP_RETRIES}")
@@ -243,23 +167,17 @@ class _CloudConfig:
             k: v for k, v in dict(token=token, endpoint=endpoint, solver=solver, region=region,
                                   profile=profile,
                                   config_file=os.fspath(config_file) if config_file else None,
-                                  **extra).items()
+                                  **(extra or {})).items()
             if v is not None
         }
-        self.connect_timeout = float(connect_timeout)
         self.http_retries = int(http_retries)
-        self._token: str | None = None
 
-    @property
-    def secrets(self) -> tuple[str | None, ...]:
-        return (self._token, self.kwargs.get("token"))
-
-    def resolve(self, what: str) -> dict[str, Any]:
+    def lookup(self, what: str) -> dict[str, Any]:
         """Load file/env/kwargs config locally; fail if no token; return kwargs for Ocean."""
         loaders = import_optional("dwave.cloud.config", "dwave", "hybridxai's D-Wave support")
         kwargs = dict(self.kwargs)
         file_kwargs = {k: kwargs.pop(k) for k in ("config_file", "profile") if k in kwargs}
-        with _cloud_errors(self.secrets, what):
+        with self.translated(what):
             try:
                 loaded = loaders.load_config(**file_kwargs, **kwargs)
             except ValueError as exc:  # unknown profile
@@ -275,13 +193,45 @@ class _CloudConfig:
                 + (f" {file_kwargs['config_file']!r}" if "config_file" in file_kwargs else "")
                 + "). " + _HOW_TO_CONFIGURE
             )
-        self._token = str(token)
+        self.found_token = str(token)
         # short connection timeout and few retries, unless configured explicitly
         if "request_timeout" not in loaded:
             kwargs["request_timeout"] = (self.connect_timeout, 60.0)
         if "http_retry_total" not in loaded:
             kwargs["http_retry_total"] = self.http_retries
         return {**file_kwargs, **kwargs}
+
+    def translate(self, exc: BaseException, what: str) -> BaseException:
+        """Map an Ocean/requests exception to ConfigurationError / ServiceUnavailableError."""
+        errors = _ocean_errors()
+        cloud, config, req = errors["cloud"], errors["config"], errors["requests"]
+        reason = self.describe(exc)
+        if isinstance(exc, cloud.SolverAuthenticationError):
+            return ConfigurationError(
+                f"{what}: token=*** was rejected by the Leap API (invalid or revoked token; {reason}). "
+                + _HOW_TO_CONFIGURE
+            )
+        if isinstance(exc, cloud.SolverNotFoundError):
+            return ConfigurationError(
+                f"{what}: no solver matches the configured solver selection ({reason}). Fix: check "
+                "the solver= argument / DWAVE_API_SOLVER / the 'solver' line of dwave.conf, and list "
+                "the solvers your account can use with `dwave solvers`."
+            )
+        if isinstance(exc, config.ConfigFileError):
+            return ConfigurationError(
+                f"{what}: the D-Wave configuration file could not be read ({reason}). Fix: check "
+                "DWAVE_CONFIG_FILE / config_file=, or recreate it with `dwave config create`."
+            )
+        if isinstance(exc, ValueError) and "token" in str(exc).lower():
+            return ConfigurationError(f"{what}: no Leap API token is configured ({reason}). "
+                                      + _HOW_TO_CONFIGURE)
+        if is_network_error(exc, (req.RequestException, cloud.PollingTimeout)):
+            return ServiceUnavailableError(
+                f"{what}: the Leap API cannot be reached ({reason}). Fix: check the network "
+                "connection, proxy (DWAVE_API_PROXY) and endpoint/region settings, and the status "
+                "page https://status.dwavesys.com; or pass child=MockDWaveSampler() to test offline."
+            )
+        return exc
 
 
 def _timing_info(remote: Mapping[str, Any] | None, local_ns: Mapping[str, int]) -> dict[str, Any]:
@@ -317,15 +267,6 @@ def _weighted_mean(sampleset: dimod.SampleSet, field: str) -> float | None:
     values = np.asarray(sampleset.record[field], dtype=np.float64)
     weights = np.asarray(sampleset.record.num_occurrences, dtype=np.float64)
     return float(np.average(values, weights=weights)) if weights.sum() > 0 else float(values.mean())
-
-
-def _check_reads(num_reads: Any) -> int:
-    if isinstance(num_reads, bool) or not isinstance(num_reads, (int, np.integer)):
-        raise invalid_type("num_reads", num_reads, "a positive integer", "pass e.g. num_reads=100")
-    if num_reads < 1:
-        raise invalid_argument("num_reads", num_reads, "must be at least 1",
-                               "pass e.g. num_reads=100")
-    return int(num_reads)
 
 
 ChainStrength = float | Callable[..., float] | None
@@ -412,12 +353,15 @@ class _RecordingChild(dimod.ComposedSampler, dimod.Structured):
         return dimod.SampleSet.from_future(response, resolve)
 
 
-class _LeapClientSampler(dimod.Sampler):
+class _LeapClientSampler(RemoteSampler, BaseSampler):
     """What the Leap-backed samplers share: cloud configuration, the lazy child, raw results.
 
     Subclasses set :attr:`backend_name` and :attr:`_ocean_sampler` (the ``dwave.system`` class
-    built on first use), check their own arguments, then call :meth:`_setup_client`.
+    built on first use), check their own arguments, then call :meth:`_setup_client`. Options
+    they do not declare go to the solver, which validates them.
     """
+
+    forwards_unknown_options = True
 
     backend_name: str
     _ocean_sampler: str
@@ -443,17 +387,16 @@ class _LeapClientSampler(dimod.Sampler):
         Args:
             child: The given sampler, or ``None`` to build :attr:`_ocean_sampler` on first use.
             raw_results_dir: ``"auto"``, ``None`` or a path (see :class:`DWaveAnnealingSampler`).
-            **config: The :class:`_CloudConfig` arguments (used only without ``child``).
+            **config: The :class:`_LeapCredentials` arguments (looked up only without ``child``).
 
         Raises:
             ConfigurationError: If no token is configured (and no ``child`` is given).
         """
         self._child = child
         self._owns_child = child is None
-        self._config: _CloudConfig | None = None
+        self._credentials = _LeapCredentials(**config)
         if child is None:
-            self._config = _CloudConfig(**config)
-            self._client_kwargs = self._config.resolve(self._what)
+            self._client_kwargs = self._credentials.lookup(self._what)
         if raw_results_dir == "auto":
             self.raw_results_dir = default_raw_results_dir() if child is None else None
         else:
@@ -464,12 +407,8 @@ class _LeapClientSampler(dimod.Sampler):
     def _what(self) -> str:
         return f"backend '{self.backend_name}'"
 
-    @property
-    def _secrets(self) -> tuple[str | None, ...]:
-        return self._config.secrets if self._config is not None else ()
-
     def _translate(self) -> Any:
-        return _cloud_errors(self._secrets, self._what)
+        return self._credentials.translated(self._what)
 
     @property
     def child(self) -> dimod.Sampler:
@@ -480,7 +419,7 @@ class _LeapClientSampler(dimod.Sampler):
                 self._child = getattr(system, self._ocean_sampler)(**self._client_kwargs)
         return self._child
 
-    def close(self) -> None:
+    def _release(self) -> None:
         """Close the cloud client if this sampler created it (a given ``child`` is left open)."""
         if self._owns_child and self._child is not None:
             close = getattr(self._child, "close", None)
@@ -492,7 +431,7 @@ class _LeapClientSampler(dimod.Sampler):
     def properties(self) -> dict[str, Any]:
         """``backend``, ``solver`` and the solver's own properties (connects on first use)."""
         child = self.child
-        return {"backend": self.backend_name, "solver": _solver_name(child),
+        return {**super().properties, "solver": _solver_name(child),
                 "child_properties": dict(child.properties)}
 
     def _save_raw_result(self, sampleset: dimod.SampleSet,
@@ -584,11 +523,9 @@ class DWaveAnnealingSampler(_LeapClientSampler):
                                "pass child=dwave.system.testing.MockDWaveSampler()")
         self._check_child(child, token, client_config,
                           " (they configure the DWaveSampler it replaces)")
-        self.defaults: dict[str, Any] = {
-            "num_reads": _check_reads(num_reads),
-            "annealing_time": annealing_time,
-            "chain_strength": _check_chain_strength(chain_strength),
-        }
+        super().__init__(num_reads=num_reads, annealing_time=annealing_time,
+                         chain_strength=_check_chain_strength(chain_strength))
+        self.defaults = self.check_options()
         self.embedding_parameters = dict(embedding_parameters or {})
         self._setup_client(
             child, raw_results_dir, token=token, endpoint=endpoint, solver=solver, region=region,
@@ -615,22 +552,12 @@ class DWaveAnnealingSampler(_LeapClientSampler):
             "source_bqm": context["bqm"].to_serializable(),
         })
 
-    def check_options(self, *, num_reads: int | None = None, chain_strength: ChainStrength = None,
-                      **parameters: Any) -> dict[str, Any]:
-        """The pre-flight check: validate ``num_reads`` and ``chain_strength`` without a QPU call.
-
-        Other parameters go to the QPU, which validates them itself.
-
-        Returns:
-            The options with the defaults filled in.
-
-        Raises:
-            InvalidArgumentError: A bad ``num_reads`` or ``chain_strength``.
-        """
-        reads = _check_reads(self.defaults["num_reads"] if num_reads is None else num_reads)
-        strength = _check_chain_strength(
-            self.defaults["chain_strength"] if chain_strength is None else chain_strength)
-        return {**parameters, "num_reads": reads, "chain_strength": strength}
+    def _resolve_options(self, options: dict[str, Any],
+                         bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
+        """``num_reads`` and ``chain_strength`` are checked here; the QPU checks the rest itself."""
+        options["num_reads"] = int(options["num_reads"])
+        options["chain_strength"] = _check_chain_strength(options["chain_strength"])
+        return options
 
     def sample(
         self,
@@ -672,19 +599,15 @@ class DWaveAnnealingSampler(_LeapClientSampler):
             ConfigurationError: Missing or rejected token, unknown solver.
             ServiceUnavailableError: The Leap API cannot be reached.
         """
-        if not isinstance(bqm, dimod.BinaryQuadraticModel):
-            raise invalid_type("bqm", bqm, "a dimod.BinaryQuadraticModel",
-                               "build one with hybridxai.build_qubo(...).bqm or dimod")
+        options = self.check_options(bqm, num_reads=num_reads, annealing_time=annealing_time,
+                                     chain_strength=chain_strength, seed=seed, **solver_parameters)
         system = import_optional("dwave.system", "dwave", "the 'dwave' backend")
         minorminer = import_optional("minorminer", "dwave", "the 'dwave' backend")
-        reads = _check_reads(self.defaults["num_reads"] if num_reads is None else num_reads)
-        strength = _check_chain_strength(
-            self.defaults["chain_strength"] if chain_strength is None else chain_strength)
+        reads, anneal, strength = options["num_reads"], options["annealing_time"], options["chain_strength"]
         if strength is None:
             strength = functools.partial(
                 import_optional("dwave.embedding.chain_strength", "dwave", "the 'dwave' backend")
                 .uniform_torque_compensation, prefactor=DEFAULT_CHAIN_STRENGTH_PREFACTOR)
-        anneal = self.defaults["annealing_time"] if annealing_time is None else annealing_time
         params: dict[str, Any] = {"num_reads": reads, **solver_parameters}
         if anneal is not None:
             params["annealing_time"] = anneal
@@ -747,12 +670,10 @@ class DWaveAnnealingSampler(_LeapClientSampler):
                                          - local["remote_ns"])
         local["total_ns"] = t_total
         info.update(
-            backend=self.backend_name,
             solver=context["solver"],
             num_reads=reads,
             annealing_time=anneal,
             seed=seed,
-            timing=_timing_info(qpu_timing, local),
             qpu_timing=dict(qpu_timing) if qpu_timing else None,
             chain_break_fraction=_weighted_mean(sampleset, "chain_break_fraction"),
             chain_strength=embedding_context.get("chain_strength"),
@@ -760,9 +681,7 @@ class DWaveAnnealingSampler(_LeapClientSampler):
         )
         if return_embedding:
             info["embedding"] = embedding_context
-        sampleset.info.clear()
-        sampleset.info.update(info)
-        return sampleset
+        return self.to_sampleset(sampleset, info=info, timing=_timing_info(qpu_timing, local))
 
 
 class LeapHybridBQMSampler(_LeapClientSampler):
@@ -815,6 +734,7 @@ class LeapHybridBQMSampler(_LeapClientSampler):
                                "pass child=dwave.system.LeapHybridSampler(...)")
         self._check_child(child, token, client_config, "")
         self.time_limit = self._check_time_limit(time_limit)
+        super().__init__(time_limit=self.time_limit)
         self._setup_client(
             child, raw_results_dir, token=token, endpoint=endpoint, solver=solver, region=region,
             profile=profile, config_file=config_file, connect_timeout=connect_timeout,
@@ -842,17 +762,11 @@ class LeapHybridBQMSampler(_LeapClientSampler):
         with self._translate():
             return float(self.child.min_time_limit(bqm))
 
-    def check_options(self, *, time_limit: float | None = None, **parameters: Any) -> dict[str, Any]:
-        """The pre-flight check: validate ``time_limit`` without calling the solver.
-
-        Returns:
-            The options with the default ``time_limit`` filled in.
-
-        Raises:
-            InvalidArgumentError: A bad ``time_limit``.
-        """
-        return {**parameters, "time_limit": self._check_time_limit(self.time_limit if time_limit is None
-                                                                    else time_limit)}
+    def _resolve_options(self, options: dict[str, Any],
+                         bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
+        """``time_limit`` is checked here; the solver checks the rest itself."""
+        options["time_limit"] = self._check_time_limit(options.get("time_limit"))
+        return options
 
     def sample(
         self,
@@ -874,10 +788,7 @@ class LeapHybridBQMSampler(_LeapClientSampler):
             in µs under ``*_us`` keys, ours under ``*_ns``), ``solver_timing`` (as returned),
             ``solver``, ``time_limit``, ``problem_id`` and ``raw_results_path``.
         """
-        if not isinstance(bqm, dimod.BinaryQuadraticModel):
-            raise invalid_type("bqm", bqm, "a dimod.BinaryQuadraticModel",
-                               "build one with hybridxai.build_qubo(...).bqm or dimod")
-        limit = self._check_time_limit(self.time_limit if time_limit is None else time_limit)
+        limit = self.check_options(bqm, time_limit=time_limit, **solver_parameters)["time_limit"]
         child = self.child
         kwargs = dict(solver_parameters)
         if limit is None and callable(getattr(child, "min_time_limit", None)):
@@ -898,10 +809,7 @@ class LeapHybridBQMSampler(_LeapClientSampler):
         if remote is None:  # hybrid solvers report timing keys at the top level of info
             remote = {k: info[k] for k in ("qpu_access_time", "run_time", "charge_time")
                       if k in info}
-        info.update(backend=self.backend_name, solver=_solver_name(child), time_limit=limit,
-                    timing=_timing_info(remote, {"remote_ns": t_sampling,
-                                                 "sampling_ns": t_sampling}),
+        info.update(solver=_solver_name(child), time_limit=limit,
                     solver_timing=dict(remote) if remote else None, raw_results_path=raw_path)
-        sampleset.info.clear()
-        sampleset.info.update(info)
-        return sampleset
+        return self.to_sampleset(sampleset, info=info, timing=_timing_info(
+            remote, {"remote_ns": t_sampling, "sampling_ns": t_sampling}))

@@ -45,9 +45,11 @@ import dimod
 import numpy as np
 
 from hybridxai._util.optional import import_optional
-from hybridxai.anneal.ising import basis_energies, dense_qubo
-from hybridxai.anneal.schedules import ScheduleLike, as_schedule, check_anneal_parameters
+from hybridxai.anneal.ising import DenseQubo, basis_energies, dense_qubo
+from hybridxai.anneal.schedules import Layer, ScheduleLike
 from hybridxai.anneal.spec import DriverScale, ground_fidelity
+from hybridxai.backends.annealing import AnnealingSampler, Readout
+from hybridxai.backends.cloud.connection import LONG_KEY, Credentials, RemoteSampler, is_network_error
 from hybridxai.exceptions import (
     ConfigurationError,
     ProblemTooLargeError,
@@ -85,45 +87,9 @@ _HOW_TO_CONFIGURE = (
     "offline, pass backend='fake_manila' (a simulated noisy 5-qubit device)."
 )
 
-_LONG_SECRET = re.compile(r"[A-Za-z0-9_\-]{40,}")
-
-
-def _redact(text: str, secrets: tuple[str | None, ...] = ()) -> str:
-    """Remove API keys from ``text`` (the known ones, and any long key-like string)."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return _LONG_SECRET.sub("***", text)
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    root, seen = exc, {id(exc)}
-    while (nxt := root.__cause__ or root.__context__) is not None and id(nxt) not in seen:
-        seen.add(id(nxt))
-        root = nxt
-    return root
-
-
 def _is_network_error(exc: BaseException) -> bool:
     requests_exc = import_optional("requests.exceptions", "ibm", "the 'ibm-runtime' backend")
-    node: BaseException | None = exc
-    seen: set[int] = set()
-    while node is not None and id(node) not in seen:
-        seen.add(id(node))
-        if isinstance(node, (requests_exc.ConnectionError, requests_exc.Timeout, socket.gaierror,
-                             ConnectionError, TimeoutError)):
-            return True
-        node = node.__cause__ or node.__context__
-    return False
-
-
-def _describe(exc: BaseException, secrets: tuple[str | None, ...]) -> str:
-    text = f"{type(exc).__name__}: {exc}"
-    root = _root_cause(exc)
-    if root is not exc:
-        text += f"; caused by {type(root).__name__}: {root}"
-    text = _redact(text, secrets)
-    return text if len(text) <= 300 else text[:297] + "..."
+    return is_network_error(exc, (requests_exc.ConnectionError, requests_exc.Timeout))
 
 
 # -- backends --------------------------------------------------------------------------------
@@ -186,19 +152,18 @@ def _is_local(backend: Any) -> bool:
     return type(backend).__module__.startswith("qiskit_aer")
 
 
-class _RuntimeAccount:
+class _RuntimeAccount(Credentials):
     """IBM Quantum credentials, checked locally; the service is created on demand."""
 
-    def __init__(self, *, token: str | None, channel: str | None, instance: str | None,
-                 account_name: str | None, account_file: str | os.PathLike[str] | None,
-                 connect_timeout: float, url: str | None = None) -> None:
-        if token is not None and not isinstance(token, str):
-            raise invalid_type("token", "***", "a string (your IBM Quantum API key)",
-                               "pass token='...' or save an account")
-        if not (isinstance(connect_timeout, (int, float)) and connect_timeout > 0):
-            raise invalid_argument("connect_timeout", connect_timeout, "must be a positive number",
-                                   "pass e.g. connect_timeout=5")
-        self.token = token
+    service_name = "IBM Quantum"
+    token_variable = "QISKIT_IBM_TOKEN"
+    token_pattern = LONG_KEY
+
+    def __init__(self, *, token: str | None = None, channel: str | None = None,
+                 instance: str | None = None, account_name: str | None = None,
+                 account_file: str | os.PathLike[str] | None = None, connect_timeout: float = 5.0,
+                 url: str | None = None) -> None:
+        super().__init__(token=token, connect_timeout=connect_timeout)
         self.channel = channel
         self.instance = instance
         self.account_name = account_name
@@ -206,16 +171,10 @@ class _RuntimeAccount:
         # resolved now (not at import time) so HOME changes are honoured
         self.account_file = os.fspath(account_file) if account_file else os.path.join(
             os.path.expanduser("~"), ".qiskit", "qiskit-ibm.json")
-        self.connect_timeout = float(connect_timeout)
-        self._found_token: str | None = None
         self._url: str | None = None
         self._proxies = False
 
-    @property
-    def secrets(self) -> tuple[str | None, ...]:
-        return (self.token, self._found_token)
-
-    def check(self) -> None:
+    def lookup(self, what: str = "backend 'ibm-runtime'") -> None:
         """Find the account locally (no network); raise ConfigurationError if there is none."""
         if self.token:
             self._url = self.url
@@ -226,12 +185,12 @@ class _RuntimeAccount:
                                               channel=self.channel)
         except Exception as exc:  # AccountNotFoundError, InvalidAccountError, JSON errors …
             raise ConfigurationError(
-                "backend 'ibm-runtime': no usable IBM Quantum account was found (looked at "
+                f"{what}: no usable IBM Quantum account was found (looked at "
                 f"token=, QISKIT_IBM_TOKEN and {self.account_file!r}"
                 + (f", account name {self.account_name!r}" if self.account_name else "")
-                + f"; {_describe(exc, self.secrets)}). " + _HOW_TO_CONFIGURE
+                + f"; {self.describe(exc)}). " + _HOW_TO_CONFIGURE
             ) from None
-        self._found_token = getattr(account, "token", None)
+        self.found_token = getattr(account, "token", None)
         self._url = getattr(account, "url", None)
         self._proxies = bool(getattr(account, "proxies", None))
 
@@ -255,7 +214,7 @@ class _RuntimeAccount:
     def service(self) -> Any:
         """Create the ``QiskitRuntimeService`` (network), translating errors."""
         runtime = import_optional("qiskit_ibm_runtime", "ibm", "the 'ibm-runtime' backend")
-        self.check()
+        self.lookup()
         self._preflight()
         kwargs = {k: v for k, v in dict(channel=self.channel, token=self.token, url=self.url,
                                         instance=self.instance, name=self.account_name,
@@ -265,17 +224,17 @@ class _RuntimeAccount:
         except Exception as exc:
             raise self.translate(exc) from None
 
-    def translate(self, exc: BaseException) -> Exception:
+    def translate(self, exc: BaseException, what: str = "backend 'ibm-runtime'") -> BaseException:
         """ServiceUnavailableError for network failures, ConfigurationError for the rest."""
-        reason = _describe(exc, self.secrets)
+        reason = self.describe(exc)
         if _is_network_error(exc):
             return ServiceUnavailableError(
-                f"backend 'ibm-runtime': the IBM Quantum API cannot be reached ({reason}). Fix: "
+                f"{what}: the IBM Quantum API cannot be reached ({reason}). Fix: "
                 "check the network connection and proxy settings; or pass "
                 "backend='fake_manila' to run offline."
             )
         return ConfigurationError(
-            f"backend 'ibm-runtime': the IBM Quantum account was rejected or is incomplete "
+            f"{what}: the IBM Quantum account was rejected or is incomplete "
             f"(token=***, instance={self.instance!r}; {reason}). " + _HOW_TO_CONFIGURE
         )
 
@@ -301,8 +260,7 @@ def resolve_backend(backend: Any, account: _RuntimeAccount | None = None) -> Any
         raise invalid_type("backend", backend, "None, a backend name or a qiskit BackendV2",
                            "pass backend='fake_manila' (offline) or an IBM device name")
     if account is None:
-        account = _RuntimeAccount(token=None, channel=None, instance=None, account_name=None,
-                                  account_file=None, connect_timeout=5.0)
+        account = _RuntimeAccount()
     service = account.service()
     try:
         if backend is None:
@@ -313,20 +271,12 @@ def resolve_backend(backend: Any, account: _RuntimeAccount | None = None) -> Any
             raise account.translate(exc) from None
         raise invalid_argument(
             "backend", backend,
-            f"is not available to this account ({_describe(exc, account.secrets)})",
+            f"is not available to this account ({account.describe(exc)})",
             "pass a name from QiskitRuntimeService().backends(), or backend='fake_manila'",
         ) from None
 
 
 # -- circuits and counts ---------------------------------------------------------------------
-def _check_positive_int(name: str, value: Any, example: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise invalid_type(name, value, "a positive integer", f"pass e.g. {example}")
-    if value < 1:
-        raise invalid_argument(name, value, "must be at least 1", f"pass e.g. {example}")
-    return int(value)
-
-
 def _two_qubit_count(circuit: Any) -> int:
     return sum(1 for inst in circuit.data
                if inst.operation.num_qubits == 2 and inst.operation.name != "barrier")
@@ -353,8 +303,12 @@ def _sampler_v2(backend: Any) -> Any:
         return runtime.SamplerV2(mode=backend)
 
 
-class IBMRuntimeAnnealingSampler(dimod.Sampler):
+class IBMRuntimeAnnealingSampler(RemoteSampler, AnnealingSampler):
     """Digitized quantum annealing on an IBM Quantum device (or a fake one) via SamplerV2.
+
+    An :class:`~hybridxai.backends.annealing.AnnealingSampler` whose device step runs the
+    measured Trotter circuit on the device instead of simulating the statevector: the options,
+    their checks, the schedule and the layers are those of every annealing backend.
 
     Args:
         backend: A ``BackendV2`` (e.g. ``FakeManilaV2()``, an ``IBMBackend``, ``AerSimulator``),
@@ -366,7 +320,8 @@ class IBMRuntimeAnnealingSampler(dimod.Sampler):
         account_name: Name of a saved account.
         account_file: The saved-accounts JSON file (default ``~/.qiskit/qiskit-ibm.json``).
         url: API URL, only with ``token=`` (default: the IBM Quantum Platform).
-        total_time: Default anneal time ``T``.
+        total_time: Default anneal time ``T`` (``"auto"`` is not available: it simulates the
+            anneal, which is what a device run avoids).
         num_steps: Default number of Trotter steps.
         schedule: Default schedule (see :func:`hybridxai.anneal.schedules.as_schedule`).
         order: Default Trotter order (1 or 2).
@@ -402,19 +357,10 @@ class IBMRuntimeAnnealingSampler(dimod.Sampler):
         optimization_level: int = 1,
         connect_timeout: float = 5.0,
     ) -> None:
-        if optimization_level not in (0, 1, 2, 3):
-            raise invalid_argument("optimization_level", optimization_level, "must be 0, 1, 2 or 3",
-                                   "pass optimization_level=1")
-        _check_positive_int("num_steps", num_steps, "num_steps=4 (hardware needs shallow circuits)")
-        check_anneal_parameters(total_time, num_steps, order)
-        self.defaults: dict[str, Any] = dict(
-            total_time=float(total_time), num_steps=_check_positive_int("num_steps", num_steps,
-                                                                        "num_steps=4"),
-            schedule=schedule, order=order, driver_scale=driver_scale,
-            num_reads=_check_positive_int("num_reads", num_reads, "num_reads=1000"), seed=seed,
-        )
-        as_schedule(schedule)
-        self.optimization_level = int(optimization_level)
+        super().__init__(total_time=total_time, num_steps=num_steps, num_reads=num_reads, seed=seed,
+                         schedule=schedule, order=order, driver_scale=driver_scale)
+        self.optimization_level = _check_optimization_level(optimization_level)
+        self.defaults["optimization_level"] = self.optimization_level
         self._account = _RuntimeAccount(token=token, channel=channel, instance=instance,
                                         account_name=account_name, account_file=account_file,
                                         connect_timeout=connect_timeout, url=url)
@@ -426,7 +372,7 @@ class IBMRuntimeAnnealingSampler(dimod.Sampler):
         elif isinstance(backend, str) and _fake_key(backend):
             self._backend = fake_backend(backend)
         elif backend is None or isinstance(backend, str):
-            self._account.check()  # fail fast, locally, when no account is configured
+            self._account.lookup()  # fail fast, locally, when no account is configured
         else:
             raise invalid_type("backend", backend, "None, a backend name or a qiskit BackendV2",
                                "pass backend='fake_manila' (offline) or an IBM device name")
@@ -442,11 +388,17 @@ class IBMRuntimeAnnealingSampler(dimod.Sampler):
             self._backend = resolve_backend(self._backend_spec, self._account)
         return self._backend
 
+    def _release(self) -> None:
+        """Forget a device resolved through the runtime service (the next use resolves it again)."""
+        if self._backend_spec is None or (isinstance(self._backend_spec, str)
+                                          and not _fake_key(self._backend_spec)):
+            self._backend = None
+
     @property
     def parameters(self) -> dict[str, list[Any]]:
         """Keyword arguments accepted by :meth:`sample`."""
-        return {"total_time": [], "num_steps": [], "schedule": [], "order": [],
-                "driver_scale": [], "num_reads": [], "seed": [], "optimization_level": []}
+        shared = {k: v for k, v in super().parameters.items() if k != "target_fidelity"}
+        return {**shared, "optimization_level": []}
 
     @property
     def properties(self) -> dict[str, Any]:
@@ -455,34 +407,28 @@ class IBMRuntimeAnnealingSampler(dimod.Sampler):
         return {"backend": self.backend_name, "device": getattr(b, "name", str(b)),
                 "num_qubits": int(getattr(b, "num_qubits", 0) or 0), "local": _is_local(b)}
 
-    def check_options(self, **options: Any) -> dict[str, Any]:
-        """The pre-flight check: validate :meth:`sample`'s options without building a circuit.
+    def _resolve_options(self, options: dict[str, Any],
+                         bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
+        if isinstance(options["total_time"], str):
+            raise invalid_argument("total_time", options["total_time"],
+                                   "'auto' simulates the anneal, which a device run cannot",
+                                   "pass a number, e.g. total_time=6.0")
+        options = super()._resolve_options(options, bqm)
+        options["optimization_level"] = _check_optimization_level(options["optimization_level"])
+        return options
 
-        Returns:
-            The resolved options.
-
-        Raises:
-            InvalidArgumentError: An unknown option or a bad value.
-        """
-        unknown = sorted(set(options) - set(self.parameters))
-        if unknown:
-            raise invalid_argument(unknown[0], options[unknown[0]],
-                                   f"is not a parameter of the '{self.backend_name}' backend",
-                                   f"use some of {sorted(self.parameters)}")
-        return self._params(options)
-
-    def _params(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
-        params = dict(self.defaults)
-        params.update({k: v for k, v in overrides.items() if v is not None})
-        params["num_steps"] = _check_positive_int("num_steps", params["num_steps"], "num_steps=4")
-        params["num_reads"] = _check_positive_int("num_reads", params["num_reads"],
-                                                  "num_reads=1000")
-        level = params.pop("optimization_level", None)
-        params["optimization_level"] = self.optimization_level if level is None else level
-        if params["optimization_level"] not in (0, 1, 2, 3):
-            raise invalid_argument("optimization_level", params["optimization_level"],
-                                   "must be 0, 1, 2 or 3", "pass optimization_level=1")
-        return params
+    def _check_problem(self, bqm: dimod.BinaryQuadraticModel, options: Mapping[str, Any]) -> None:
+        d = bqm.num_variables
+        if d == 0:
+            return
+        backend = self.backend
+        capacity = int(getattr(backend, "num_qubits", 0) or 0)
+        if capacity and d > capacity:
+            raise ProblemTooLargeError(
+                f"num_qubits={d} is too large for backend {getattr(backend, 'name', backend)!r}, "
+                f"which has {capacity} qubits. Fix: pass max_qubits={capacity} (or fewer) to "
+                "hybridxai.explain(), or choose a larger device."
+            )
 
     def transpile(self, bqm: dimod.BinaryQuadraticModel, **overrides: Any) -> Any:
         """Build the measured annealing circuit for ``bqm`` and transpile it for the device.
@@ -496,93 +442,39 @@ class IBMRuntimeAnnealingSampler(dimod.Sampler):
             The transpiled ``QuantumCircuit``; its classical bit ``i`` holds qubit ``i``
             (the ``i``-th BQM variable).
         """
-        return self._transpile(bqm, self._params(overrides))
+        params = self.check_options(bqm, **overrides)
+        return self._transpile(dense_qubo(bqm), self._layers(bqm, params), params)
 
-    def _transpile(self, bqm: dimod.BinaryQuadraticModel, params: Mapping[str, Any]) -> Any:
+    def _transpile(self, qubo: DenseQubo, layers: list[Layer], params: Mapping[str, Any]) -> Any:
         circuits = import_optional("hybridxai.circuits.qiskit_circuit", "ibm",
                                    "the 'ibm-runtime' backend")
         transpiler = import_optional("qiskit.transpiler", "ibm", "the 'ibm-runtime' backend")
-        backend = self.backend
-        d = bqm.num_variables
-        capacity = int(getattr(backend, "num_qubits", 0) or 0)
-        if capacity and d > capacity:
-            raise ProblemTooLargeError(
-                f"num_qubits={d} is too large for backend {getattr(backend, 'name', backend)!r}, "
-                f"which has {capacity} qubits. Fix: pass max_qubits={capacity} (or fewer) to "
-                "hybridxai.explain(), or choose a larger device."
-            )
-        circuit = circuits.annealing_circuit(
-            bqm, params["total_time"], params["num_steps"], schedule=params["schedule"],
-            order=params["order"], driver_scale=params["driver_scale"], measure=True)
+        circuit = circuits.trotter_circuit(qubo, layers, measure=True)
         pm = transpiler.generate_preset_pass_manager(
-            optimization_level=params["optimization_level"], backend=backend,
+            optimization_level=params["optimization_level"], backend=self.backend,
             seed_transpiler=params["seed"])
         return pm.run(circuit)
 
-    def sample(
-        self,
-        bqm: dimod.BinaryQuadraticModel,
-        *,
-        total_time: float | None = None,
-        num_steps: int | None = None,
-        schedule: ScheduleLike = None,
-        order: int | None = None,
-        driver_scale: DriverScale | None = None,
-        num_reads: int | None = None,
-        seed: int | None = None,
-        optimization_level: int | None = None,
-    ) -> dimod.SampleSet:
-        """Run the annealing circuit for ``bqm`` and return the shots as a SampleSet.
-
-        Args:
-            bqm: BINARY or SPIN model; samples come back in its vartype and labels.
-            total_time: ``T``.
-            num_steps: Trotter steps ``M`` (depth grows linearly with it).
-            schedule: ``"linear"``, a callable ``s(u)`` or ``(times, values)``.
-            order: Trotter order 1 or 2.
-            driver_scale: ``"unit"``, ``"1/d"`` or a number.
-            num_reads: Shots.
-            seed: Transpiler seed; on local simulators also the shot seed.
-            optimization_level: Preset pass-manager level 0–3.
-
-        Returns:
-            A ``dimod.SampleSet`` of the distinct measured states with ``num_occurrences`` and
-            energies of ``bqm`` (offset included). ``info``: ``device``, ``transpiled_depth``,
-            ``two_qubit_gate_count``, ``operations``, ``layout`` (physical qubit of each
-            variable), ``ground_state_probability`` (fraction of shots in the exact ground
-            manifold; ``None`` above 24 variables), ``ground_energy``,
-            ``ground_state_degeneracy``, the anneal parameters, ``job_id``,
-            ``runtime_usage`` (as reported by the service) and ``timing`` (``*_ns``).
-
-        Raises:
-            ProblemTooLargeError: More variables than device qubits.
-            ConfigurationError / ServiceUnavailableError: Account or network problems.
-        """
-        if not isinstance(bqm, dimod.BinaryQuadraticModel):
-            raise invalid_type("bqm", bqm, "a dimod.BinaryQuadraticModel",
-                               "build one with hybridxai.build_qubo(...).bqm or dimod")
-        params = self._params(dict(total_time=total_time, num_steps=num_steps, schedule=schedule,
-                                   order=order, driver_scale=driver_scale, num_reads=num_reads,
-                                   seed=seed, optimization_level=optimization_level))
-        qubo = dense_qubo(bqm)
+    def _readout(self, qubo: DenseQubo, layers: list[Layer], options: dict[str, Any]) -> Readout:
+        """The device step: transpile, run ``num_reads`` shots with SamplerV2, count them."""
         d = qubo.num_variables
         if d == 0:
-            return dimod.SampleSet.from_samples(
-                (np.zeros((1, 0), dtype=np.int8), []), vartype=bqm.vartype,
-                energy=[qubo.offset], num_occurrences=[params["num_reads"]],
-                info={"backend": self.backend_name, "num_qubits": 0, "transpiled_depth": 0,
-                      "two_qubit_gate_count": 0, "ground_state_probability": 1.0,
-                      "num_reads": params["num_reads"], "timing": {}})
+            return Readout(
+                bits=np.zeros((1, 0), dtype=np.int8), counts=np.array([options["num_reads"]]),
+                energies=np.array([qubo.offset]),
+                info={"transpiled_depth": 0, "two_qubit_gate_count": 0, "ground_state_probability": 1.0,
+                      "ground_energy": float(qubo.offset), "ground_state_degeneracy": 1},
+                timing={"sampling_ns": 0}, started_postprocessing_ns=time.perf_counter_ns())
         t0 = time.perf_counter_ns()
-        isa = self._transpile(bqm, params)
+        isa = self._transpile(qubo, layers, options)
         t1 = time.perf_counter_ns()
         backend = self.backend
         local = _is_local(backend)
         try:
             sampler = _sampler_v2(backend)
-            sampler.options.default_shots = params["num_reads"]
-            if local and params["seed"] is not None:
-                sampler.options.simulator.seed_simulator = int(params["seed"])
+            sampler.options.default_shots = options["num_reads"]
+            if local and options["seed"] is not None:
+                sampler.options.simulator.seed_simulator = int(options["seed"])
             job = sampler.run([isa])
             result = job.result()
         except (ConfigurationError, ServiceUnavailableError):
@@ -594,9 +486,6 @@ class IBMRuntimeAnnealingSampler(dimod.Sampler):
         t2 = time.perf_counter_ns()
         counts = result[0].data.meas.get_counts()
         bits, occurrences = _counts_to_bits(counts, d)
-        energies = qubo.energies(bits)
-        order_ = np.argsort(energies, kind="stable")
-        bits, occurrences, energies = bits[order_], occurrences[order_], energies[order_]
         ground_p, ground_e, degeneracy = None, None, None
         if d <= _MAX_EXACT_QUBITS:
             diagonal = basis_energies(qubo)
@@ -607,8 +496,6 @@ class IBMRuntimeAnnealingSampler(dimod.Sampler):
                        if int(i) in ground_set)
             ground_p = hits / int(occurrences.sum())
             degeneracy = int(ground.size)
-        samples = 2 * bits - 1 if bqm.vartype is dimod.SPIN else bits
-        usage = None
         try:
             usage = job.metrics().get("usage")
         except Exception:  # noqa: BLE001 - metrics are informative only
@@ -618,10 +505,8 @@ class IBMRuntimeAnnealingSampler(dimod.Sampler):
             physical = isa.layout.final_index_layout()
             layout = {v: int(physical[i]) for i, v in enumerate(qubo.variables)}
         info = {
-            "backend": self.backend_name,
             "device": getattr(backend, "name", str(backend)),
             "local": local,
-            "num_qubits": d,
             "transpiled_depth": int(isa.depth()),
             "two_qubit_gate_count": _two_qubit_count(isa),
             "operations": {str(k): int(v) for k, v in isa.count_ops().items()},
@@ -629,22 +514,46 @@ class IBMRuntimeAnnealingSampler(dimod.Sampler):
             "ground_state_probability": ground_p,
             "ground_energy": ground_e,
             "ground_state_degeneracy": degeneracy,
-            "total_time": float(params["total_time"]),
-            "num_steps": int(params["num_steps"]),
-            "order": int(params["order"]),
-            "driver_scale": params["driver_scale"],
-            "schedule": as_schedule(params["schedule"]).name,
-            "num_reads": int(params["num_reads"]),
-            "seed": params["seed"],
-            "optimization_level": int(params["optimization_level"]),
+            "optimization_level": int(options["optimization_level"]),
             "job_id": str(job.job_id()),
             "runtime_usage": usage,
-            "timing": {"preprocessing_ns": t1 - t0, "sampling_ns": t2 - t1,
-                       "postprocessing_ns": time.perf_counter_ns() - t2},
         }
-        return dimod.SampleSet.from_samples((samples, list(qubo.variables)), vartype=bqm.vartype,
-                                            energy=energies, num_occurrences=occurrences,
-                                            info=info)
+        return Readout(bits=bits, counts=occurrences, energies=qubo.energies(bits), info=info,
+                       timing={"preprocessing_ns": t1 - t0, "sampling_ns": t2 - t1},
+                       started_postprocessing_ns=t2)
+
+    def sample(self, bqm: dimod.BinaryQuadraticModel, **options: Any) -> dimod.SampleSet:
+        """Run the annealing circuit for ``bqm`` and return the shots as a SampleSet.
+
+        Args:
+            bqm: BINARY or SPIN model; samples come back in its vartype and labels.
+            **options: ``total_time`` (``T``), ``num_steps`` (Trotter steps ``M``; depth grows
+                linearly with it), ``schedule``, ``order`` (1 or 2), ``driver_scale``,
+                ``num_reads`` (shots), ``seed`` (transpiler seed; on local simulators also the
+                shot seed), ``optimization_level`` (preset pass-manager level 0–3).
+
+        Returns:
+            A ``dimod.SampleSet`` of the distinct measured states with ``num_occurrences`` and
+            energies of ``bqm`` (offset included), lowest first. ``info``: ``backend``,
+            ``device``, ``local``, ``transpiled_depth``, ``two_qubit_gate_count``,
+            ``operations``, ``layout`` (physical qubit of each variable),
+            ``ground_state_probability`` (fraction of shots in the exact ground manifold;
+            ``None`` above 24 variables), ``ground_energy``, ``ground_state_degeneracy``, the
+            anneal parameters, ``job_id``, ``runtime_usage`` (as reported by the service) and
+            ``timing`` (``*_ns``).
+
+        Raises:
+            ProblemTooLargeError: More variables than device qubits.
+            ConfigurationError / ServiceUnavailableError: Account or network problems.
+        """
+        return super().sample(bqm, **options)
+
+
+def _check_optimization_level(level: Any) -> int:
+    if isinstance(level, bool) or level not in (0, 1, 2, 3):
+        raise invalid_argument("optimization_level", level, "must be 0, 1, 2 or 3",
+                               "pass optimization_level=1")
+    return int(level)
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ from dwave.samplers import SimulatedAnnealingSampler as _DWaveSA
 from dwave.samplers import SteepestDescentSolver
 
 from hybridxai._util.blas import blas_threads
-from hybridxai._util.checks import check_bqm, check_positive_int, check_reads_memory, check_seed
-from hybridxai._util.memory import available_memory_bytes
+from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.ising import dense_qubo
+from hybridxai.backends.base import BaseSampler
 from hybridxai.exceptions import invalid_argument
 
 __all__ = ["SimulatedAnnealingSampler", "default_beta_range", "DEFAULT_NUM_READS", "DEFAULT_NUM_SWEEPS"]
@@ -66,7 +66,7 @@ def default_beta_range(linear: np.ndarray, weights: np.ndarray) -> tuple[float, 
     return hot, cold
 
 
-class SimulatedAnnealingSampler(dimod.Sampler):
+class SimulatedAnnealingSampler(BaseSampler):
     """Simulated annealing with a fast dense engine and the Ocean engine.
 
     Args:
@@ -86,14 +86,15 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         -1.0
     """
 
+    backend_name = "sa"
+    bytes_per_read = 64  # a read holds d int8 states plus its energy
+
     def __init__(self, *, num_reads: int = DEFAULT_NUM_READS, num_sweeps: int | None = None,
                  seed: int | None = None, polish: bool = True, engine: str = "numba",
                  beta_range: tuple[float, float] | None = None) -> None:
-        self.defaults: dict[str, Any] = {
-            "num_reads": num_reads, "num_sweeps": num_sweeps, "seed": seed, "polish": polish,
-            "engine": engine, "beta_range": beta_range,
-        }
-        self._check(self.defaults)
+        super().__init__(num_reads=num_reads, num_sweeps=num_sweeps, seed=seed, polish=polish,
+                         engine=engine, beta_range=beta_range)
+        self.check_options()
 
     @property
     def parameters(self) -> dict[str, list[Any]]:
@@ -103,22 +104,16 @@ class SimulatedAnnealingSampler(dimod.Sampler):
 
     @property
     def properties(self) -> dict[str, Any]:
-        """Engines and the dense size limit."""
-        return {"engines": _ENGINES, "dense_limit": _DENSE_LIMIT}
+        """The backend, its engines and the dense size limit."""
+        return {**super().properties, "engines": _ENGINES, "dense_limit": _DENSE_LIMIT}
 
-    @staticmethod
-    def _check(options: dict[str, Any]) -> None:
-        for name in ("num_reads", "num_sweeps"):
-            value = options.get(name)
-            if value is None and name == "num_sweeps":
-                continue
-            check_positive_int(name, value, f"pass e.g. {name}=100")
+    def _resolve_options(self, options: dict[str, Any],
+                         bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
+        if options.get("num_sweeps") is not None:
+            check_positive_int("num_sweeps", options["num_sweeps"], "pass e.g. num_sweeps=100")
         if options.get("engine") not in _ENGINES:
             raise invalid_argument("engine", options.get("engine"), "unknown simulated-annealing engine",
                                    "pass engine='numba' (fast, dense) or engine='dwave'")
-        check_seed(options.get("seed"))
-        # a read holds d int8 states plus its energy; refuse what cannot fit before allocating
-        check_reads_memory(int(options["num_reads"]), 64, int(0.8 * available_memory_bytes()))
         beta_range = options.get("beta_range")
         if beta_range is not None:
             try:
@@ -129,22 +124,6 @@ class SimulatedAnnealingSampler(dimod.Sampler):
             if not (0 < hot <= cold and math.isfinite(cold)):
                 raise invalid_argument("beta_range", beta_range, "needs 0 < hot <= cold < inf",
                                        "pass e.g. beta_range=(0.1, 10.0)")
-
-    def check_options(self, **parameters: Any) -> dict[str, Any]:
-        """Validate :meth:`sample` options without sampling (cheap; used before a model runs).
-
-        Returns:
-            The options merged with the constructor defaults.
-
-        Raises:
-            InvalidArgumentError: For an unknown option or a bad value.
-        """
-        unknown = set(parameters) - set(self.parameters)
-        if unknown:
-            raise invalid_argument("parameters", sorted(unknown), "unknown options for the 'sa' backend",
-                                   f"use some of {sorted(self.parameters)}")
-        options = {**self.defaults, **{k: v for k, v in parameters.items() if v is not None}}
-        self._check(options)
         return options
 
     def sample(self, bqm: dimod.BinaryQuadraticModel, **parameters: Any) -> dimod.SampleSet:
@@ -161,8 +140,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
             has ``engine``, ``seed``, ``num_sweeps``, ``beta_range``, ``polished`` and
             ``timing`` (``*_ns``).
         """
-        options = self.check_options(**parameters)
-        check_bqm(bqm)
+        options = self.check_options(bqm, **parameters)
         if options["seed"] is None:
             options["seed"] = int(np.random.SeedSequence().generate_state(1)[0])
         engine = options["engine"]
@@ -191,14 +169,11 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         t2 = time.perf_counter_ns()
         energies = qubo.energies(states)
         samples = 2 * states - 1 if bqm.vartype is dimod.SPIN else states
-        info = {
-            "backend": "sa", "engine": "numba", "seed": int(options["seed"]), "num_reads": reads,
-            "num_sweeps": sweeps, "beta_range": [hot, cold], "polished": bool(options["polish"]),
-            "timing": {"preprocessing_ns": t1 - t0, "sampling_ns": t2 - t1,
-                       "postprocessing_ns": time.perf_counter_ns() - t2},
-        }
-        return dimod.SampleSet.from_samples((samples, list(qubo.variables)), vartype=bqm.vartype,
-                                            energy=energies, info=info)
+        info = {"engine": "numba", "seed": int(options["seed"]), "num_reads": reads, "num_sweeps": sweeps,
+                "beta_range": [hot, cold], "polished": bool(options["polish"])}
+        return self.to_sampleset((samples, list(qubo.variables)), vartype=bqm.vartype, energy=energies,
+                                 info=info, timing={"preprocessing_ns": t1 - t0, "sampling_ns": t2 - t1,
+                                                    "postprocessing_ns": time.perf_counter_ns() - t2})
 
     @staticmethod
     def _initial_states(given: Any, bqm: dimod.BinaryQuadraticModel, variables: tuple[Any, ...],
@@ -234,7 +209,6 @@ class SimulatedAnnealingSampler(dimod.Sampler):
             result = SteepestDescentSolver().sample(bqm, initial_states=result)
             timing["polish_ns"] = time.perf_counter_ns() - t1
         timing["wall_ns"] = time.perf_counter_ns() - t0
-        info.update({"backend": "sa", "engine": "dwave", "seed": int(options["seed"]),
-                     "polished": bool(options["polish"]), "num_reads": int(options["num_reads"]),
-                     "timing": timing})
-        return dimod.SampleSet(result.record, result.variables, info, result.vartype)
+        info.update({"engine": "dwave", "seed": int(options["seed"]), "polished": bool(options["polish"]),
+                     "num_reads": int(options["num_reads"])})
+        return self.to_sampleset(result, info=info, timing=timing)

@@ -323,9 +323,10 @@ class ProcessExecutor(Executor):
             while it runs alone loses an attempt; the others lose none.
 
     Example:
-        >>> with ProcessExecutor(workers=2) as executor:                          # doctest: +SKIP
-        ...     for outcome in executor.map_unordered(work, batches, shared=context):
-        ...         print(outcome.item, outcome.ok)
+        >>> with ProcessExecutor(workers=2) as executor:   # fn(shared, item) = pow(2, item)
+        ...     outcomes = list(executor.map_unordered(pow, [1, 2, 3], shared=2))
+        >>> sorted((outcome.item, outcome.value, outcome.ok) for outcome in outcomes)
+        [(1, 2, True), (2, 4, True), (3, 8, True)]
     """
 
     def __init__(self, workers: int | None = None, *, threads: int = 1, retries: int = 2) -> None:

@@ -161,8 +161,10 @@ def load_checkpoint(path_or_name: str | Path, *, pretrained: bool = True) -> Pap
         ``metrics``, ``training`` and ``data`` records.
 
     Example:
-        >>> model = load_checkpoint("fashion-mnist_mobilenet_v2_full")      # doctest: +SKIP
-        >>> model_info(model).extra["metrics"]["test_accuracy"]            # doctest: +SKIP
+        >>> from hybridxai.vision.models import model_info
+        >>> model = load_checkpoint("fashion-mnist_mobilenet_v2_full")
+        >>> model_info(model).extra["metrics"]["test_accuracy"]
+        0.8795
     """
     path = resolve_checkpoint(path_or_name)
     payload = read_checkpoint(path)
@@ -210,8 +212,12 @@ def load_paper_model(dataset: str = "fashion-mnist", kind: str = "restricted",
         InvalidArgumentError: No such shipped checkpoint (the message lists them).
 
     Example:
-        >>> model = load_paper_model("fashion-mnist", "restricted", 16)    # doctest: +SKIP
-        >>> hybridxai.explain(model, picture).selected                      # doctest: +SKIP
+        >>> import hybridxai, skimage.data
+        >>> model = load_paper_model("fashion-mnist", "restricted", 16)
+        >>> model.head.conv.out_channels   # the N_f = 16 maps the QUBO selects from
+        16
+        >>> len(hybridxai.explain(model, skimage.data.camera(), seed=0).selected) <= 16
+        True
     """
     if kind not in PAPER_KINDS:
         raise invalid_argument("kind", kind, "unknown model kind",

@@ -1,6 +1,6 @@
 """The paper's classifiers: a pretrained backbone with a small trainable head.
 
-Two kinds (arXiv 2604.25649, §IV.2–IV.3; design.md §3):
+Two kinds (arXiv 2604.25649, §IV.2–IV.3; docs/reproduction.md, Models):
 
 * **restricted** — the backbone cut at its 14×14 stage (224 px input), then
   ``head.conv`` (``Conv2d(C, N_f, 3, padding=1)``) → ``head.relu`` → ``head.bn``

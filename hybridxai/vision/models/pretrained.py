@@ -177,8 +177,8 @@ def load_pretrained(
         ServiceUnavailableError: No local weights and no network.
 
     Example:
-        >>> model = load_pretrained("mobilenet_v2")                     # doctest: +SKIP
-        >>> model_info(model).class_names[285]                          # doctest: +SKIP
+        >>> model = load_pretrained("mobilenet_v2")
+        >>> model_info(model).class_names[285]
         'Egyptian cat'
     """
     key = str(name).strip().lower().replace("-", "_")
