@@ -94,6 +94,13 @@ class Explanation:
         """``"Egyptian cat (285)"`` or ``"class 285"``."""
         return f"{self.target_name} ({self.target})" if self.target_name else f"class {self.target}"
 
+    @property
+    def optimality_phrase(self) -> str:
+        """How good the selection is, in one short phrase (``"optimal"``, ``"energy 3.0 % above
+        optimum"``), from ``info["optimality"]``; empty when the solve did not report it."""
+        report = self.info.get("optimality")
+        return str(report.get("phrase", "")) if isinstance(report, dict) else ""
+
     def summary(self) -> str:
         """One line describing the explanation."""
         return (f"{self.label}, p={self.probability:.3f}: {self.num_selected} of "

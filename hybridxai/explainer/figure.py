@@ -57,8 +57,8 @@ def _box_patch(left: float, top: float, right: float, bottom: float) -> Any:
 
 
 def _optimality(e: Explanation) -> str:
-    phrase = e.info.get("optimality")
-    return f" · {phrase}" if isinstance(phrase, str) and phrase else ""
+    phrase = e.optimality_phrase
+    return f" · {phrase}" if phrase else ""
 
 
 def _quantum(e: Explanation) -> bool:
