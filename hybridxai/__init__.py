@@ -24,6 +24,7 @@ _LAZY = {
     "explain": "hybridxai.explainer.pipeline",
     "explain_batch": "hybridxai.explainer.pipeline",
     "EmptySelectionWarning": "hybridxai.explainer.pipeline",
+    "SuboptimalSelectionWarning": "hybridxai.exceptions",
     "explain_folder": "hybridxai.explainer.folder",
     "Explanation": "hybridxai.explainer.explanation",
     "build_qubo": "hybridxai.anneal.qubo",

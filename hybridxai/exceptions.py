@@ -29,6 +29,7 @@ __all__ = [
     "MissingDependencyError",
     "ConfigurationError",
     "ServiceUnavailableError",
+    "SuboptimalSelectionWarning",
     "invalid_argument",
     "invalid_type",
     "describe_value",
@@ -69,6 +70,16 @@ class ConfigurationError(HybridXAIError, RuntimeError):
 
 class ServiceUnavailableError(HybridXAIError, ConnectionError):
     """A remote service or download cannot be reached (no network, service down)."""
+
+
+class SuboptimalSelectionWarning(UserWarning):
+    """The selection's QUBO energy is above the best energy known for its QUBO.
+
+    Raised (as a warning) by :func:`hybridxai.explain` when a backend returns a selection that is
+    provably not optimal (see ``Explanation.info["optimality"]``); the message names the settings
+    that fix it (``total_time``, ``schedule="local-adiabatic"``, ``num_reads``,
+    ``postprocess="descent"``).
+    """
 
 
 def describe_value(value: Any, limit: int = 80) -> str:

@@ -40,13 +40,33 @@ from hybridxai.anneal.schedules import (
 )
 from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale, ground_fidelity, resolve_driver_scale
 from hybridxai.backends.base import BaseSampler, check_num_reads
+from hybridxai.backends.optimality import optimality_report
 from hybridxai.exceptions import invalid_argument
 
-__all__ = ["AnnealingSampler", "Readout"]
+__all__ = ["AnnealingSampler", "Readout", "POSTPROCESS", "check_postprocess"]
 
 ANNEAL_PARAMETERS = ("total_time", "num_steps", "num_reads", "seed", "schedule", "order", "driver_scale",
-                     "target_fidelity")
+                     "target_fidelity", "postprocess")
 """The :meth:`AnnealingSampler.sample` options every annealing backend shares."""
+
+POSTPROCESS = ("none", "descent")
+"""Values of ``postprocess``: the raw reads, or steepest descent from each read."""
+
+
+def check_postprocess(postprocess: Any) -> str:
+    """Validate ``postprocess`` (one of :data:`POSTPROCESS`).
+
+    Raises:
+        InvalidArgumentError: Any other value.
+
+    Example:
+        >>> check_postprocess("descent")
+        'descent'
+    """
+    if not isinstance(postprocess, str) or postprocess not in POSTPROCESS:
+        raise invalid_argument("postprocess", postprocess, f"must be one of {list(POSTPROCESS)}",
+                               "pass postprocess='none' (raw reads, the default) or postprocess='descent'")
+    return postprocess
 
 
 @dataclass
@@ -61,6 +81,8 @@ class Readout:
         timing: Its durations (``preprocessing_ns``, ``sampling_ns``, ...).
         started_postprocessing_ns: ``time.perf_counter_ns()`` when the device step finished.
         vectors: Further per-row fields of the sample set (``probability``).
+        diagonal: The ``2**d`` basis energies (statevector simulators), else ``None``.
+        probabilities: ``|ψ(T)|²`` over the basis (statevector simulators), else ``None``.
     """
 
     bits: NDArray[np.integer]
@@ -70,6 +92,8 @@ class Readout:
     timing: dict[str, int]
     started_postprocessing_ns: int
     vectors: dict[str, NDArray[Any]] = field(default_factory=dict)
+    diagonal: NDArray[np.floating] | None = None
+    probabilities: NDArray[np.floating] | None = None
 
 
 class AnnealingSampler(BaseSampler):
@@ -83,6 +107,7 @@ class AnnealingSampler(BaseSampler):
         schedule: Default schedule (``None``: linear; see :meth:`sample`).
         order: Default Trotter order (1 or 2).
         driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (authors' code) or a number.
+        postprocess: Default ``postprocess`` (``"none"``: raw reads; see :meth:`sample`).
         max_memory_bytes: Memory budget for the statevector (default 80 % of available RAM).
     """
 
@@ -100,13 +125,15 @@ class AnnealingSampler(BaseSampler):
         schedule: ScheduleLike = None,
         order: int = 1,
         driver_scale: DriverScale = "unit",
+        postprocess: str = "none",
         max_memory_bytes: int | None = None,
     ) -> None:
         cls = type(self)
         if cls._evolve is AnnealingSampler._evolve and cls._readout is AnnealingSampler._readout:
             raise TypeError(f"{cls.__name__} must implement the device step: _evolve or _readout")
         super().__init__(total_time=total_time, num_steps=num_steps, num_reads=num_reads, seed=seed,
-                         order=order, driver_scale=driver_scale, schedule=schedule)
+                         order=order, driver_scale=driver_scale, schedule=schedule,
+                         postprocess=check_postprocess(postprocess))
         self.max_memory_bytes = max_memory_bytes
         # validate the defaults once, now, so a bad constructor argument fails early
         check_anneal_parameters(total_time, 1 if num_steps is None else num_steps, order)
@@ -165,6 +192,7 @@ class AnnealingSampler(BaseSampler):
                   "ground_state_degeneracy": int(ground.size)},
             timing={"preprocessing_ns": t1 - t0, "sampling_ns": t2 - t1},
             started_postprocessing_ns=t2, vectors={"probability": probabilities[unique]},
+            diagonal=diagonal, probabilities=probabilities,
         )
 
     def _sample_info(self, options: Mapping[str, Any]) -> dict[str, Any]:
@@ -178,6 +206,7 @@ class AnnealingSampler(BaseSampler):
     def _resolve_options(self, options: dict[str, Any],
                          bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
         params = options
+        params["postprocess"] = check_postprocess(params.get("postprocess", "none"))
         num_qubits = 1 if bqm is None else bqm.num_variables
         auto = isinstance(params["total_time"], str) and params["total_time"] == "auto"
         target = params.get("target_fidelity")
@@ -263,6 +292,7 @@ class AnnealingSampler(BaseSampler):
         schedule: ScheduleLike = None,
         order: int | None = None,
         driver_scale: DriverScale | None = None,
+        postprocess: str | None = None,
         **options: Any,
     ) -> dimod.SampleSet:
         """Anneal ``bqm`` and sample the final state.
@@ -281,18 +311,31 @@ class AnnealingSampler(BaseSampler):
                 fraction)``, a callable ``s(u)`` or ``(times, values)``.
             order: Trotter order 1 or 2.
             driver_scale: ``"unit"``, ``"1/d"`` or a number.
+            postprocess: ``"none"`` (default: the raw reads, so the physics is never hidden) or
+                ``"descent"``: steepest single-flip descent from every read (the ``sa``
+                backend's kernel); the returned samples are then the distinct local minima
+                (their ``num_occurrences`` summed, no ``probability`` vector), and ``info``
+                reports the raw and the polished result apart, as ``info["raw"]`` and
+                ``info["postprocessed"]`` (each ``selected``, ``sample`` in variable order,
+                ``energy`` and its ``optimality`` report).
             **options: Backend-specific options (see :attr:`parameters`).
 
         Returns:
             A ``dimod.SampleSet`` of the distinct sampled states with ``num_occurrences``, a
             ``probability`` data vector (exact ``|<z|ψ(T)>|²``), energies including the offset,
             and ``info`` with ``backend``, ``fidelity``, ``ground_energy``, ``total_time``,
-            ``num_steps``, ``num_qubits``, ``order``, ``driver_scale``, ``schedule`` and
-            ``timing`` (``*_ns``).
+            ``num_steps``, ``num_qubits``, ``order``, ``driver_scale``, ``schedule``,
+            ``postprocess``, ``optimality`` (the report of
+            :func:`hybridxai.backends.optimality.optimality_report` on the returned samples:
+            exact from the statevector's diagonal, with ``optimum_probability`` the ground-state
+            fidelity) and ``timing`` (``*_ns``).
+
+        Raises:
+            InvalidArgumentError: A bad option (e.g. ``postprocess="polish"``), before any work.
         """
         params = self.check_options(bqm, total_time=total_time, num_steps=num_steps, num_reads=num_reads,
                                     seed=seed, schedule=schedule, order=order, driver_scale=driver_scale,
-                                    **options)
+                                    postprocess=postprocess, **options)
         t0 = time.perf_counter_ns()
         qubo = dense_qubo(bqm)
         layers = self._layers(bqm, params)
@@ -313,14 +356,70 @@ class AnnealingSampler(BaseSampler):
             "driver_coefficient": params["driver_coefficient"],
             "schedule": params["schedule"].name,
             "seed": params["seed"],
+            "postprocess": params["postprocess"],
             **self._sample_info(params),
         }
         if "auto_total_time" in params:  # total_time="auto": the chosen T and its trials
             info["auto_total_time"] = params["auto_total_time"]
         timing = {**readout.timing,
                   "preprocessing_ns": t1 - t0 + readout.timing.get("preprocessing_ns", 0)}
-        timing["postprocessing_ns"] = time.perf_counter_ns() - readout.started_postprocessing_ns
-        return self.to_sampleset(
+        raw = self.to_sampleset(
             (bits, list(qubo.variables)), vartype=qubo.vartype, energy=np.asarray(readout.energies)[order_],
             num_occurrences=np.asarray(readout.counts)[order_], info=info, timing=timing,
             **{name: np.asarray(vector)[order_] for name, vector in readout.vectors.items()})
+        report = optimality_report(bqm, raw, diagonal=readout.diagonal, probabilities=readout.probabilities)
+        if params["postprocess"] == "none":
+            raw.info["optimality"] = report
+            elapsed = time.perf_counter_ns() - readout.started_postprocessing_ns
+            raw.info["timing"]["postprocessing_ns"] = elapsed
+            return raw
+        polished = self._descend(bqm, qubo, raw, readout.diagonal)
+        info["raw"] = _best_read(raw, report)
+        info["postprocessed"] = {"method": "descent", **_best_read(polished, polished.info["optimality"]),
+                                 "improved_reads": polished.info["improved_reads"]}
+        info["optimality"] = polished.info["optimality"]
+        timing["postprocessing_ns"] = time.perf_counter_ns() - readout.started_postprocessing_ns
+        return self.to_sampleset(polished, info=info, timing=timing)
+
+    @staticmethod
+    def _descend(bqm: dimod.BinaryQuadraticModel, qubo: DenseQubo, raw: dimod.SampleSet,
+                 diagonal: NDArray[np.floating] | None) -> dimod.SampleSet:
+        """Steepest descent from every distinct read; the distinct minima with summed counts.
+
+        Uses :func:`hybridxai.backends.sa.kernel.descend_dense` (the ``sa`` backend's kernel);
+        the result's ``info`` holds its ``optimality`` report and ``improved_reads``.
+        """
+        from hybridxai.backends.sa.kernel import descend_dense  # numba: only when asked for
+
+        start = np.asarray(raw.record.sample, dtype=np.int8)
+        if qubo.vartype is dimod.SPIN:
+            start = ((start + 1) // 2).astype(np.int8)
+        weights = np.ascontiguousarray(qubo.quadratic + qubo.quadratic.T)
+        ends = descend_dense(weights, np.ascontiguousarray(qubo.linear), start, threads=1)
+        energies = qubo.energies(ends)
+        raw_counts = np.asarray(raw.record.num_occurrences, dtype=np.int64)
+        raw_energies = np.asarray(raw.record.energy, dtype=np.float64)
+        lower = energies < raw_energies - 1e-9 * np.maximum(1.0, np.abs(raw_energies))
+        improved = int(raw_counts[lower].sum())
+        unique, first, inverse = np.unique(ends, axis=0, return_index=True, return_inverse=True)
+        counts = np.bincount(inverse.ravel(), weights=raw_counts, minlength=len(unique)).astype(np.int64)
+        energies = energies[first]
+        order_ = np.argsort(energies, kind="stable")
+        rows = unique[order_]
+        if qubo.vartype is dimod.SPIN:
+            rows = 2 * rows.astype(np.int8) - 1
+        polished = dimod.SampleSet.from_samples((rows, list(qubo.variables)), vartype=qubo.vartype,
+                                                energy=energies[order_], num_occurrences=counts[order_])
+        polished.info["optimality"] = optimality_report(bqm, polished, diagonal=diagonal)
+        polished.info["improved_reads"] = improved
+        return polished
+
+
+def _best_read(sampleset: dimod.SampleSet, report: dict[str, Any]) -> dict[str, Any]:
+    """The lowest-energy row as JSON-ready ``selected`` / ``sample`` / ``energy``, with its report."""
+    best = sampleset.first
+    labels = list(sampleset.variables)
+    values = [int(best.sample[v]) for v in labels]
+    return {"selected": [v.item() if isinstance(v, np.generic) else v
+                         for v, x in zip(labels, values, strict=True) if x == 1],
+            "sample": values, "energy": float(best.energy), "optimality": report}

@@ -96,17 +96,21 @@ class Explanation:
 
     @property
     def optimality_phrase(self) -> str:
-        """How good the selection is, in one short phrase (``"optimal"``, ``"energy 3.0 % above
-        optimum"``), from ``info["optimality"]``; empty when the solve did not report it."""
+        """How good the selection is, in one short phrase.
+
+        ``"optimal"``, ``"energy 3.0 % above optimum"`` or ``"best of 100 reads; optimum not
+        proven"``, from ``info["optimality"]``; empty when the solve did not report it.
+        """
         report = self.info.get("optimality")
         return str(report.get("phrase", "")) if isinstance(report, dict) else ""
 
     def summary(self) -> str:
-        """One line describing the explanation."""
+        """One line describing the explanation, ending with :attr:`optimality_phrase` when known."""
+        phrase = self.optimality_phrase
         return (f"{self.label}, p={self.probability:.3f}: {self.num_selected} of "
                 f"{self.qubo.num_variables} positive feature maps selected "
                 f"(K={self.qubo.num_feature_maps}, layer {self.layer}, backend {self.backend}, "
-                f"beta={self.qubo.beta:g}, energy={self.energy:.4g})")
+                f"beta={self.qubo.beta:g}, energy={self.energy:.4g}{'; ' + phrase if phrase else ''})")
 
     def manifest(self) -> dict[str, Any]:
         """The JSON-ready record written by :meth:`save`."""

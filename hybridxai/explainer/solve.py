@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import math
+import os
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +14,12 @@ import numpy as np
 
 from hybridxai._util.blas import blas_threads
 from hybridxai.anneal.qubo import FeatureQubo
+from hybridxai.backends.optimality import check_how, optimality_report
+from hybridxai.exceptions import SuboptimalSelectionWarning
 
-__all__ = ["Solution", "solve", "drop_ties"]
+__all__ = ["Solution", "solve", "drop_ties", "suboptimal_message"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @dataclass(frozen=True)
@@ -23,30 +30,49 @@ class Solution:
         sampleset: What the sampler returned.
         selected: The selected channels (ascending).
         energy: ``H_P`` of the selection.
+        optimality: How good the selection is: the report of
+            :func:`hybridxai.backends.optimality.optimality_report` (also stored as
+            ``sampleset.info["optimality"]``, hence ``Explanation.info["optimality"]``), or
+            ``None`` when :func:`solve` was asked not to judge (``optimality=None``).
     """
 
     sampleset: dimod.SampleSet
     selected: tuple[int, ...]
     energy: float
+    optimality: dict[str, Any] | None = None
 
 
 def solve(qubo: FeatureQubo, sampler: dimod.Sampler, seed: int | None = None,
-          options: dict[str, Any] | None = None) -> Solution:
+          options: dict[str, Any] | None = None, *, warn: bool = True,
+          optimality: str | None = "auto") -> Solution:
     """Solve one image's QUBO with a sampler: the one solve of explain and of the reproduction.
 
     The lowest-energy sample is read back as channels, its energy is checked against the QUBO
     (a sampler whose samples do not match the BQM is a bug, and raises), and exact ties are
     resolved towards fewer maps (:func:`drop_ties`). An empty QUBO (no positive map) is not sent
-    to the sampler.
+    to the sampler. Every solve, whatever the backend, then says how good the selection is
+    (:func:`hybridxai.backends.optimality.optimality_report`: exact up to d = 20 or from the
+    sampler's own statevector/exact/certified result, else "best of the reads"), in
+    :attr:`Solution.optimality` and ``sampleset.info["optimality"]``.
 
     Args:
         qubo: The problem.
         sampler: Any ``dimod.Sampler``.
         seed: Passed as ``seed=`` when the sampler takes one and ``options`` has none.
         options: Further keyword arguments of ``sampler.sample``.
+        warn: Emit :class:`~hybridxai.exceptions.SuboptimalSelectionWarning` when the selection
+            is provably not optimal (default ``True``; loops that judge optimality themselves,
+            such as the reproduction, pass ``False``).
+        optimality: ``how`` of the report: ``"auto"`` (default), ``"exact"``, ``"certified"``,
+            ``"best-of-reads"``, or ``None`` for no report (and no warning).
 
     Returns:
         The :class:`Solution`.
+
+    Warns:
+        SuboptimalSelectionWarning: The selection's energy is above the known optimum (the
+            warning points at the first caller outside hybridxai, e.g. the user's
+            ``explain(...)`` line).
 
     Example:
         >>> import numpy as np
@@ -57,10 +83,15 @@ def solve(qubo: FeatureQubo, sampler: dimod.Sampler, seed: int | None = None,
         (0, 1, 2)
     """
     options = dict(options or {})
+    if optimality is not None:
+        check_how(optimality)
     if qubo.num_variables == 0:
         empty = dimod.SampleSet.from_samples([{}], dimod.BINARY, energy=[qubo.bqm.offset],
                                              info={"skipped": "no feature map has positive importance"})
-        return Solution(empty, (), float(qubo.bqm.offset))
+        report = None if optimality is None else optimality_report(qubo.bqm, empty, how=optimality)
+        if report is not None:
+            empty.info["optimality"] = report
+        return Solution(empty, (), float(qubo.bqm.offset), report)
     kwargs = options
     if seed is not None and "seed" in sampler.parameters and "seed" not in kwargs:
         kwargs["seed"] = seed
@@ -78,8 +109,71 @@ def solve(qubo: FeatureQubo, sampler: dimod.Sampler, seed: int | None = None,
                 f"the backend {type(sampler).__name__} reported energy {best.energy} for a selection "
                 f"whose QUBO energy is {energy}; its samples do not match the BQM (a backend bug)"
             )
+        first = selected
         selected, energy = drop_ties(qubo, selected, energy)
-    return Solution(sampleset, selected, energy)
+        report = None if optimality is None else _report(qubo, sampleset, selected, first, optimality)
+    if report is not None:
+        sampleset.info["optimality"] = report
+        if warn and report["optimal"] is False:
+            warnings.warn(suboptimal_message(report, sampler), SuboptimalSelectionWarning,
+                          stacklevel=_caller_stacklevel())
+    return Solution(sampleset, selected, energy, report)
+
+
+def _report(qubo: FeatureQubo, sampleset: dimod.SampleSet, selected: tuple[int, ...],
+            first: tuple[int, ...], how: str) -> dict[str, Any]:
+    """The sampler's own report when it judged this selection, else a new one."""
+    own = sampleset.info.get("optimality")
+    if how == "auto" and isinstance(own, dict) and selected == first:
+        return own
+    off = 0 if qubo.bqm.vartype is dimod.BINARY else -1
+    chosen = set(selected)
+    sample = {v: (1 if v in chosen else off) for v in qubo.bqm.variables}
+    report = optimality_report(qubo.bqm, sampleset, sample=sample, how=how)
+    if isinstance(own, dict) and report["optimum_probability"] is None:
+        report["optimum_probability"] = own.get("optimum_probability")
+    return report
+
+
+def suboptimal_message(report: dict[str, Any], sampler: dimod.Sampler) -> str:
+    """The text of :class:`~hybridxai.exceptions.SuboptimalSelectionWarning` for a report.
+
+    Names the settings of ``sampler`` that fix it: for the annealing backends ``total_time``,
+    ``schedule="local-adiabatic"``, ``num_reads`` and ``postprocess="descent"``; otherwise
+    ``num_reads`` (and ``num_sweeps`` where the sampler has it).
+    """
+    params = set(getattr(sampler, "parameters", {}) or {})
+    name = getattr(sampler, "backend_name", "") or type(sampler).__name__
+    knobs = []
+    if "total_time" in params:
+        knobs.append("a longer anneal (total_time=..., or total_time='auto')")
+    if "annealing_time" in params:
+        knobs.append("a longer anneal (annealing_time=...)")
+    if "schedule" in params:
+        knobs.append("schedule='local-adiabatic'")
+    if "num_reads" in params:
+        knobs.append("more reads (num_reads=...)")
+    if "num_sweeps" in params:
+        knobs.append("more sweeps (num_sweeps=...)")
+    if "postprocess" in params:
+        knobs.append("postprocess='descent' (classical polish, reported apart in info['postprocessed'])")
+    knobs.append("or backend='exact' / 'certified' for the proven optimum")
+    probability = report.get("optimum_probability")
+    found = f"; the optimum's probability in the final state was {probability:.3g}" if probability else ""
+    return (f"the '{name}' backend returned a selection with energy {report['energy']:.6g}, "
+            f"{report['phrase']} ({report['best_energy']:.6g}, known {report['best_known']}){found}. "
+            f"Fix: {', '.join(knobs)}. See info['optimality'].")
+
+
+def _caller_stacklevel() -> int:
+    """``stacklevel`` of the first frame outside hybridxai, counted from the caller of this."""
+    frame = inspect.currentframe()
+    frame = frame.f_back if frame is not None else None  # solve's frame: stacklevel 1
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR + os.sep):
+        frame = frame.f_back
+        level += 1
+    return level if frame is not None else 1
 
 
 def drop_ties(qubo: FeatureQubo, selected: tuple[int, ...], energy: float) -> tuple[tuple[int, ...], float]:

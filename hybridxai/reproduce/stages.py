@@ -320,7 +320,7 @@ def restricted_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, A
         q = build_qubo(a, g, beta=config.qa_beta, max_qubits=config.max_qubits)
         if q.num_variables:
             found = solve(q, annealer, config.seed, {"total_time": config.selection_time, "num_steps": steps,
-                                                     "driver_scale": config.driver_scale})
+                                                     "driver_scale": config.driver_scale}, warn=False)
             selected = found.selected
             energy, fidelity = float(q.energy(selected)), float(found.sampleset.info["fidelity"])
             optimal = bool(np.isclose(q.energy(selected), found.sampleset.info["ground_energy"]))
@@ -332,7 +332,7 @@ def restricted_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, A
         sweep: dict[str, Selection] = {}
         for b in config.sweep_betas:
             qb = build_qubo(a, g, beta=b, max_qubits=config.max_qubits)
-            chosen = solve(qb, exact).selected
+            chosen = solve(qb, exact, warn=False).selected
             sweep[beta_key(b)] = Selection(tuple(chosen), qb.num_variables)
             maps[sweep_method(b)].append(_selection_map(features, i, chosen, size))
         selections.append((qa, sweep))
@@ -364,7 +364,7 @@ def full_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]]:
         chosen_at: dict[str, Selection] = {}
         for b in config.sa_betas:
             q = build_qubo(features.activations[i], features.gradients[i], beta=b)
-            chosen = solve(q, sa, config.seed).selected
+            chosen = solve(q, sa, config.seed, warn=False).selected
             chosen_at[beta_key(b)] = Selection(tuple(chosen), q.num_variables, float(q.energy(chosen)))
             maps[sa_method(b)].append(_selection_map(features, i, chosen, size))
         selections.append(chosen_at)
