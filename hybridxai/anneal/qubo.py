@@ -2,7 +2,8 @@
 
 For one image with feature maps ``A`` (``K×h×w``) and gradients ``G = ∂y_c/∂A``:
 
-1. ``alpha_k = mean_ij G_k[i, j]`` (the GradCAM weight);
+1. ``alpha_k = mean_ij G_k[i, j]`` (the GradCAM weight; other importance modes:
+   :data:`IMPORTANCE_MODES`, :func:`importance`);
 2. ``P = {k : alpha_k > 0}`` (optionally only the ``max_qubits`` largest), ``d = |P|``;
 3. ``h_p = alpha_p / max_{q∈P} alpha_q`` ∈ (0, 1];
 4. ``J_pq = |<A_p, A_q>| / (‖A_p‖·‖A_q‖)``, ``J_pp = 0``, ``J = 0`` for a zero map;
@@ -27,7 +28,8 @@ from hybridxai._util.blas import blas_threads
 from hybridxai._util.checks import check_positive_int
 from hybridxai.exceptions import invalid_argument, invalid_type
 
-__all__ = ["FeatureQubo", "build_qubo", "importance", "redundancy"]
+__all__ = ["FeatureQubo", "build_qubo", "importance", "redundancy", "IMPORTANCE_MODES",
+           "check_importance_mode"]
 
 Conventions = Literal["hybridxai", "authors"]
 ImportanceScale = Literal["max", "raw"]
@@ -36,6 +38,50 @@ CONVENTIONS: dict[str, tuple[float, float]] = {"hybridxai": (1.0, 1.0), "authors
 """Factors of the importance and the pair term of ``H_P`` under each convention (see :func:`build_qubo`)."""
 
 IMPORTANCE_SCALES = ("max", "raw")
+
+ImportanceMode = Literal["gradcam", "contribution", "gradcam++"]
+
+IMPORTANCE_MODES: tuple[str, ...] = ("gradcam", "contribution", "gradcam++")
+"""How :func:`importance` turns one image's maps ``A`` and gradients ``G = ∂y_c/∂A`` into ``alpha``.
+
+* ``"gradcam"`` (default): ``alpha_k = mean_ij G_k[i, j]``, GradCAM's weight (the paper's eq. 1).
+  After the last convolution of a network that ends in global average pooling and a linear
+  classifier (MobileNetV2's ``features.18``, ResNet's ``layer4``) ``G_k = W[c, k]/(h·w)`` at every
+  position, so ``alpha`` is the same for every image of a class (docs/faithfulness.md).
+* ``"contribution"``: ``alpha_k = mean_ij G_k[i, j]·A_k[i, j]``, the map's first-order
+  contribution to the logit (gradient × activation). It depends on the image at every layer; at
+  such a last layer ``h·w·Σ_k alpha_k`` is exactly the logit minus the classifier's bias. Meant
+  for maps after a ReLU: on signed maps (MobileNetV2's linear-bottleneck block outputs
+  ``features.17``, ``features.14``) its selections measured clearly less faithful.
+* ``"gradcam++"``: GradCAM++'s weights (Chattopadhay et al. 2018, eq. 19, with the gradients of
+  the logit, as pytorch-grad-cam's ``GradCAMPlusPlus`` computes them):
+  ``alpha_k = Σ_ij a_kij·relu(G_k[i, j])``, ``a_kij = G²/(2G² + Σ_ab A_k[a, b]·G³ + 1e-6)``
+  (0 where ``G = 0``). Never negative; image-dependent through ``Σ_ab A_k``.
+"""
+
+
+def check_importance_mode(mode: object, name: str = "importance") -> str:
+    """Check an importance mode (one of :data:`IMPORTANCE_MODES`) and return it.
+
+    Args:
+        mode: The value given.
+        name: The argument's name in the error message.
+
+    Returns:
+        The mode (a str).
+
+    Raises:
+        InvalidArgumentError: Anything that is not one of :data:`IMPORTANCE_MODES`.
+
+    Example:
+        >>> check_importance_mode("contribution")
+        'contribution'
+    """
+    if not isinstance(mode, str) or mode not in IMPORTANCE_MODES:
+        raise invalid_argument(name, mode, f"is not an importance mode ({', '.join(IMPORTANCE_MODES)})",
+                               f"pass {name}='gradcam' (GradCAM's weight, the default), "
+                               f"{name}='contribution' (gradient × activation) or {name}='gradcam++'")
+    return mode
 
 
 def _as_array(x: ArrayLike | torch.Tensor, name: str) -> NDArray[np.float64]:
@@ -59,12 +105,34 @@ def _as_array(x: ArrayLike | torch.Tensor, name: str) -> NDArray[np.float64]:
     return arr
 
 
-def importance(gradients: ArrayLike | torch.Tensor) -> NDArray[np.float64] | torch.Tensor:
-    """GradCAM weights ``alpha_k = (1/(h·w))·Σ_ij G_k[i, j]`` (eq. 1): the one implementation.
+def _weights(g: torch.Tensor, a: torch.Tensor | None, mode: str) -> torch.Tensor:
+    """``alpha`` of float64 CPU tensors ``(..., K, h, w)`` under ``mode`` (see :data:`IMPORTANCE_MODES`)."""
+    if mode == "gradcam":
+        return g.mean(dim=(-2, -1))
+    assert a is not None
+    if mode == "contribution":
+        return (g * a).mean(dim=(-2, -1))
+    g2 = g * g
+    total = a.sum(dim=(-2, -1), keepdim=True)
+    aij = torch.where(g != 0, g2 / (2.0 * g2 + total * g2 * g + 1e-6), torch.zeros_like(g))
+    return (aij * g.clamp_min(0.0)).sum(dim=(-2, -1))
+
+
+def importance(
+    gradients: ArrayLike | torch.Tensor,
+    activations: ArrayLike | torch.Tensor | None = None,
+    *,
+    mode: ImportanceMode = "gradcam",
+) -> NDArray[np.float64] | torch.Tensor:
+    """The importance ``alpha_k`` of each map (eq. 1): the one implementation.
+
+    By default GradCAM's weight ``alpha_k = (1/(h·w))·Σ_ij G_k[i, j]``; ``mode`` chooses another
+    rule (:data:`IMPORTANCE_MODES`: ``"contribution"`` = mean of gradient × activation,
+    ``"gradcam++"``), which needs the ``activations`` too.
 
     The QUBO, :attr:`hybridxai.vision.features.FeatureBatch.importance`, GradCAM
     (:func:`hybridxai.baselines.gradcam_weights`), the explanation and the reproduction all
-    use this function, so their ``alpha`` agree bit for bit: the mean is always taken in
+    use this function, so their ``alpha`` agree bit for bit: it is always computed in
     float64, on the CPU, over a contiguous copy, whatever the input's device, dtype, layout or
     batch size (the same image in a batch of one or of many gives the same bits).
 
@@ -72,30 +140,54 @@ def importance(gradients: ArrayLike | torch.Tensor) -> NDArray[np.float64] | tor
         gradients: ``∂y_c/∂A``: a tensor ``(..., K, h, w)`` (one image or a batch), or one
             image's ``(K, h, w)`` / ``(K, n)`` (flattened maps) as an array-like (checked finite)
             or a tensor.
+        activations: The maps ``A``, the gradients' shape; needed by every mode but
+            ``"gradcam"`` (ignored there).
+        mode: ``"gradcam"`` (default), ``"contribution"`` or ``"gradcam++"``.
 
     Returns:
         For a tensor: a float64 tensor ``(..., K)`` on the tensor's device (detached). Otherwise
         a float64 numpy array ``(K,)``.
 
     Raises:
-        InvalidArgumentError: A tensor with fewer than 2 dimensions, or an array of another
-            shape or with NaN/inf.
+        InvalidArgumentError: A tensor with fewer than 2 dimensions, an array of another
+            shape or with NaN/inf, an unknown ``mode``, or missing or mismatched
+            ``activations`` for a mode that needs them.
 
     Example:
         >>> import numpy as np, torch
         >>> g = np.array([[[1.0, 3.0], [0.0, 0.0]], [[-2.0, -2.0], [-2.0, -2.0]]])
         >>> importance(g).tolist(), importance(torch.tensor(g[None], dtype=torch.float32)).tolist()
         ([1.0, -2.0], [[1.0, -2.0]])
+        >>> a = np.array([[[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [0.0, 0.0]]])
+        >>> importance(g, a, mode="contribution").tolist()
+        [0.75, -0.5]
     """
-    if isinstance(gradients, torch.Tensor):
+    mode = check_importance_mode(mode, "mode")
+    tensor = isinstance(gradients, torch.Tensor)
+    if tensor:
         if gradients.dim() < 2:
             raise invalid_argument("gradients", gradients, "must have shape (..., K, h, w) or (K, n)",
                                    "pass FeatureBatch.gradients or one image's gradients[i]")
-        cpu = gradients.detach().to("cpu", torch.float64).contiguous()
-        cpu = cpu[:, :, None] if cpu.dim() == 2 else cpu  # (K, n) flattened maps
-        return cpu.mean(dim=(-2, -1)).to(gradients.device)
-    g = np.ascontiguousarray(_as_array(gradients, "gradients"))
-    return torch.tensor(g).mean(dim=(-2, -1)).numpy()
+        g = gradients.detach().to("cpu", torch.float64).contiguous()
+        g = g[:, :, None] if g.dim() == 2 else g  # (K, n) flattened maps
+    else:
+        g = torch.tensor(np.ascontiguousarray(_as_array(gradients, "gradients")))
+    a = None
+    if mode != "gradcam":
+        if activations is None:
+            raise invalid_argument("activations", None, f"are needed by mode={mode!r}",
+                                   "pass the feature maps A of the same layer and image(s)")
+        if isinstance(activations, torch.Tensor):
+            a = activations.detach().to("cpu", torch.float64).contiguous()
+            a = a[:, :, None] if a.dim() == 2 else a
+        else:
+            a = torch.tensor(np.ascontiguousarray(_as_array(activations, "activations")))
+        if a.shape != g.shape:
+            raise invalid_argument("activations", tuple(a.shape),
+                                   f"must have the gradients' shape {tuple(g.shape)}",
+                                   "pass the maps and gradients of the same layer and image(s)")
+    alpha = _weights(g, a, mode)
+    return alpha.to(gradients.device) if tensor else alpha.numpy()  # type: ignore[union-attr]
 
 
 def redundancy(activations: ArrayLike | torch.Tensor) -> NDArray[np.float64]:
@@ -126,7 +218,7 @@ class FeatureQubo:
 
     Attributes:
         channels: Original indices of the filtered maps ``P`` (ascending) — the BQM labels.
-        alpha: GradCAM weights of all ``K`` maps.
+        alpha: Importance of all ``K`` maps (GradCAM weights unless ``importance_mode`` says otherwise).
         h: Normalised importance of the filtered maps, ``(d,)``.
         J: Redundancy between the filtered maps, ``(d, d)`` symmetric, zero diagonal.
         beta: Trade-off between redundancy and importance, in [0, 1].
@@ -137,6 +229,7 @@ class FeatureQubo:
         bqm: The BINARY ``dimod.BinaryQuadraticModel`` (labels = ``channels``).
         conventions: ``"hybridxai"`` or ``"authors"`` (see :func:`build_qubo`).
         importance_scale: ``"max"`` (``h = α/max α``) or ``"raw"`` (``h = α``).
+        importance_mode: How ``alpha`` was computed (:data:`IMPORTANCE_MODES`).
     """
 
     channels: tuple[int, ...]
@@ -151,6 +244,7 @@ class FeatureQubo:
     bqm: dimod.BinaryQuadraticModel = field(repr=False)
     conventions: str = "hybridxai"
     importance_scale: str = "max"
+    importance_mode: str = "gradcam"
 
     @property
     def num_feature_maps(self) -> int:
@@ -293,6 +387,7 @@ def build_qubo(
     max_qubits: int | None = None,
     conventions: Conventions = "hybridxai",
     importance_scale: ImportanceScale = "max",
+    importance: ImportanceMode = "gradcam",
 ) -> FeatureQubo:
     """Build the feature-selection QUBO of one image (docs/method.md, the paper's eqs 1–5).
 
@@ -315,6 +410,10 @@ def build_qubo(
         importance_scale: ``"max"`` (default): ``h_p = α_p / max_q α_q`` in (0, 1]. ``"raw"``:
             ``h_p = α_p`` as in the paper's equation; the trade-off against ``J ∈ [0, 1]`` then
             depends on the gradients' scale (the model and the layer).
+        importance: How ``alpha`` is computed (:data:`IMPORTANCE_MODES`): ``"gradcam"``
+            (default, the spatial mean of the gradients), ``"contribution"`` (the spatial mean
+            of gradient × activation, image-dependent even after the last convolution) or
+            ``"gradcam++"`` (GradCAM++'s weights).
 
     Returns:
         The :class:`FeatureQubo`. When no map has ``alpha > 0`` it has ``d = 0`` and an
@@ -345,7 +444,9 @@ def build_qubo(
                                "pass e.g. gamma=1.0")
     if max_qubits is not None:
         max_qubits = check_positive_int("max_qubits", max_qubits, "pass e.g. max_qubits=16, or None")
-    alpha = importance(g)
+    mode = check_importance_mode(importance)
+    alpha = _weights(torch.tensor(np.ascontiguousarray(g)), torch.tensor(np.ascontiguousarray(a)),
+                     mode).numpy()
     positive = np.flatnonzero(alpha > 0)
     ranked = positive[np.lexsort((positive, -alpha[positive]))]
     kept = ranked if max_qubits is None else ranked[:max_qubits]
@@ -380,5 +481,5 @@ def build_qubo(
     return FeatureQubo(
         channels=tuple(int(c) for c in channels), alpha=alpha, h=h, J=J, beta=beta,
         cardinality=cardinality, gamma=float(gamma), max_qubits=max_qubits, dropped=dropped,
-        bqm=bqm, conventions=conventions, importance_scale=importance_scale,
+        bqm=bqm, conventions=conventions, importance_scale=importance_scale, importance_mode=mode,
     )

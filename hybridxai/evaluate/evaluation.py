@@ -24,7 +24,7 @@ from hybridxai.evaluate.methods import MethodSpec, compute_maps, parse_methods
 from hybridxai.evaluate.statistics import holm, mean_ci, paired_wilcoxon
 from hybridxai.exceptions import invalid_argument, invalid_type
 from hybridxai.vision.features import extract_features
-from hybridxai.vision.features.layers import LayerLike
+from hybridxai.vision.features.layers import LayerLike, resolve_layers
 from hybridxai.vision.images import ImageLike, find_normalization, prepare_images
 from hybridxai.vision.models import model_info
 from hybridxai.vision.targets import TargetLike
@@ -320,6 +320,13 @@ def evaluate(
     transform = transform if transform is not None else (info.transform if info else None)
     if layer is None and info is not None and info.default_layer:
         layer = info.default_layer
+    for spec in specs:  # a layer named in a spec must exist before anything runs
+        if spec.layer is not None:
+            try:
+                resolve_layers(model, spec.layer)
+            except (ValueError, TypeError, LookupError) as exc:
+                raise invalid_argument("methods", spec.name, f"layer={spec.layer!r} is not a layer of "
+                                       f"the model ({exc})", "name a layer such as 'features.17'") from exc
     prepared = prepare_images(images, transform, name="images")
     n = prepared.batch.shape[0]
     if n < 2:

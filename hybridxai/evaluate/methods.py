@@ -1,15 +1,20 @@
 """Explanation methods to evaluate, named by short specs such as ``"qubo:beta=0.7"``.
 
-* ``qubo[:beta=B][,backend=NAME]`` — the hybridxai feature selection (:func:`hybridxai.explain_batch`);
+* ``qubo[:beta=B][,importance=MODE][,layer=NAME][,backend=NAME]`` — the hybridxai feature
+  selection (:func:`hybridxai.explain_batch`), optionally with another importance mode
+  (:data:`hybridxai.anneal.qubo.IMPORTANCE_MODES`: ``gradcam``, ``contribution``, ``gradcam++``)
+  or at another layer than the evaluation's;
 * ``random[:beta=B]`` — a control: for each image, as many positive-importance maps as the
   ``qubo:beta=B`` selection of that image, drawn at random
   (:func:`hybridxai.baselines.random_subset_map`), so it differs from the selection only in
   *which* maps are kept;
 * ``gradcam``, ``gradcam++``, ``scorecam`` — pytorch-grad-cam's ``GradCAM``,
-  ``GradCAMPlusPlus`` and ``ScoreCAM`` (the reference implementations, not re-implemented here).
+  ``GradCAMPlusPlus`` and ``ScoreCAM`` (the reference implementations, not re-implemented here),
+  optionally at another layer (``gradcam:layer=features.17``).
 
 Every method explains the same class per image (the model's prediction on the clean image, or
-the given targets) at the same layer, and returns maps ``(N, H, W)`` in [0, 1].
+the given targets) at the same layer unless its spec names one, and returns maps ``(N, H, W)``
+in [0, 1].
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from hybridxai._util.optional import import_optional
+from hybridxai.anneal.qubo import IMPORTANCE_MODES
 from hybridxai.baselines import random_subset_map
 from hybridxai.exceptions import invalid_argument, invalid_type
 from hybridxai.explainer import explain_batch
@@ -56,6 +62,8 @@ class MethodSpec:
         kind: ``"qubo"``, ``"random"``, ``"gradcam"``, ``"gradcam++"`` or ``"scorecam"``.
         beta: The QUBO's beta (``qubo`` and ``random``); ``None``: the paper's default rule.
         backend: The solver of a ``qubo`` method (default ``"sa"``).
+        importance: The importance mode of a ``qubo`` method (default ``"gradcam"``).
+        layer: The layer this method explains, or ``None`` for the evaluation's layer.
         name: The canonical spec, used as the method's name in tables (``"qubo:beta=0.7"``).
     """
 
@@ -63,6 +71,8 @@ class MethodSpec:
     beta: float | None = None
     backend: str = "sa"
     name: str = field(default="", compare=False)
+    importance: str = "gradcam"
+    layer: str | None = None
 
     @property
     def selection(self) -> MethodSpec:
@@ -74,9 +84,11 @@ def parse_method(spec: str) -> MethodSpec:
     """Parse one method spec.
 
     Args:
-        spec: ``"qubo:beta=0.7"``, ``"qubo:beta=0.99,backend=exact"``, ``"random:beta=0.7"``,
-            ``"gradcam"``, ``"gradcam++"`` or ``"scorecam"`` (case-insensitive;
-            pytorch-grad-cam class names such as ``"GradCAMPlusPlus"`` are accepted too).
+        spec: ``"qubo:beta=0.7"``, ``"qubo:beta=0.99,backend=exact"``,
+            ``"qubo:beta=0.7,importance=contribution,layer=features.17"``, ``"random:beta=0.7"``,
+            ``"gradcam"``, ``"gradcam:layer=features.17"``, ``"gradcam++"`` or ``"scorecam"``
+            (case-insensitive except the layer name; pytorch-grad-cam class names such as
+            ``"GradCAMPlusPlus"`` are accepted too).
 
     Returns:
         The :class:`MethodSpec`, whose ``name`` is the canonical spelling.
@@ -88,6 +100,8 @@ def parse_method(spec: str) -> MethodSpec:
     Example:
         >>> parse_method("QUBO:beta=0.70").name, parse_method("GradCAMPlusPlus").name
         ('qubo:beta=0.7', 'gradcam++')
+        >>> parse_method("qubo:layer=features.17,importance=Contribution,beta=0.9").name
+        'qubo:beta=0.9,importance=contribution,layer=features.17'
     """
     if not isinstance(spec, str):
         raise invalid_type("method", spec, "a string such as 'qubo:beta=0.7'", _FIX)
@@ -104,7 +118,7 @@ def parse_method(spec: str) -> MethodSpec:
         if not eq:
             raise invalid_argument("method", spec, f"option {item!r} has no '='", _FIX)
         options[key.strip().lower()] = value.strip()
-    allowed = {"qubo": {"beta", "backend"}, "random": {"beta"}}.get(kind, set())
+    allowed = {"qubo": {"beta", "backend", "importance", "layer"}, "random": {"beta"}}.get(kind, {"layer"})
     unknown = set(options) - allowed
     if unknown:
         raise invalid_argument("method", spec, f"{kind} takes no option {sorted(unknown)}",
@@ -119,14 +133,18 @@ def parse_method(spec: str) -> MethodSpec:
             raise invalid_argument("method", spec, "beta must be a number in [0, 1]",
                                    "write e.g. 'qubo:beta=0.7'")
     backend = options.get("backend", "sa")
-    if kind == "qubo":
-        name = "qubo" + (f":beta={beta:g}" if beta is not None else "")
-        name += f",backend={backend}" if backend != "sa" else ""
-    elif kind == "random":
-        name = "random" + (f":beta={beta:g}" if beta is not None else "")
-    else:
-        name = kind
-    return MethodSpec(kind=kind, beta=beta, backend=backend, name=name)
+    mode = options.get("importance", "gradcam").lower()
+    if mode not in IMPORTANCE_MODES:
+        raise invalid_argument("method", spec, f"importance={mode!r} is not an importance mode",
+                               f"write importance= one of {', '.join(IMPORTANCE_MODES)}, e.g. "
+                               "'qubo:beta=0.7,importance=contribution'")
+    layer = options.get("layer") or None
+    parts = [f"beta={beta:g}"] if beta is not None else []
+    parts += [f"importance={mode}"] if mode != "gradcam" else []
+    parts += [f"layer={layer}"] if layer is not None else []
+    parts += [f"backend={backend}"] if backend != "sa" else []
+    name = kind + (":" + ",".join(parts) if parts else "")
+    return MethodSpec(kind=kind, beta=beta, backend=backend, name=name, importance=mode, layer=layer)
 
 
 def parse_methods(specs: Sequence[str] | str) -> tuple[MethodSpec, ...]:
@@ -215,9 +233,9 @@ def compute_maps(
 
     def selection(spec: MethodSpec) -> list[tuple[int, ...]]:
         if spec.name not in selections:
-            explanations = explain_batch(model, batch, target=targets, layer=features.layer,
+            explanations = explain_batch(model, batch, target=targets, layer=spec.layer or features.layer,
                                          backend=spec.backend, beta=spec.beta, seed=seed,
-                                         progress=False)
+                                         importance=spec.importance, progress=False)
             selections[spec.name] = [e.selected for e in explanations]
             maps.setdefault(spec.name, np.stack([e.saliency for e in explanations]))
         return selections[spec.name]
@@ -238,5 +256,6 @@ def compute_maps(
             out[spec.name] = np.stack([d.map for d in drawn]).astype(np.float32)
             sizes[spec.name] = np.array([len(d.channels) for d in drawn], dtype=np.int64)
         else:
-            out[spec.name] = _cam_maps(spec.kind, model, batch, features.layer, targets, batch_size)
+            out[spec.name] = _cam_maps(spec.kind, model, batch, spec.layer or features.layer, targets,
+                                       batch_size)
     return out, sizes

@@ -18,7 +18,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from hybridxai._util.checks import check_positive_int
-from hybridxai.anneal.qubo import FeatureQubo, build_qubo, importance
+from hybridxai.anneal.qubo import FeatureQubo, build_qubo, check_importance_mode
 from hybridxai.backends.base import BaseSampler
 from hybridxai.backends.registry import get_sampler
 from hybridxai.exceptions import invalid_argument, invalid_type
@@ -122,6 +122,7 @@ def explain_batch(
     max_qubits: int | None = None,
     cardinality: int | None = None,
     gamma: float = 1.0,
+    importance: str = "gradcam",
     transform: Callable[[Any], torch.Tensor] | None = None,
     class_names: Sequence[str] | None = None,
     analyze: bool = False,
@@ -148,6 +149,7 @@ def explain_batch(
         max_qubits: Keep only this many most important maps.
         cardinality: Target number of selected maps ``k``.
         gamma: Weight of the cardinality penalty.
+        importance: How the maps' importance ``alpha`` is computed (see :func:`explain`).
         transform: Preprocessing of raw pictures (default: the registered one).
         class_names: Names for the class indices.
         analyze: Also compute the minimum gap (small problems).
@@ -175,6 +177,7 @@ def explain_batch(
         raise invalid_argument("beta", beta, "must lie in [0, 1]",
                                "pass e.g. beta=0.7, or beta=None for the paper's default")
     check_seed(seed)
+    check_importance_mode(importance)
     if max_qubits is not None:
         check_positive_int("max_qubits", max_qubits, "pass e.g. max_qubits=16 for quantum backends, or None")
     if not isinstance(backend, (str, dimod.Sampler)):
@@ -208,14 +211,15 @@ def explain_batch(
     n = len(features.targets)
     show = progress if progress is not None else n > 1
     results: list[Explanation] = []
+    alphas = features.importance_of(importance)
     for i in tqdm(range(n), desc="explain", unit="image", disable=not show):
         activations = features.activations[i]
         gradients = features.gradients[i]
-        alpha = importance(gradients)
+        alpha = alphas[i]
         d = int((alpha > 0).sum()) if max_qubits is None else min(int((alpha > 0).sum()), max_qubits)
         used_beta = default_beta(d) if beta is None else float(beta)
         qubo = build_qubo(activations, gradients, beta=used_beta, cardinality=cardinality,
-                          gamma=gamma, max_qubits=max_qubits)
+                          gamma=gamma, max_qubits=max_qubits, importance=importance)
         if qubo.num_variables == 0:
             warnings.warn(
                 f"image {i}: no feature map of layer {features.layer!r} has positive importance "
@@ -264,7 +268,7 @@ def explain_batch(
             settings={
                 "target": tgt, "layer": features.layer, "backend": _backend_name(backend),
                 "beta": used_beta, "seed": run_seed, "max_qubits": max_qubits,
-                "cardinality": cardinality, "gamma": gamma, "analyze": analyze,
+                "cardinality": cardinality, "gamma": gamma, "importance": importance, "analyze": analyze,
                 "sampler_options": dict(sampler_options),
                 "model": info_model.name if info_model else type(model).__name__,
                 "weights": info_model.weights if info_model else None,
@@ -285,6 +289,7 @@ def explain(
     max_qubits: int | None = None,
     cardinality: int | None = None,
     gamma: float = 1.0,
+    importance: str = "gradcam",
     transform: Callable[[Any], torch.Tensor] | None = None,
     class_names: Sequence[str] | None = None,
     analyze: bool = False,
@@ -315,6 +320,12 @@ def explain(
             backends fit any model).
         cardinality: Optional target number of maps ``k`` (penalty ``gamma·(Σn − k)²``).
         gamma: Penalty strength for ``cardinality``.
+        importance: How each map's importance ``alpha`` (the QUBO's linear term and the
+            saliency's weights) is computed: ``"gradcam"`` (default, the spatial mean of the
+            gradients; the same for every image of a class after the last convolution),
+            ``"contribution"`` (the spatial mean of gradient × activation, image-dependent at
+            every layer) or ``"gradcam++"`` (:data:`hybridxai.anneal.qubo.IMPORTANCE_MODES`;
+            docs/faithfulness.md measures them).
         transform: Preprocessing for raw pictures; default the one registered by
             :func:`hybridxai.load_pretrained`.
         class_names: Names of the classes; default the registered ones.
@@ -341,6 +352,7 @@ def explain(
     check_target(target)
     return explain_batch(
         model, image, target=target, layer=layer, backend=backend, beta=beta, seed=seed,
-        max_qubits=max_qubits, cardinality=cardinality, gamma=gamma, transform=transform,
+        max_qubits=max_qubits, cardinality=cardinality, gamma=gamma, importance=importance,
+        transform=transform,
         class_names=class_names, analyze=analyze, progress=False, **sampler_options,
     )[0]

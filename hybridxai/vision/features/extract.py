@@ -19,7 +19,7 @@ from itertools import accumulate
 import torch
 from torch import nn
 
-from hybridxai.anneal.qubo import importance
+from hybridxai.anneal.qubo import check_importance_mode, importance
 from hybridxai.exceptions import InvalidArgumentError, invalid_argument, invalid_type
 from hybridxai.vision.classifier import (
     check_image_device,
@@ -92,6 +92,28 @@ class FeatureBatch:
     def importance(self) -> torch.Tensor:
         """GradCAM weights ``alpha``, float64 ``(N, K)`` (:func:`hybridxai.anneal.qubo.importance`)."""
         return importance(self.gradients)
+
+    def importance_of(self, mode: str = "gradcam") -> torch.Tensor:
+        """Importance ``alpha`` under an importance mode, float64 ``(N, K)``.
+
+        Args:
+            mode: One of :data:`hybridxai.anneal.qubo.IMPORTANCE_MODES`: ``"gradcam"`` (the
+                same as :attr:`importance`), ``"contribution"`` (the spatial mean of gradient ×
+                activation) or ``"gradcam++"``. With several layers the modes that use the maps
+                see them at the joined (largest) size, so their ``alpha`` is that of the resized
+                maps.
+
+        Raises:
+            InvalidArgumentError: An unknown mode.
+
+        Example:
+            >>> import torch
+            >>> a = torch.ones(1, 2, 2, 2); g = torch.full((1, 2, 2, 2), 0.5)
+            >>> fb = FeatureBatch(a * 4, g, torch.zeros(1, 3), (0,), "x", False)
+            >>> fb.importance_of("contribution").tolist()
+            [[2.0, 2.0]]
+        """
+        return importance(self.gradients, self.activations, mode=check_importance_mode(mode, "mode"))
 
     @property
     def layer_channels(self) -> dict[str, tuple[int, int]]:
