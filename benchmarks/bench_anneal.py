@@ -15,10 +15,24 @@ PennyLane), minimum over repeats. Fidelity is the probability of the ground mani
 ``H_P`` in the final state; ``max|Δψ|`` compares each final state with the native complex128
 one (the expm_multiply state differs by the Trotter error, which is not a bug).
 
+Each row also gives the state's ``precision`` (native-c64: single, everything else double),
+the time per Trotter step and its ratio to the memory-bandwidth floor: the fastest copy of an
+array of the state's size and dtype (``numpy.copyto``, one thread or the annealer's threads,
+:func:`bench_bandwidth.copy_seconds`), measured in the same worker right after the timed runs;
+a step must read and write the whole state at least once. After the table, the single/double
+speed-up of the native annealer at equal threads. ``benchmarks/bench_bandwidth.py`` measures
+the same ratios with double and single interleaved in one process (better on a busy machine).
+
 Examples:
     python benchmarks/bench_anneal.py --sizes 12 16 20 --steps 1000 --repeat 3
     python benchmarks/bench_anneal.py --sizes 16 --backends native-c128 aer --repeat 5
     python benchmarks/bench_anneal.py --bqm-file qubo.json --steps 1000   # a real feature QUBO
+    python benchmarks/bench_anneal.py --precision-study --sizes 8 10 12 14 16 18 20 --seeds 3
+
+``--precision-study`` instead measures, in one process, the ground-state fidelity error of
+``precision="single"`` against double on ``--seeds`` random and ``--seeds`` feature instances
+per size (probabilities accumulated in float64), against the documented
+``single_precision_fidelity_bound(M)`` (1e-5 per 1000 steps).
 """
 
 from __future__ import annotations
@@ -39,9 +53,18 @@ from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_bandwidth import copy_seconds  # noqa: E402
+
 BACKENDS = ("native-c128", "native-c64", "native-c128-1t", "native-c64-1t", "aer", "pennylane",
             "expm-multiply")
 REFERENCE = "native-c128"
+SINGLE_PAIRS = (("native-c64", "native-c128"), ("native-c64-1t", "native-c128-1t"))
+
+
+def precision(backend: str) -> str:
+    """``"single"`` for the complex64 native annealer, ``"double"`` for every other backend."""
+    return "single" if backend.startswith("native-c64") else "double"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -152,11 +175,16 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
                 break
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     state = np.asarray(state)
+    from hybridxai.anneal.evolution import default_threads
+
+    dtype = np.complex64 if precision(backend) == "single" else np.complex128
+    threads = 1 if backend.endswith("-1t") else (spec.get("threads") or default_threads())
+    floor = min(copy_seconds(out["d"], dtype, 1), copy_seconds(out["d"], dtype, threads))
     probabilities = np.abs(state.astype(np.complex128)) ** 2
     fidelity, _, _ = ground_fidelity(probabilities / probabilities.sum(), basis_energies(bqm))
     np.save(spec["state_path"], state.astype(np.complex128))
     out.update(times=times, peak_rss_mib=peak / 1024, baseline_rss_mib=baseline / 1024,
-               fidelity=fidelity, norm=float(np.sqrt(probabilities.sum())),
+               fidelity=fidelity, norm=float(np.sqrt(probabilities.sum())), copy_floor_s=floor,
                state_path=spec["state_path"])
     return out
 
@@ -215,13 +243,16 @@ def summarise(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             r = group.get(backend)
             if r is None:
                 continue
-            row = {"d": d, "backend": backend, "steps": r["steps"], "note": r.get("error")
+            row = {"d": d, "backend": backend, "precision": precision(backend),
+                   "steps": r["steps"], "note": r.get("error")
                    or r.get("skipped") or ""}
             if r.get("times"):
                 row["time_min"] = min(r["times"])
                 row["time_median"] = statistics.median(r["times"])
                 row["repeats"] = len(r["times"])
                 row["ratio"] = row["time_min"] / ref_time if ref_time else None
+                row["step_ms"] = row["time_min"] / r["steps"] * 1e3
+                row["floor_ratio"] = row["time_min"] / r["steps"] / r["copy_floor_s"]
                 row["peak_rss"] = r["peak_rss_mib"]
                 row["delta_rss"] = r["peak_rss_mib"] - r["baseline_rss_mib"]
                 row["fidelity"] = r["fidelity"]
@@ -233,17 +264,62 @@ def summarise(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """A Markdown table of the summarised rows."""
-    head = ("| d | backend | steps | time min (s) | median (s) | runs | × native c128 | "
-            "peak RSS (MiB) | Δ RSS (MiB) | fidelity | max abs Δψ vs c128 | note |")
-    lines = [head, "|" + "---|" * 12]
+    head = ("| d | backend | precision | steps | time min (s) | median (s) | runs | × native c128 | "
+            "ms/step | × copy floor | peak RSS (MiB) | Δ RSS (MiB) | fidelity | max abs Δψ vs c128 | "
+            "note |")
+    lines = [head, "|" + "---|" * 15]
     for r in rows:
         lines.append(
-            f"| {r['d']} | {r['backend']} | {r['steps']} | {_fmt(r.get('time_min'), '.3f')} | "
+            f"| {r['d']} | {r['backend']} | {r['precision']} | {r['steps']} | "
+            f"{_fmt(r.get('time_min'), '.3f')} | "
             f"{_fmt(r.get('time_median'), '.3f')} | {r.get('repeats', '—')} | "
-            f"{_fmt(r.get('ratio'), '.1f')} | {_fmt(r.get('peak_rss'), '.0f')} | "
+            f"{_fmt(r.get('ratio'), '.1f')} | {_fmt(r.get('step_ms'), '.3g')} | "
+            f"{_fmt(r.get('floor_ratio'), '.1f')} | {_fmt(r.get('peak_rss'), '.0f')} | "
             f"{_fmt(r.get('delta_rss'), '.0f')} | {_fmt(r.get('fidelity'), '.6f')} | "
             f"{_fmt(r.get('max_diff'), '.1e')} | {r['note']} |")
     return "\n".join(lines)
+
+
+def single_speedups(rows: list[dict[str, Any]]) -> list[str]:
+    """Lines ``d, threads: single/double speed-up`` of the native annealer (same threads)."""
+    times = {(r["d"], r["backend"]): r.get("time_min") for r in rows}
+    lines = []
+    for single, double in SINGLE_PAIRS:
+        for d in sorted({r["d"] for r in rows}):
+            t1, t2 = times.get((d, single)), times.get((d, double))
+            if t1 and t2:
+                lines.append(f"# d={d} {double} / {single}: single precision {t2 / t1:.2f}x faster")
+    return lines
+
+
+def precision_study(sizes: list[int], steps: int, total_time: float, seeds: int,
+                    seed: int) -> list[list[Any]]:
+    """Per size: instances, max ``|F_single - F_double|``, max relative error, max ``|Δψ|``."""
+    from hybridxai.anneal.evolution import evolve, single_precision_fidelity_bound
+    from hybridxai.anneal.ising import basis_energies, dense_qubo
+    from hybridxai.anneal.schedules import trotter_layers
+    from hybridxai.anneal.spec import ground_fidelity
+
+    layers = trotter_layers(None, total_time, steps, 1, 1.0)
+    rows = []
+    for d in sizes:
+        errors, relative, diffs = [], [], []
+        for kind in ("random", "feature"):
+            for k in range(seeds):
+                qubo = dense_qubo(make_instance(kind, d, seed + 1000 * k + d, None))
+                diagonal = basis_energies(qubo)
+                fid, states = {}, {}
+                for name in ("double", "single"):
+                    states[name] = evolve(qubo, layers, precision=name).astype(np.complex128)
+                    p = np.abs(states[name]) ** 2
+                    fid[name] = ground_fidelity(p / p.sum(), diagonal)[0]
+                errors.append(abs(fid["single"] - fid["double"]))
+                relative.append(errors[-1] / fid["double"])
+                diffs.append(float(np.abs(states["single"] - states["double"]).max()))
+        rows.append([d, len(errors), f"{max(errors):.1e}", f"{max(relative):.1e}", f"{max(diffs):.1e}",
+                     "yes" if max(errors) <= single_precision_fidelity_bound(steps) else "NO"])
+        print(f"  d={d} done", flush=True)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -266,11 +342,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="instance seed (seed + d per size)")
     parser.add_argument("--threads", type=int, default=None, help="threads of the native annealer")
     parser.add_argument("--json", help="also write the raw results to this file")
+    parser.add_argument("--precision-study", action="store_true",
+                        help="measure |F_single - F_double| instead of timing backends")
+    parser.add_argument("--seeds", type=int, default=3,
+                        help="instances of each kind per size in --precision-study")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
         print(json.dumps(worker(json.loads(args.worker))), flush=True)
+        return 0
+
+    if args.precision_study:
+        from hybridxai.anneal.evolution import single_precision_fidelity_bound
+
+        rows = precision_study(args.sizes, args.steps, args.total_time, args.seeds, args.seed)
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _common import print_table
+
+        print_table(f"precision='single' vs 'double': T = {args.total_time:g}, M = {args.steps}, "
+                    f"documented bound {single_precision_fidelity_bound(args.steps):g}",
+                    ["d", "instances", "max abs ΔF", "max ΔF / F", "max abs Δψ", "within bound"], rows)
         return 0
 
     info = machine_info()
@@ -300,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = summarise(results)
     print()
     print(table(rows))
+    print("\n".join(["", *single_speedups(rows)]))
     print(f"\n# load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:

@@ -27,6 +27,10 @@ SUITES = {
         ["bench_anneal.py", "--sizes", "24", "--steps", "100", "--repeat", "1", "--max-seconds", "1500"],
         ["bench_anneal.py", "--sizes", "20", "--steps", "100", "--repeat", "1"],
     ),
+    "single vs double precision and the memory-bandwidth floor (numpy copy/triad, paired)": (
+        ["bench_bandwidth.py", "--sizes", "16", "20", "24", "--steps", "100", "--repeat", "3"],
+        ["bench_bandwidth.py", "--sizes", "12", "16", "--steps", "100", "--repeat", "2"],
+    ),
     "minimum gap (adaptive vs the paper's per-step scan)": (
         ["bench_gap.py", "--d", "16", "20"],
         ["bench_gap.py", "--d", "12", "16", "--sample", "2"],
@@ -42,6 +46,10 @@ SUITES = {
     "dataset throughput: the reproduction's per-image work, 1 vs 2 processes, vs GradCAM": (
         ["bench_dataset.py", "--per-class", "3"],
         ["bench_dataset.py", "--per-class", "1"],
+    ),
+    "optimum of the quantum anneal on saved real instances (schedules, total_time='auto', TTS vs sa)": (
+        ["bench_optimality.py"],
+        ["bench_optimality.py", "--quick"],
     ),
 }
 

@@ -19,32 +19,20 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 import dimod
 import numpy as np
 from numpy.typing import NDArray
 
 from hybridxai._util.optional import import_optional
+from hybridxai.anneal.evolution import Precision, check_precision
 from hybridxai.anneal.ising import DenseQubo
 from hybridxai.anneal.schedules import Layer
 from hybridxai.backends.annealing import AnnealingSampler
 from hybridxai.circuits.qiskit_circuit import trotter_circuit
-from hybridxai.exceptions import invalid_argument
 
 __all__ = ["AerAnnealingSampler"]
-
-Precision = Literal["double", "single"]
-_PRECISIONS = ("double", "single")
-
-
-def _check_precision(precision: Any) -> str:
-    if precision not in _PRECISIONS:
-        raise invalid_argument(
-            "precision", precision, "must be 'double' (complex128) or 'single' (complex64)",
-            "pass precision='double' (the default) for results that match the other backends",
-        )
-    return str(precision)
 
 
 class AerAnnealingSampler(AnnealingSampler):
@@ -73,7 +61,7 @@ class AerAnnealingSampler(AnnealingSampler):
 
     def __init__(self, *, precision: Precision = "double", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.precision = _check_precision(precision)
+        self.precision = check_precision(precision)
         self.defaults["precision"] = self.precision
         aer = import_optional("qiskit_aer", "qiskit", "the 'aer' backend")
         self._aer_version = str(getattr(aer, "__version__", "unknown"))
@@ -92,7 +80,7 @@ class AerAnnealingSampler(AnnealingSampler):
     def _resolve_options(self, options: dict[str, Any],
                          bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
         options = super()._resolve_options(options, bqm)
-        options["precision"] = _check_precision(options["precision"])
+        options["precision"] = check_precision(options["precision"])
         return options
 
     def _sample_info(self, options: Mapping[str, Any]) -> dict[str, Any]:

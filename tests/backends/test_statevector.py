@@ -263,7 +263,7 @@ def test_invalid_options_name_the_argument():
     with pytest.raises(InvalidTypeError, match="threads"):
         StatevectorAnnealingSampler(threads=1.5)
     with pytest.raises(InvalidArgumentError, match="precision"):
-        sampler.sample(bqm, precision="single")
+        sampler.sample(bqm, precision="half")  # precision="single"/"double" are valid (issue 19)
 
 
 def test_numpy_fallback_when_numba_is_missing(monkeypatch, make_bqm):
