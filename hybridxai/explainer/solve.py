@@ -135,6 +135,16 @@ def _report(qubo: FeatureQubo, sampleset: dimod.SampleSet, selected: tuple[int, 
     return report
 
 
+# The sample() parameter that fixes a suboptimal selection, and how the warning names it.
+_KNOBS = {
+    "total_time": "a longer anneal (total_time=..., or total_time='auto')",
+    "annealing_time": "a longer anneal (annealing_time=...)",
+    "schedule": "schedule='local-adiabatic'",
+    "num_reads": "more reads (num_reads=...)",
+    "num_sweeps": "more sweeps (num_sweeps=...)",
+    "postprocess": "postprocess='descent' (classical polish, reported apart in info['postprocessed'])",
+}
+
 def suboptimal_message(report: dict[str, Any], sampler: dimod.Sampler) -> str:
     """The text of :class:`~hybridxai.exceptions.SuboptimalSelectionWarning` for a report.
 
@@ -144,19 +154,7 @@ def suboptimal_message(report: dict[str, Any], sampler: dimod.Sampler) -> str:
     """
     params = set(getattr(sampler, "parameters", {}) or {})
     name = getattr(sampler, "backend_name", "") or type(sampler).__name__
-    knobs = []
-    if "total_time" in params:
-        knobs.append("a longer anneal (total_time=..., or total_time='auto')")
-    if "annealing_time" in params:
-        knobs.append("a longer anneal (annealing_time=...)")
-    if "schedule" in params:
-        knobs.append("schedule='local-adiabatic'")
-    if "num_reads" in params:
-        knobs.append("more reads (num_reads=...)")
-    if "num_sweeps" in params:
-        knobs.append("more sweeps (num_sweeps=...)")
-    if "postprocess" in params:
-        knobs.append("postprocess='descent' (classical polish, reported apart in info['postprocessed'])")
+    knobs = [hint for param, hint in _KNOBS.items() if param in params]
     knobs.append("or backend='exact' / 'certified' for the proven optimum")
     probability = report.get("optimum_probability")
     found = f"; the optimum's probability in the final state was {probability:.3g}" if probability else ""
