@@ -3,8 +3,9 @@
 On real feature-map QUBOs (every positive map of MobileNetV2's ``features.18`` at 224 px on
 real pictures, or of the paper's full Fashion-MNIST model; beta = 0.99, d ≈ 500–700) it runs
 each solver once per instance and reports how often it reaches the best known energy and how
-long it takes. "Best known" is the certified optimum (``hybridxai.backends.certified.branch_and_bound.certify``) where it
-is proven, else the lowest energy any solver found. Every solver's best sample is re-evaluated
+long it takes. "Best known" is the certified optimum
+(``hybridxai.backends.certified.branch_and_bound.certify``) where it is proven, else the lowest
+energy any solver found. Every solver's best sample is re-evaluated
 with one energy function, and energies within ``1e-9·max(1, |E|)`` count as equal (the
 solvers' own sums differ in the last bits).
 

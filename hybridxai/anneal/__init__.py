@@ -1,5 +1,7 @@
-"""The annealing core, in numpy only: the feature-selection QUBO, its Ising form, schedules,
-the annealing specification and the native statevector evolution.
+"""The annealing core, in numpy only.
+
+The feature-selection QUBO, its Ising form, schedules, the annealing specification and the
+native statevector evolution.
 
 * :mod:`~hybridxai.anneal.qubo` — importance, redundancy and the QUBO of one image;
 * :mod:`~hybridxai.anneal.ising` — dense QUBO arrays, basis energies, Pauli-Z coefficients;

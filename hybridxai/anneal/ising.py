@@ -26,7 +26,8 @@ from numpy.typing import NDArray
 from hybridxai.exceptions import invalid_type
 
 __all__ = [
-    "DenseQubo", "dense_qubo", "as_dense_qubo", "basis_energies", "indices_to_bits", "IsingTerms", "ising_terms",
+    "DenseQubo", "dense_qubo", "as_dense_qubo", "basis_energies", "indices_to_bits",
+    "IsingTerms", "ising_terms",
 ]
 
 
@@ -173,6 +174,20 @@ class IsingTerms:
 
 
 def as_dense_qubo(problem: Any, name: str = "bqm") -> DenseQubo:
+    """Return ``problem`` as a :class:`DenseQubo`, converting a dimod BQM.
+
+    Args:
+        problem: a :class:`DenseQubo` (returned as is) or a ``dimod.BinaryQuadraticModel``.
+        name: the argument name used in the error message.
+
+    Raises:
+        TypeError: ``problem`` is neither.
+
+    Example:
+        >>> import dimod
+        >>> as_dense_qubo(dimod.BQM({0: 1.0}, {}, 0.0, "BINARY")).num_variables
+        1
+    """
     if isinstance(problem, DenseQubo):
         return problem
     if isinstance(problem, dimod.BinaryQuadraticModel):

@@ -363,7 +363,8 @@ def test_the_model_argument_is_checked():
 
 def test_package_exports():
     assert hybridxai.explain is explain and hybridxai.explain_batch is explain_batch
-    importlib.import_module("hybridxai.explainer.pipeline")  # importing the module must not shadow the function
+    # importing the module must not shadow the function
+    importlib.import_module("hybridxai.explainer.pipeline")
     assert callable(hybridxai.explain) and hybridxai.explain is explain
     fb = hybridxai.extract_features
     assert fb is extract_features
