@@ -107,7 +107,8 @@ def test_lower_bound_is_below_every_sample_when_the_time_limit_stops_the_search(
     assert cert.lower_bound <= samples.record.energy.min()
     assert cert.lower_bound <= cert.best_energy
     assert bqm.energy(cert.best_sample) == pytest.approx(cert.best_energy)
-    assert cert.relative_gap == pytest.approx(cert.gap / max(1.0, abs(cert.best_energy)))
+    scale, offset = cert.info["scale"], cert.info["offset"]
+    assert cert.relative_gap == pytest.approx(cert.gap / max(scale, abs(cert.best_energy - offset)))
     assert cert.relative_gap > cert.info["tolerance"]   # optimal and relative_gap agree
 
 
@@ -172,13 +173,17 @@ def test_time_limit_is_respected(limit):
     assert math.isfinite(cert.lower_bound)
 
 
-def _rounding_edge_energy(tolerance: float) -> float:
-    """An energy E > 1 where a bound exactly at the pruning threshold leaves ``E - b > slack``."""
-    for energy in np.linspace(1.5, 2.5, 1001):
-        energy = float(energy)
+def _rounding_edge_model(tolerance: float) -> tuple[dimod.BinaryQuadraticModel, float]:
+    """A model with largest bias 1, no offset and optimum x = (1, 1) of energy E < -1, where a bound
+    exactly at the pruning threshold leaves ``E - b > slack`` in float64."""
+    x = np.ones(2)
+    for q in np.linspace(0.01, 0.49, 1001):
+        q = float(q)
+        W = np.array([[0.0, q], [q, 0.0]])
+        energy = float(0.5 * x @ W @ x + np.array([-1.0, -1.0]) @ x)   # certify's own arithmetic
         slack = tolerance * max(1.0, abs(energy))
         if energy - (energy - slack) > slack:
-            return energy
+            return dimod.BinaryQuadraticModel({0: -1.0, 1: -1.0}, {(0, 1): q}, 0.0, "BINARY"), energy
     raise AssertionError("no rounding edge case found")
 
 
@@ -187,17 +192,18 @@ def test_a_drained_tree_is_optimal_even_when_rounding_widens_the_gap(monkeypatch
     # check recomputed gap <= slack(best) in float64; at the threshold the subtraction rounds
     # up, so a finished search reported status="optimal" with optimal=False and the certified
     # backend warned it had "stopped at time_limit". Make the root QP return a bound exactly at
-    # the threshold below the optimum of a model whose optimum is x = 0 (energy = offset).
+    # the threshold below the optimum (the search runs on the model divided by its largest
+    # bias, 1 here, without offset, so the patched bound is in the model's own units).
     tolerance = 1e-12
-    energy = _rounding_edge_energy(tolerance)
+    bqm, energy = _rounding_edge_model(tolerance)
     threshold = energy - tolerance * max(1.0, abs(energy))
-    bqm = dimod.BinaryQuadraticModel({0: 1.0, 1: 1.0}, {(0, 1): -1.5}, energy, "BINARY")
 
     def root_qp(H, g, lo, hi, x0, deadline, max_iter=100):
-        return np.zeros_like(x0), threshold - energy   # certify adds the offset back
+        return np.ones_like(x0), threshold
 
     monkeypatch.setattr(certify_module, "_box_qp", root_qp)
     cert = certify(bqm, tolerance=tolerance)
+    assert cert.info["scale"] == 1.0 and cert.info["offset"] == 0.0
     assert cert.best_energy == energy and cert.lower_bound == threshold
     assert cert.gap > tolerance * max(1.0, abs(cert.best_energy))   # the rounding edge case
     assert cert.status == "optimal" and cert.optimal and cert.nodes == 1
@@ -210,7 +216,7 @@ def test_a_drained_tree_is_optimal_even_when_rounding_widens_the_gap(monkeypatch
 def test_optimal_agrees_with_the_relative_gap():
     for seed in range(6):
         bqm = random_bqm(14, 300 + seed)
-        bqm.offset += 50.0   # positive energies: the scale max(1, |E|) shrinks as E improves
+        bqm.offset += 50.0   # the offset does not enter the tolerance (S7)
         minimum = float(dimod.ExactSolver().sample(bqm).record.energy.min())
         for tolerance in (1e-12, 1e-3, 0.2, 0.9):
             cert = certify(bqm, tolerance=tolerance)

@@ -405,3 +405,167 @@ def test_explain_end_to_end_with_the_mock_qpu():
     assert info["solver"] == "MockDWaveSampler"
     assert explanation.saliency.shape == (224, 224)
     assert 0.0 <= explanation.saliency.min() and explanation.saliency.max() <= 1.0
+
+
+# -- anneal schedules (issue 16, item 3) -------------------------------------------------------
+from dwave.system import DWaveSampler  # noqa: E402
+
+from hybridxai.anneal.schedules import as_schedule, pause_schedule  # noqa: E402
+from hybridxai.backends.cloud.qpu_schedule import check_anneal_schedule, qpu_schedule  # noqa: E402
+
+not_mocked = pytest.mark.filterwarnings("ignore:'anneal_schedule' parameter is valid")
+
+
+def ocean_accepts(child, schedule) -> bool:
+    """Ocean's own check (DWaveSampler.validate_anneal_schedule) on the child's properties."""
+    try:
+        DWaveSampler.validate_anneal_schedule(child, schedule)
+    except ValueError:
+        return False
+    return True
+
+
+class _Spy:
+    """Wraps a mock QPU and counts the problems submitted to it."""
+
+    def __init__(self, properties=None):
+        self.mock = MockDWaveSampler()
+        if properties:
+            self.mock.properties = {**self.mock.properties, **properties}
+        self.calls = 0
+        original = self.mock.sample
+
+        def sample(*args, **kwargs):
+            self.calls += 1
+            return original(*args, **kwargs)
+
+        self.mock.sample = sample
+
+
+BAD_SCHEDULES = [
+    ([[0, 0], [10, 0.7], [5, 1]], "time t must increase"),
+    ([[0, 0], [10, 0.7], [10, 1]], "t=10 µs repeats"),
+    ([[0, 0], [3000, 1]], "beyond this solver's maximum anneal time of 2000 µs"),
+    ([[0, 0], [0.1, 1]], r"slope of 10 per µs, beyond this solver's maximum of 2 per µs"),
+    ([[1, 0], [20, 1]], "the first point must be at t=0"),
+    ([[0, 0.2], [20, 1]], "the first point must have s=0"),
+    ([[0, 0], [5, 0.8], [10, 0.6], [20, 1]], "a forward anneal .* must be non-decreasing"),
+    ([[0, 0], [20, 0.9]], "the last point must have s=1"),
+    ([[0, 0], [1, 1.5], [20, 1]], r"s must lie in \[0, 1\]"),
+    ([[0, 0], [5, -0.1], [20, 1]], r"s must lie in \[0, 1\]"),
+    ([[0, 0]] + [[i, 0.05 * i] for i in range(1, 15)] + [[30, 1]], "at most 12 .max_anneal_schedule_points"),
+    ([[0, 0]], "at least 2"),
+    ([[0, 0], [float("nan"), 1]], "NaN or infinite"),
+    ([[0, 1], [10, 0.5], [20, 1]], "reverse anneal, but no initial_state"),
+]
+
+
+@pytest.mark.parametrize(("schedule", "match"), BAD_SCHEDULES)
+def test_bad_anneal_schedules_are_refused_before_any_qpu_call(schedule, match):
+    spy = _Spy()
+    sampler = DWaveAnnealingSampler(child=spy.mock, num_reads=5)
+    with pytest.raises(InvalidArgumentError, match=rf"anneal_schedule=.* is invalid: .*{match}.*Fix: "):
+        sampler.sample(random_bqm(4, 0), anneal_schedule=schedule)
+    with pytest.raises(InvalidArgumentError, match=match):  # the pre-flight check explain() runs
+        sampler.check_options(anneal_schedule=schedule)
+    assert spy.calls == 0
+    if "initial_state" not in match and "NaN" not in match and "first point must be at t=0" not in match \
+            and "must lie in" not in match:
+        assert not ocean_accepts(spy.mock, [list(p) for p in schedule])  # Ocean agrees
+
+
+@pytest.mark.parametrize("schedule", [[[0, 0], [1, 1]], [[0, 0], [5, 0.4], [15, 0.4], [20, 1]],
+                                      [[0, 0], [2000, 1]], [[0.0, 0.0], [0.5, 1.0]]])
+def test_good_anneal_schedules_pass_and_reach_the_solver(schedule):
+    spy = _Spy()
+    assert ocean_accepts(spy.mock, schedule)
+    assert check_anneal_schedule(schedule, spy.mock.properties) == [[float(t), float(s)] for t, s in schedule]
+    with pytest.warns(UserWarning, match="not mocked"):
+        result = DWaveAnnealingSampler(child=spy.mock, num_reads=5).sample(random_bqm(4, 0),
+                                                                           anneal_schedule=schedule, seed=0)
+    assert spy.calls == 1
+    assert result.info["anneal_schedule"] == [[float(t), float(s)] for t, s in schedule]
+
+
+def test_a_reverse_anneal_with_an_initial_state_is_accepted():
+    schedule = [[0, 1], [10, 0.45], [20, 1]]
+    assert check_anneal_schedule(schedule, MockDWaveSampler().properties, initial_state={0: 1}) == \
+        [[0.0, 1.0], [10.0, 0.45], [20.0, 1.0]]
+
+
+def test_the_solvers_own_limits_are_used():
+    spy = _Spy({"annealing_time_range": [1.0, 100.0], "max_anneal_schedule_points": 4})
+    sampler = DWaveAnnealingSampler(child=spy.mock, num_reads=5)
+    bqm = random_bqm(4, 0)
+    for schedule, match in (([[0, 0], [0.8, 1]], r"maximum of 1 per µs"), ([[0, 0], [150, 1]], "100 µs"),
+                            ([[0, 0], [1, 0.1], [2, 0.2], [3, 0.3], [20, 1]], "at most 4")):
+        with pytest.raises(InvalidArgumentError, match=match):
+            sampler.sample(bqm, anneal_schedule=schedule)
+    assert spy.calls == 0
+
+
+def test_anneal_schedule_conflicts_are_refused():
+    sampler = DWaveAnnealingSampler(child=MockDWaveSampler(), num_reads=5)
+    bqm = random_bqm(4, 0)
+    with pytest.raises(InvalidArgumentError, match="annealing_time=50 is invalid: cannot be combined"):
+        sampler.sample(bqm, anneal_schedule=[[0, 0], [20, 1]], annealing_time=50)
+    with pytest.raises(InvalidArgumentError, match="cannot be combined with schedule='local-adiabatic'"):
+        sampler.sample(bqm, anneal_schedule=[[0, 0], [20, 1]], schedule="local-adiabatic")
+    with pytest.raises(InvalidArgumentError, match="schedule="):
+        sampler.sample(bqm, schedule=("pause", 1.5, 0.2))
+    with pytest.raises(InvalidArgumentError, match="schedule="):
+        DWaveAnnealingSampler(child=MockDWaveSampler(), schedule="quadratic")
+
+
+@pytest.mark.parametrize("points", [12, 4])
+def test_local_adiabatic_maps_to_a_qpu_schedule_within_the_limits(points):
+    spy = _Spy({"max_anneal_schedule_points": points})
+    bqm = random_bqm(6, seed=1)
+    sampler = DWaveAnnealingSampler(child=spy.mock, num_reads=5)
+    with pytest.warns(UserWarning, match="not mocked"):
+        result = sampler.sample(bqm, schedule="local-adiabatic", annealing_time=50.0, seed=0)
+    sent = result.info["anneal_schedule"]
+    assert spy.calls == 1 and result.info["schedule"] == "local-adiabatic"
+    assert result.info["annealing_time"] == 50.0
+    assert 2 < len(sent) <= points and sent[0] == [0.0, 0.0] and sent[-1] == [50.0, 1.0]
+    assert ocean_accepts(spy.mock, sent)  # within the QPU's limits, by Ocean's own check
+    # it follows the gap-aware s(u) of the problem (exactly at the knots, closely between them)
+    target = as_schedule("local-adiabatic", problem=bqm)
+    t, s = np.array(sent).T
+    u = np.linspace(0, 1, 401)
+    assert np.allclose(target(t / 50.0), s, atol=1e-9)
+    assert np.max(np.abs(np.interp(u * 50.0, t, s) - target(u))) < (0.02 if points == 12 else 0.1)
+
+
+def test_local_adiabatic_slows_down_at_the_minimum_gap():
+    from hybridxai.anneal.schedules import cached_gap_profile
+
+    bqm = random_bqm(6, seed=1)
+    profile = cached_gap_profile(bqm)
+    sent = qpu_schedule(as_schedule("local-adiabatic", problem=bqm), 20.0, MockDWaveSampler().properties)
+    t, s = np.array(sent).T
+    slopes = np.diff(s) / np.diff(t)
+    at_min = slopes[np.searchsorted(s, profile.s_min) - 1]
+    assert at_min < 1 / 20.0 < slopes.max()  # slower than linear where the gap is smallest
+
+
+def test_the_schedule_is_stretched_to_the_solvers_maximum_slope():
+    properties = {**MockDWaveSampler().properties, "annealing_time_range": [2.0, 2000.0]}
+    # 90 % of the anneal paused at s = 0.5: the ramps would be 5x steeper than allowed at T = 2.5
+    sent = qpu_schedule(pause_schedule(0.5, 0.9), 2.5, properties)
+    assert ocean_accepts(type("Child", (), {"parameters": {"anneal_schedule": []},
+                                           "properties": properties})(), sent)
+    t, s = np.array(sent).T
+    assert t[-1] == 2.5 and np.max(np.diff(s) / np.diff(t)) <= 0.5 + 1e-9
+
+
+def test_schedule_annealing_time_outside_the_range_is_refused():
+    sampler = DWaveAnnealingSampler(child=MockDWaveSampler(), num_reads=5)
+    with pytest.raises(InvalidArgumentError, match=r"annealing_time=5000 .*_range \[0.5, 2000\]"):
+        sampler.sample(random_bqm(4, 0), schedule=("pause", 0.5, 0.2), annealing_time=5000)
+
+
+@not_mocked
+def test_linear_schedule_sends_no_anneal_schedule():
+    result = mock_sampler().sample(random_bqm(4, 0), schedule="linear", seed=0)
+    assert result.info["schedule"] == "linear" and result.info["anneal_schedule"] is None

@@ -294,20 +294,103 @@ class NetworkAttempt(AssertionError):
 
 @contextlib.contextmanager
 def no_network() -> Iterator[None]:
-    """Fail loudly on any attempt to connect an internet socket inside the block."""
+    """Fail loudly on any attempt to connect an internet socket inside the block.
+
+    Loopback addresses (``127.0.0.1``, ``::1``, ``localhost``) stay allowed: they reach only the
+    local stand-in servers of the ``--scheduler`` cases, never the network.
+    """
     real_connect = socket.socket.connect
+    real_create_connection = socket.create_connection
 
     def connect(self: socket.socket, address: Any) -> Any:
-        if self.family in (socket.AF_INET, socket.AF_INET6):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address):
             raise NetworkAttempt(f"network connection attempted to {address!r}")
         return real_connect(self, address)
 
     def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
-        raise NetworkAttempt(f"network connection attempted to {address!r}")
+        if not _loopback(address):
+            raise NetworkAttempt(f"network connection attempted to {address!r}")
+        return real_create_connection(address, *args, **kwargs)
 
     with mock.patch.object(socket.socket, "connect", connect), \
             mock.patch.object(socket, "create_connection", create_connection):
         yield
+
+
+def _loopback(address: Any) -> bool:
+    host = address[0] if isinstance(address, tuple) and address else None
+    return host in ("127.0.0.1", "::1", "localhost")
+
+
+# -- local stand-ins for a Dask scheduler address (C3) ----------------------------------------
+
+
+def _serve_forever(server: socket.socket, reply: bytes) -> None:
+    while True:
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            with contextlib.suppress(OSError):
+                conn.sendall(reply)
+
+
+@functools.cache
+def http_server_address() -> str:
+    """``tcp://127.0.0.1:PORT`` of a local server that answers every connection like a web server."""
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    reply = b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+    threading.Thread(target=_serve_forever, args=(server, reply), daemon=True).start()
+    return f"tcp://127.0.0.1:{server.getsockname()[1]}"
+
+
+@functools.cache
+def closed_port_address() -> str:
+    """``tcp://127.0.0.1:PORT`` of a local port where nothing listens."""
+    with socket.create_server(("127.0.0.1", 0)) as spare:
+        port = spare.getsockname()[1]
+    return f"tcp://127.0.0.1:{port}"
+
+
+# -- models refused by the feature extraction ---------------------------------------------------
+
+
+@functools.cache
+def tiny_vit():
+    """A vision-transformer-like classifier: its only convolution is a 4×4/4 patch embedding."""
+    import torch
+    from torch import nn
+
+    class TinyViT(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv_proj = nn.Conv2d(3, 8, 4, stride=4)
+            self.encoder = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+            self.head = nn.Linear(8, 5)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            tokens = self.conv_proj(x).flatten(2).transpose(1, 2)
+            return self.head(self.encoder(tokens).mean(1))
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return TinyViT().eval()
+
+
+@functools.cache
+def strided_cnn():
+    """Two stride-4 convolutions: a 16×16 input shrinks to 1×1 maps (input below the stride)."""
+    import torch
+    from torch import nn
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Conv2d(3, 4, 3, stride=4, padding=1), nn.ReLU(),
+                             nn.Conv2d(4, 6, 3, stride=4, padding=1), nn.ReLU(),
+                             nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(6, 5)).eval()
 
 
 # -- the command line ------------------------------------------------------------------------
@@ -328,9 +411,9 @@ class CliResult:
 def run_cli(argv: Sequence[str], *, model: Callable[[], Any] | None = cli_model) -> CliResult:
     """Run the CLI in-process with captured output.
 
-    ``hybridxai.vision.models.load_pretrained`` (what the CLI calls) is replaced by ``model`` (a small registered CNN by default;
-    ``None`` keeps the real loader), so the timing covers the command's own checks and not
-    loading weights or a large forward pass.
+    ``hybridxai.vision.models.load_pretrained`` (what the CLI calls) is replaced by ``model`` (a
+    small registered CNN by default; ``None`` keeps the real loader), so the timing covers the
+    command's own checks and not loading weights or a large forward pass.
     """
     import hybridxai.vision.models
     from hybridxai.cli import main

@@ -32,6 +32,7 @@ from hybridxai.exceptions import (
     LayerNotFoundError,
     MissingDependencyError,
     ProblemTooLargeError,
+    ServiceUnavailableError,
     UnknownBackendError,
 )
 from hybridxai.explainer.pipeline import EmptySelectionWarning
@@ -311,6 +312,43 @@ add(E, "backend's SDK not installed (aer without qiskit-aer)",
 add(E, "D-Wave backend without a Leap token", S.without_credentials(explain(backend="dwave")),
     ConfigurationError, "no Leap API token", "DWAVE_API_TOKEN", "Fix: run `dwave config create`",
     setup=_warm_cloud, topic="missing credentials")
+add(E, "a vision transformer (only a patch-embedding convolution)", explain(model=S.tiny_vit),
+    LayerNotFoundError, "layer=None", "TinyViT", "'conv_proj', a patch embedding", "vision transformer",
+    "Fix: explain a CNN, or pass layer= explicitly", topic="no conv layer")
+add(E, "input smaller than the network's stride (1×1 maps)", explain(model=S.strided_cnn),
+    InvalidArgumentError, "images=<Tensor shape=(1, 3, 16, 16)", "at 16×16 pixels", "gives 1×1 feature maps",
+    "Fix: pass larger images", topic="wrong shape")
+add(E, "layer is an empty list", explain(layer=[]), InvalidArgumentError, "layer=[]", "empty list",
+    "Fix: pass e.g. layer='features.18'", topic="bad layer")
+add(E, "layer list names a layer twice", explain(layer=["2", "2"]), InvalidArgumentError,
+    "layer=['2', '2']", "more than once", "Fix: list each layer once", topic="bad layer")
+add(E, "layer list with an unknown name", explain(layer=["2", "nope"]), LayerNotFoundError,
+    "layer='nope'", "no submodule", "Fix: pass one of the names", topic="bad layer")
+add(E, "layer list holding an int", explain(layer=["2", 3]), InvalidTypeError, "layer has type int",
+    "a list of them", "Fix: pass e.g. layer='features.18'", topic="wrong type")
+add(E, "layer names joined by '+' with an empty part", explain(layer="2+"), InvalidArgumentError,
+    "layer='2+'", "empty name around '+'", "Fix: join dotted names", topic="bad layer")
+add(E, "class-name target for a model without class names", explain(target="tabby"), InvalidTypeError,
+    "target has type str", "'tabby'", "class names", "Fix: pass the class index", topic="unknown name")
+add(E, "class-name target that is not a class name",
+    explain(target="tabby", class_names=["cat", "dog", "car", "ship", "frog"]), InvalidArgumentError,
+    "target='tabby'", "not one of the model's 5 class names", "Fix: pass a class index",
+    topic="unknown name")
+add(E, "pause outside (0, 1) in the schedule",
+    explain(backend="statevector", max_qubits=4, schedule=("pause", 1.5, 0.2)), InvalidArgumentError,
+    "schedule=('pause', 1.5, 0.2)", "strictly between 0 and 1", "Fix: pass e.g. schedule=('pause', 0.6, 0.2)",
+    topic="non-monotone schedule")
+add(E, "a schedule that falls (non-monotone samples)",
+    explain(backend="statevector", max_qubits=4, schedule=([0, 0.5, 0.7, 1], [0, 0.8, 0.3, 1])),
+    InvalidArgumentError, "schedule='sampled(4 points)'", "non-decreasing", "Fix: use a monotone schedule",
+    topic="non-monotone schedule")
+add(E, "target_fidelity = 1.5 (outside (0, 1))",
+    explain(backend="statevector", max_qubits=4, total_time="auto", target_fidelity=1.5),
+    InvalidArgumentError, "target_fidelity=1.5", "strictly between 0 and 1",
+    "Fix: pass e.g. target_fidelity=0.9", topic="out of range")
+add(E, "target_fidelity = 0",
+    explain(backend="statevector", max_qubits=4, total_time="auto", target_fidelity=0), InvalidArgumentError,
+    "target_fidelity=0", "Fix:", topic="out of range")
 
 add(EB, "target list shorter than the batch", explain_batch(_rand(2, 3, 16, 16), target=[0, 1, 2]),
     InvalidArgumentError, "target=[0, 1, 2]", "3 classes for a batch of 2", "Fix: pass one class",
@@ -386,6 +424,15 @@ add(BQ, "max_qubits = 0", qubo(max_qubits=0), InvalidArgumentError, "max_qubits=
     "Fix: pass e.g. max_qubits=16", topic="out of range")
 add(BQ, "max_qubits is a float", qubo(max_qubits=2.5), InvalidArgumentError, "max_qubits=2.5",
     "integer", "Fix:", topic="wrong type")
+add(BQ, "an unknown conventions preset", qubo(conventions="paper"), InvalidArgumentError,
+    "conventions='paper'", "not a known convention", "Fix: pass one of ['authors', 'hybridxai']",
+    topic="unknown name")
+add(BQ, "conventions is an int", qubo(conventions=3), InvalidArgumentError, "conventions=3",
+    "Fix: pass one of", topic="wrong type")
+add(BQ, "an unknown importance_scale", qubo(importance_scale="huge"), InvalidArgumentError,
+    "importance_scale='huge'", "not a known scale", "Fix: pass one of ['max', 'raw']", topic="unknown name")
+add(BQ, "importance_scale is a number", qubo(importance_scale=-1.0), InvalidArgumentError,
+    "importance_scale=-1.0", "Fix: pass one of ['max', 'raw']", topic="wrong type")
 add(BQ, "all importances negative", qubo(None, lambda: S.maps(sign=-1.0)[1]), None,
     check=_expect(lambda q: q.num_variables == 0 and q.bqm.num_variables == 0, "d = 0"),
     outcome="accepted: d = 0, an empty BQM (explain warns and returns an empty map)",
@@ -635,6 +682,58 @@ add("get_sampler('dwave')", "child is not a structured sampler",
     lambda: _hx().get_sampler("dwave", child=_hx().get_sampler("exact")), InvalidTypeError,
     "child has type ExactSampler", "Fix: pass child=dwave.system.testing.MockDWaveSampler()",
     setup=_warm_cloud, topic="wrong type")
+for _bad, _schedule, _needle in (
+        ("anneal_schedule whose time goes back", [[0, 0], [10, 0.7], [5, 1]], "time t must increase"),
+        ("anneal_schedule longer than the QPU's maximum anneal time", [[0, 0], [3000, 1]],
+         "maximum anneal time of 2000 µs"),
+        ("anneal_schedule steeper than the QPU allows", [[0, 0], [0.1, 1]], "maximum of 2 per µs"),
+        ("anneal_schedule with more points than the QPU takes",
+         [[0, 0]] + [[i, 0.05 * i] for i in range(1, 15)] + [[30, 1]], "at most 12"),
+        ("anneal_schedule whose s falls (forward anneal)", [[0, 0], [5, 0.8], [10, 0.6], [20, 1]],
+         "must be non-decreasing"),
+        ("anneal_schedule not starting at t = 0", [[1, 0], [20, 1]], "the first point must be at t=0"),
+        ("anneal_schedule not ending at s = 1", [[0, 0], [20, 0.9]], "the last point must have s=1"),
+        ("anneal_schedule with s outside [0, 1]", [[0, 0], [1, 1.5], [20, 1]], "must lie in [0, 1]")):
+    add(DW, _bad,
+        lambda _schedule=_schedule: _mock_dwave().sample(S.chain_bqm(3), anneal_schedule=_schedule),
+        InvalidArgumentError, "anneal_schedule=", _needle, "Fix: pass a list of [t_µs, s] points",
+        setup=_warm_cloud,
+        topic="non-monotone schedule" if "falls" in _bad or "back" in _bad else "out of range")
+add(DW, "anneal_schedule together with annealing_time",
+    lambda: _mock_dwave().sample(S.chain_bqm(3), anneal_schedule=[[0, 0], [20, 1]], annealing_time=50),
+    InvalidArgumentError, "annealing_time=50", "cannot be combined with anneal_schedule",
+    "Fix: leave annealing_time unset", setup=_warm_cloud, topic="unknown option")
+add(DW, "schedule='local-adiabatic' with annealing_time beyond the QPU's range",
+    lambda: _mock_dwave().sample(S.chain_bqm(3), schedule="local-adiabatic", annealing_time=5000),
+    InvalidArgumentError, "annealing_time=5000", "annealing_time_range [0.5, 2000]",
+    "Fix: pass e.g. annealing_time=20", setup=_warm_cloud, topic="out of range")
+
+
+def _spec(**kwargs: Any) -> Callable[[], Any]:
+    def run() -> Any:
+        from hybridxai.anneal.settings import AnnealSpec
+
+        return AnnealSpec(**kwargs)
+
+    return run
+
+
+AS = "anneal.AnnealSpec"
+add(AS, "schedule that falls (non-monotone samples)", _spec(schedule=([0, 0.5, 0.7, 1], [0, 0.8, 0.3, 1])),
+    InvalidArgumentError, "schedule='sampled(4 points)'", "must be non-decreasing",
+    "Fix: use a monotone schedule", topic="non-monotone schedule")
+add(AS, "schedule running backwards (s(0) = 1)", _spec(schedule=lambda u: 1 - u), InvalidArgumentError,
+    "schedule='callable:<lambda>'", "s(0)=0 and s(1)=1", "Fix: rescale it", topic="non-monotone schedule")
+add(AS, "pause at s_p = 1.5", _spec(schedule=("pause", 1.5, 0.2)), InvalidArgumentError,
+    "schedule=('pause', 1.5, 0.2)", "strictly between 0 and 1", "Fix:", topic="out of range")
+add(AS, "pause at s_p = 0", _spec(schedule=("pause", 0.0, 0.2)), InvalidArgumentError,
+    "schedule=('pause', 0.0, 0.2)", "strictly between 0 and 1", "Fix:", topic="out of range")
+add(AS, "pause lasting the whole anneal (fraction 1)", _spec(schedule=("pause", 0.5, 1.0)),
+    InvalidArgumentError, "schedule=('pause', 0.5, 1.0)", "[0, 1)", "Fix:", topic="out of range")
+add(AS, "total_time = 0", _spec(total_time=0.0), InvalidArgumentError, "total_time=0.0", "Fix:",
+    topic="zero/negative time")
+add(AS, "unknown conventions preset", _spec(conventions="paper"), InvalidArgumentError,
+    "conventions='paper'", "Fix: pass one of", topic="unknown name")
 
 
 def _mock_hybrid(**config: Any) -> Any:
@@ -1193,6 +1292,31 @@ add(MX, "scheduler that is not an address", _executor(scheduler="not-an-address"
     "scheduler='not-an-address'", "Fix:", topic="unknown name")
 add(MX, "both workers and scheduler", _executor(workers=2, scheduler="tcp://127.0.0.1:8786"),
     InvalidArgumentError, "workers=2", "Fix:", topic="out of range")
+add(MX, "scheduler with an http:// address (C3)", _executor(scheduler="http://localhost:1234"),
+    InvalidArgumentError, "scheduler='http://localhost:1234'", "protocol 'http://'",
+    "Fix: pass the address a running 'dask scheduler' prints", topic="unknown name")
+add(MX, "scheduler 'foo' (C3)", _executor(scheduler="foo"), InvalidArgumentError, "scheduler='foo'",
+    "not a Dask scheduler address", "Fix:", topic="unknown name")
+add(MX, "scheduler port outside 1..65535 (C3)", _executor(scheduler="tcp://localhost:70000"),
+    InvalidArgumentError, "scheduler='tcp://localhost:70000'", "outside 1..65535", "Fix:",
+    topic="out of range")
+add(MX, "scheduler address of a web server, not Dask (C3)",
+    lambda: _executor(scheduler=S.http_server_address(), timeout=0.5)(), ServiceUnavailableError,
+    "is not a Dask scheduler", "answered like a web (HTTP) server", "Fix: pass the address a running",
+    setup=S.http_server_address, topic="unknown name")
+add(MX, "scheduler address where nothing listens (C3)",
+    lambda: _executor(scheduler=S.closed_port_address(), timeout=0.5)(), ServiceUnavailableError,
+    "no Dask scheduler answered at tcp://127.0.0.1:", "ConnectionRefusedError", "Fix: start one with",
+    setup=S.closed_port_address, topic="missing setting")
+add("execution.check_scheduler", "a web server's address (C3)",
+    lambda: _check_scheduler(S.http_server_address()), ServiceUnavailableError, "is not a Dask scheduler",
+    "Fix:", setup=S.http_server_address, topic="unknown name")
+
+
+def _check_scheduler(address: str) -> Any:
+    from hybridxai.runs.execution import check_scheduler
+
+    return check_scheduler(address, timeout=0.5)
 
 
 # ============================================================================================

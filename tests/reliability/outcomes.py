@@ -93,6 +93,8 @@ _VOLATILE = (
     (re.compile(r"hybridxai-nocreds-[A-Za-z0-9_]+"), "<empty HOME>"),
     # the CPUs of this machine, suggested as a worker count (execution.make_executor, --workers)
     (re.compile(r"\b(workers[ =])\d+(?= \(the CPUs)"), r"\1<CPUs>"),
+    # the local stand-in servers of the --scheduler cases listen on a free port
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
 )
 
 

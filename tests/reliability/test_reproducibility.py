@@ -184,8 +184,9 @@ def test_the_manifest_records_every_argument_of_explain() -> None:
     params = [p.name for p in inspect.signature(explain).parameters.values()
               if p.kind is inspect.Parameter.KEYWORD_ONLY]
     # The transform and class names are objects, not settings: the model's registered ones are
-    # identified by "model" and "weights"; sampler options are recorded as "sampler_options".
-    not_settings = {"transform", "class_names"}
+    # identified by "model" and "weights"; sampler options are recorded as "sampler_options";
+    # settings= is the bundle (ExplainSettings) of the other arguments, recorded field by field.
+    not_settings = {"transform", "class_names", "settings"}
     assert set(params) - not_settings <= recorded, set(params) - not_settings - recorded
     assert {"sampler_options", "model", "weights"} <= recorded
     assert json.loads(json.dumps(e.manifest()))["settings"] == json.loads(json.dumps(

@@ -5,6 +5,15 @@ QUBO, and returns a :class:`Certificate`: the best sample found, a lower bound o
 energy, and whether the two agree (the sample is then a numerically certified optimum: the
 bounds are exact up to float64 rounding, ~1e-13 relative).
 
+Scale and offset. The search runs on the model divided by its largest absolute bias (rounded to a
+power of two, so the division is exact; see :func:`~hybridxai.backends.sa.scaling.bias_scale`) and
+without its offset, and every tolerance is relative to that normalised model: multiplying a QUBO by any
+positive constant (1e-12 or 1e12) or adding any offset (1e15) gives the same selection, the same
+``optimal`` verdict and a gap scaled accordingly (never a wrong "certified" optimum because the
+energies are tiny next to 1 or next to the offset). The reported energies include the offset, so
+at an offset of 1e15 they carry its float64 rounding (~0.1); compare samples, or
+``best_energy − offset``, there.
+
 The relaxation. Write the energy as ``E(x) = ½ xᵀWx + lᵀx + c`` (``W`` symmetric, zero
 diagonal). Since ``x_i² = x_i`` on binary points, ``E(x) = ½ xᵀ(W + μI)x + (l − μ/2)ᵀx + c``
 for any ``μ``; with ``μ = −λ_min(W)`` the quadratic form is convex, and its minimum over the box
@@ -53,6 +62,7 @@ from numpy.typing import NDArray
 from hybridxai._util.blas import blas_threads
 from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.ising import dense_qubo
+from hybridxai.backends.sa.scaling import bias_scale
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = ["Certificate", "certify", "DEFAULT_TIME_LIMIT", "DEFAULT_TOLERANCE"]
@@ -61,7 +71,7 @@ DEFAULT_TIME_LIMIT = 60.0
 """Seconds :func:`certify` may spend before returning the best bound so far."""
 
 DEFAULT_TOLERANCE = 1e-12
-"""Relative optimality tolerance: proven when ``gap <= tolerance · max(1, |best_energy|)``."""
+"""Relative optimality tolerance: proven when ``gap <= tolerance · max(scale, |best_energy − offset|)``."""
 
 _METHOD = "convex-bnb"
 
@@ -75,10 +85,12 @@ class Certificate:
         best_energy: Energy of :attr:`best_sample` (offset included).
         best_sample: The best sample found, ``{variable: value}`` in the model's vartype.
         optimal: ``True`` when the search finished (every node closed) or
-            ``gap <= tolerance · max(1, |best_energy|)``; the two agree up to floating-point
-            rounding, and then the sample is a numerically certified optimum (to rounding,
-            ~1e-13 relative).
-        gap: ``best_energy − lower_bound`` (≥ 0).
+            ``gap <= tolerance · max(scale, |best_energy − offset|)`` (``scale`` the largest
+            absolute bias rounded to a power of two, ``offset`` the model's; both in
+            :attr:`info`); the two agree up to floating-point rounding, and then the sample is
+            a numerically certified optimum (to rounding, ~1e-13 relative to ``scale``).
+        gap: ``best_energy − lower_bound`` (≥ 0), computed without the offset (so it is exact
+            even where the offset dwarfs the energies).
         solve_time: Wall time of the whole call, in seconds.
         method: ``"convex-bnb"`` (branch and bound on the convexified relaxation), or
             ``"trivial"`` for a model without variables.
@@ -88,7 +100,8 @@ class Certificate:
         info: Details: ``root_bound``, ``shift`` (``μ``), ``incumbent_energy`` (of the given
             incumbent, or ``None``), ``time_to_best`` (seconds until the best sample was
             found), ``open_nodes`` (left when stopped), ``tolerance``, ``time_limit``,
-            ``max_nodes``.
+            ``max_nodes``, ``scale`` (the largest absolute bias of the BINARY model rounded to a
+            power of two; 1 if all are 0) and ``offset``.
     """
 
     lower_bound: float
@@ -104,8 +117,9 @@ class Certificate:
 
     @property
     def relative_gap(self) -> float:
-        """``gap / max(1, |best_energy|)``: the quantity :attr:`optimal` compares with the tolerance."""
-        return self.gap / max(1.0, abs(self.best_energy))
+        """``gap / max(scale, |best_energy − offset|)``: what :attr:`optimal` compares with the tolerance."""
+        scale, offset = float(self.info.get("scale", 1.0)), float(self.info.get("offset", 0.0))
+        return self.gap / max(scale, abs(self.best_energy - offset))
 
     def certified_gap(self, energy: float) -> float:
         """How far above the proven lower bound an energy is: ``energy − lower_bound``.
@@ -296,9 +310,11 @@ def certify(
             mapping, a ``dimod.SampleSet`` (its lowest-energy row) or a 0/1 array in
             ``bqm.variables`` order. ``None`` starts from the rounded relaxation.
         tolerance: Relative optimality tolerance in (0, 1) (default 1e-12); a node is closed
-            once its bound is within ``tolerance · max(1, |best energy so far|)`` of the
-            incumbent, and the result is optimal when
-            ``best_energy − lower_bound <= tolerance · max(1, |best_energy|)``. Bounds are
+            once its bound is within ``tolerance · max(scale, |best energy so far − offset|)``
+            of the incumbent, and the result is optimal when
+            ``best_energy − lower_bound <= tolerance · max(scale, |best_energy − offset|)``,
+            ``scale`` the largest absolute bias as a power of two (so the rule is the same
+            for the model times any positive constant, or plus any offset). Bounds are
             computed in float64, so they are exact up to rounding (~1e-13 relative); real
             feature QUBOs have distinct selections within 1e-9 of each other, which a
             looser tolerance would not tell apart.
@@ -338,11 +354,17 @@ def _certify(problem: Any, time_limit: Any, incumbent: Any, tolerance: Any, max_
     info: dict[str, Any] = {"tolerance": tolerance, "time_limit": time_limit, "max_nodes": max_nodes,
                             "incumbent_energy": None}
     given = None if incumbent is None else _incumbent_vector(incumbent, bqm)
-    dense = _dense(bqm)
-    d = len(dense.variables)
+    original = _dense(bqm)
+    d = len(original.variables)
+    # Search the model divided by its largest bias and without offset: the tolerances below are
+    # then relative to the problem's own scale (S7: at scale 1e-12 or offset 1e15 an absolute
+    # floor of 1 closed every node at once and "certified" a wrong sample).
+    scale = bias_scale(original.linear, original.W)  # a power of two: the division is exact
+    dense = _Problem(original.variables, original.W / scale, original.linear / scale, 0.0)
+    info.update(scale=scale, offset=original.offset)
 
     def slack(energy: float) -> float:
-        """The one tolerance rule: a bound this close below ``energy`` proves it optimal."""
+        """The one tolerance rule (normalised units): a bound this close below ``energy`` proves it."""
         return tolerance * max(1.0, abs(energy))
 
     def result(x: NDArray[np.float64], lower: float, status: str, nodes: int, method: str) -> Certificate:
@@ -358,14 +380,14 @@ def _certify(problem: Any, time_limit: Any, incumbent: Any, tolerance: Any, max_
         # from that only by rounding (b and best are subtracted in float64).
         optimal = status == "optimal" or gap <= slack(best)
         return Certificate(
-            lower_bound=lower, best_energy=best,
+            lower_bound=scale * lower + original.offset, best_energy=original.energy(x),
             best_sample={v: int(s) for v, s in zip(dense.variables, values, strict=True)},
-            optimal=optimal, gap=gap, solve_time=time.perf_counter() - start, method=method,
+            optimal=optimal, gap=scale * gap, solve_time=time.perf_counter() - start, method=method,
             status="optimal" if optimal else status, nodes=nodes, info=info,
         )
 
     if d == 0:
-        info.update(root_bound=dense.offset, shift=0.0, open_nodes=0)
+        info.update(root_bound=original.offset, shift=0.0, open_nodes=0)
         return result(np.zeros(0), dense.offset, "optimal", 0, "trivial")
 
     lam_min = float(sla.eigh(dense.W, eigvals_only=True, subset_by_index=[0, 0], check_finite=False)[0])
@@ -373,11 +395,11 @@ def _certify(problem: Any, time_limit: Any, incumbent: Any, tolerance: Any, max_
     shift = max(0.0, -lam_min) + 1e-12 * max(1.0, norm)  # margin for the eigenvalue's rounding error
     H = dense.W + shift * np.eye(d)
     g = dense.linear - 0.5 * shift
-    info["shift"] = shift
+    info["shift"] = scale * shift
 
     best_x = np.zeros(d) if given is None else given
     best_e = dense.energy(best_x)
-    info["incumbent_energy"] = None if given is None else best_e
+    info["incumbent_energy"] = None if given is None else original.energy(best_x)
     found_at = time.perf_counter()
 
     def accept(candidate: NDArray[np.float64]) -> None:
@@ -429,5 +451,6 @@ def _certify(problem: Any, time_limit: Any, incumbent: Any, tolerance: Any, max_
             child[branch] = child_x[branch] = value
             heapq.heappush(heap, (bound, next(counter), child, child_x))
     lower = min([closed_bound, best_e, *(entry[0] for entry in heap)])
-    info.update(root_bound=root_bound, open_nodes=len(heap), time_to_best=found_at - start)
+    info.update(root_bound=scale * root_bound + original.offset, open_nodes=len(heap),
+                time_to_best=found_at - start)
     return result(best_x, lower, status, nodes, _METHOD)

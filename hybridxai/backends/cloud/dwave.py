@@ -13,6 +13,12 @@ Credentials are read the usual Ocean way (highest priority first): the ``token=`
 detected locally, before any network call. The token is never stored in results, and is
 replaced by ``***`` in every error message raised here.
 
+Anneal schedules: an ``anneal_schedule=`` list is checked against the solver's published limits
+before anything is sent (:func:`~hybridxai.backends.cloud.qpu_schedule.check_anneal_schedule`),
+and ``schedule="local-adiabatic"`` (or any schedule of :mod:`hybridxai.anneal.schedules`) is turned
+into a piecewise-linear ``anneal_schedule`` within those limits, built from the problem's gap
+profile (:func:`~hybridxai.backends.cloud.qpu_schedule.qpu_schedule`).
+
 Testing without hardware: pass any structured sampler as ``child``, e.g.
 ``dwave.system.testing.MockDWaveSampler()``.
 
@@ -41,6 +47,7 @@ import dimod
 import numpy as np
 
 from hybridxai._util.optional import import_optional
+from hybridxai.anneal.schedules import Schedule, ScheduleLike, as_schedule, check_schedule
 from hybridxai.backends.base import BaseSampler
 from hybridxai.backends.cloud.connection import (
     LEAP_TOKEN,
@@ -48,6 +55,7 @@ from hybridxai.backends.cloud.connection import (
     RemoteSampler,
     is_network_error,
 )
+from hybridxai.backends.cloud.qpu_schedule import check_anneal_schedule, qpu_schedule
 from hybridxai.exceptions import (
     ConfigurationError,
     ServiceUnavailableError,
@@ -473,6 +481,7 @@ class DWaveAnnealingSampler(_LeapClientSampler):
         num_reads: Default number of anneal-readout cycles per problem.
         annealing_time: Default anneal duration in µs (``None``: the solver's default, 20 µs on
             Advantage systems).
+        schedule: Default schedule (``None``: the QPU's own linear one; see :meth:`sample`).
         chain_strength: Default chain strength: a number, a callable ``f(bqm, embedding)``, or
             ``None`` for ``uniform_torque_compensation(prefactor=1.414)``, Ocean's default (RMS
             of the problem's couplings times the square root of the average degree, times
@@ -510,6 +519,7 @@ class DWaveAnnealingSampler(_LeapClientSampler):
         num_reads: int = 100,
         annealing_time: float | None = None,
         chain_strength: ChainStrength = None,
+        schedule: ScheduleLike = None,
         embedding_parameters: Mapping[str, Any] | None = None,
         raw_results_dir: str | os.PathLike[str] | None = "auto",
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
@@ -524,7 +534,9 @@ class DWaveAnnealingSampler(_LeapClientSampler):
         self._check_child(child, token, client_config,
                           " (they configure the DWaveSampler it replaces)")
         super().__init__(num_reads=num_reads, annealing_time=annealing_time,
-                         chain_strength=_check_chain_strength(chain_strength))
+                         chain_strength=_check_chain_strength(chain_strength), schedule=schedule)
+        if schedule is not None:
+            check_schedule(schedule)
         self.defaults = self.check_options()
         self.embedding_parameters = dict(embedding_parameters or {})
         self._setup_client(
@@ -542,7 +554,7 @@ class DWaveAnnealingSampler(_LeapClientSampler):
         """Keyword arguments of :meth:`sample`; other solver parameters are passed through."""
         return {"num_reads": [], "annealing_time": [], "chain_strength": [], "seed": [],
                 "return_embedding": [], "chain_break_method": [], "embedding_parameters": [],
-                "label": []}
+                "label": [], "schedule": [], "anneal_schedule": []}
 
     def _save(self, response: dimod.SampleSet, context: dict[str, Any]) -> str | None:
         return self._save_raw_result(response, lambda: {
@@ -554,9 +566,32 @@ class DWaveAnnealingSampler(_LeapClientSampler):
 
     def _resolve_options(self, options: dict[str, Any],
                          bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
-        """``num_reads`` and ``chain_strength`` are checked here; the QPU checks the rest itself."""
+        """``num_reads``, ``chain_strength``, ``schedule`` and ``anneal_schedule`` are checked here.
+
+        ``anneal_schedule`` is checked against the solver's properties (for the real QPU this
+        fetches them, but submits nothing); the QPU checks the other solver parameters itself.
+        """
         options["num_reads"] = int(options["num_reads"])
         options["chain_strength"] = _check_chain_strength(options["chain_strength"])
+        schedule = options.get("schedule")
+        if schedule is not None:
+            schedule = options["schedule"] = check_schedule(schedule)
+        given = options.get("anneal_schedule")
+        if given is not None:
+            if schedule is not None and not (isinstance(schedule, Schedule) and schedule.name == "linear"):
+                raise invalid_argument("anneal_schedule", given, f"cannot be combined with "
+                                       f"schedule={schedule.name!r}",
+                                       "pass either an explicit anneal_schedule or schedule=")
+            if options.get("annealing_time") is not None:
+                raise invalid_argument("annealing_time", options["annealing_time"],
+                                       "cannot be combined with anneal_schedule (its last point's t is "
+                                       "the anneal time)",
+                                       "leave annealing_time unset (here and in the constructor) when "
+                                       "passing anneal_schedule")
+            with self._translate():
+                properties = self.child.properties
+            options["anneal_schedule"] = check_anneal_schedule(
+                given, properties, initial_state=options.get("initial_state"))
         return options
 
     def sample(
@@ -567,6 +602,7 @@ class DWaveAnnealingSampler(_LeapClientSampler):
         annealing_time: float | None = None,
         chain_strength: ChainStrength = None,
         seed: int | None = None,
+        schedule: ScheduleLike = None,
         return_embedding: bool = True,
         chain_break_method: Callable[..., Any] | None = None,
         embedding_parameters: Mapping[str, Any] | None = None,
@@ -582,10 +618,21 @@ class DWaveAnnealingSampler(_LeapClientSampler):
             seed: Seeds the embedding search (``minorminer``'s ``random_seed``) and, for a
                 ``MockDWaveSampler`` child, its substitute sampler. QPU samples are not
                 seedable.
+            schedule: ``None`` or ``"linear"`` (the QPU's own linear anneal), or any schedule of
+                :func:`hybridxai.anneal.schedules.as_schedule`: ``"local-adiabatic"`` (gap-aware,
+                built from the gap profile of ``bqm``; see
+                :class:`~hybridxai.anneal.schedules.ProblemSchedule`), ``("pause", s_p,
+                fraction)``, a callable ``s(u)`` or samples. It is sent as a piecewise-linear
+                ``anneal_schedule`` of ``annealing_time`` µs (default: the solver's
+                ``default_annealing_time``) within the solver's limits
+                (:func:`~hybridxai.backends.cloud.qpu_schedule.qpu_schedule`).
             return_embedding: Keep the embedding context in ``info["embedding"]``.
             chain_break_method: ``dwave.embedding`` chain-break method (default: majority vote).
             embedding_parameters: Overrides/extends the constructor's.
-            **solver_parameters: Passed to the QPU (e.g. ``anneal_schedule``, ``label``).
+            **solver_parameters: Passed to the QPU (e.g. ``label``). An ``anneal_schedule`` is
+                checked first against the solver's limits (``annealing_time_range``,
+                ``max_anneal_schedule_points``; see
+                :func:`~hybridxai.backends.cloud.qpu_schedule.check_anneal_schedule`).
 
         Returns:
             A ``dimod.SampleSet`` with a per-sample ``chain_break_fraction`` field, energies of
@@ -593,17 +640,36 @@ class DWaveAnnealingSampler(_LeapClientSampler):
             in µs under ``*_us`` keys, ours in ns under ``*_ns`` keys), ``qpu_timing`` (as
             returned), ``chain_break_fraction`` (occurrence-weighted mean), ``embedding`` (the
             embedding context), ``chain_strength``, ``solver``, ``num_reads``,
-            ``seed``, ``problem_id`` and ``raw_results_path`` (or ``None``).
+            ``seed``, ``problem_id``, ``raw_results_path`` (or ``None``), ``schedule`` (its
+            name, or ``None``) and ``anneal_schedule`` (the list sent, or ``None``).
 
         Raises:
+            InvalidArgumentError: A bad option, e.g. an ``anneal_schedule`` beyond the solver's
+                limits, before anything is sent to the QPU.
             ConfigurationError: Missing or rejected token, unknown solver.
             ServiceUnavailableError: The Leap API cannot be reached.
         """
         options = self.check_options(bqm, num_reads=num_reads, annealing_time=annealing_time,
-                                     chain_strength=chain_strength, seed=seed, **solver_parameters)
+                                     chain_strength=chain_strength, seed=seed, schedule=schedule,
+                                     **solver_parameters)
         system = import_optional("dwave.system", "dwave", "the 'dwave' backend")
         minorminer = import_optional("minorminer", "dwave", "the 'dwave' backend")
         reads, anneal, strength = options["num_reads"], options["annealing_time"], options["chain_strength"]
+        solver_parameters = dict(solver_parameters)
+        if options.get("anneal_schedule") is not None:  # checked against the solver's limits
+            solver_parameters["anneal_schedule"] = options["anneal_schedule"]
+        schedule_name, anneal_time = None, anneal
+        if options.get("schedule") is not None:
+            wanted = options["schedule"]
+            schedule_name = wanted.name
+            if bqm.num_variables and not (isinstance(wanted, Schedule) and wanted.name == "linear"):
+                built = as_schedule(wanted, problem=bqm)  # gap-aware ones: from bqm's gap profile
+                with self._translate():
+                    properties = self.child.properties
+                anneal_time = anneal if anneal is not None else float(
+                    properties.get("default_annealing_time", 20.0))
+                solver_parameters["anneal_schedule"] = qpu_schedule(built, anneal_time, properties)
+                schedule_name, anneal = built.name, None  # the schedule carries the time
         if strength is None:
             strength = functools.partial(
                 import_optional("dwave.embedding.chain_strength", "dwave", "the 'dwave' backend")
@@ -619,7 +685,8 @@ class DWaveAnnealingSampler(_LeapClientSampler):
         record: dict[str, Any] = {}
         context: dict[str, Any] = {"solver": _solver_name(child), "bqm": bqm, "embedding": {},
                                    "parameters": {k: v for k, v in params.items()
-                                                  if isinstance(v, (int, float, str, bool))}}
+                                                  if isinstance(v, (int, float, str, bool))
+                                                  or k == "anneal_schedule"}}
 
         def find_embedding(source: Any, target: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter_ns()
@@ -647,8 +714,10 @@ class DWaveAnnealingSampler(_LeapClientSampler):
                              "(hybridxai.backends.cloud.dwave.load_raw_result reads it).")
             raise
         t_total = time.perf_counter_ns() - t_start
-        return self._finish(sampleset, record, context, reads, anneal, t_total, return_embedding,
-                            seed)
+        sampleset = self._finish(sampleset, record, context, reads, anneal_time, t_total,
+                                 return_embedding, seed)
+        sampleset.info.update(schedule=schedule_name, anneal_schedule=params.get("anneal_schedule"))
+        return sampleset
 
     def _finish(self, sampleset: dimod.SampleSet, record: dict[str, Any], context: dict[str, Any],
                 reads: int, anneal: float | None, t_total: int,

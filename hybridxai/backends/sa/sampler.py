@@ -24,11 +24,13 @@ import dimod
 import numpy as np
 from dwave.samplers import SimulatedAnnealingSampler as _DWaveSA
 from dwave.samplers import SteepestDescentSolver
+from dwave.samplers.sa.sampler import default_beta_range as dwave_beta_range
 
 from hybridxai._util.blas import blas_threads
 from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.ising import dense_qubo
 from hybridxai.backends.base import BaseSampler
+from hybridxai.backends.sa.scaling import bias_scale
 from hybridxai.exceptions import invalid_argument
 
 __all__ = ["SimulatedAnnealingSampler", "default_beta_range", "DEFAULT_NUM_READS", "DEFAULT_NUM_SWEEPS"]
@@ -47,7 +49,9 @@ def default_beta_range(linear: np.ndarray, weights: np.ndarray) -> tuple[float, 
     """Hot and cold inverse temperatures for a QUBO, in the spirit of dwave-samplers.
 
     Hot: the largest possible single-flip energy change is accepted with probability ½.
-    Cold: the smallest non-zero bias is accepted with probability 1 %.
+    Cold: the smallest non-zero bias is accepted with probability 1 %. A bias counts as zero
+    below 1e-12 times :func:`~hybridxai.backends.sa.scaling.bias_scale`, so the range scales
+    with the problem: the QUBO times ``c`` gets the range divided by ``c`` (at 1e-12 too).
 
     Args:
         linear: ``(d,)`` linear biases.
@@ -55,10 +59,17 @@ def default_beta_range(linear: np.ndarray, weights: np.ndarray) -> tuple[float, 
 
     Returns:
         ``(beta_hot, beta_cold)``.
+
+    Example:
+        >>> linear, weights = np.array([-1.0, 0.5]), np.array([[0.0, 2.0], [2.0, 0.0]])
+        >>> hot, cold = default_beta_range(linear, weights)
+        >>> tiny = default_beta_range(linear * 2.0**-40, weights * 2.0**-40)
+        >>> tiny == (hot * 2.0**40, cold * 2.0**40)
+        True
     """
     largest = float(np.max(np.abs(linear) + np.abs(weights).sum(axis=1))) if linear.size else 0.0
     magnitudes = np.concatenate((np.abs(linear).ravel(), np.abs(weights).ravel()))
-    magnitudes = magnitudes[magnitudes > 1e-12]
+    magnitudes = magnitudes[magnitudes > 1e-12 * bias_scale(linear, weights)]
     if largest <= 0 or magnitudes.size == 0:
         return 1.0, 1.0
     hot = math.log(2.0) / largest
@@ -158,13 +169,22 @@ class SimulatedAnnealingSampler(BaseSampler):
         qubo = dense_qubo(bqm)
         d, reads = qubo.num_variables, int(options["num_reads"])
         sweeps = int(options["num_sweeps"] or DEFAULT_NUM_SWEEPS)
-        weights = np.ascontiguousarray(qubo.quadratic + qubo.quadratic.T)
-        hot, cold = options["beta_range"] or default_beta_range(qubo.linear, weights)
-        betas = np.geomspace(hot, cold, sweeps)
+        # the kernel's local search stops at improvements below 1e-12: run it on the model divided
+        # by a power of two near its largest bias (exact, and a no-op for biases of about 1), with
+        # the temperatures scaled to match, so a QUBO times 1e-12 or 1e12 anneals the same way
+        weights = qubo.quadratic + qubo.quadratic.T
+        scale = bias_scale(qubo.linear, weights)
+        weights = np.ascontiguousarray(weights / scale)
+        if options["beta_range"]:
+            hot, cold = (float(b) for b in options["beta_range"])
+            betas = np.geomspace(hot, cold, sweeps) * scale
+        else:
+            betas = np.geomspace(*default_beta_range(qubo.linear / scale, weights), sweeps)
+            hot, cold = float(betas[0]) / scale, float(betas[-1]) / scale
         rng = np.random.default_rng(options["seed"])
         initial = self._initial_states(options.get("initial_states"), bqm, qubo.variables, reads, rng)
         t1 = time.perf_counter_ns()
-        states = anneal_dense(weights, np.ascontiguousarray(qubo.linear), betas, initial,
+        states = anneal_dense(weights, np.ascontiguousarray(qubo.linear / scale), betas, initial,
                               int(options["seed"]), bool(options["polish"])) if d else initial
         t2 = time.perf_counter_ns()
         energies = qubo.energies(states)
@@ -198,16 +218,37 @@ class SimulatedAnnealingSampler(BaseSampler):
         return np.resize(states.astype(np.int8), (reads, d))
 
     def _sample_dwave(self, bqm: dimod.BinaryQuadraticModel, options: dict[str, Any]) -> dimod.SampleSet:
-        child_options = {k: options[k] for k in ("num_reads", "num_sweeps", "seed", "beta_range",
+        child_options = {k: options[k] for k in ("num_reads", "num_sweeps", "seed",
                                                  "initial_states") if options.get(k) is not None}
         t0 = time.perf_counter_ns()
-        result = _DWaveSA().sample(bqm, **child_options)
+        # As for the numba engine: anneal the model divided by a power of two near its largest
+        # bias (exact; unchanged for biases of about 1), so the descent's absolute thresholds
+        # and dwave-samplers' beta range do not degenerate on a QUBO times 1e-12 or 1e12.
+        linear, (_, _, couplings), _ = bqm.to_numpy_vectors()
+        scale = bias_scale(linear, couplings)
+        work = bqm
+        if scale != 1.0:
+            work = bqm.copy()
+            work.scale(1.0 / scale)
+        if options.get("beta_range") is not None:
+            beta_range = tuple(float(b) * scale for b in options["beta_range"])
+        else:
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # checked below
+                beta_range = tuple(float(b) for b in dwave_beta_range(work))
+            if not all(0 < b < math.inf for b in beta_range):  # e.g. biases of 1e-300 next to 1
+                qubo = dense_qubo(work)
+                beta_range = default_beta_range(qubo.linear, qubo.quadratic + qubo.quadratic.T)
+        result = _DWaveSA().sample(work, beta_range=beta_range, **child_options)
         t1 = time.perf_counter_ns()
         info = dict(result.info)
+        info["beta_range"] = [b / scale for b in beta_range]
         timing = dict(info.pop("timing", {}))
         if options["polish"] and bqm.num_variables:
-            result = SteepestDescentSolver().sample(bqm, initial_states=result)
+            result = SteepestDescentSolver().sample(work, initial_states=result)
             timing["polish_ns"] = time.perf_counter_ns() - t1
+        if work is not bqm:  # the energies of the model given, offset included
+            result = dimod.SampleSet.from_samples_bqm(result, bqm,
+                                                      num_occurrences=result.record.num_occurrences)
         timing["wall_ns"] = time.perf_counter_ns() - t0
         info.update({"engine": "dwave", "seed": int(options["seed"]), "polished": bool(options["polish"]),
                      "num_reads": int(options["num_reads"])})

@@ -10,7 +10,8 @@ One interface, :class:`Executor`, with three implementations:
 :class:`UnitOutcome` as each unit finishes; failed units are retried, and reported (never
 dropped) if they keep failing. Every executor pins torch/numba/BLAS to the same number of threads
 per unit, so the results are identical wherever a unit ran. :func:`make_executor` picks one from
-``--workers`` / ``--scheduler``.
+``--workers`` / ``--scheduler``; :func:`check_scheduler` checks a ``--scheduler`` value (its form, and that
+a Dask scheduler answers there) where the arguments are parsed, before any model work.
 
 Example:
     >>> from hybridxai.runs.execution import make_executor
@@ -28,11 +29,12 @@ from typing import Any
 from hybridxai.runs.execution.base import Executor, UnitOutcome, UnitsFailedError
 from hybridxai.runs.execution.factory import make_executor
 from hybridxai.runs.execution.local import ProcessExecutor, SerialExecutor, default_workers
+from hybridxai.runs.execution.scheduler import check_address, check_scheduler
 
 __all__ = [
     "Executor", "UnitOutcome", "UnitsFailedError",
     "SerialExecutor", "ProcessExecutor", "DaskExecutor",
-    "make_executor", "default_workers",
+    "make_executor", "default_workers", "check_address", "check_scheduler",
 ]
 
 

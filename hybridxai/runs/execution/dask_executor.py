@@ -17,7 +17,6 @@ before stay valid).
 from __future__ import annotations
 
 import math
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -27,29 +26,9 @@ from hybridxai._util.optional import import_optional
 from hybridxai.exceptions import ServiceUnavailableError, invalid_argument, invalid_type
 from hybridxai.runs.execution.base import Executor, Session, error_summary, run_unit
 from hybridxai.runs.execution.local import check_picklable, check_workers, default_workers
+from hybridxai.runs.execution.scheduler import check_address, probe_scheduler
 
-__all__ = ["DaskExecutor", "check_address"]
-
-_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$")
-
-
-def check_address(address: object) -> str:
-    """Validate a scheduler address such as ``"tcp://10.0.0.5:8786"`` or ``"localhost:8786"``.
-
-    Args:
-        address: The address given by the user.
-
-    Returns:
-        It, as a ``str``.
-
-    Raises:
-        InvalidArgumentError: Not of the form ``[protocol://]host:port``.
-    """
-    if not isinstance(address, str) or not _ADDRESS.match(address.strip()):
-        raise invalid_argument("scheduler", address, "is not a Dask scheduler address",
-                               "pass the address a running 'dask scheduler' prints, e.g. "
-                               "--scheduler tcp://10.0.0.5:8786")
-    return address.strip()
+__all__ = ["DaskExecutor"]
 
 
 class _DaskSession(Session):
@@ -191,6 +170,9 @@ class DaskExecutor(Executor):
                                    "pass Client(address), or address= alone")
             self.client = client
         elif address is not None:
+            # a server that is not a Dask scheduler makes Client read garbage as a frame length
+            # (an exabyte allocation) or wait forever: check the greeting first
+            probe_scheduler(address, timeout)
             try:
                 self.client = distributed.Client(address, timeout=timeout)
             except (OSError, TimeoutError) as exc:

@@ -8,6 +8,12 @@ are taken with :func:`torch.autograd.grad`, so no parameter's ``.grad`` is touch
 module's ``training`` flag is restored. Several target layers are hooked in the same pass;
 autograd starts at the first of them to run, and each layer's gradient is the full
 ``∂y_c/∂A_l`` (through the later target layers too), as if it were hooked alone.
+
+Thread safety: the hooks and the ``training`` flags are state of the shared model object, so the
+whole pass (hooks, eval mode, forward, backward) holds the model's own re-entrant lock
+(:func:`~hybridxai.vision.features.locking.model_lock`). Several threads may explain with one
+model at once: its passes run one at a time and each thread gets exactly what a serial call
+gives; the rest of their work (QUBO building and solving) runs in parallel.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from hybridxai.vision.classifier import (
     target_probabilities,
 )
 from hybridxai.vision.features.layers import LAYER_SEPARATOR, LayerLike, find_default_layer, resolve_layers
+from hybridxai.vision.features.locking import model_lock
 from hybridxai.vision.features.maps import check_map_size, concatenate_maps
 from hybridxai.vision.targets import TargetLike, class_names_of, parse_targets, select_targets
 
@@ -170,6 +177,12 @@ def extract_features(
     Returns:
         The :class:`FeatureBatch`.
 
+    Thread safety:
+        Safe to call from several threads with the same model: the pass holds the model's lock
+        (:func:`~hybridxai.vision.features.locking.model_lock`), so passes on one model run one
+        at a time and give the results of serial calls. Passes on distinct models run in
+        parallel.
+
     Raises:
         LayerNotFoundError: Unknown layer, no spatial output, or (for ``layer=None``) a model
             whose only convolutions are patch embeddings (a vision transformer).
@@ -212,7 +225,7 @@ def extract_features(
     device = check_model_device(model)
     images = images.to(device, model_floating_dtype(model) or images.dtype)
 
-    with eval_mode(model):
+    with model_lock(model), eval_mode(model):
         was_default = layer is None
         resolved = resolve_layers(model, find_default_layer(model, images) if layer is None else layer)
         captured: dict[str, torch.Tensor] = {}

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from hybridxai.exceptions import LayerNotFoundError, invalid_argument, invalid_type
+from hybridxai.vision.features.locking import model_lock
 from hybridxai.vision.features.maps import MIN_MAP_SIZE, map_too_small
 
 __all__ = ["resolve_layer", "resolve_layers", "layer_name", "find_default_layer", "LayerLike",
@@ -274,13 +275,14 @@ def find_default_layer(model: nn.Module, example: torch.Tensor) -> str:
 
         return hook
 
-    handles = [m.register_forward_hook(hook_for(n)) for n, m in model.named_modules() if n]
-    try:
-        with torch.no_grad():
-            model(example[:1])
-    finally:
-        for handle in handles:
-            handle.remove()
+    with model_lock(model):  # the hooks are on the shared model: one pass at a time (U2)
+        handles = [m.register_forward_hook(hook_for(n)) for n, m in model.named_modules() if n]
+        try:
+            with torch.no_grad():
+                model(example[:1])
+        finally:
+            for handle in handles:
+                handle.remove()
     if collapsed:
         # Suggest the last large-enough output among the shallowest modules that have one
         # (``layer3`` for ResNet-18, ``features.13`` for MobileNetV2 at 32×32).
