@@ -26,6 +26,7 @@ _LAZY = {
     "EmptySelectionWarning": "hybridxai.explainer.pipeline",
     "SuboptimalSelectionWarning": "hybridxai.exceptions",
     "explain_folder": "hybridxai.explainer.folder",
+    "ExplainSettings": "hybridxai.explainer.settings",
     "Explanation": "hybridxai.explainer.explanation",
     "build_qubo": "hybridxai.anneal.qubo",
     "FeatureQubo": "hybridxai.anneal.qubo",

@@ -98,7 +98,7 @@ def check_seed(seed: object) -> int | None:
     """
     if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
                              or not 0 <= seed < 2**32):
-        raise invalid_argument("seed", seed, "must be an integer in [0, 2**32) or None",
+        raise invalid_argument("seed", seed, "must be a non-negative integer in [0, 2**32) or None",
                                "pass e.g. seed=0")
     return None if seed is None else int(seed)
 

@@ -54,12 +54,12 @@ import dimod
 import filelock
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from hybridxai._util.checks import check_positive_int
 from hybridxai._util.fileio import is_inside, output_folder, to_jsonable, write_atomic
 from hybridxai.exceptions import invalid_argument, invalid_type
-from hybridxai.explainer.pipeline import check_seed, check_target, draw_seed
+from hybridxai.explainer.pipeline import draw_seed
+from hybridxai.explainer.settings import ExplainSettings, progress_bar
 from hybridxai.runs.records import (
     PendingBatch,
     RecordStore,
@@ -71,6 +71,7 @@ from hybridxai.runs.records import (
 from hybridxai.vision.features.layers import LayerLike, layer_name
 from hybridxai.vision.images import prepare_images
 from hybridxai.vision.models import model_info
+from hybridxai.vision.targets import check_target
 
 __all__ = ["explain_folder", "BatchReport", "IMAGE_SUFFIXES", "load_results", "result_names"]
 
@@ -381,29 +382,32 @@ def load_results(out: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     return read_records(Path(out) / f"{_STAGE}.jsonl")
 
 
-def _settings(model: nn.Module, *, batch_size: int, target: int | None, layer: LayerLike,
-              backend: str | dimod.Sampler, beta: float | None, seed: int, max_qubits: int | None,
-              cardinality: int | None, gamma: float, class_names: Sequence[str] | None, analyze: bool,
-              sampler_options: dict[str, Any]) -> dict[str, Any]:
+def _settings(model: nn.Module, s: ExplainSettings, *, batch_size: int, seed: int) -> dict[str, Any]:
     """Everything that changes the results (the transform cannot be fingerprinted; keep it fixed).
 
     The batch size is one of them: a forward pass may round differently for another batch.
+    ``importance`` is stored only when it is not the default, so that runs written before it
+    was a setting of the folder runner resume.
     """
     info = model_info(model)
+    layer = s.layer
     if isinstance(layer, (nn.Module, str, list, tuple)):
         layer = layer_name(model, layer)
-    return {
+    settings = {
         "model": info.name if info else type(model).__name__,
         "weights": info.weights if info else None,
         "model_digest": _model_digest(model),
         "batch_size": batch_size,
-        "target": target, "layer": layer,
-        "backend": backend if isinstance(backend, str) else fingerprint_value(backend),
-        "beta": beta, "seed": seed, "max_qubits": max_qubits, "cardinality": cardinality,
-        "gamma": gamma, "analyze": analyze,
-        "class_names": list(class_names) if class_names is not None else None,
-        "sampler_options": fingerprint_value(dict(sampler_options)),
+        "target": s.target, "layer": layer,
+        "backend": s.backend if isinstance(s.backend, str) else fingerprint_value(s.backend),
+        "beta": s.beta, "seed": seed, "max_qubits": s.max_qubits, "cardinality": s.cardinality,
+        "gamma": s.gamma, "analyze": s.analyze,
+        "class_names": list(s.class_names) if s.class_names is not None else None,
+        "sampler_options": fingerprint_value(dict(s.sampler_options)),
     }
+    if s.importance != ExplainSettings.importance:
+        settings["importance"] = s.importance
+    return settings
 
 
 def explain_folder(
@@ -420,10 +424,12 @@ def explain_folder(
     max_qubits: int | None = None,
     cardinality: int | None = None,
     gamma: float = 1.0,
+    importance: str = "gradcam",
     transform: Callable[[Any], torch.Tensor] | None = None,
     class_names: Sequence[str] | None = None,
     analyze: bool = False,
-    progress: bool = True,
+    progress: bool | None = None,
+    settings: ExplainSettings | None = None,
     **sampler_options: Any,
 ) -> BatchReport:
     """Explain every image of a folder (or a list of files), writing each result at once.
@@ -451,12 +457,17 @@ def explain_folder(
         max_qubits: Keep only the most important maps.
         cardinality: Optional target number of maps.
         gamma: Penalty strength for ``cardinality``.
+        importance: How the maps' importance is computed (see :func:`hybridxai.explain`).
         transform: Preprocessing of the pictures; default the model's registered one. It is
             not fingerprinted: keep it the same when resuming.
         class_names: Names of the classes; default the registered ones.
         analyze: Also compute the minimum gap.
-        progress: Show a progress bar.
-        **sampler_options: Passed to the sampler (``num_reads`` …).
+        progress: Show a progress bar (``None``, the default, or ``True``), or a
+            tqdm-compatible class to draw it with; ``False`` hides it.
+        settings: All of the above but ``batch_size`` in one
+            :class:`~hybridxai.explainer.settings.ExplainSettings` (then leave them out).
+        **sampler_options: Passed to the sampler (``num_reads`` …); a keyword that is neither a
+            setting nor an option of the backend raises ``TypeError`` naming the closest names.
 
     Returns:
         A :class:`BatchReport`; failed images are in ``report.failed`` with their error.
@@ -465,14 +476,17 @@ def explain_folder(
         InvalidArgumentError: Bad arguments, no images, or ``out`` holding a run made with
             other settings.
     """
+    # locals() holds just the arguments here: the settings are declared once, by the signature
+    s = ExplainSettings.from_keywords(locals(), sampler_options, settings=settings, caller="explain_folder")
     if not isinstance(model, nn.Module):
         raise invalid_type("model", model, "a torch.nn.Module", "pass a PyTorch CNN classifier")
     if batch_size is not None:
         check_positive_int("batch_size", batch_size, "pass e.g. 16, or None (the stored one, else 16)")
-    check_seed(seed)
-    check_target(target, "pass one class index for all images, or None for the predicted ones")
+    check_target(s.target, "pass one class for all images (an index or a class name), or None for the "
+                 "predicted ones")
+    s.sampler()  # the backend's pre-flight check, before any file is written or the model runs
     info = model_info(model)
-    transform = transform if transform is not None else (info.transform if info else None)
+    transform = s.transform if s.transform is not None else (info.transform if info else None)
     if transform is None:
         raise invalid_argument("transform", None, "the model's preprocessing is unknown",
                                "pass transform=weights.transforms() (torchvision) or your own, or "
@@ -495,12 +509,8 @@ def explain_folder(
             f"{folder / _LOCK})", "wait for that run to finish (then rerun to resume it), or pass "
             "another --out folder") from None
     try:
-        return _explain_locked(model, found, folder, out, batch_size=batch_size, seed=seed, progress=progress,
-                               transform=transform, options=dict(
-                                   target=target, layer=layer, backend=backend, beta=beta,
-                                   max_qubits=max_qubits, cardinality=cardinality, gamma=gamma,
-                                   class_names=class_names, analyze=analyze),
-                               sampler_options=sampler_options)
+        return _explain_locked(model, found, folder, out, replace(s, transform=transform),
+                               batch_size=batch_size)
     finally:
         lock.release()
 
@@ -535,21 +545,19 @@ def _discard(folder: Path, owned: Collection[str]) -> None:
         (folder / name).unlink(missing_ok=True)
 
 
-def _explain_locked(model: nn.Module, found: list[tuple[str, Path]], folder: Path, out: Any, *,
-                    batch_size: int | None, seed: int | None, progress: bool,
-                    transform: Callable[[Any], torch.Tensor], options: dict[str, Any],
-                    sampler_options: dict[str, Any]) -> BatchReport:
+def _explain_locked(model: nn.Module, found: list[tuple[str, Path]], folder: Path, out: Any,
+                    s: ExplainSettings, *, batch_size: int | None) -> BatchReport:
     """:func:`explain_folder` once it holds the folder's lock."""
     stored = RecordStore.stored_settings(folder, subfolder="", marker=_MARKER)
     _check_run_files(folder, out, stored)
     previous = stored or {}
+    seed = s.seed
     if seed is None:  # left out: the stored one when resuming, else a new one
         seed = previous["seed"] if previous.get("seed") is not None else draw_seed()
     if batch_size is None:
         batch_size = previous.get("batch_size") or _DEFAULT_BATCH_SIZE
     batch_size = int(batch_size)
-    settings = _settings(model, batch_size=batch_size, seed=int(seed), sampler_options=sampler_options,
-                         **options)
+    settings = _settings(model, s, batch_size=batch_size, seed=int(seed))
     store = RecordStore(folder, settings_fingerprint(settings), settings, subfolder="", marker=_MARKER)
     results = store.load(_STAGE)
     claims = store.load(_CLAIMS)
@@ -561,15 +569,16 @@ def _explain_locked(model: nn.Module, found: list[tuple[str, Path]], folder: Pat
     names, notes = result_names(list(keys), folder, kept, owned=owned)
     items = [_Item(key=key, path=path, name=names[key]) for key, path in found]
     resumed = sum(1 for item in items if results.get(item.key, {}).get("status") == "done")
-    run_options = dict(options, seed=int(seed), transform=transform, progress=False, **sampler_options)
-    bar = tqdm(total=len(items), initial=resumed, desc="explain", unit="image", disable=not progress)
+    run = replace(s, seed=int(seed), progress=False)
+    bar = progress_bar(s.progress, total=len(items), initial=resumed, desc="explain", unit="image",
+                       disable=s.progress is False)
     for note in notes:
         bar.write(f"note: {note}")
     done = {key for key, record in results.items() if record.get("status") == "done"}
     try:
         for batch in pending_batches([item.key for item in items], batch_size, done):
             chunk = [items[p] for p in batch.positions]
-            _run_batch(model, chunk, batch, folder, store, results, run_options, bar)
+            _run_batch(model, chunk, batch, folder, store, results, run, bar)
     except BaseException:
         if stored is None and not any(r.get("status") == "done" for r in results.values()):
             # Nothing was explained (e.g. a bad option): leave no settings behind, so a
@@ -585,23 +594,23 @@ def _explain_locked(model: nn.Module, found: list[tuple[str, Path]], folder: Pat
 
 
 def _run_batch(model: nn.Module, chunk: Sequence[_Item], batch: PendingBatch, out: Path,
-               store: RecordStore, results: dict[str, dict[str, Any]], options: dict[str, Any],
+               store: RecordStore, results: dict[str, dict[str, Any]], run: ExplainSettings,
                bar: Any) -> None:
     """Explain one batch whole; save its missing images' folders, then record them in one write."""
-    from hybridxai.explainer.pipeline import explain_batch
+    from hybridxai.explainer.pipeline import explain_batch  # looked up per call (tests spy on it)
 
     t0 = time.perf_counter()
     records: dict[str, dict[str, Any]] = {}
     loaded: dict[tuple[int, ...], list[tuple[_Item, torch.Tensor]]] = {}
     for item in chunk:
         try:
-            tensor = prepare_images(item.path, options["transform"], name="image").batch
+            tensor = prepare_images(item.path, run.transform, name="image").batch
         except Exception as exc:  # an unreadable or unusable file: record it, go on
             records[item.key] = _failure(item, exc)
             continue
         loaded.setdefault(tuple(tensor.shape), []).append((item, tensor))
     for group in loaded.values():  # images of different sizes cannot share a pass
-        explanations = explain_batch(model, torch.cat([t for _, t in group]), **options)
+        explanations = explain_batch(model, torch.cat([t for _, t in group]), settings=run)
         elapsed = time.perf_counter() - t0
         for (item, _), e in zip(group, explanations, strict=True):
             if item.key in batch.missing:

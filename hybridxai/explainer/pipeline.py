@@ -5,7 +5,7 @@ This module is ``hybridxai.explainer.pipeline``, so that ``hybridxai.explain`` i
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -15,14 +15,11 @@ import dimod
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
-from hybridxai._util.checks import check_positive_int
-from hybridxai.anneal.qubo import FeatureQubo, build_qubo, check_importance_mode
-from hybridxai.backends.base import BaseSampler
-from hybridxai.backends.registry import get_sampler
+from hybridxai.anneal.qubo import FeatureQubo, build_qubo
 from hybridxai.exceptions import invalid_argument, invalid_type
 from hybridxai.explainer.explanation import Explanation
+from hybridxai.explainer.settings import ExplainSettings, progress_bar
 from hybridxai.explainer.solve import solve
 from hybridxai.vision.features import extract_features
 from hybridxai.vision.features.layers import LayerLike
@@ -60,10 +57,6 @@ def default_beta(num_variables: int) -> float:
     return 0.7 if num_variables <= QUANTUM_SIZED else 0.99
 
 
-def _backend_name(backend: str | dimod.Sampler) -> str:
-    return backend if isinstance(backend, str) else type(backend).__name__
-
-
 def draw_seed() -> int:
     """A fresh solver seed from the operating system's entropy (recorded by the caller).
 
@@ -71,20 +64,6 @@ def draw_seed() -> int:
         An integer in ``[0, 2**32)``.
     """
     return int(np.random.SeedSequence().generate_state(1)[0])
-
-
-def check_seed(seed: Any) -> None:
-    """Refuse a solver seed that is neither a non-negative integer nor ``None``.
-
-    Args:
-        seed: The value given.
-
-    Raises:
-        InvalidArgumentError: If it is not usable.
-    """
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise invalid_argument("seed", seed, "must be a non-negative integer or None",
-                               "pass e.g. seed=0")
 
 
 def _sampler_seed(sampler: dimod.Sampler, options: dict[str, Any]) -> int:
@@ -127,6 +106,7 @@ def explain_batch(
     class_names: Sequence[str] | None = None,
     analyze: bool = False,
     progress: bool | None = None,
+    settings: ExplainSettings | None = None,
     **sampler_options: Any,
 ) -> list[Explanation]:
     """Explain several images with one forward/backward pass.
@@ -153,8 +133,13 @@ def explain_batch(
         transform: Preprocessing of raw pictures (default: the registered one).
         class_names: Names for the class indices.
         analyze: Also compute the minimum gap (small problems).
-        progress: Show a progress bar (default: when there is more than one image).
-        **sampler_options: Passed to ``sampler.sample`` (checked before the model runs).
+        progress: Show a progress bar (default: when there is more than one image), or a
+            tqdm-compatible class to draw it with.
+        settings: All of the above in one :class:`~hybridxai.explainer.settings.ExplainSettings`
+            (then leave the other keywords out).
+        **sampler_options: Passed to ``sampler.sample`` (checked before the model runs); a
+            keyword that is neither a setting nor an option of the backend is a ``TypeError``
+            naming the closest names.
 
     Returns:
         One :class:`~hybridxai.explainer.explanation.Explanation` per image, in order.
@@ -167,113 +152,103 @@ def explain_batch(
         >>> [e.label for e in explain_batch(model, pictures, seed=0, progress=False)]
         ['Pullover (2)', 'Trouser (1)']
     """
+    # locals() holds just the arguments here: the settings are declared once, by the signature
+    s = ExplainSettings.from_keywords(locals(), sampler_options, settings=settings, caller="explain_batch")
     if not isinstance(model, nn.Module):
         raise invalid_type("model", model, "a torch.nn.Module", "pass a PyTorch CNN classifier")
-    if beta is not None and (isinstance(beta, bool)
-                             or not isinstance(beta, (int, float, np.integer, np.floating))):
-        raise invalid_type("beta", beta, "a number in [0, 1] or None",
-                           "pass e.g. beta=0.7, or beta=None for the paper's default")
-    if beta is not None and (not 0.0 <= float(beta) <= 1.0 or math.isnan(float(beta))):
-        raise invalid_argument("beta", beta, "must lie in [0, 1]",
-                               "pass e.g. beta=0.7, or beta=None for the paper's default")
-    check_seed(seed)
-    check_importance_mode(importance)
-    if max_qubits is not None:
-        check_positive_int("max_qubits", max_qubits, "pass e.g. max_qubits=16 for quantum backends, or None")
-    if not isinstance(backend, (str, dimod.Sampler)):
-        raise invalid_type("backend", backend, "a backend name (str) or a dimod.Sampler",
-                           "pass e.g. backend='sa' or backend=hybridxai.get_sampler('exact')")
-    sampler = get_sampler(backend)
-    own = isinstance(sampler, BaseSampler)
-    known = set(sampler.parameters)
-    unknown = set(sampler_options) - known
-    if unknown and not (own and sampler.forwards_unknown_options):  # remote solvers check those
-        raise invalid_argument(
-            "sampler_options", sorted(unknown),
-            f"not accepted by the '{_backend_name(backend)}' backend",
-            f"use some of {sorted(known)} or another backend",
-        )
-    if own:  # hybridxai's backends: bad values fail in the pre-flight check, before the model runs
-        sampler.check_options(**sampler_options)
+    sampler = s.sampler()  # the backend's pre-flight check, before the model runs
+    return _explain_checked(model, images, s, sampler)
+
+
+def _explain_checked(model: nn.Module, images: ImageLike | Sequence[ImageLike], s: ExplainSettings,
+                     sampler: dimod.Sampler) -> list[Explanation]:
+    """:func:`explain_batch` once its settings and solver are checked."""
     info_model = model_info(model)
-    transform = transform if transform is not None else (info_model.transform if info_model else None)
-    names = class_names if class_names is not None else (info_model.class_names if info_model else None)
+    transform = s.transform if s.transform is not None else (info_model.transform if info_model else None)
+    names = s.class_names if s.class_names is not None else (info_model.class_names if info_model else None)
+    layer = s.layer
     layer_was_default = layer is None
     if layer is None and info_model is not None and info_model.default_layer:
         layer = info_model.default_layer
     prepared = prepare_images(images, transform, name="image")
     t0 = time.perf_counter_ns()
-    features = extract_features(model, prepared.batch, layer=layer, targets=target, class_names=names)
+    features = extract_features(model, prepared.batch, layer=layer, targets=s.target, class_names=names)
     t_features = time.perf_counter_ns() - t0
     probabilities = features.probabilities.tolist()
     size = tuple(prepared.batch.shape[-2:])
-    run_seed = int(seed) if seed is not None else _sampler_seed(sampler, sampler_options)
+    run_seed = s.seed if s.seed is not None else _sampler_seed(sampler, s.sampler_options)
     n = len(features.targets)
-    show = progress if progress is not None else n > 1
+    show = s.progress if s.progress is not None else n > 1
     results: list[Explanation] = []
-    alphas = features.importance_of(importance)
-    for i in tqdm(range(n), desc="explain", unit="image", disable=not show):
-        activations = features.activations[i]
-        gradients = features.gradients[i]
-        alpha = alphas[i]
-        d = int((alpha > 0).sum()) if max_qubits is None else min(int((alpha > 0).sum()), max_qubits)
-        used_beta = default_beta(d) if beta is None else float(beta)
-        qubo = build_qubo(activations, gradients, beta=used_beta, cardinality=cardinality,
-                          gamma=gamma, max_qubits=max_qubits, importance=importance)
-        if qubo.num_variables == 0:
-            warnings.warn(
-                f"image {i}: no feature map of layer {features.layer!r} has positive importance "
-                f"for class {features.targets[i]}; the explanation is empty (all-zero map).",
-                EmptySelectionWarning, stacklevel=2,
-            )
-        t1 = time.perf_counter_ns()
-        solution = solve(qubo, sampler, run_seed, sampler_options)
-        sampleset, selected, energy = solution.sampleset, solution.selected, solution.energy
-        t_solve = time.perf_counter_ns() - t1
-        info: dict[str, Any] = {
-            k: v for k, v in sampleset.info.items()
-            if isinstance(v, (int, float, str, bool, dict, list, tuple, type(None)))
-        }
-        info.update({
-            "beta_rule": "given" if beta is not None else
-                         f"default_beta(d={qubo.num_variables}) (0.7 if d <= {QUANTUM_SIZED} else 0.99)",
-            "layer_was_default": layer_was_default,
-            "layer_channels": {name: list(span) for name, span in features.layer_channels.items()},
-            "features_ns": t_features,
-            "solve_ns": t_solve,
-            "source": prepared.sources[i],
-        })
-        if analyze and qubo.num_variables:
-            info.update(_analysis(qubo, sampler_options))
-        saliency = class_activation_map(activations, alpha, size, channels=selected)
-        tgt = features.targets[i]
-        results.append(Explanation(
-            saliency=saliency,
-            selected=selected,
-            importance=alpha.cpu().numpy(),
-            qubo=qubo,
-            sampleset=sampleset,
-            target=tgt,
-            target_name=names[tgt] if names is not None and 0 <= tgt < len(names) else None,
-            probability=float(probabilities[i]),
-            layer=features.layer,
-            backend=_backend_name(backend),
-            seed=run_seed,
-            energy=energy,
-            image=prepared.display[i],
-            activations=activations.detach().to("cpu", torch.float32).numpy(),
-            picture=prepared.picture(i)[0],
-            input_box=prepared.picture(i)[1],
-            info=info,
-            settings={
-                "target": tgt, "layer": features.layer, "backend": _backend_name(backend),
-                "beta": used_beta, "seed": run_seed, "max_qubits": max_qubits,
-                "cardinality": cardinality, "gamma": gamma, "importance": importance, "analyze": analyze,
-                "sampler_options": dict(sampler_options),
-                "model": info_model.name if info_model else type(model).__name__,
-                "weights": info_model.weights if info_model else None,
-            },
-        ))
+    alphas = features.importance_of(s.importance)
+    bar = progress_bar(s.progress, total=n, desc="explain", unit="image", disable=not show)
+    try:
+        for i in range(n):
+            activations = features.activations[i]
+            gradients = features.gradients[i]
+            alpha = alphas[i]
+            positive = int((alpha > 0).sum())
+            d = positive if s.max_qubits is None else min(positive, s.max_qubits)
+            used_beta = default_beta(d) if s.beta is None else s.beta
+            qubo = build_qubo(activations, gradients, beta=used_beta, cardinality=s.cardinality,
+                              gamma=s.gamma, max_qubits=s.max_qubits, importance=s.importance)
+            if qubo.num_variables == 0:
+                warnings.warn(
+                    f"image {i}: no feature map of layer {features.layer!r} has positive importance "
+                    f"for class {features.targets[i]}; the explanation is empty (all-zero map).",
+                    EmptySelectionWarning, stacklevel=3,
+                )
+            t1 = time.perf_counter_ns()
+            solution = solve(qubo, sampler, run_seed, s.sampler_options)
+            sampleset, selected, energy = solution.sampleset, solution.selected, solution.energy
+            t_solve = time.perf_counter_ns() - t1
+            info: dict[str, Any] = {
+                k: v for k, v in sampleset.info.items()
+                if isinstance(v, (int, float, str, bool, dict, list, tuple, type(None)))
+            }
+            info.update({
+                "beta_rule": "given" if s.beta is not None else
+                             f"default_beta(d={qubo.num_variables}) (0.7 if d <= {QUANTUM_SIZED} else 0.99)",
+                "layer_was_default": layer_was_default,
+                "layer_channels": {name: list(span) for name, span in features.layer_channels.items()},
+                "features_ns": t_features,
+                "solve_ns": t_solve,
+                "source": prepared.sources[i],
+            })
+            if s.analyze and qubo.num_variables:
+                info.update(_analysis(qubo, s.sampler_options))
+            saliency = class_activation_map(activations, alpha, size, channels=selected)
+            tgt = features.targets[i]
+            results.append(Explanation(
+                saliency=saliency,
+                selected=selected,
+                importance=alpha.cpu().numpy(),
+                qubo=qubo,
+                sampleset=sampleset,
+                target=tgt,
+                target_name=names[tgt] if names is not None and 0 <= tgt < len(names) else None,
+                probability=float(probabilities[i]),
+                layer=features.layer,
+                backend=s.backend_name,
+                seed=run_seed,
+                energy=energy,
+                image=prepared.display[i],
+                activations=activations.detach().to("cpu", torch.float32).numpy(),
+                picture=prepared.picture(i)[0],
+                input_box=prepared.picture(i)[1],
+                info=info,
+                settings={
+                    "target": tgt, "layer": features.layer, "backend": s.backend_name,
+                    "beta": used_beta, "seed": run_seed, "max_qubits": s.max_qubits,
+                    "cardinality": s.cardinality, "gamma": s.gamma, "importance": s.importance,
+                    "analyze": s.analyze, "sampler_options": dict(s.sampler_options),
+                    "model": info_model.name if info_model else type(model).__name__,
+                    "weights": info_model.weights if info_model else None,
+                },
+            ))
+            bar.update(1)
+    finally:
+        bar.close()
     return results
 
 
@@ -293,6 +268,7 @@ def explain(
     transform: Callable[[Any], torch.Tensor] | None = None,
     class_names: Sequence[str] | None = None,
     analyze: bool = False,
+    settings: ExplainSettings | None = None,
     **sampler_options: Any,
 ) -> Explanation:
     """Explain one prediction by selecting the feature maps that matter (docs/method.md).
@@ -330,8 +306,12 @@ def explain(
             :func:`hybridxai.load_pretrained`.
         class_names: Names of the classes; default the registered ones.
         analyze: Also compute the anneal's minimum gap ``min_gap`` and its location ``s_min``.
+        settings: All of the above in one :class:`~hybridxai.explainer.settings.ExplainSettings`,
+            for users who keep one (then leave the other keywords out).
         **sampler_options: Passed to ``sampler.sample`` (``num_reads``, ``total_time``,
-            ``num_steps`` …); unknown names are an error.
+            ``num_steps`` …). Every argument is checked before the model runs; a keyword that is
+            neither a setting nor an option of the backend raises ``TypeError`` naming the
+            closest names (``targets=3`` → ``target``).
 
     Returns:
         The :class:`~hybridxai.explainer.explanation.Explanation`.
@@ -349,10 +329,7 @@ def explain(
     if isinstance(image, (list, tuple)):
         raise invalid_argument("image", image, "is a sequence of images",
                                "call hybridxai.explain_batch() for several images")
-    check_target(target)
-    return explain_batch(
-        model, image, target=target, layer=layer, backend=backend, beta=beta, seed=seed,
-        max_qubits=max_qubits, cardinality=cardinality, gamma=gamma, importance=importance,
-        transform=transform,
-        class_names=class_names, analyze=analyze, progress=False, **sampler_options,
-    )[0]
+    # locals() holds just the arguments here: the settings are declared once, by the signature
+    s = ExplainSettings.from_keywords(locals(), sampler_options, settings=settings, caller="explain")
+    check_target(s.target)  # one class: explain_batch also takes one per image
+    return explain_batch(model, image, settings=dataclasses.replace(s, progress=False))[0]
