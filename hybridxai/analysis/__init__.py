@@ -7,7 +7,8 @@ Everything works on ``H(s) = (1 - s)·H_D + s·H_P`` with ``H_D = -c·Σ_p X_p``
 :mod:`hybridxai.anneal.ising`).
 
 * :func:`spectrum` — lowest ``k`` levels along ``s``.
-* :func:`min_gap` — ``Δ_min`` and ``s*`` (adaptive search, or the paper's per-step scan).
+* :func:`min_gap` — ``Δ_min`` and ``s*`` (adaptive search, or a scan of the anneal's time grid;
+  ``conventions="authors"`` gives the authors' grid minimum of ``E_1 − E_0``).
 * :func:`gap_profile` — ``E_0(s)``, ``E_1(s)``, the gap and ``|<1|∂ₛH|0>|`` on a grid (the
   input of ``schedule="local-adiabatic"``).
 * :func:`fidelity_curve` — final ground-state fidelity against the anneal time.

@@ -1,15 +1,20 @@
 """Final ground-state fidelity of the anneal as a function of the anneal time ``T``.
 
-``F(T) = Σ_{z ∈ argmin H_P} |<z|ψ(T)>|²`` (docs/method.md, Annealing), with ``ψ(0) = |+>^d``.
+``F(T) = Σ_{z ∈ argmin H_P} |<z|ψ(T)>|²`` (docs/method.md, Annealing), with ``ψ(0) = |+>^d``
+(``fidelity="manifold"``, hybridxai's default), or the probability of the one basis state with
+the lowest ``H_P`` entry (``fidelity="lowest-state"``, the authors'; see
+:mod:`hybridxai.anneal.settings`).
 
 Two ways to evolve:
 
-* ``method="expm_multiply"`` — the paper's: ``M`` steps of ``dt = T/M`` (``M = ceil(T/0.01)``
-  by default), ``H(s_k)`` held constant over step ``k`` with ``s_k = s((k + ½)/M)`` and
-  ``ψ ← exp(-i·dt·H(s_k))·ψ`` by :func:`scipy.sparse.linalg.expm_multiply` on the sparse
-  ``H(s_k)``. Exact for the piecewise-constant Hamiltonian; slow for large ``d``.
-* ``method="statevector"`` — the native digitized annealer,
-  ``hybridxai.get_sampler("statevector").final_state(...)`` (Trotterized; fast).
+* ``method="expm_multiply"`` — piecewise-constant ``H``: one step per grid point ``s_k``
+  (:meth:`hybridxai.anneal.settings.AnnealSpec.s_points`), ``ψ ← exp(-i·dt·H(s_k))·ψ`` by
+  :func:`scipy.sparse.linalg.expm_multiply` on the sparse ``H(s_k)``. With the default
+  conventions the grid is hybridxai's midpoints ``s_k = s((k + ½)/M)``, ``M = ceil(T/0.01)``,
+  ``dt = T/M``; with ``conventions="authors"`` it is the authors' ``M = int(T/0.01)`` points
+  ``s_k = k/(M − 1)``, each for ``dt = 0.01`` (checc1/FS_QA ``src/finalSimulation.py``). Exact
+  for the piecewise-constant Hamiltonian; slow for large ``d``.
+* ``method="statevector"`` — the native digitized annealer on the same grid (Trotterized; fast).
 
 Example:
     >>> import dimod
@@ -26,7 +31,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,9 +50,9 @@ from hybridxai.anneal.schedules import (
     as_schedule,
     check_anneal_parameters,
     check_schedule,
-    trotter_layers,
 )
-from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale, ground_fidelity, resolve_driver_scale
+from hybridxai.anneal.settings import AnnealSpec, Conventions, FidelityDefinition, TimeGrid
+from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale, ground_fidelity
 from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
 
 __all__ = ["FidelityCurve", "fidelity_curve", "expm_multiply_final_state"]
@@ -67,10 +72,14 @@ class FidelityCurve:
         method: ``"expm_multiply"`` or ``"statevector"``.
         num_qubits: ``d``.
         degeneracy: ``g``, size of the ground manifold of ``H_P``.
-        initial_overlap: ``g / 2**d``, the fidelity of ``|+>^d`` itself (the ``T → 0`` limit).
-        driver_scale: As passed.
+        initial_overlap: The fidelity of ``|+>^d`` itself (the ``T → 0`` limit): ``g / 2**d``,
+            or ``1 / 2**d`` with ``fidelity="lowest-state"``.
+        driver_scale: The driver scale used.
         schedule: The schedule's name.
         seconds: Wall time.
+        conventions: The preset the settings started from (``"hybridxai"`` or ``"authors"``).
+        info: The settings used (:meth:`hybridxai.anneal.settings.AnnealSpec.to_dict`, without
+            the per-``T`` ``total_time``/``num_steps``), for manifests.
     """
 
     total_times: NDArray[np.float64]
@@ -83,6 +92,8 @@ class FidelityCurve:
     driver_scale: DriverScale
     schedule: str
     seconds: float = 0.0
+    conventions: str = "hybridxai"
+    info: dict[str, Any] = field(default_factory=dict)
 
     def plot(self, path: str | Path | None = None, *, ax: Any = None) -> Any:
         """Plot ``F`` against ``T`` (log axis); returns the ``Figure``."""
@@ -109,13 +120,9 @@ def _check_times(total_times: ArrayLike) -> NDArray[np.float64]:
 
 
 def _steps_for(times: NDArray[np.float64], num_steps: int | Sequence[int] | None,
-               time_step: float) -> NDArray[np.int64]:
-    if isinstance(time_step, bool) or not isinstance(time_step, (int, float, np.number)) \
-            or not np.isfinite(time_step) or time_step <= 0:
-        raise invalid_argument("time_step", time_step, "must be a positive number",
-                               "pass time_step=0.01 (the paper's dt)")
+               spec: AnnealSpec) -> NDArray[np.int64]:
     if num_steps is None:
-        return np.array([max(1, math.ceil(t / time_step - 1e-9)) for t in times], dtype=np.int64)
+        return np.array([replace(spec, total_time=float(t)).steps() for t in times], dtype=np.int64)
     steps = np.atleast_1d(np.asarray(num_steps))
     if steps.dtype.kind not in "iu" or np.any(steps < 1):
         raise invalid_argument("num_steps", num_steps, "must be a positive integer (or one per T)",
@@ -130,21 +137,27 @@ def _steps_for(times: NDArray[np.float64], num_steps: int | Sequence[int] | None
 
 
 def expm_multiply_final_state(op: AnnealingOperator, total_time: float, num_steps: int,
-                              schedule: ScheduleLike = None) -> NDArray[np.complex128]:
-    """``ψ(T)`` with ``H(s_k)`` constant over each of ``num_steps`` steps (the paper's method).
+                              schedule: ScheduleLike = None, *, time_grid: TimeGrid = "midpoint",
+                              step_time: float | None = None) -> NDArray[np.complex128]:
+    """``ψ(T)`` with ``H(s_k)`` constant over each of ``num_steps`` steps.
 
     Args:
         op: The operator (``d`` at most 20: it builds the sparse ``H(s_k)``).
         total_time: ``T``.
         num_steps: ``M``.
         schedule: Anything :func:`~hybridxai.anneal.schedules.as_schedule` accepts.
+        time_grid: ``"midpoint"`` (``s_k = s((k + ½)/M)``, hybridxai's) or ``"endpoints"``
+            (``s_k = s(k/(M − 1))``, the authors').
+        step_time: The time each point is applied for (default ``T/M``).
 
     Returns:
         The final state (little-endian basis), complex128.
     """
     sched = as_schedule(schedule)
+    spec = AnnealSpec(total_time=float(total_time), num_steps=int(num_steps), schedule=sched,
+                      time_grid=time_grid)
     n, d = op.dimension, op.num_qubits
-    dt = float(total_time) / num_steps
+    dt = spec.step_time() if step_time is None else float(step_time)
     # one CSR pattern with the diagonal first in every row; only the values change per step
     x_sum = driver_sum_csr(d)
     indptr = np.arange(0, n * (d + 1) + 1, d + 1, dtype=np.int64)
@@ -154,7 +167,7 @@ def expm_multiply_final_state(op: AnnealingOperator, total_time: float, num_step
     indices = indices.ravel()
     data = np.empty((n, d + 1), dtype=np.complex128)
     psi = np.full(n, 1.0 / math.sqrt(n), dtype=np.complex128)
-    for s in sched((np.arange(num_steps) + 0.5) / num_steps):
+    for s in spec.s_points():
         data[:, 0] = -1j * dt * s * op.diagonal
         data[:, 1:] = 1j * dt * (1.0 - s) * op.driver_coefficient
         step = sp.csr_matrix((data.ravel(), indices, indptr), shape=(n, n))
@@ -168,42 +181,67 @@ def fidelity_curve(
     *,
     num_steps: int | Sequence[int] | None = None,
     time_step: float = DEFAULT_TIME_STEP,
-    driver_scale: DriverScale = "unit",
+    driver_scale: DriverScale | None = None,
     schedule: ScheduleLike = None,
     method: FidelityMethod = "expm_multiply",
     order: int = 1,
+    conventions: Conventions = "hybridxai",
+    time_grid: TimeGrid | None = None,
+    fidelity: FidelityDefinition | None = None,
 ) -> FidelityCurve:
     """Final ground-state fidelity ``F(T)`` for each anneal time ``T``.
 
     Args:
         bqm: The QUBO (qubit ``i`` = ``i``-th variable).
         total_times: Anneal times ``T`` (> 0), e.g. the paper's ``[10, 30, 50, 70, 100]``.
-        num_steps: Steps per anneal: ``None`` (``ceil(T/time_step)``), one integer, or one
-            per ``T``.
+        num_steps: Steps per anneal: ``None`` (derived from ``time_step``: ``ceil(T/dt)``
+            midpoints, or ``int(T/dt)`` points on the authors' grid), one integer, or one per ``T``.
         time_step: ``dt`` when ``num_steps`` is ``None`` (the paper's 0.01).
-        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` or a positive number.
+        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` or a positive number (default:
+            the preset's).
         schedule: ``"linear"`` (default), ``"local-adiabatic"`` (built from the gap profile of
             ``bqm``), ``("pause", s_p, fraction)``, a callable ``s(u)`` or ``(times, values)``.
-        method: ``"expm_multiply"`` (the paper's piecewise-constant evolution, ``d <= 20``)
-            or ``"statevector"`` (the native Trotterized annealer).
+        method: ``"expm_multiply"`` (piecewise-constant evolution, ``d <= 20``) or
+            ``"statevector"`` (the native Trotterized annealer).
         order: Trotter order of the ``"statevector"`` method (1 or 2).
+        conventions: ``"hybridxai"`` (default) or ``"authors"``: the preset of
+            :class:`hybridxai.anneal.settings.AnnealSpec` filling in ``driver_scale``,
+            ``time_grid`` and ``fidelity`` where they are not given. ``"authors"`` reproduces
+            the paper's code: driver ``(1/d)·ΣX``, ``M = int(T/0.01)`` points ``s_k = k/(M − 1)``
+            each for ``dt = 0.01``, fidelity = probability of the lowest-``H_P`` basis state.
+        time_grid: ``"midpoint"`` or ``"endpoints"`` (default: the preset's).
+        fidelity: ``"manifold"`` or ``"lowest-state"`` (default: the preset's).
 
     Returns:
-        A :class:`FidelityCurve`.
+        A :class:`FidelityCurve` (its ``conventions`` and ``info`` record the settings).
 
     Raises:
-        InvalidArgumentError: For non-positive times, bad ``num_steps``, ``method`` or
-            ``driver_scale``.
+        InvalidArgumentError: For non-positive times, bad ``num_steps``, ``method``,
+            ``driver_scale`` or conventions.
         ProblemTooLargeError: If the state does not fit in memory, or ``d > 20`` with
             ``"expm_multiply"``.
+
+    Example:
+        >>> import dimod
+        >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -0.5}, {(0, 1): 2.0}, 0.0, "BINARY")
+        >>> curve = fidelity_curve(bqm, [0.05], conventions="authors")
+        >>> curve.num_steps.tolist(), curve.info["time_grid"], curve.info["driver_scale"]
+        ([5], 'endpoints', '1/d')
     """
     t0 = time.perf_counter()
     times = _check_times(total_times)
-    steps = _steps_for(times, num_steps, time_step)
+    if isinstance(time_step, bool) or not isinstance(time_step, (int, float, np.number)) \
+            or not np.isfinite(time_step) or time_step <= 0:
+        raise invalid_argument("time_step", time_step, "must be a positive number",
+                               "pass time_step=0.01 (the paper's dt)")
     if method not in ("expm_multiply", "statevector"):
         raise invalid_argument("method", method, "unknown evolution method",
                                "pass method='expm_multiply' or method='statevector'")
     checked = check_schedule(schedule)  # validated before any work; built below if gap-aware
+    base = AnnealSpec.from_conventions(conventions, total_time=float(times[0]), time_step=time_step,
+                                       driver_scale=driver_scale, time_grid=time_grid,
+                                       fidelity=fidelity, order=order)
+    steps = _steps_for(times, num_steps, base)
     if not isinstance(bqm, dimod.BinaryQuadraticModel):
         raise invalid_type("bqm", bqm, "a dimod.BinaryQuadraticModel",
                            "build one with hybridxai.build_qubo(...).bqm or dimod")
@@ -216,24 +254,30 @@ def fidelity_curve(
             cls=ProblemTooLargeError,
         )
     op = AnnealingOperator.from_bqm(
-        bqm, driver_scale, purpose=f"fidelity_curve(method='{method}')",
+        bqm, base.driver_scale, purpose=f"fidelity_curve(method='{method}')",
         bytes_per_amplitude=8 + 16 * 8 + (12 + 16) * (d + 1) if method == "expm_multiply" else 8 + 16 * 4,
     )
-    sched = checked if isinstance(checked, Schedule) else checked.build(bqm, driver_scale)
-    ground = ground_fidelity(op.diagonal, op.diagonal)[2]
+    sched = checked if isinstance(checked, Schedule) else checked.build(bqm, base.driver_scale)
+    base = replace(base, schedule=sched)
+    target = base.final_fidelity(op.diagonal, op.diagonal)[2]
+    g = int(ground_fidelity(op.diagonal, op.diagonal)[2].size)
     fidelities = np.empty(times.size)
     if method == "statevector":
         qubo = dense_qubo(bqm)
-        coefficient = resolve_driver_scale(driver_scale, qubo.num_variables)
     for i, (total_time, m) in enumerate(zip(times, steps, strict=True)):
-        if method == "expm_multiply":
-            state = expm_multiply_final_state(op, float(total_time), int(m), sched)
+        if num_steps is None:
+            run = replace(base, total_time=float(total_time))
         else:
             check_anneal_parameters(float(total_time), int(m), order)
-            layers = trotter_layers(sched, float(total_time), int(m), order, coefficient)
-            state = evolve(qubo, layers, diagonal=op.diagonal)
+            run = replace(base, total_time=float(total_time), num_steps=int(m))
+        if method == "expm_multiply":
+            state = expm_multiply_final_state(op, run.total_time, run.steps(), sched,
+                                              time_grid=run.time_grid, step_time=run.step_time())
+        else:
+            state = evolve(qubo, run.trotter_layers(d), diagonal=op.diagonal)
         probabilities = np.abs(np.asarray(state, dtype=np.complex128)) ** 2
-        fidelities[i] = float(probabilities[ground].sum() / probabilities.sum())
-    return FidelityCurve(times, fidelities, steps, method, op.num_qubits, int(ground.size),
-                         ground.size / op.dimension, driver_scale, sched.name,
-                         time.perf_counter() - t0)
+        fidelities[i] = run.final_fidelity(probabilities / probabilities.sum(), op.diagonal)[0]
+    info = {k: v for k, v in base.to_dict().items() if k not in ("total_time", "num_steps")}
+    return FidelityCurve(times, fidelities, steps, method, op.num_qubits, g,
+                         target.size / op.dimension, base.driver_scale, sched.name,
+                         time.perf_counter() - t0, conventions=base.conventions, info=info)

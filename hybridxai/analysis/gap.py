@@ -29,10 +29,17 @@ Algorithm (``dense=False``):
    safeguard, which also copes with kinks), to an ``s`` resolution that bounds the error of
    ``Δ_min`` by ``tol``; every evaluation is warm-started from the nearest evaluated point.
 
-``dense=True`` instead evaluates ``Δ`` at every step of hybridxai's digitized anneal, the midpoints
-``s_k = s((k + ½)/M)``, ``M = ceil(T/dt)`` (``dense_total_time`` ``T``, ``dense_time_step`` ``dt``),
-and reports the smallest of those values (no refinement). (The authors' code scans its own grid,
-``M = int(T/dt)`` points ``s_k = k/(M − 1)``; see :mod:`hybridxai.anneal.settings`.)
+``dense=True`` instead evaluates ``Δ`` at every point of the digitized anneal's time grid and
+reports the smallest of those values (no refinement). With the default conventions that grid is
+hybridxai's own choice, the midpoints ``s_k = s((k + ½)/M)``, ``M = ceil(T/dt)`` (the midpoint rule
+for the time-ordered product, the points the samplers use).
+
+``conventions="authors"`` reproduces the paper's code (checc1/FS_QA ``src/finalSimulation.py``):
+``dense`` defaults to ``True`` on their grid, ``M = int(T/0.01)`` points ``s_k = k/(M − 1)``
+(``numpy.linspace``, both end points), the driver ``(1/d)·ΣX``, and ``gap="lowest-two"``:
+``Δ(s) = E_1(s) − E_0(s)``, the two lowest eigenvalues whether or not ``H_P`` is degenerate (for a
+degenerate ``H_P`` it goes to 0 at ``s = 1``). Every choice stays individually settable (see
+:class:`hybridxai.anneal.settings.AnnealSpec`); the result's ``info`` records them.
 
 Example:
     >>> import dimod
@@ -67,6 +74,7 @@ from hybridxai.anneal.gap_profile import GapPoint, GapTracker, ground_degeneracy
 from hybridxai.anneal.ising import dense_qubo
 from hybridxai.anneal.operators import AnnealingOperator, check_s
 from hybridxai.anneal.schedules import ScheduleLike, as_schedule
+from hybridxai.anneal.settings import AnnealSpec, Conventions, GapDefinition, TimeGrid
 from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale
 from hybridxai.exceptions import invalid_argument, invalid_type
 
@@ -92,7 +100,7 @@ class MinGapResult:
             NaN where unknown).
         errors: Estimated absolute error of each gap value.
         ground_energies: ``E_0(s)``.
-        excited_energies: ``E_g(s)``.
+        excited_energies: ``E_g(s)`` (``E_1(s)`` with ``gap="lowest-two"``).
         degeneracy: ``g``, the degeneracy of the ground level of ``H_P``.
         num_qubits: ``d``.
         driver_scale: As passed (``"unit"``, ``"1/d"`` or a number).
@@ -103,6 +111,9 @@ class MinGapResult:
         brackets: The ``(a, b)`` intervals that were refined.
         matvecs: Products ``H(s)·v`` spent (0 for the dense solver).
         seconds: Wall time.
+        conventions: The preset the settings started from (``"hybridxai"`` or ``"authors"``).
+        info: The settings used: ``conventions``, ``gap``, ``time_grid``, ``driver_scale`` and,
+            for ``method="per-step"``, ``total_time``, ``time_step`` and ``num_points``.
     """
 
     min_gap: float
@@ -123,6 +134,8 @@ class MinGapResult:
     brackets: list[tuple[float, float]] = field(default_factory=list)
     matvecs: int = 0
     seconds: float = 0.0
+    conventions: str = "hybridxai"
+    info: dict[str, Any] = field(default_factory=dict)
 
     @property
     def num_evaluations(self) -> int:
@@ -136,7 +149,8 @@ class MinGapResult:
             "num_qubits": self.num_qubits, "driver_scale": self.driver_scale,
             "driver_coefficient": self.driver_coefficient, "method": self.method,
             "solver": self.solver, "tol": self.tol, "num_evaluations": self.num_evaluations,
-            "matvecs": self.matvecs, "seconds": self.seconds,
+            "matvecs": self.matvecs, "seconds": self.seconds, "conventions": self.conventions,
+            "settings": dict(self.info),
         }
 
     def plot(self, path: str | Path | None = None, *, ax: Any = None) -> Any:
@@ -155,20 +169,27 @@ class MinGapResult:
 
 
 def per_step_points(total_time: float, time_step: float = DEFAULT_TIME_STEP,
-                    schedule: ScheduleLike = None) -> NDArray[np.float64]:
-    """The paper's per-step points ``s_k = s((k + ½)/M)``, ``M = ceil(T/dt)``.
+                    schedule: ScheduleLike = None, *,
+                    time_grid: TimeGrid = "midpoint") -> NDArray[np.float64]:
+    """The grid points of the digitized anneal.
+
+    ``time_grid="midpoint"`` (hybridxai's): ``s_k = s((k + ½)/M)``, ``M = ceil(T/dt)``;
+    ``"endpoints"`` (the authors' code): ``M = int(T/dt)`` points ``s_k = s(k/(M − 1))``.
 
     Args:
         total_time: ``T`` (> 0).
         time_step: ``dt`` (> 0), the paper's 0.01 by default.
         schedule: Anything :func:`hybridxai.anneal.schedules.as_schedule` accepts.
+        time_grid: ``"midpoint"`` or ``"endpoints"``.
 
     Returns:
-        ``M`` values in ``(0, 1)``.
+        ``M`` values in ``[0, 1]``.
 
     Example:
         >>> per_step_points(0.04).tolist()
         [0.125, 0.375, 0.625, 0.875]
+        >>> per_step_points(0.05, time_grid="endpoints").tolist()
+        [0.0, 0.25, 0.5, 0.75, 1.0]
     """
     for name, value in (("total_time", total_time), ("time_step", time_step)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -176,8 +197,9 @@ def per_step_points(total_time: float, time_step: float = DEFAULT_TIME_STEP,
         if not np.isfinite(value) or value <= 0:
             raise invalid_argument(name, value, "must be positive and finite",
                                    "pass e.g. total_time=10 and time_step=0.01 (the paper's)")
-    steps = max(1, math.ceil(float(total_time) / float(time_step) - 1e-9))
-    return as_schedule(schedule)((np.arange(steps) + 0.5) / steps)
+    spec = AnnealSpec(total_time=float(total_time), time_step=float(time_step),
+                      schedule=as_schedule(schedule), time_grid=time_grid)
+    return spec.s_points()
 
 
 def _endpoint_slope_at_one(op: AnnealingOperator, g: int) -> float:
@@ -335,8 +357,8 @@ def _check_options(tol: float, s_grid: ArrayLike | int | None) -> NDArray[np.flo
 def min_gap(
     bqm: dimod.BinaryQuadraticModel,
     *,
-    driver_scale: DriverScale = "unit",
-    dense: bool = False,
+    driver_scale: DriverScale | None = None,
+    dense: bool | None = None,
     s_grid: ArrayLike | int | None = None,
     tol: float = 1e-6,
     solver: SolverName = "auto",
@@ -346,28 +368,43 @@ def min_gap(
     guard: int = 1,
     max_memory_bytes: int | None = None,
     seed: int = 0,
+    conventions: Conventions = "hybridxai",
+    total_time: float | None = None,
+    time_grid: TimeGrid | None = None,
+    gap: GapDefinition | None = None,
 ) -> MinGapResult:
     """Minimum gap ``Δ_min = min_s (E_g(s) - E_0(s))`` and its location ``s*``.
 
     Args:
         bqm: The QUBO (BINARY or SPIN; qubit ``i`` = ``i``-th variable).
-        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (the authors' code) or a number.
+        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (the authors' code) or a number
+            (default: the preset's).
         dense: ``False``: adaptive search (coarse grid + Brent refinement, accurate to
-            ``tol``). ``True``: evaluate at the paper's per-step points for comparison.
+            ``tol``). ``True``: evaluate at every point of the anneal's time grid. Default:
+            ``False``, or ``True`` with ``conventions="authors"``.
         s_grid: Coarse grid: number of points (default 17) or explicit values in ``[0, 1]``
             (0 and 1 are always added). Ignored when ``dense=True``.
         tol: Target accuracy of ``Δ_min`` (absolute).
         solver: ``"auto"`` (dense ``eigh`` up to 10 qubits, block Davidson above),
             ``"dense"``, ``"davidson"`` or ``"eigsh"`` (ARPACK Lanczos).
-        dense_total_time: ``T`` of the per-step points (``dense=True``).
-        dense_time_step: ``dt`` of the per-step points (``dense=True``).
-        schedule: Schedule of the per-step points (``dense=True``).
+        dense_total_time: ``T`` of the time grid (``dense=True``).
+        dense_time_step: ``dt`` of the time grid (``dense=True``).
+        schedule: Schedule of the time grid (``dense=True``).
         guard: Extra eigenvectors tracked beyond the ``g + 1`` needed (Davidson).
         max_memory_bytes: Memory budget (default: 80 % of the available memory).
         seed: Seed of the random fill vectors.
+        conventions: ``"hybridxai"`` (default) or ``"authors"``: the preset of
+            :class:`hybridxai.anneal.settings.AnnealSpec` filling in ``driver_scale``,
+            ``time_grid``, ``gap`` (and ``dense``) where they are not given.
+            ``min_gap(bqm, conventions="authors", total_time=T)`` is the authors' Δ_min: the
+            minimum of ``E_1 − E_0`` over their grid for ``T``.
+        total_time: ``T`` of the time grid; overrides ``dense_total_time``.
+        time_grid: ``"midpoint"`` or ``"endpoints"`` (default: the preset's).
+        gap: ``"manifold"`` (``E_g − E_0``, ``g`` the ground degeneracy of ``H_P``) or
+            ``"lowest-two"`` (``E_1 − E_0``) (default: the preset's).
 
     Returns:
-        A :class:`MinGapResult`.
+        A :class:`MinGapResult` (``conventions`` and ``info`` record the settings).
 
     Raises:
         InvalidArgumentError: For a bad ``tol``, ``s_grid``, ``driver_scale`` or ``solver``,
@@ -388,7 +425,15 @@ def min_gap(
     if isinstance(guard, bool) or not isinstance(guard, (int, np.integer)) or guard < 0:
         raise invalid_argument("guard", guard, "must be an integer >= 0", "pass guard=1")
     grid = _check_options(tol, s_grid)
-    points_per_step = per_step_points(dense_total_time, dense_time_step, schedule) if dense else None
+    spec = AnnealSpec.from_conventions(
+        conventions, total_time=dense_total_time if total_time is None else total_time,
+        time_step=dense_time_step, schedule=schedule, driver_scale=driver_scale, time_grid=time_grid,
+        gap=gap)
+    if dense is None:
+        dense = conventions == "authors"
+    points_per_step = per_step_points(spec.total_time, spec.time_step, schedule,
+                                      time_grid=spec.time_grid) if dense else None
+    driver_scale = spec.driver_scale
 
     if not isinstance(bqm, dimod.BinaryQuadraticModel):
         raise invalid_type("bqm", bqm, "a dimod.BinaryQuadraticModel",
@@ -410,16 +455,18 @@ def min_gap(
             "bqm", bqm, "H_P is constant: every state is a ground state, so there is no gap",
             "pass a QUBO with at least two distinct energies",
         )
-    k = g + 1
-    evaluator = GapTracker.within_budget(op, g, solver, guard, budget, np.random.default_rng(seed))
+    level = g if spec.gap == "manifold" else 1  # Δ = E_level − E_0
+    k = level + 1
+    evaluator = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed))
 
     # exact end points
     low0 = endpoint_eigenvalues(op, 0.0, k)
     low1 = endpoint_eigenvalues(op, 1.0, k)
-    exact0 = GapPoint(0.0, float(low0[g] - low0[0]), _endpoint_slope_at_zero(bqm, op, g), 0.0, 0.0,
-                    float(low0[0]), float(low0[g]))
-    exact1 = GapPoint(1.0, float(low1[g] - low1[0]), _endpoint_slope_at_one(op, g), 0.0, 0.0,
-                    float(low1[0]), float(low1[g]))
+    slope1 = _endpoint_slope_at_one(op, g) if level == g else math.nan
+    exact0 = GapPoint(0.0, float(low0[level] - low0[0]), _endpoint_slope_at_zero(bqm, op, level), 0.0,
+                      0.0, float(low0[0]), float(low0[level]))
+    exact1 = GapPoint(1.0, float(low1[level] - low1[0]), slope1, 0.0, 0.0,
+                      float(low1[0]), float(low1[level]))
     evaluator.add_exact(exact0)
     evaluator.add_exact(exact1)
     tight = tol / 2.0  # error of each refined gap value (each eigenvalue: tol / 4)
@@ -451,6 +498,11 @@ def min_gap(
             method = "adaptive"
 
     ordered = sorted(evaluator.points.values(), key=lambda p: p.s)
+    info: dict[str, Any] = {"conventions": spec.conventions, "gap": spec.gap,
+                            "driver_scale": spec.driver_scale, "time_grid": spec.time_grid}
+    if dense:
+        info.update(total_time=float(spec.total_time), time_step=float(spec.time_step),
+                    num_points=int(len(points_per_step)))
     return MinGapResult(
         min_gap=float(best.gap), s_min=float(best.s),
         s=np.array([p.s for p in ordered]), gaps=np.array([p.gap for p in ordered]),
@@ -460,6 +512,7 @@ def min_gap(
         degeneracy=g, num_qubits=d, driver_scale=driver_scale,
         driver_coefficient=op.driver_coefficient, method=method, solver=solver, tol=float(tol),
         brackets=brackets, matvecs=evaluator.matvecs, seconds=time.perf_counter() - t_start,
+        conventions=spec.conventions, info=info,
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import dimod
 from numpy.typing import ArrayLike
 
+from hybridxai.anneal.conventions import Conventions, GapDefinition
 from hybridxai.anneal.gap_profile import DEFAULT_PROFILE_POINTS, GapProfile, compute_gap_profile
 from hybridxai.anneal.spec import DriverScale
 
@@ -65,12 +66,14 @@ def gap_profile(
     bqm: dimod.BinaryQuadraticModel,
     num_points: int = DEFAULT_PROFILE_POINTS,
     *,
-    driver_scale: DriverScale = "unit",
+    driver_scale: DriverScale | None = None,
     s: ArrayLike | None = None,
     solver: str = "auto",
     tol: float = 1e-10,
     max_memory_bytes: int | None = None,
     seed: int = 0,
+    conventions: Conventions = "hybridxai",
+    gap: GapDefinition | None = None,
 ) -> GapProfileResult:
     """``E_0(s)``, ``E_1(s)``, the gap ``Δ(s)`` and ``|<1|∂ₛH|0>|`` on a grid of ``s``.
 
@@ -78,7 +81,8 @@ def gap_profile(
         bqm: The QUBO (BINARY or SPIN; qubit ``i`` = ``i``-th variable).
         num_points: Grid size ``N``; the grid is the cell midpoints ``s_i = (i + ½)/N`` (the
             end points are excluded: the levels are degenerate there).
-        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (the authors' code) or a number.
+        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (the authors' code) or a number
+            (default: the preset's).
         s: Explicit grid in ``(0, 1)`` instead.
         solver: ``"auto"`` (dense ``eigh`` up to 10 qubits, warm-started block Davidson
             above), ``"dense"``, ``"davidson"`` or ``"eigsh"``.
@@ -86,9 +90,13 @@ def gap_profile(
             :func:`~hybridxai.anneal.gap_profile.compute_gap_profile` for the matrix element).
         max_memory_bytes: Memory budget (default: 80 % of the available memory).
         seed: Seed of the random fill vectors of the iterative solvers.
+        conventions: ``"hybridxai"`` (default) or ``"authors"`` (driver ``(1/d)·ΣX`` and
+            ``gap="lowest-two"``; see :class:`hybridxai.anneal.settings.AnnealSpec`).
+        gap: ``"manifold"`` (``E_g − E_0``) or ``"lowest-two"`` (``E_1 − E_0``) (default: the
+            preset's).
 
     Returns:
-        A :class:`GapProfileResult` with ``.plot(path=None)``.
+        A :class:`GapProfileResult` with ``.plot(path=None)``; ``info`` records the conventions.
 
     Raises:
         InvalidArgumentError: For a bad argument (named in the message), or a constant ``H_P``.
@@ -96,5 +104,5 @@ def gap_profile(
     """
     return GapProfileResult.from_profile(compute_gap_profile(
         bqm, num_points, driver_scale=driver_scale, s=s, solver=solver, tol=tol,
-        max_memory_bytes=max_memory_bytes, seed=seed,
+        max_memory_bytes=max_memory_bytes, seed=seed, conventions=conventions, gap=gap,
     ))

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.checks import check_positive_int
+from hybridxai.anneal.conventions import PRESETS, Conventions, check_choice
 from hybridxai.anneal.eigensolvers import (
     DENSE_MAX_QUBITS,
     SolverName,
@@ -49,6 +50,7 @@ class SpectrumResult:
         solver: ``"dense"``, ``"eigsh"`` or ``"davidson"`` (end points are always exact).
         matvecs: Products ``H(s)·v`` spent.
         seconds: Wall time.
+        conventions: The preset the driver scale came from (``"hybridxai"`` or ``"authors"``).
     """
 
     s: NDArray[np.float64]
@@ -59,6 +61,7 @@ class SpectrumResult:
     solver: str
     matvecs: int = 0
     seconds: float = 0.0
+    conventions: str = "hybridxai"
 
     @property
     def k(self) -> int:
@@ -106,10 +109,11 @@ def spectrum(
     s_values: ArrayLike,
     k: int = 4,
     *,
-    driver_scale: DriverScale = "unit",
+    driver_scale: DriverScale | None = None,
     solver: SolverName = "auto",
     tol: float = 1e-10,
     seed: int = 0,
+    conventions: Conventions = "hybridxai",
 ) -> SpectrumResult:
     """Lowest ``k`` eigenvalues of ``H(s)`` at each ``s``.
 
@@ -123,11 +127,14 @@ def spectrum(
         bqm: The QUBO (qubit ``i`` = ``i``-th variable).
         s_values: Annealing parameters in ``[0, 1]``.
         k: Number of levels (``1 <= k <= 2**d``).
-        driver_scale: ``"unit"``, ``"1/d"`` or a positive number.
+        driver_scale: ``"unit"``, ``"1/d"`` or a positive number (default: the preset's).
         solver: ``"auto"`` (dense ``eigh`` up to 10 qubits, ARPACK ``eigsh`` above),
             ``"dense"``, ``"eigsh"`` or ``"davidson"``.
         tol: Eigenvalue accuracy (relative for eigsh, absolute for Davidson).
         seed: Seed of the symmetry-breaking noise and random start vectors.
+        conventions: ``"hybridxai"`` (driver ``"unit"``) or ``"authors"`` (driver ``"1/d"``); the
+            only setting of :class:`hybridxai.anneal.settings.AnnealSpec` a spectrum depends on
+            (the authors' ``+(1/d)·ΣX`` has the same levels as ``-(1/d)·ΣX``).
 
     Returns:
         A :class:`SpectrumResult`.
@@ -139,6 +146,8 @@ def spectrum(
     """
     t0 = time.perf_counter()
     s_arr = check_s_values(s_values)
+    if driver_scale is None:
+        driver_scale = PRESETS[check_choice("conventions", conventions)]["driver_scale"]
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise invalid_type("k", k, "a positive integer", "pass e.g. k=4")
     check_positive_int("k", k, "pass e.g. k=4")
@@ -170,4 +179,4 @@ def spectrum(
             previous = pairs.vectors
             matvecs += pairs.matvecs
     return SpectrumResult(s_arr, energies, op.num_qubits, driver_scale, op.driver_coefficient,
-                          solver, matvecs, time.perf_counter() - t0)
+                          solver, matvecs, time.perf_counter() - t0, conventions=conventions)

@@ -48,6 +48,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.memory import available_memory_bytes
+from hybridxai.anneal.conventions import PRESETS, check_choice
 from hybridxai.anneal.eigensolvers import (
     DENSE_MAX_QUBITS,
     DavidsonWorkspace,
@@ -375,20 +376,23 @@ def compute_gap_profile(
     bqm: dimod.BinaryQuadraticModel,
     num_points: int = DEFAULT_PROFILE_POINTS,
     *,
-    driver_scale: DriverScale = "unit",
+    driver_scale: DriverScale | None = None,
     s: ArrayLike | None = None,
     solver: str = "auto",
     tol: float = 1e-10,
     guard: int = 1,
     max_memory_bytes: int | None = None,
     seed: int = 0,
+    conventions: str = "hybridxai",
+    gap: str | None = None,
 ) -> GapProfile:
     """The gap profile of a BQM (see the module docstring for the definitions).
 
     Args:
         bqm: The QUBO (BINARY or SPIN; qubit ``i`` = ``i``-th variable).
         num_points: Grid size ``N``; the grid is ``s_i = (i + ½)/N``.
-        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` or a positive number.
+        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` or a positive number (default:
+            the preset's).
         s: Explicit grid in ``(0, 1)`` instead of the midpoints.
         solver: ``"auto"`` (dense ``eigh`` up to 10 qubits, block Davidson above), ``"dense"``,
             ``"davidson"`` or ``"eigsh"``.
@@ -398,9 +402,13 @@ def compute_gap_profile(
         guard: Extra Davidson vectors.
         max_memory_bytes: Memory budget (default: 80 % of the available memory).
         seed: Seed of the random fill vectors.
+        conventions: ``"hybridxai"`` (default) or ``"authors"``: the preset of
+            :class:`hybridxai.anneal.settings.AnnealSpec` filling in ``driver_scale`` (``"1/d"``
+            for the authors) and ``gap`` where they are not given.
+        gap: ``"manifold"`` (``E_g − E_0``) or ``"lowest-two"`` (``E_1 − E_0``, the authors').
 
     Returns:
-        A :class:`GapProfile`.
+        A :class:`GapProfile` whose ``info`` records ``conventions``, ``gap`` and ``driver_scale``.
 
     Raises:
         InvalidArgumentError: For a bad ``num_points``, ``s``, ``driver_scale``, ``solver``,
@@ -410,6 +418,9 @@ def compute_gap_profile(
     """
     t_start = time.perf_counter()
     grid = profile_grid(num_points, s)
+    preset = PRESETS[check_choice("conventions", conventions)]
+    driver_scale = preset["driver_scale"] if driver_scale is None else driver_scale
+    gap = check_choice("gap", preset["gap"] if gap is None else gap)
     if solver not in _SOLVERS:
         raise invalid_argument("solver", solver, "unknown eigensolver",
                                "pass solver='auto', 'dense', 'davidson' or 'eigsh'")
@@ -437,7 +448,8 @@ def compute_gap_profile(
             "bqm", bqm, "H_P is constant: every state is a ground state, so there is no gap",
             "pass a QUBO with at least two distinct energies",
         )
-    tracker = GapTracker.within_budget(op, g, solver, guard, budget, np.random.default_rng(seed),
+    level = g if gap == "manifold" else 1  # Δ = E_level − E_0
+    tracker = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed),
                                        couplings=True, purpose="gap_profile")
     with blas_threads(1):
         for value in grid[::-1]:  # continuation from the classical states at s = 1
@@ -450,4 +462,5 @@ def compute_gap_profile(
         degeneracy=g, num_qubits=d, driver_scale=driver_scale,
         driver_coefficient=op.driver_coefficient, solver=solver, tol=float(tol),
         matvecs=tracker.matvecs, seconds=time.perf_counter() - t_start,
+        info={"conventions": conventions, "gap": gap, "driver_scale": driver_scale},
     )

@@ -34,8 +34,14 @@ __all__ = ["FeatureQubo", "build_qubo", "importance", "redundancy", "IMPORTANCE_
 Conventions = Literal["hybridxai", "authors"]
 ImportanceScale = Literal["max", "raw"]
 
-CONVENTIONS: dict[str, tuple[float, float]] = {"hybridxai": (1.0, 1.0), "authors": (2.0, 4.0)}
-"""Factors of the importance and the pair term of ``H_P`` under each convention (see :func:`build_qubo`)."""
+CONVENTIONS: dict[str, tuple[float, float]] = {"hybridxai": (1.0, 1.0), "authors": (1.0, 1.0)}
+"""Factors of the importance and the pair term of ``H_P`` under each convention (see :func:`build_qubo`).
+
+Both are 1: the authors' simulation builds ``H_P`` from ``pz = (I − Z)/2 = n`` (checc1/FS_QA
+``src/finalSimulation.py`` line 3, ``from qutip_class import *``; ``src/utils/qutip_class.py``
+line 107), which is hybridxai's form. The ``pz = I − Z = 2n`` of ``src/utils/qutip_utils.py``
+line 110 is in a module their simulation does not import.
+"""
 
 IMPORTANCE_SCALES = ("max", "raw")
 
@@ -305,12 +311,12 @@ class FeatureQubo:
 
     @property
     def importance_weight(self) -> float:
-        """The coefficient of ``-Σ_p h_p n_p`` in ``H_P``: ``β`` (``2β`` with the authors' conventions)."""
+        """The coefficient of ``-Σ_p h_p n_p`` in ``H_P``: ``β`` under both conventions."""
         return CONVENTIONS[self.conventions][0] * self.beta
 
     @property
     def redundancy_weight(self) -> float:
-        """The coefficient of ``Σ_{p<q} J_pq n_p n_q``: ``1 − β`` (``4(1 − β)`` with the authors')."""
+        """The coefficient of ``Σ_{p<q} J_pq n_p n_q``: ``1 − β`` under both conventions."""
         return CONVENTIONS[self.conventions][1] * (1.0 - self.beta)
 
     def local_fields(self, n: NDArray[np.floating]) -> NDArray[np.float64]:
@@ -402,11 +408,12 @@ def build_qubo(
             (ties: lower index first), so quantum backends fit any model.
         conventions: ``"hybridxai"`` (default): ``H_P = (1−β)·Σ_{p<q} J_pq n_p n_q − β·Σ_p h_p n_p``.
             ``"authors"``: the problem Hamiltonian the paper's public simulation code builds
-            (checc1/FS_QA ``src/finalSimulation.py`` from the operator ``pz = I − Z = 2n`` of
-            ``src/utils/qutip_utils.py``): ``(1−β)·Σ_{p<q} J_pq (2n_p)(2n_q) − β·Σ_p h_p (2n_p)``,
-            that is ``4(1−β)·Σ_{p<q} J n n − 2β·Σ h n``. Twice hybridxai's energy scale for the
-            importance term and four times for the pairs, so it changes the optimal selection
-            and the gaps, not only the units.
+            (checc1/FS_QA ``src/finalSimulation.py``, ``(1−β)·Σ_{i<j} J_ij pz_i pz_j −
+            β·Σ_i α_i pz_i`` with ``pz = (I − Z)/2 = n`` from ``src/utils/qutip_class.py``,
+            the module it imports). That is the same ``H_P`` as ``"hybridxai"``: the name only
+            records the choice (``qubo.conventions``), so a run under the authors' anneal
+            conventions states its QUBO's too. Combine with ``importance_scale="raw"`` for the
+            paper's unscaled α.
         importance_scale: ``"max"`` (default): ``h_p = α_p / max_q α_q`` in (0, 1]. ``"raw"``:
             ``h_p = α_p`` as in the paper's equation; the trade-off against ``J ∈ [0, 1]`` then
             depends on the gradients' scale (the model and the layer).

@@ -473,6 +473,9 @@ def trotter_layers(
     num_steps: int,
     order: int = 1,
     driver_scale: float = 1.0,
+    *,
+    time_grid: str = "midpoint",
+    step_time: float | None = None,
 ) -> list[Layer]:
     """The flat layer sequence of the digitized anneal, applied left to right to ``|+>^d``.
 
@@ -488,14 +491,23 @@ def trotter_layers(
         num_steps: ``M``.
         order: 1 (``D`` then ``P`` each step) or 2 (``D/2 · P · D/2``).
         driver_scale: ``c`` in ``H_D = -c·Σ X`` (``1/d`` reproduces the authors' code).
+        time_grid: ``"midpoint"`` (hybridxai's: ``s_k = s((k + ½)/M)``) or ``"endpoints"``
+            (the authors': ``s_k = s(k/(M − 1))``, see :mod:`hybridxai.anneal.settings`).
+        step_time: The time each point is applied for (default ``T/M``).
 
     Returns:
         List of ``(kind, coefficient)`` layers.
     """
     check_anneal_parameters(total_time, num_steps, order)
     sched = as_schedule(schedule)
-    dt = float(total_time) / num_steps
-    s_mid = sched((np.arange(num_steps) + 0.5) / num_steps)
+    dt = float(total_time) / num_steps if step_time is None else float(step_time)
+    if time_grid == "endpoints":
+        s_mid = sched(np.linspace(0.0, 1.0, num_steps))
+    elif time_grid == "midpoint":
+        s_mid = sched((np.arange(num_steps) + 0.5) / num_steps)
+    else:
+        raise invalid_argument("time_grid", time_grid, "is not a known time grid",
+                               "pass time_grid='midpoint' or 'endpoints'")
     driver = (1.0 - s_mid) * dt * driver_scale
     problem = s_mid * dt
     layers: list[Layer] = []

@@ -18,9 +18,12 @@ setting            ``conventions="hybridxai"`` (default)       ``conventions="au
 
 The "authors" column is the recipe of the paper's public simulation code (checc1/FS_QA:
 ``src/finalSimulation.py`` builds the time grid with ``numpy.linspace(0, T, M)``, ``M = int(T/0.01)``,
-and applies each point for ``dt = 0.01`` with ``expm_multiply``; ``src/utils/qutip_utils.py`` holds the
-operators). hybridxai's midpoint grid is its own choice: it is the midpoint rule for the
-time-ordered product, so a first-order Trotter step is centred on its interval. Each setting stays
+applies each point for ``dt = 0.01`` with ``expm_multiply``, takes the two lowest levels with
+``eigsh`` at each point and the fidelity of ``argsort(diag H_P)[0]``; it imports its operators
+from ``src/utils/qutip_class.py``). hybridxai's midpoint grid is its own choice: it is the
+midpoint rule for the time-ordered product (second-order in ``dt``), so a Trotter step is
+centred on its interval. The problem Hamiltonian's scale is a separate choice,
+``build_qubo(..., conventions=...)`` (:mod:`hybridxai.anneal.qubo`). Each setting stays
 individually settable: a preset only fills in what is not given.
 
 Example:
@@ -37,39 +40,42 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 import dimod
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridxai.anneal.conventions import (
+    CHOICES,
+    PRESETS,
+    Conventions,
+    FidelityDefinition,
+    GapDefinition,
+    TimeGrid,
+    check_choice,
+)
 from hybridxai.anneal.schedules import (
+    Layer,
     Schedule,
     ScheduleLike,
     as_schedule,
     check_anneal_parameters,
     check_schedule,
+    trotter_layers,
 )
-from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale, resolve_driver_scale
+from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale, ground_fidelity, resolve_driver_scale
 from hybridxai.exceptions import invalid_argument
 
-__all__ = ["AnnealSpec", "Conventions", "TimeGrid", "GapDefinition", "FidelityDefinition", "PRESETS"]
+__all__ = ["AnnealSpec", "Conventions", "TimeGrid", "GapDefinition", "FidelityDefinition", "PRESETS",
+           "SAMPLER_TOTAL_TIME", "final_fidelity", "lowest_state_index"]
 
-Conventions = Literal["hybridxai", "authors"]
-TimeGrid = Literal["midpoint", "endpoints"]
-GapDefinition = Literal["manifold", "lowest-two"]
-FidelityDefinition = Literal["manifold", "lowest-state"]
-
-PRESETS: dict[str, dict[str, Any]] = {
-    "hybridxai": {"driver_scale": "unit", "time_grid": "midpoint", "gap": "manifold", "fidelity": "manifold"},
-    "authors": {"driver_scale": "1/d", "time_grid": "endpoints", "gap": "lowest-two",
-                "fidelity": "lowest-state"},
-}
-"""The settings each ``conventions`` preset fills in (see the module docstring)."""
-
-_CHOICES = {"time_grid": ("midpoint", "endpoints"), "gap": ("manifold", "lowest-two"),
-            "fidelity": ("manifold", "lowest-state")}
-
+SAMPLER_TOTAL_TIME = 100.0
+"""Default ``total_time`` of the annealing samplers (``statevector``, ``aer``, ``pennylane``), with the
+linear schedule and ``num_reads = d²``. Chosen by measurement (docs/benchmarks.md, "Getting the
+optimum from the quantum annealer"): on real MobileNetV2 instances at ``d = 12–16`` the returned
+selection was the exact optimum on every instance at ``T = 100`` but on only about half at the paper's
+``T = 10``. Pass ``total_time=10`` for the paper's setting."""
 
 @dataclass(frozen=True)
 class AnnealSpec:
@@ -101,13 +107,8 @@ class AnnealSpec:
     conventions: Conventions = "hybridxai"
 
     def __post_init__(self) -> None:
-        if self.conventions not in PRESETS:
-            raise invalid_argument("conventions", self.conventions, "is not a known convention",
-                                   f"pass one of {list(PRESETS)}")
-        for name, allowed in _CHOICES.items():
-            value = getattr(self, name)
-            if value not in allowed:
-                raise invalid_argument(name, value, "is not a known choice", f"pass one of {list(allowed)}")
+        for name in CHOICES:
+            check_choice(name, getattr(self, name))
         check_anneal_parameters(self.total_time, 1 if self.num_steps is None else self.num_steps, self.order)
         if isinstance(self.time_step, bool) or not isinstance(self.time_step, (int, float, np.number)) \
                 or not math.isfinite(self.time_step) or self.time_step <= 0:
@@ -135,9 +136,7 @@ class AnnealSpec:
             InvalidArgumentError: For an unknown preset or a bad value.
             TypeError: For a keyword that is not a field.
         """
-        if conventions not in PRESETS:
-            raise invalid_argument("conventions", conventions, "is not a known convention",
-                                   f"pass one of {list(PRESETS)}")
+        check_choice("conventions", conventions)
         chosen = {**PRESETS[conventions], **{k: v for k, v in settings.items() if v is not None}}
         return cls(conventions=conventions, **chosen)
 
@@ -151,7 +150,13 @@ class AnnealSpec:
         return max(1, math.ceil(ratio - 1e-9))
 
     def step_time(self) -> float:
-        """The time each grid point is applied for: ``T/M``."""
+        """The time each grid point is applied for.
+
+        ``T/M``, except on the endpoint grid with ``M`` derived from ``time_step``: there every
+        point is applied for ``time_step`` itself (the authors' ``dt = 0.01``, whatever ``T``).
+        """
+        if self.time_grid == "endpoints" and self.num_steps is None:
+            return float(self.time_step)
         return float(self.total_time) / self.steps()
 
     def for_problem(self, bqm: dimod.BinaryQuadraticModel) -> AnnealSpec:
@@ -160,6 +165,11 @@ class AnnealSpec:
             return self
         return replace(self, schedule=as_schedule(self.schedule, problem=bqm, driver_scale=self.driver_scale))
 
+    def _require_built_schedule(self) -> None:
+        if not isinstance(self.schedule, Schedule):
+            raise invalid_argument("schedule", getattr(self.schedule, "name", self.schedule),
+                                   "depends on the problem", "call spec.for_problem(bqm) first")
+
     def s_points(self) -> NDArray[np.float64]:
         """``s_k``, the schedule at the grid's points (:attr:`time_grid`), one per step.
 
@@ -167,12 +177,27 @@ class AnnealSpec:
             InvalidArgumentError: If the schedule depends on the problem and
                 :meth:`for_problem` was not called.
         """
-        if not isinstance(self.schedule, Schedule):
-            raise invalid_argument("schedule", getattr(self.schedule, "name", self.schedule),
-                                   "depends on the problem", "call spec.for_problem(bqm) first")
+        self._require_built_schedule()
         m = self.steps()
         u = (np.arange(m) + 0.5) / m if self.time_grid == "midpoint" else np.linspace(0.0, 1.0, m)
         return np.asarray(self.schedule(u), dtype=np.float64)
+
+    def trotter_layers(self, num_qubits: int) -> list[Layer]:
+        """The Trotter layers of this anneal on ``num_qubits`` qubits (its grid, ``dt`` and driver).
+
+        Raises:
+            InvalidArgumentError: If the schedule depends on the problem and
+                :meth:`for_problem` was not called.
+        """
+        self._require_built_schedule()
+        return trotter_layers(self.schedule, self.total_time, self.steps(), self.order,
+                              self.driver_coefficient(num_qubits), time_grid=self.time_grid,
+                              step_time=self.step_time())
+
+    def final_fidelity(self, probabilities: NDArray[np.floating],
+                       energies: NDArray[np.floating]) -> tuple[float, float, NDArray[np.int64]]:
+        """The fidelity of a final state under this spec's :attr:`fidelity` (see :func:`final_fidelity`)."""
+        return final_fidelity(probabilities, energies, self.fidelity)
 
     def driver_coefficient(self, num_qubits: int) -> float:
         """``c`` in ``H_D = -c·ΣX`` for ``num_qubits`` qubits."""
@@ -184,3 +209,55 @@ class AnnealSpec:
         out["schedule"] = getattr(self.schedule, "name", str(self.schedule))
         out["num_steps"] = self.steps()
         return out
+
+
+def lowest_state_index(energies: NDArray[np.floating], rtol: float = 1e-9) -> int:
+    """The basis state with the lowest ``H_P`` entry, as the authors' code picks it.
+
+    Their ``psi_gs[np.argsort(energies)[0]] = 1`` is the first lowest entry in QuTiP's basis
+    order, where qubit 0 is the most significant bit; hybridxai's basis is little-endian
+    (:mod:`hybridxai.anneal.ising`). Entries within ``rtol·max(1, spread)`` of the minimum
+    (rounding of equal energies) are ties, broken by that order.
+
+    Args:
+        energies: The diagonal of ``H_P`` in hybridxai's (little-endian) order.
+        rtol: Tie tolerance.
+
+    Returns:
+        The little-endian index of that state.
+
+    Example:
+        >>> lowest_state_index(np.array([0.0, -1.0, -1.0, 2.0]))  # |q0=1,q1=0> vs |q0=0,q1=1>
+        2
+    """
+    ground = ground_fidelity(energies, energies, rtol)[2]
+    num_qubits = max(1, int(energies.size).bit_length() - 1)
+    msb_order = [int(format(int(z), f"0{num_qubits}b")[::-1], 2) for z in ground]
+    return int(ground[int(np.argmin(msb_order))])
+
+
+def final_fidelity(probabilities: NDArray[np.floating], energies: NDArray[np.floating],
+                   definition: FidelityDefinition = "manifold") -> tuple[float, float, NDArray[np.int64]]:
+    """The fidelity of a final state: ``(fidelity, ground_energy, target_indices)``.
+
+    Args:
+        probabilities: ``|ψ|²`` over the basis (little-endian).
+        energies: The diagonal of ``H_P`` (same order).
+        definition: ``"manifold"``: the probability of every ground state of ``H_P``
+            (:func:`hybridxai.anneal.spec.ground_fidelity`); ``"lowest-state"``: that of the one
+            basis state :func:`lowest_state_index` (the authors' definition).
+
+    Returns:
+        The fidelity, the lowest energy and the indices of the target states.
+
+    Example:
+        >>> p, e = np.array([0.1, 0.3, 0.4, 0.2]), np.array([0.0, -1.0, -1.0, 2.0])
+        >>> final_fidelity(p, e)[0], final_fidelity(p, e, "lowest-state")[0]
+        (0.7, 0.4)
+    """
+    check_choice("fidelity", definition)
+    fidelity, ground_energy, ground = ground_fidelity(probabilities, energies)
+    if definition == "manifold":
+        return fidelity, ground_energy, ground
+    index = lowest_state_index(energies)
+    return float(probabilities[index]), ground_energy, np.array([index], dtype=np.int64)

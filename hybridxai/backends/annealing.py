@@ -17,7 +17,6 @@ A subclass implements the *device step*, one of:
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from numpy.typing import NDArray
 
 from hybridxai._util.memory import check_statevector_memory
 from hybridxai.anneal.auto_time import auto_total_time, check_target_fidelity
+from hybridxai.anneal.conventions import PRESETS, check_choice
 from hybridxai.anneal.ising import DenseQubo, basis_energies, dense_qubo, indices_to_bits
 from hybridxai.anneal.schedules import (
     Layer,
@@ -38,7 +38,8 @@ from hybridxai.anneal.schedules import (
     check_schedule,
     trotter_layers,
 )
-from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale, ground_fidelity, resolve_driver_scale
+from hybridxai.anneal.settings import SAMPLER_TOTAL_TIME, AnnealSpec, final_fidelity
+from hybridxai.anneal.spec import DriverScale, ground_fidelity, resolve_driver_scale
 from hybridxai.backends.base import BaseSampler, check_num_reads
 from hybridxai.backends.optimality import optimality_report
 from hybridxai.exceptions import invalid_argument
@@ -46,7 +47,7 @@ from hybridxai.exceptions import invalid_argument
 __all__ = ["AnnealingSampler", "Readout", "POSTPROCESS", "check_postprocess"]
 
 ANNEAL_PARAMETERS = ("total_time", "num_steps", "num_reads", "seed", "schedule", "order", "driver_scale",
-                     "target_fidelity", "postprocess")
+                     "target_fidelity", "postprocess", "conventions", "time_grid", "fidelity")
 """The :meth:`AnnealingSampler.sample` options every annealing backend shares."""
 
 POSTPROCESS = ("none", "descent")
@@ -100,14 +101,22 @@ class AnnealingSampler(BaseSampler):
     """Base of the digitized quantum-annealing samplers.
 
     Args:
-        total_time: Default anneal time ``T``.
+        total_time: Default anneal time ``T`` (100: optimal selections on real instances, see
+            :data:`hybridxai.anneal.settings.SAMPLER_TOTAL_TIME`).
         num_steps: Default number of Trotter steps (``None``: ``ceil(T / 0.01)``).
         num_reads: Default number of samples (``None``: ``d**2`` as in the paper).
         seed: Default seed of the sampling RNG.
         schedule: Default schedule (``None``: linear; see :meth:`sample`).
         order: Default Trotter order (1 or 2).
-        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (authors' code) or a number.
+        driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (authors' code) or a number
+            (``None``: the preset's of ``conventions``).
         postprocess: Default ``postprocess`` (``"none"``: raw reads; see :meth:`sample`).
+        conventions: ``"hybridxai"`` (default) or ``"authors"``: the preset of
+            :class:`hybridxai.anneal.settings.AnnealSpec` filling in ``driver_scale``,
+            ``time_grid`` and ``fidelity`` where they are not given (also per call).
+        time_grid: ``"midpoint"`` or ``"endpoints"`` (``None``: the preset's).
+        fidelity: ``"manifold"`` or ``"lowest-state"``: what ``info["fidelity"]`` measures
+            (``None``: the preset's).
         max_memory_bytes: Memory budget for the statevector (default 80 % of available RAM).
     """
 
@@ -118,26 +127,31 @@ class AnnealingSampler(BaseSampler):
     def __init__(
         self,
         *,
-        total_time: float = 10.0,
+        total_time: float = SAMPLER_TOTAL_TIME,
         num_steps: int | None = None,
         num_reads: int | None = None,
         seed: int | None = None,
         schedule: ScheduleLike = None,
         order: int = 1,
-        driver_scale: DriverScale = "unit",
+        driver_scale: DriverScale | None = None,
         postprocess: str = "none",
         max_memory_bytes: int | None = None,
+        conventions: str = "hybridxai",
+        time_grid: str | None = None,
+        fidelity: str | None = None,
     ) -> None:
         cls = type(self)
         if cls._evolve is AnnealingSampler._evolve and cls._readout is AnnealingSampler._readout:
             raise TypeError(f"{cls.__name__} must implement the device step: _evolve or _readout")
         super().__init__(total_time=total_time, num_steps=num_steps, num_reads=num_reads, seed=seed,
                          order=order, driver_scale=driver_scale, schedule=schedule,
-                         postprocess=check_postprocess(postprocess))
+                         postprocess=check_postprocess(postprocess), conventions=conventions,
+                         time_grid=time_grid, fidelity=fidelity)
         self.max_memory_bytes = max_memory_bytes
         # validate the defaults once, now, so a bad constructor argument fails early
         check_anneal_parameters(total_time, 1 if num_steps is None else num_steps, order)
-        resolve_driver_scale(driver_scale, 1)
+        AnnealSpec.from_conventions(conventions, driver_scale=driver_scale, time_grid=time_grid,
+                                    fidelity=fidelity)
         check_schedule(schedule)
         self._check_common(self.defaults)
 
@@ -182,7 +196,8 @@ class AnnealingSampler(BaseSampler):
             raise RuntimeError(f"the '{self.backend_name}' backend returned an invalid state "
                                f"(norm² = {total}); this is a bug, please report it")
         probabilities /= total
-        fidelity, ground_energy, ground = ground_fidelity(probabilities, diagonal)
+        _, ground_energy, ground = ground_fidelity(probabilities, diagonal)
+        fidelity = final_fidelity(probabilities, diagonal, options.get("fidelity", "manifold"))[0]
         rng = np.random.default_rng(options["seed"])
         draws = rng.choice(probabilities.size, size=options["num_reads"], p=probabilities)
         unique, counts = np.unique(draws, return_counts=True)
@@ -207,6 +222,11 @@ class AnnealingSampler(BaseSampler):
                          bqm: dimod.BinaryQuadraticModel | None) -> dict[str, Any]:
         params = options
         params["postprocess"] = check_postprocess(params.get("postprocess", "none"))
+        preset = PRESETS[check_choice("conventions", params.get("conventions") or "hybridxai")]
+        for name in ("driver_scale", "time_grid", "fidelity"):  # the preset fills what is not given
+            params[name] = preset[name] if params.get(name) is None else params[name]
+            if name != "driver_scale":
+                check_choice(name, params[name])
         num_qubits = 1 if bqm is None else bqm.num_variables
         auto = isinstance(params["total_time"], str) and params["total_time"] == "auto"
         target = params.get("target_fidelity")
@@ -222,14 +242,23 @@ class AnnealingSampler(BaseSampler):
                                    "pass total_time='auto' too, or leave target_fidelity out")
         elif params["num_steps"] is None:
             check_anneal_parameters(params["total_time"], 1, params["order"])
-            params["num_steps"] = max(1, math.ceil(float(params["total_time"]) / DEFAULT_TIME_STEP - 1e-9))
+            grid = self._grid(params, params["total_time"])
+            params["num_steps"], params["step_time"] = grid.steps(), grid.step_time()
         if not auto:
             check_anneal_parameters(params["total_time"], params["num_steps"], params["order"])
         if params["num_reads"] is None:
             params["num_reads"] = check_num_reads(max(1, num_qubits**2), self.bytes_per_read)
         params["driver_coefficient"] = resolve_driver_scale(params["driver_scale"], num_qubits)
         params["schedule"] = check_schedule(params["schedule"])  # gap-aware ones are built in _layers
+        if not auto and params.get("step_time") is None:  # num_steps given: each step T/M
+            params["step_time"] = float(params["total_time"]) / params["num_steps"]
         return params
+
+    @staticmethod
+    def _grid(params: Mapping[str, Any], total_time: float) -> AnnealSpec:
+        """The time grid of ``total_time`` under the call's conventions (``M`` derived if not given)."""
+        return AnnealSpec(total_time=float(total_time), time_grid=params["time_grid"],
+                          conventions=params.get("conventions") or "hybridxai")
 
     def _check_problem(self, bqm: dimod.BinaryQuadraticModel, options: Mapping[str, Any]) -> None:
         check_statevector_memory(bqm.num_variables, self.bytes_per_amplitude, backend=self.backend_name,
@@ -244,10 +273,12 @@ class AnnealingSampler(BaseSampler):
                                      schedule=params["schedule"], order=params["order"],
                                      driver_scale=params["driver_coefficient"])
             params["total_time"] = choice.total_time
-            params["num_steps"] = max(1, math.ceil(choice.total_time / DEFAULT_TIME_STEP - 1e-9))
+            grid = self._grid(params, choice.total_time)
+            params["num_steps"], params["step_time"] = grid.steps(), grid.step_time()
             params["auto_total_time"] = choice.as_dict()
         return trotter_layers(params["schedule"], params["total_time"], params["num_steps"],
-                              params["order"], params["driver_coefficient"])
+                              params["order"], params["driver_coefficient"], time_grid=params["time_grid"],
+                              step_time=params["step_time"])
 
     # -- public API -----------------------------------------------------------------------
     def final_state(
@@ -299,8 +330,9 @@ class AnnealingSampler(BaseSampler):
 
         Args:
             bqm: BINARY or SPIN model; samples come back in its vartype and labels.
-            total_time: ``T`` (default 10), or ``"auto"``: the shortest ``T`` (power-of-two
-                multiple of a gap-profile estimate, verified by simulation) whose fidelity reaches
+            total_time: ``T`` (default 100, ``SAMPLER_TOTAL_TIME``), or ``"auto"``: the shortest
+                ``T`` (power-of-two multiple of a gap-profile estimate, verified by simulation) whose
+                fidelity reaches
                 ``target_fidelity`` (default 0.9; see :mod:`hybridxai.anneal.auto_time`),
                 recorded in ``info["auto_total_time"]``.
             num_steps: Trotter steps ``M`` (default ``ceil(T/0.01)``, the paper's ``dt``).
@@ -357,6 +389,10 @@ class AnnealingSampler(BaseSampler):
             "schedule": params["schedule"].name,
             "seed": params["seed"],
             "postprocess": params["postprocess"],
+            "conventions": params["conventions"],
+            "time_grid": params["time_grid"],
+            "step_time": float(params["step_time"]),
+            "fidelity_definition": params["fidelity"],
             **self._sample_info(params),
         }
         if "auto_total_time" in params:  # total_time="auto": the chosen T and its trials

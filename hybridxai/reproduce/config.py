@@ -54,7 +54,12 @@ class ReproduceConfig:
         time_step: ``dt`` of the digitized anneal (the paper: 0.01).
         num_filters: ``N_f`` of the restricted models studied (the paper: 16, 24, 32).
         max_qubits: Cap on ``d`` for the exact physics (statevector size ``2**d``).
-        driver_scale: ``"unit"`` (``H_D = -ΣX``) or ``"1/d"`` (the authors' code).
+        driver_scale: ``"unit"`` (``H_D = -ΣX``) or ``"1/d"`` (the authors' code), for the
+            measures under hybridxai's conventions.
+        conventions: The conventions the physics stages measure each image under
+            (:class:`hybridxai.anneal.settings.AnnealSpec`): ``"hybridxai"`` (always, first) and
+            optionally ``"authors"`` (their QUBO scale, grid, driver, gap and fidelity), so the
+            fidelity-vs-d and Δ_min-vs-d panels can be drawn side by side on the same images.
         batch_size: Images per forward/backward pass.
         root: Data location (``None``: the default for the data set).
         checkpoints: Folder of heads trained with ``hybridxai train`` (searched before the
@@ -75,6 +80,7 @@ class ReproduceConfig:
     num_filters: tuple[int, ...] = (16, 24, 32)
     max_qubits: int = 18
     driver_scale: str = "unit"
+    conventions: tuple[str, ...] = ("hybridxai", "authors")
     batch_size: int = 16
     root: str | None = None
     checkpoints: str | None = None
@@ -97,6 +103,12 @@ class ReproduceConfig:
         if not 1 <= self.max_qubits <= 24:
             raise invalid_argument("max_qubits", self.max_qubits, "must lie in [1, 24]",
                                    "pass e.g. --max-qubits 16")
+        if not self.conventions or self.conventions[0] != "hybridxai" \
+                or not set(self.conventions) <= {"hybridxai", "authors"} \
+                or len(set(self.conventions)) != len(self.conventions):
+            raise invalid_argument("conventions", self.conventions,
+                                   "must start with 'hybridxai', optionally followed by 'authors'",
+                                   "pass ('hybridxai', 'authors') (the default) or ('hybridxai',)")
         if TABLE_FILTERS not in self.num_filters:
             raise invalid_argument("num_filters", self.num_filters,
                                    f"must include {TABLE_FILTERS} (Table 1 and Fig. 2 use the "
@@ -136,8 +148,16 @@ class ReproduceConfig:
         return max(1, int(round(total_time / self.time_step)))
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready settings."""
-        return json.loads(json.dumps(asdict(self)))
+        """JSON-ready settings.
+
+        ``conventions`` is left out when it is ``("hybridxai",)``: such a run measures what runs
+        made before the conventions comparison measured, so it keeps their settings and
+        fingerprint and resumes their folders.
+        """
+        out = json.loads(json.dumps(asdict(self)))
+        if tuple(self.conventions) == ("hybridxai",):
+            del out["conventions"]
+        return out
 
     def fingerprint(self) -> str:
         """Hash of the settings that change numbers (used to refuse mixing runs).

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "beta_figure", "gap_histogram_figure", "fidelity_time_figure", "fidelity_size_figure",
-    "gap_size_figure", "s_star_figure", "coupling_figure",
+    "gap_size_figure", "s_star_figure", "coupling_figure", "conventions_figure", "time_to_fidelity_figure",
 ]
 
 
@@ -86,7 +86,11 @@ def fidelity_time_figure(records: Sequence[PhysicsRecord], class_names: Sequence
 def fidelity_size_figure(records: Sequence[PhysicsRecord], fit: Any | None) -> Figure:
     """Fig. 5 (bottom): fidelity vs d per anneal time, quartile bars, exponential fit at small T."""
     fig = agg_figure((7.5, 4.2))
-    ax = fig.subplots()
+    _fidelity_size(fig.subplots(), records, fit)
+    return fig
+
+
+def _fidelity_size(ax: Any, records: Sequence[PhysicsRecord], fit: Any | None) -> None:
     measured = with_measures(records)
     if measured:
         times = measured[0][1].total_times
@@ -102,13 +106,16 @@ def fidelity_size_figure(records: Sequence[PhysicsRecord], fit: Any | None) -> F
     ax.set(xlabel="number of qubits d", ylabel="median fidelity", ylim=(0, 1.02),
            title="Final fidelity vs problem size")
     ax.legend(fontsize=7)
-    return fig
 
 
 def gap_size_figure(records: Sequence[PhysicsRecord], fit: Any | None, hardest: int = 3) -> Figure:
     """Fig. 7: minimum gap vs d (median, quartiles), power-law fit, hardest instances marked."""
     fig = agg_figure((7.5, 4.2))
-    ax = fig.subplots()
+    _gap_size(fig.subplots(), records, fit, hardest)
+    return fig
+
+
+def _gap_size(ax: Any, records: Sequence[PhysicsRecord], fit: Any | None, hardest: int = 3) -> None:
     measured = with_measures(records)
     if measured:
         ax.scatter([r.d for r, _ in measured], [m.min_gap for _, m in measured], s=8, alpha=0.35,
@@ -126,6 +133,59 @@ def gap_size_figure(records: Sequence[PhysicsRecord], fit: Any | None, hardest: 
             ax.plot(grid, fit.predict(grid), "k--", label=f"power law: {fit.describe()}")
     ax.set(xlabel="number of qubits d", ylabel="Δ_min", yscale="log", title="Minimum gap vs d")
     ax.legend(fontsize=7)
+
+
+def conventions_figure(kind: str, panels: dict[str, tuple[Sequence[PhysicsRecord], Any | None]]) -> Figure:
+    """Fig. 5 (bottom) or Fig. 7 under each set of conventions, side by side, on shared axes.
+
+    Args:
+        kind: ``"fidelity"`` (fidelity vs d per anneal time) or ``"gap"`` (Δ_min vs d).
+        panels: ``{conventions: (records with those conventions' measures, fit or None)}``,
+            drawn left to right.
+
+    Returns:
+        The figure (one panel per entry, shared ``y`` axis).
+    """
+    fig = agg_figure((6.5 * max(1, len(panels)), 4.2))
+    axes = np.atleast_1d(fig.subplots(1, max(1, len(panels)), sharey=True))
+    for ax, (name, (records, fit)) in zip(axes, panels.items(), strict=False):
+        if kind == "gap":
+            _gap_size(ax, records, fit)
+        else:
+            _fidelity_size(ax, records, fit)
+        ax.set_title(f"{ax.get_title()} — conventions={name!r}")
+    return fig
+
+
+def time_to_fidelity_figure(times: dict[str, dict[int, float]], fits: dict[str, dict[str, Any]],
+                            target: float = 0.9) -> Figure:
+    """The median anneal time reaching fidelity ``target`` vs d, per conventions, with the fits.
+
+    Args:
+        times: ``{conventions: {d: median T}}``.
+        fits: ``{conventions: {"power": fit or None, "exponential": fit or None}}``.
+        target: The fidelity reached.
+    """
+    fig = agg_figure((7.5, 4.2))
+    ax = fig.subplots()
+    for k, (name, by_d) in enumerate(times.items()):
+        if not by_d:
+            continue
+        ds = np.array(list(by_d), float)
+        ax.plot(ds, list(by_d.values()), "o", color=f"C{k}", label=f"{name}: median T")
+        grid = np.linspace(ds.min(), ds.max(), 100)
+        for style, key in (("--", "power"), (":", "exponential")):
+            fit = fits.get(name, {}).get(key)
+            if fit is not None:
+                ax.plot(grid, fit.predict(grid), style, color=f"C{k}",
+                        label=f"{name} {key}: {fit.describe()}")
+    ax.set(xlabel="number of qubits d", ylabel=f"T with fidelity ≥ {target:g}", yscale="log",
+           title=f"Anneal time needed for fidelity ≥ {target:g}")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=6)
+    else:
+        ax.text(0.5, 0.5, f"no size where most instances reach fidelity {target:g}",
+                ha="center", va="center", transform=ax.transAxes)
     return fig
 
 

@@ -26,7 +26,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
@@ -267,7 +267,12 @@ class PhysicsRecord:
         num_positive: Maps with positive importance (before the ``max_qubits`` cap).
         channels: The maps the variables stand for.
         couplings: The couplings ``J_pq`` above the diagonal (stored as ``J``).
-        measures: Minimum gap and fidelities (``None`` when ``d`` is 0).
+        measures: Minimum gap and fidelities (``None`` when ``d`` is 0), under hybridxai's
+            conventions (and the configured ``driver_scale``).
+        by_conventions: The same measures under other conventions of the same image, by name
+            (``{"authors": ...}``: its QUBO built with ``build_qubo(..., conventions="authors")``
+            and measured with ``conventions="authors"``); stored as ``"conventions"``, absent
+            from lines written without them.
     """
 
     key: str
@@ -279,17 +284,34 @@ class PhysicsRecord:
     channels: tuple[int, ...]
     couplings: tuple[float, ...]
     measures: PhysicsMeasures | None
+    by_conventions: dict[str, PhysicsMeasures] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PhysicsRecord:
         """The record of a stored line."""
+        others = {name: PhysicsMeasures.from_dict(m) for name, m in data.get("conventions", {}).items()}
         return cls(**_common(data), num_filters=int(data["num_filters"]), d=int(data["d"]),
                    num_positive=int(data["num_positive"]), channels=_ints(data["channels"]),
-                   couplings=tuple(data["J"]), measures=PhysicsMeasures.from_dict(data))
+                   couplings=tuple(data["J"]), measures=PhysicsMeasures.from_dict(data),
+                   by_conventions={k: v for k, v in others.items() if v is not None})
+
+    def under(self, conventions: str) -> PhysicsRecord:
+        """This record with the measures of ``conventions`` in :attr:`measures` (``None`` if absent).
+
+        ``"hybridxai"`` is the record itself.
+        """
+        if conventions == "hybridxai":
+            return self
+        return PhysicsRecord(self.key, self.position, self.label, self.num_filters, self.d,
+                             self.num_positive, self.channels, self.couplings,
+                             self.by_conventions.get(conventions))
 
     def to_dict(self) -> dict[str, Any]:
         """The stored line (the measures' fields at the top level, after ``J``)."""
         out = {"key": self.key, "position": self.position, "label": self.label,
                "num_filters": self.num_filters, "d": self.d, "num_positive": self.num_positive,
                "channels": list(self.channels), "J": list(self.couplings)}
-        return out | (self.measures.to_dict() if self.measures is not None else {})
+        out |= self.measures.to_dict() if self.measures is not None else {}
+        if self.by_conventions:
+            out["conventions"] = {name: m.to_dict() for name, m in self.by_conventions.items()}
+        return out

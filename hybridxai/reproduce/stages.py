@@ -6,7 +6,8 @@
 * ``full`` — the full model (all maps of the last block): GradCAM, GradCAM++ and SA at each
   of ``sa_betas`` (Table 1, Fig. 2 right).
 * ``physics<N_f>`` — for each restricted model: the QUBO at ``qa_beta``, its minimum gap and
-  location, the final fidelity for each anneal time, and the couplings (Figs. 4, 5, 7, 8).
+  location, the final fidelity for each anneal time, and the couplings (Figs. 4, 5, 7, 8); with
+  ``"authors"`` in ``config.conventions`` the same measures under the authors' conventions too.
 
 Every stage cuts the images into fixed batches (``batch_size`` consecutive positions); each
 batch is one work unit, run by a :class:`~hybridxai.runs.execution.Executor` (in this process, on
@@ -402,6 +403,7 @@ def physics_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]
             max_qubits=config.max_qubits,
         )
         measures = None
+        others: dict[str, PhysicsMeasures] = {}
         if q.num_variables >= 1:
             gap = min_gap(q.bqm, driver_scale=config.driver_scale)
             curve = fidelity_curve(
@@ -413,11 +415,36 @@ def physics_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]
             )
             measures = PhysicsMeasures(float(gap.min_gap), float(gap.s_min),
                                        tuple(float(f) for f in curve.fidelities), tuple(config.total_times))
+            if "authors" in config.conventions:
+                others["authors"] = _authors_measures(features.activations[i], features.gradients[i], config)
         couplings = tuple(q.J[np.triu_indices(q.num_variables, 1)].tolist())
         record = PhysicsRecord(str(p), p, int(study.labels[p]), ctx.num_filters, q.num_variables,
-                               q.num_positive, tuple(int(c) for c in q.channels), couplings, measures)
+                               q.num_positive, tuple(int(c) for c in q.channels), couplings, measures,
+                               others)
         records.append(record.to_dict())
     return records
+
+
+def _authors_measures(activations: np.ndarray, gradients: np.ndarray,
+                      config: ReproduceConfig) -> PhysicsMeasures:
+    """The physics of one image under ``conventions="authors"`` (same maps, same ``d``).
+
+    The QUBO is ``build_qubo(..., conventions="authors")``; the fidelities are those of the
+    Trotterized anneal on the authors' grid (``M = int(T/dt)`` points ``s_k = k/(M − 1)``, driver
+    ``(1/d)·ΣX``, probability of the lowest-``H_P`` basis state); ``Δ_min`` is the minimum of their
+    ``E_1 − E_0`` over ``s`` found by the adaptive search (``dense=False``, exact to 1e-6), which
+    is at most their grid minimum and below it by ``O(Δ''·(0.5/M)²)``, far cheaper than an
+    eigensolve at each of the ``M`` points.
+    """
+    from hybridxai.analysis import fidelity_curve, min_gap
+
+    q = build_qubo(activations, gradients, beta=config.qa_beta, max_qubits=config.max_qubits,
+                   conventions="authors")
+    gap = min_gap(q.bqm, conventions="authors", dense=False)
+    curve = fidelity_curve(q.bqm, list(config.total_times), time_step=config.time_step,
+                           conventions="authors", method="statevector")
+    return PhysicsMeasures(float(gap.min_gap), float(gap.s_min), tuple(float(f) for f in curve.fidelities),
+                           tuple(config.total_times))
 
 
 def run_stage(

@@ -22,7 +22,7 @@ from hybridxai.reproduce.records import (
 )
 
 __all__ = ["MethodScores", "ScoredRecord", "score_methods", "class_map", "BetaCurve", "beta_sweep",
-           "with_measures", "by_size", "quartiles"]
+           "with_measures", "by_size", "quartiles", "time_to_fidelity", "median_time_to_fidelity"]
 
 
 @dataclass(frozen=True)
@@ -156,3 +156,44 @@ def by_size(records: Sequence[PhysicsRecord], value: Callable[[PhysicsMeasures],
     for r, m in with_measures(records):
         groups[r.d].append(float(value(m)))
     return dict(sorted(groups.items()))
+
+
+def time_to_fidelity(measures: PhysicsMeasures, target: float = 0.9) -> float:
+    """The anneal time at which the fidelity of one instance first reaches ``target``.
+
+    Interpolated linearly in ``log T`` between the measured anneal times that bracket the first
+    crossing; the smallest measured ``T`` if it already reaches it, ``inf`` if none does.
+
+    Example:
+        >>> m = PhysicsMeasures(0.1, 0.9, (0.5, 0.8, 0.95), (10.0, 30.0, 100.0))
+        >>> round(time_to_fidelity(m), 3)
+        66.943
+    """
+    times = np.asarray(measures.total_times, dtype=float)
+    fidelity = np.asarray(measures.fidelity, dtype=float)
+    order = np.argsort(times)
+    times, fidelity = times[order], fidelity[order]
+    above = np.flatnonzero(fidelity >= target)
+    if above.size == 0:
+        return float("inf")
+    k = int(above[0])
+    if k == 0:
+        return float(times[0])
+    f0, f1 = fidelity[k - 1], fidelity[k]
+    x0, x1 = np.log(times[k - 1]), np.log(times[k])
+    return float(np.exp(x0 + (target - f0) * (x1 - x0) / (f1 - f0)))
+
+
+def median_time_to_fidelity(records: Sequence[PhysicsRecord], target: float = 0.9
+                            ) -> dict[int, float]:
+    """Median over the instances of each size ``d`` of :func:`time_to_fidelity`.
+
+    Instances that never reach ``target`` count as ``inf``; a size whose median is ``inf``
+    (more than half never reach it within the measured times) is left out.
+
+    Returns:
+        ``{d: median T}``, sizes ascending.
+    """
+    groups = by_size(records, lambda m: time_to_fidelity(m, target))
+    medians = {d: float(np.median(v)) for d, v in groups.items()}
+    return {d: t for d, t in medians.items() if np.isfinite(t)}

@@ -12,11 +12,12 @@ from hybridxai.exceptions import InvalidArgumentError
 
 
 def authors_energy(alpha: np.ndarray, maps: np.ndarray, beta: float, n: np.ndarray) -> float:
-    """The authors' simulated H_P, written from the recipe: pz = I - Z = 2n on each qubit,
-    H_P = (1-β)·Σ_{i<j} J_ij pz_i pz_j - β·Σ_i α_i pz_i, J = |cos| between flattened maps."""
+    """The authors' simulated H_P, written from checc1/FS_QA src/finalSimulation.py: pz = (I - Z)/2 = n
+    on each qubit (src/utils/qutip_class.py), H_P = (1-β)·Σ_{i<j} J_ij pz_i pz_j - β·Σ_i α_i pz_i,
+    J = |cos| between flattened maps."""
     flat = maps.reshape(len(maps), -1)
     norms = np.linalg.norm(flat, axis=1)
-    pz = 2.0 * n
+    pz = n
     energy = -beta * float(np.dot(alpha, pz))
     for i, j in itertools.combinations(range(len(alpha)), 2):
         cos = abs(float(flat[i] @ flat[j])) / (norms[i] * norms[j])

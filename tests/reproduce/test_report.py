@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from hybridxai.reproduce import ReproduceConfig
@@ -85,3 +86,35 @@ def test_report_is_unchanged(variant: str, tmp_path: Path) -> None:
                 "fig5_fidelity_time.png", "fig5_fidelity_size.png", "fig7_gap_vs_d.png",
                 "fig8_s_star.png", "couplings.png"):
         assert (tmp_path / "figures" / png).stat().st_size > 1000, png
+
+
+def test_conventions_section_sets_both_conventions_and_the_paper_side_by_side(tmp_path: Path) -> None:
+    """Records with the authors' measures get the side-by-side panels, the T(F ≥ 0.9) fits and the paper."""
+    config = ReproduceConfig(**{**TINY, "total_times": (1.0, 4.0, 16.0)})
+    store = RecordStore(tmp_path, config.fingerprint(), config.to_dict())
+    records = tiny_records()
+    for r in records["physics16"]:
+        if "min_gap" in r:  # a third anneal time, and the authors' measures: larger gaps, faster
+            r["fidelity"] = [*r["fidelity"], min(1.0, 0.5 + 0.04 * r["d"])]
+            r["total_times"] = [1.0, 4.0, 16.0]
+            r["conventions"] = {"authors": {
+                "min_gap": 3 * r["min_gap"], "s_min": 0.5, "total_times": [1.0, 4.0, 16.0],
+                "fidelity": [0.2, 0.98 - 0.01 * r["d"], 0.99]}}
+    for stage, rows in records.items():
+        store.append(stage, rows)
+    text = write_report(tmp_path, config, store, CLASSES, {"physics16": 1.0}).read_text(encoding="utf-8")
+    assert "### Conventions" in text
+    assert "| quantity | paper | measured, hybridxai | measured, authors |" in text
+    assert "paper-2604.25649.txt lines 66, 79" in text
+    for png in ("fig5_fidelity_size_conventions.png", "fig7_gap_vs_d_conventions.png",
+                "time_to_fidelity_vs_d.png"):
+        assert (tmp_path / "figures" / png).stat().st_size > 1000, png
+    rows = json.loads((tmp_path / "summary.json").read_text())["conventions"]
+    measured = [r for r in records["physics16"] if "min_gap" in r]
+    assert rows["authors"]["median_min_gap"] == pytest.approx(3 * rows["hybridxai"]["median_min_gap"])
+    assert rows["authors"]["median_fidelity"]["16"] == pytest.approx(0.99)
+    # F = 0.98 − 0.01·d (d <= 8) crosses 0.9 between T = 1 (F = 0.2) and T = 4, interpolated in log T
+    for d, t in rows["authors"]["time_to_fidelity"].items():
+        expected = np.exp(np.log(4.0) * (0.9 - 0.2) / (0.98 - 0.01 * int(d) - 0.2))
+        assert t == pytest.approx(expected), d
+    assert set(rows["authors"]["time_to_fidelity"]) == {str(r["d"]) for r in measured}

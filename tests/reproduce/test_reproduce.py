@@ -96,3 +96,27 @@ def test_config_rejects_bad_values() -> None:
         ReproduceConfig(num_filters=(24,))
     with pytest.raises(InvalidArgumentError, match="max_qubits"):
         ReproduceConfig(max_qubits=40)
+    for bad in (("authors",), ("hybridxai", "paper"), ("hybridxai", "authors", "authors"), ()):
+        with pytest.raises(InvalidArgumentError, match="conventions"):
+            ReproduceConfig(conventions=bad)
+
+
+def test_both_conventions_are_measured_on_the_same_images(tiny_run: Path) -> None:
+    """The fidelity-vs-d and Δ_min-vs-d panels under both conventions (issue #18)."""
+    for png in ("fig5_fidelity_size_conventions.png", "fig7_gap_vs_d_conventions.png",
+                "time_to_fidelity_vs_d.png"):
+        assert (tiny_run / "figures" / png).stat().st_size > 1000, png
+    report = (tiny_run / "report.md").read_text()
+    assert "measured, hybridxai | measured, authors" in report and "paper-2604.25649.txt" in report
+    summary = _numbers(tiny_run)["conventions"]
+    assert set(summary) == {"hybridxai", "authors"}
+    store = RecordStore(tiny_run, ReproduceConfig(**TINY).fingerprint(), {})
+    for record in store.iter_all("physics16"):
+        if not record["d"]:
+            continue
+        authors = record["conventions"]["authors"]
+        assert authors["total_times"] == record["total_times"] == list(TINY["total_times"])
+        assert authors["min_gap"] > 0 and 0 <= authors["s_min"] <= 1
+        assert all(0 <= f <= 1 + 1e-9 for f in authors["fidelity"])
+    medians = [summary[n]["median_min_gap"] for n in ("hybridxai", "authors")]
+    assert medians[0] != medians[1]

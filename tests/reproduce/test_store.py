@@ -100,12 +100,22 @@ def test_a_failed_batch_reports_only_its_missing_images(tmp_path):
 
 
 def test_the_fingerprint_is_the_shared_one_and_unchanged():
-    """Run folders made before the fingerprint was shared must still resume."""
-    for config in (ReproduceConfig(), ReproduceConfig(**TINY), ReproduceConfig.quick_variant()):
+    """Run folders made before the fingerprint was shared must still resume.
+
+    Those runs measured the physics under hybridxai's conventions only: with
+    ``conventions=("hybridxai",)`` the settings and fingerprints are theirs; the default now also
+    measures the authors' conventions (issue #18), which changes the numbers and the fingerprint.
+    """
+    legacy = {"conventions": ("hybridxai",)}
+    for config in (ReproduceConfig(), ReproduceConfig(**TINY), ReproduceConfig.quick_variant(),
+                   ReproduceConfig(**legacy)):
         assert config.fingerprint() == settings_fingerprint(config.to_dict())
-    assert ReproduceConfig().fingerprint() == "92df3d90e472c360"
-    assert ReproduceConfig(**TINY).fingerprint() == "e3613e784d89f4a3"
-    assert ReproduceConfig.quick_variant().fingerprint() == "6f858feda17cb90c"
+    assert ReproduceConfig(**legacy).fingerprint() == "92df3d90e472c360"
+    assert ReproduceConfig(**TINY, **legacy).fingerprint() == "e3613e784d89f4a3"
+    assert ReproduceConfig.quick_variant(**legacy).fingerprint() == "6f858feda17cb90c"
+    assert "conventions" not in ReproduceConfig(**legacy).to_dict()
+    assert ReproduceConfig().to_dict()["conventions"] == ["hybridxai", "authors"]
+    assert ReproduceConfig().fingerprint() != ReproduceConfig(**legacy).fingerprint()
 
 
 def test_another_batch_size_is_refused_on_resume(tmp_path):
