@@ -47,6 +47,10 @@ SUITES = {
         ["bench_dataset.py", "--per-class", "3"],
         ["bench_dataset.py", "--per-class", "1"],
     ),
+    "optimum of the quantum anneal on saved real instances (schedules, total_time='auto', TTS vs sa)": (
+        ["bench_optimality.py"],
+        ["bench_optimality.py", "--quick"],
+    ),
 }
 
 
