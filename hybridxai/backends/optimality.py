@@ -20,21 +20,25 @@ and by :func:`hybridxai.explainer.solve.solve`):
 ``best_known``
     ``"exact"``, ``"certified"`` or ``"best-of-reads"``.
 ``relative_gap``
-    ``(E − E*) / |E*|``; when ``|E*|`` is zero (to ``1e-12`` of the energy scale) the
-    denominator is the energy scale ``Σ|a_i| + Σ|b_ij|`` of the BINARY model instead (1 if that
-    is zero too), so the gap stays finite and keeps its sign.
+    ``(E − E*) / R`` with the reference ``R = |E* − c|``, the optimum's size without the model's
+    constant offset ``c`` (a constant shifts every energy alike and must not dilute the gap);
+    when that is zero (to ``1e-12`` of the energy scale) ``R`` is the energy scale
+    ``Σ|a_i| + Σ|b_ij|`` of the BINARY model instead (1 if that is zero too), so the gap stays
+    finite and keeps its sign. ``R`` scales with the model, so a QUBO multiplied by ``1e-12`` or
+    shifted by ``1e15`` gets the same verdicts as the original.
 ``optimal``
-    ``True`` when ``E − E* <= tolerance · max(1, |E*|)`` and ``E*`` is proven (``exact``, or a
+    ``True`` when ``E − E* <= tolerance · R + ρ`` and ``E*`` is proven (``exact``, or a
     finished ``certified`` search); ``False`` when a lower energy is known; ``None`` when
-    optimality is unknown (``best-of-reads``, or an unfinished certificate).
+    optimality is unknown (``best-of-reads``, or an unfinished certificate). ``ρ`` is the
+    floating-point rounding of an energy, ``8·eps·(|c| + energy scale)``.
 ``optimum_probability``
     Quantum samplers that hold the final state: the total probability ``|<z|ψ>|²`` of the
     ground manifold (the ``fidelity``); ``None`` otherwise.
 ``optimum_frequency``
     The fraction of the reads that reached ``E*`` (``None`` unless ``E*`` is proven).
 ``near_ties``
-    Up to :data:`MAX_NEAR_TIES` *other* selections with ``E <= E* + near_tie_tolerance ·
-    max(1, |E*|)``, lowest first, each ``{"selected": [labels set to 1], "energy": E}``: from
+    Up to :data:`MAX_NEAR_TIES` *other* selections with ``E <= E* + near_tie_tolerance · R + ρ``,
+    lowest first, each ``{"selected": [labels set to 1], "energy": E}``: from
     the enumeration when there is one, otherwise from the distinct reads.
 ``phrase``
     ``"optimal"``, ``"energy 3.0 % above optimum"``, ``"best of 100 reads; optimum not
@@ -71,6 +75,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import dimod
@@ -96,13 +101,13 @@ EXACT_MAX_VARIABLES = 24
 """``how="exact"`` refuses larger models (2**24 energies are 128 MiB), like the exact backend."""
 
 OPTIMAL_TOLERANCE = 1e-9
-"""A selection is optimal when ``E − E* <= OPTIMAL_TOLERANCE · max(1, |E*|)``.
+"""A selection is optimal when ``E − E* <= OPTIMAL_TOLERANCE · R`` (``R``: see the module docstring).
 
 Tight on purpose: real feature QUBOs have distinct selections within ~1e-9 relative of each
 other (see :func:`hybridxai.backends.certified.certify`); those are listed as near-ties."""
 
 NEAR_TIE_TOLERANCE = 1e-3
-"""Selections within ``0.1 % · max(1, |E*|)`` of the optimum are reported as near-ties."""
+"""Selections within ``0.1 % · R`` of the optimum are reported as near-ties."""
 
 MAX_NEAR_TIES = 5
 """At most this many near-ties are listed."""
@@ -150,9 +155,15 @@ def _energy_scale(qubo: DenseQubo) -> float:
     return scale if scale > 0 else 1.0
 
 
-def _denominator(best: float, qubo: DenseQubo) -> float:
-    scale = _energy_scale(qubo)
+def _reference(best: float, free: DenseQubo) -> float:
+    """``R``: the size of the optimum ``best`` of the offset-free model, or its energy scale."""
+    scale = _energy_scale(free)
     return abs(best) if abs(best) > 1e-12 * scale else scale
+
+
+def _rounding(free: DenseQubo) -> float:
+    """``ρ``: how far float64 rounding can move one energy of the offset-free model."""
+    return 8.0 * float(np.finfo(np.float64).eps) * _energy_scale(free)
 
 
 def _percent(fraction: float) -> str:
@@ -161,18 +172,24 @@ def _percent(fraction: float) -> str:
 
 
 def _reads(
-    sampleset: dimod.SampleSet | None,
+    sampleset: dimod.SampleSet | None, free: DenseQubo,
 ) -> tuple[NDArray[np.int8], NDArray[np.float64], NDArray[np.int64]]:
-    """Distinct reads as binary rows, their energies and their occurrence counts."""
+    """The reads as binary rows in ``free``'s variable order, with energies and counts.
+
+    The energies are recomputed on ``free`` (the model without its offset) rather than trusted
+    from the sampler.
+    """
+    d = free.num_variables
     if sampleset is None or len(sampleset) == 0:
-        return np.zeros((0, 0), dtype=np.int8), np.zeros(0), np.zeros(0, dtype=np.int64)
+        return np.zeros((0, d), dtype=np.int8), np.zeros(0), np.zeros(0, dtype=np.int64)
     rec = sampleset.record
-    bits = np.asarray(rec.sample, dtype=np.int8)
+    columns = [sampleset.variables.index(v) for v in free.variables]
+    bits = np.asarray(rec.sample, dtype=np.int8)[:, columns]
     if sampleset.vartype is dimod.SPIN:
         bits = ((bits + 1) // 2).astype(np.int8)
     counts = (np.asarray(rec.num_occurrences, dtype=np.int64) if "num_occurrences" in rec.dtype.names
               else np.ones(len(rec), dtype=np.int64))
-    return bits, np.asarray(rec.energy, dtype=np.float64), counts
+    return bits, free.energies(bits), counts
 
 
 def _near_ties_from_diagonal(diagonal: NDArray[np.floating], threshold: float, own: int,
@@ -255,11 +272,15 @@ def optimality_report(
                                    "pass the sampler's result, or sample={...}")
         sample = sampleset.first.sample
     qubo = dense_qubo(bqm)
+    # every comparison is made without the constant offset (added back in the report): an offset
+    # of 1e15 would otherwise round energies to 0.1 and hide the gaps between selections
+    offset = float(qubo.offset)
+    free = replace(qubo, offset=0.0)
     variables = qubo.variables
     d = qubo.num_variables
     own = _selection_bits(bqm, sample)
-    energy = float(qubo.energies(own[None, :])[0])
-    bits, read_energies, counts = _reads(sampleset)
+    energy = float(free.energies(own[None, :])[0])
+    bits, read_energies, counts = _reads(sampleset, free)
     num_reads = int(counts.sum())
     info = dict(sampleset.info) if sampleset is not None else {}
     if diagonal is not None and np.shape(diagonal) != (2**d,):
@@ -285,32 +306,32 @@ def optimality_report(
     proven = True
     ties_from_diagonal = False
     if method == "exact":
-        if diagonal is None:
-            diagonal = basis_energies(qubo)
-        diagonal = np.asarray(diagonal, dtype=np.float64)
+        diagonal = (basis_energies(free) if diagonal is None
+                    else np.asarray(diagonal, dtype=np.float64) - offset)
         best = float(diagonal.min())
         ties_from_diagonal = True
         best_known = "exact"
     elif method == "exact-info":
-        best, best_known = float(info["ground_energy"]), "exact"
+        best, best_known = float(info["ground_energy"]) - offset, "exact"
     elif method in ("certified", "certified-info"):
         if method == "certified":
             from hybridxai.backends.certified import certify
 
             cert = certify(bqm, incumbent=dict(sample), time_limit=time_limit)
-            best, lower_bound, proven = cert.best_energy, cert.lower_bound, cert.optimal
+            best = float(free.energies(_selection_bits(bqm, cert.best_sample)[None, :])[0])
+            lower_bound, proven = cert.lower_bound - offset, cert.optimal
         else:
             best = float(read_energies.min())
-            lower_bound, proven = float(info["lower_bound"]), bool(info.get("optimal"))
+            lower_bound, proven = float(info["lower_bound"]) - offset, bool(info.get("optimal"))
         best = min(best, energy)
         best_known = "certified"
     else:
         best = min(energy, float(read_energies.min())) if read_energies.size else energy
         proven, best_known = False, "best-of-reads"
 
-    scale = max(1.0, abs(best))
-    atol = tolerance * scale
-    relative_gap = (energy - best) / _denominator(best, qubo)
+    reference, rounding = _reference(best, free), _rounding(free)
+    atol = tolerance * reference + rounding
+    relative_gap = (energy - best) / reference
     if proven:  # E* is the minimum: a negative gap is float rounding
         relative_gap = max(relative_gap, 0.0)
     if energy - best > atol:
@@ -318,7 +339,7 @@ def optimality_report(
     else:
         optimal = True if proven else None
 
-    threshold = best + near_tie_tolerance * scale
+    threshold = best + near_tie_tolerance * reference + rounding
     if ties_from_diagonal:
         own_index = int((own.astype(np.int64) << np.arange(d, dtype=np.int64)).sum()) if d else 0
         near_ties = _near_ties_from_diagonal(diagonal, threshold, own_index, variables, max_near_ties)
@@ -337,16 +358,18 @@ def optimality_report(
     elif optimal is False and proven:
         phrase = f"energy {_percent(relative_gap)} % above optimum"
     elif best_known == "certified" and lower_bound is not None:
-        bound = (energy - lower_bound) / _denominator(best, qubo)
+        bound = (energy - lower_bound) / reference
         phrase = f"within {_percent(bound)} % of optimum (certified bound)"
     elif optimal is False:
         phrase = f"energy {_percent(relative_gap)} % above the best read; optimum not proven"
     else:
         phrase = f"best of {num_reads} read{'s' if num_reads != 1 else ''}; optimum not proven"
 
+    for tie in near_ties:
+        tie["energy"] += offset
     report: dict[str, Any] = {
-        "energy": energy,
-        "best_energy": float(best),
+        "energy": energy + offset,
+        "best_energy": float(best) + offset,
         "best_known": best_known,
         "relative_gap": float(relative_gap),
         "optimal": optimal,
@@ -359,5 +382,5 @@ def optimality_report(
         "num_variables": d,
     }
     if lower_bound is not None:
-        report["lower_bound"] = float(lower_bound)
+        report["lower_bound"] = float(lower_bound) + offset
     return report

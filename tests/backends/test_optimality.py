@@ -28,6 +28,11 @@ def _selected(bqm: dimod.BinaryQuadraticModel, sample) -> list:
     return [v for v in bqm.variables if sample[v] == 1]
 
 
+def _reference(bqm: dimod.BinaryQuadraticModel, e_star: float) -> float:
+    """The gap's reference: the optimum measured from the BINARY model's constant offset."""
+    return float(abs(e_star - bqm.change_vartype("BINARY", inplace=False).offset))
+
+
 @pytest.mark.parametrize("vartype", ["BINARY", "SPIN"])
 @pytest.mark.parametrize("seed", range(4))
 def test_report_agrees_with_dimod_exact_solver(vartype, seed) -> None:
@@ -41,13 +46,14 @@ def test_report_agrees_with_dimod_exact_solver(vartype, seed) -> None:
          for _ in range(6)], bqm)
     report = optimality_report(bqm, reads)
     e, e_star = float(reads.first.energy), float(energies[0])
+    ref = _reference(bqm, e_star)
     assert report["best_known"] == "exact"
     assert report["energy"] == pytest.approx(e, abs=1e-12)
     assert report["best_energy"] == pytest.approx(e_star, abs=1e-12)
-    assert report["relative_gap"] == pytest.approx((e - e_star) / abs(e_star), rel=1e-12)
-    assert report["optimal"] is (e - e_star <= OPTIMAL_TOLERANCE * max(1, abs(e_star)))
+    assert report["relative_gap"] == pytest.approx((e - e_star) / ref, rel=1e-12)
+    assert report["optimal"] is (e - e_star <= OPTIMAL_TOLERANCE * ref)
     assert report["optimum_probability"] is None  # no final state for classical reads
-    pct = 100 * (e - e_star) / abs(e_star)
+    pct = 100 * (e - e_star) / ref
     assert report["phrase"] == ("optimal" if report["optimal"] else
                                 f"energy {pct:.1f} % above optimum" if pct >= 0.1 else
                                 f"energy {pct:.2g} % above optimum")
@@ -58,7 +64,7 @@ def test_report_agrees_with_dimod_exact_solver(vartype, seed) -> None:
     own = optimality_report(bqm, None, sample=best)
     assert own["optimal"] is True and own["phrase"] == "optimal"
     assert own["relative_gap"] == pytest.approx(0.0, abs=1e-12)
-    threshold = e_star + NEAR_TIE_TOLERANCE * max(1, abs(e_star))
+    threshold = e_star + NEAR_TIE_TOLERANCE * ref
     expected = sorted((float(r.energy), sorted(_selected(bqm, r.sample))) for r in exact.data()
                       if r.energy <= threshold and r.sample != best)[:5]
     got = [(t["energy"], sorted(t["selected"])) for t in own["near_ties"]]
@@ -121,7 +127,7 @@ def test_certified_on_request_matches_exact() -> None:
     assert report["best_energy"] == pytest.approx(e_star, abs=1e-9)
     e = float(bqm.energy(dict.fromkeys(bqm.variables, 0)))
     assert report["optimal"] is bool(abs(e - e_star) < 1e-9)
-    assert report["relative_gap"] == pytest.approx((e - e_star) / abs(e_star), rel=1e-9)
+    assert report["relative_gap"] == pytest.approx((e - e_star) / _reference(bqm, e_star), rel=1e-9)
     assert report["phrase"].endswith("% above optimum") or report["phrase"] == "optimal"
 
 
@@ -151,7 +157,7 @@ def test_statevector_report_agrees_with_exact_solver(seed) -> None:
     assert report["best_energy"] == pytest.approx(result.info["ground_energy"], abs=1e-12)
     assert report["energy"] == pytest.approx(float(result.first.energy), abs=1e-12)
     assert report["optimum_probability"] == pytest.approx(result.info["fidelity"], abs=1e-12)
-    assert report["optimal"] is (report["energy"] - e_star <= 1e-9 * max(1, abs(e_star)))
+    assert report["optimal"] is (report["energy"] - e_star <= 1e-9 * _reference(bqm, e_star))
     ground = result.record.energy <= e_star + 1e-9
     assert report["optimum_frequency"] == pytest.approx(
         result.record.num_occurrences[ground].sum() / result.record.num_occurrences.sum())
@@ -202,3 +208,40 @@ def test_bad_postprocess_fails_before_any_work(bad) -> None:
         sampler.sample(random_bqm(30, 0), postprocess=bad)  # 30 qubits: would not even fit memory
     with pytest.raises(InvalidArgumentError, match="^postprocess="):
         type(sampler)(postprocess=bad)
+
+
+def _random_qubo(seed: int, d: int = 6) -> dimod.BinaryQuadraticModel:
+    rng = np.random.default_rng(seed)
+    return dimod.BQM({i: rng.normal() for i in range(d)},
+                     {(i, j): rng.normal() for i in range(d) for j in range(i + 1, d)}, 0.0, "BINARY")
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("how", ["exact", "certified"])
+def test_verdicts_and_gaps_do_not_change_with_the_qubo_scale_or_offset(seed, how):
+    """A QUBO multiplied by 1e-12 or 1e12 and shifted by up to 1e15 gets the original's verdicts:
+    the optimum is optimal, the second-best selection is not, with the same relative gap."""
+    base = _random_qubo(seed)
+    ranked = dimod.ExactSolver().sample(base).record
+    order = np.argsort(ranked.energy, kind="stable")
+    best, second = (dict(zip(base.variables, ranked.sample[i].tolist(), strict=True)) for i in order[:2])
+    expected_gap = (ranked.energy[order[1]] - ranked.energy[order[0]]) / abs(ranked.energy[order[0]])
+    for scale in (1e-12, 1.0, 1e12):
+        for offset in (0.0, 1e15, -3e14):
+            bqm = base.copy()
+            bqm.scale(scale)
+            bqm.offset += offset
+            top = optimality_report(bqm, dimod.SampleSet.from_samples_bqm(best, bqm), how=how)
+            assert top["optimal"] is True, (scale, offset)
+            assert top["relative_gap"] == pytest.approx(0.0, abs=1e-12), (scale, offset)
+            runner_up = optimality_report(bqm, dimod.SampleSet.from_samples_bqm(second, bqm), how=how)
+            assert runner_up["optimal"] is False, (scale, offset)
+            assert runner_up["relative_gap"] == pytest.approx(expected_gap, rel=1e-6), (scale, offset)
+            assert runner_up["best_energy"] == pytest.approx(top["energy"], rel=1e-12)
+
+
+def test_reads_are_matched_to_the_model_by_label_not_position():
+    bqm = dimod.BQM({"a": -1.0, "b": 2.0}, {}, 0.0, "BINARY")
+    reads = dimod.SampleSet.from_samples(([[0, 1]], ["b", "a"]), "BINARY", energy=[-1.0])  # a=1, b=0
+    report = optimality_report(bqm, reads, how="best-of-reads")
+    assert report["energy"] == -1.0 and report["near_ties"] == []
