@@ -12,7 +12,12 @@ anneal of d ≤ 16, the exact beta sweep, masked confidences), ``full`` (GradCAM
 on all ~640 maps at each beta, masked confidences), ``physics<N_f>`` (minimum gap, fidelity
 against T, couplings).
 
-Run:  python benchmarks/bench_dataset.py [--per-class 3] [--workers 2]
+With ``--dask`` a third run goes to a local Dask cluster (``distributed.LocalCluster`` with
+``--workers`` single-threaded worker processes, reached through its scheduler address exactly as
+``hybridxai reproduce --scheduler ADDRESS`` reaches a real one); its records must equal the
+serial run's too.
+
+Run:  python benchmarks/bench_dataset.py [--per-class 3] [--workers 2] [--dask]
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_table  # noqa: E402
 
 from hybridxai.reproduce import ReproduceConfig, reproduce  # noqa: E402
-from hybridxai.runs.execution import ProcessExecutor, SerialExecutor  # noqa: E402
+from hybridxai.runs.execution import ProcessExecutor, SerialExecutor, make_executor  # noqa: E402
 
 
 def _records(folder: Path) -> dict[str, list[str]]:
@@ -78,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-class", type=int, default=3, help="test images per class (default 3)")
     parser.add_argument("--workers", type=int, default=2, help="local worker processes (default 2)")
+    parser.add_argument("--dask", action="store_true",
+                        help="also run on a local Dask cluster of --workers worker processes")
     args = parser.parse_args(argv)
     config = ReproduceConfig.quick_variant(per_class=args.per_class)
     n = 10 * args.per_class
@@ -85,6 +92,14 @@ def main(argv: list[str] | None = None) -> int:
         serial = _run(config, SerialExecutor(), Path(tmp) / "serial")
         parallel = _run(config, ProcessExecutor(workers=args.workers), Path(tmp) / "processes")
         identical = _records(Path(tmp) / "serial") == _records(Path(tmp) / "processes")
+        dask = None
+        if args.dask:
+            from distributed import LocalCluster
+
+            with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cluster:
+                dask = _run(config, make_executor(scheduler=cluster.scheduler_address), Path(tmp) / "dask")
+            dask_identical = _records(Path(tmp) / "serial") == _records(Path(tmp) / "dask")
     peer = gradcam_rate(config)
     rows = []
     for stage in serial:
@@ -102,6 +117,17 @@ def main(argv: list[str] | None = None) -> int:
         rows,
     )
     print(f"records of the two runs identical: {identical}")
+    if dask is not None:
+        print_table(
+            f"The same on a local Dask cluster ({args.workers} single-threaded worker processes)",
+            ["stage", "1 process s", "Dask s", "images/s", "speed-up"],
+            [[stage, round(serial[stage], 1), round(dask[stage], 1), round(n / dask[stage], 2),
+              round(serial[stage] / dask[stage], 2)] for stage in serial]
+            + [["all stages", round(total_s, 1), round(sum(dask.values()), 1),
+                round(n / sum(dask.values()), 3), round(total_s / sum(dask.values()), 2)]],
+        )
+        print(f"records of the Dask run identical to the serial run's: {dask_identical}")
+        identical = identical and dask_identical
     return 0 if identical else 1
 
 

@@ -219,7 +219,8 @@ def test_u7_option_errors_come_before_the_model_loads(tmp_path, shared_model, ar
 
 @pytest.mark.parametrize("address", ["not an address", "tcp://127.0.0.1:1"])
 def test_reproduce_checks_the_scheduler_before_creating_out(tmp_path, address):
-    result = runner.invoke(app, ["reproduce", "--quick", "--scheduler", address, "--out", str(tmp_path / "r")])
+    argv = ["reproduce", "--quick", "--scheduler", address, "--out", str(tmp_path / "r")]
+    result = runner.invoke(app, argv)
     assert result.exit_code == 2, result.output
     assert "scheduler" in result.stderr and "Fix:" in result.stderr
     assert not (tmp_path / "r").exists()

@@ -96,7 +96,8 @@ def explain_command(
         help="Importance/redundancy trade-off in [0, 1]. Default: 0.7 for <= 64 variables, else 0.99.",
         rich_help_panel=_RUN, show_default=False)] = None,
     max_qubits: Annotated[int | None, typer.Option(
-        help="Keep only the K most important feature maps.", rich_help_panel=_RUN,
+        help="Keep only the K most important feature maps. Default: all; 16 for statevector, aer, "
+             "pennylane and ibm-runtime.", rich_help_panel=_RUN,
         show_default=False)] = None,
     cardinality: Annotated[int | None, typer.Option(
         help="Target number of selected maps k (penalty gamma*(sum n - k)^2).", rich_help_panel=_RUN,

@@ -126,7 +126,8 @@ def explain_batch(
         backend: Registry name or ``dimod.Sampler``.
         beta: Trade-off in [0, 1]; ``None`` for :func:`default_beta` of each problem.
         seed: Solver seed shared by all images; ``None``: the sampler's, else drawn.
-        max_qubits: Keep only this many most important maps.
+        max_qubits: Keep only this many most important maps (``None``: all; 16 for the
+            annealing samplers, see :func:`explain`).
         cardinality: Target number of selected maps ``k``.
         gamma: Weight of the cardinality penalty.
         importance: How the maps' importance ``alpha`` is computed (see :func:`explain`).
@@ -181,6 +182,7 @@ def _explain_checked(model: nn.Module, images: ImageLike | Sequence[ImageLike], 
     show = s.progress if s.progress is not None else n > 1
     results: list[Explanation] = []
     alphas = features.importance_of(s.importance)
+    max_qubits = s.qubits_for(sampler)
     bar = progress_bar(s.progress, total=n, desc="explain", unit="image", disable=not show)
     try:
         for i in range(n):
@@ -188,10 +190,10 @@ def _explain_checked(model: nn.Module, images: ImageLike | Sequence[ImageLike], 
             gradients = features.gradients[i]
             alpha = alphas[i]
             positive = int((alpha > 0).sum())
-            d = positive if s.max_qubits is None else min(positive, s.max_qubits)
+            d = positive if max_qubits is None else min(positive, max_qubits)
             used_beta = default_beta(d) if s.beta is None else s.beta
             qubo = build_qubo(activations, gradients, beta=used_beta, cardinality=s.cardinality,
-                              gamma=s.gamma, max_qubits=s.max_qubits, importance=s.importance)
+                              gamma=s.gamma, max_qubits=max_qubits, importance=s.importance)
             if qubo.num_variables == 0:
                 warnings.warn(
                     f"image {i}: no feature map of layer {features.layer!r} has positive importance "
@@ -239,7 +241,7 @@ def _explain_checked(model: nn.Module, images: ImageLike | Sequence[ImageLike], 
                 info=info,
                 settings={
                     "target": tgt, "layer": features.layer, "backend": s.backend_name,
-                    "beta": used_beta, "seed": run_seed, "max_qubits": s.max_qubits,
+                    "beta": used_beta, "seed": run_seed, "max_qubits": max_qubits,
                     "cardinality": s.cardinality, "gamma": s.gamma, "importance": s.importance,
                     "analyze": s.analyze, "sampler_options": dict(s.sampler_options),
                     "model": info_model.name if info_model else type(model).__name__,
@@ -293,7 +295,10 @@ def explain(
         seed: Solver seed; when ``None``, the seed configured on the sampler
             (``get_sampler("sa", seed=3)``) or else a new one is used, and recorded.
         max_qubits: Keep only the ``max_qubits`` most important positive maps (so quantum
-            backends fit any model).
+            backends fit any model). ``None``: all of them, except for the annealing samplers
+            (``statevector``, ``aer``, ``pennylane``, ``ibm-runtime``), which take the 16 most
+            important (:data:`hybridxai.explainer.settings.QUANTUM_MAX_QUBITS`; recorded in
+            ``settings["max_qubits"]``).
         cardinality: Optional target number of maps ``k`` (penalty ``gamma·(Σn − k)²``).
         gamma: Penalty strength for ``cardinality``.
         importance: How each map's importance ``alpha`` (the QUBO's linear term and the

@@ -46,3 +46,17 @@ def test_explain_on_a_fake_ibm_device(mobilenet, chelsea) -> None:
     assert set(e.selected) <= set(e.qubo.channels)
     assert e.energy == pytest.approx(e.qubo.energy(e.selected))
     assert e.saliency.shape == (224, 224) and 0.0 <= e.saliency.min() <= e.saliency.max() <= 1.0
+
+
+def test_the_readme_quantum_example_with_defaults_is_optimal_on_chelsea(mobilenet, chelsea) -> None:
+    """Issue #16: the quantum example with the samplers' defaults returns the proven optimum,
+    and without max_qubits an annealing sampler keeps the 16 most important maps."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", hybridxai.SuboptimalSelectionWarning)
+        e = hybridxai.explain(mobilenet, chelsea, backend="statevector", beta=0.7, seed=0)
+    assert e.qubo.num_variables == 16 and e.settings["max_qubits"] == 16
+    report = e.info["optimality"]
+    assert report["best_known"] == "exact" and report["optimal"] is True
+    assert e.optimality_phrase == "optimal"
