@@ -30,6 +30,14 @@ def available_memory_bytes() -> int:
 
 
 def _human_bytes(n: float) -> str:
+    """Bytes in binary units; beyond 1024 PiB, a power of two (``2**654 B``), not 180 digits.
+
+    Example:
+        >>> _human_bytes(3 * 2**30), _human_bytes(2.0**60), _human_bytes(16 * 2.0**654)
+        ('3.0 GiB', '1024.0 PiB', 'about 2**658 B')
+    """
+    if n >= 2.0**60 * 1024:
+        return f"about 2**{round(math.log2(n))} B"
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if n < 1024 or unit == "PiB":
             return f"{n:.1f} {unit}"
