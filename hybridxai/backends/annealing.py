@@ -101,7 +101,7 @@ class AnnealingSampler(BaseSampler):
     """Base of the digitized quantum-annealing samplers.
 
     Args:
-        total_time: Default anneal time ``T`` (100: optimal selections on real instances, see
+        total_time: Default anneal time ``T`` (200: optimal selections on real instances, see
             :data:`hybridxai.anneal.settings.SAMPLER_TOTAL_TIME`).
         num_steps: Default number of Trotter steps (``None``: ``ceil(T / 0.01)``).
         num_reads: Default number of samples (``None``: ``d**2`` as in the paper).
@@ -330,7 +330,7 @@ class AnnealingSampler(BaseSampler):
 
         Args:
             bqm: BINARY or SPIN model; samples come back in its vartype and labels.
-            total_time: ``T`` (default 100, ``SAMPLER_TOTAL_TIME``), or ``"auto"``: the shortest
+            total_time: ``T`` (default 200, ``SAMPLER_TOTAL_TIME``), or ``"auto"``: the shortest
                 ``T`` (power-of-two multiple of a gap-profile estimate, verified by simulation) whose
                 fidelity reaches
                 ``target_fidelity`` (default 0.9; see :mod:`hybridxai.anneal.auto_time`),
