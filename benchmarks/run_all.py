@@ -47,6 +47,10 @@ SUITES = {
         ["bench_dataset.py", "--per-class", "3"],
         ["bench_dataset.py", "--per-class", "1"],
     ),
+    "defaults of the annealing samplers: optimal selections on photos and saved real instances": (
+        ["bench_quantum_defaults.py", "--photos-d", "12", "--instances-d", "12"],
+        ["bench_quantum_defaults.py", "--quick"],
+    ),
     "optimum of the quantum anneal on saved real instances (schedules, total_time='auto', TTS vs sa)": (
         ["bench_optimality.py"],
         ["bench_optimality.py", "--quick"],
