@@ -4,7 +4,8 @@ Runs the reproduction (Fashion-MNIST, the shipped paper models, ``ReproduceConfi
 settings with ``--per-class`` images of each class) once on one process (``SerialExecutor``)
 and once on local worker processes (``ProcessExecutor``), each into a fresh folder, and reports
 for every stage the images per second and the speed-up. Both runs must produce identical
-records (checked). The peer is pytorch-grad-cam's GradCAM on the full model over the same
+records (checked: every selection, label and key exactly, floats to 1e-5 relative). The peer is
+pytorch-grad-cam's GradCAM on the full model over the same
 images and batch size: the per-image work of a plain saliency-map run.
 
 Stages (see ``hybridxai/reproduce/stages.py``): ``restricted16`` (GradCAM, GradCAM++, native
@@ -42,6 +43,32 @@ def _records(folder: Path) -> dict[str, list[str]]:
     """Every stage's JSONL lines, sorted (the order in which units finish may differ)."""
     return {path.name: sorted(path.read_text(encoding="utf-8").splitlines())
             for path in sorted((folder / "records").glob("*.jsonl"))}
+
+
+def _same(a: object, b: object, rel: float = 1e-5) -> bool:
+    """Equal structure, keys and discrete values; floats to ``rel`` (as tests/reproduce/test_parallel.py).
+
+    The ``full`` stage's float32 forward pass of the whole MobileNetV2 rounds differently in a
+    worker process than in the caller's, moving Y, O and SA energies in the 7th digit
+    (docs/reproduction.md, "Identical results"); selections and labels must still match exactly.
+    """
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k], rel) for k in a)
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(
+            _same(x, y, rel) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= rel * max(abs(a), abs(b)) + 1e-9
+    return a == b
+
+
+def _compare(one: Path, other: Path) -> tuple[bool, bool]:
+    """(bit-identical, identical up to float rounding) for two runs' records."""
+    a, b = _records(one), _records(other)
+    if a == b:
+        return True, True
+    parsed = [{k: [json.loads(line) for line in v] for k, v in r.items()} for r in (a, b)]
+    return False, _same(*parsed)
 
 
 def _run(config: ReproduceConfig, executor, folder: Path) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -91,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         serial = _run(config, SerialExecutor(), Path(tmp) / "serial")
         parallel = _run(config, ProcessExecutor(workers=args.workers), Path(tmp) / "processes")
-        identical = _records(Path(tmp) / "serial") == _records(Path(tmp) / "processes")
+        exact, identical = _compare(Path(tmp) / "serial", Path(tmp) / "processes")
         dask = None
         if args.dask:
             from distributed import LocalCluster
@@ -99,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                               dashboard_address=None) as cluster:
                 dask = _run(config, make_executor(scheduler=cluster.scheduler_address), Path(tmp) / "dask")
-            dask_identical = _records(Path(tmp) / "serial") == _records(Path(tmp) / "dask")
+            dask_exact, dask_identical = _compare(Path(tmp) / "serial", Path(tmp) / "dask")
     peer = gradcam_rate(config)
     rows = []
     for stage in serial:
@@ -116,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
          "speed-up", "÷ GradCAM rate"],
         rows,
     )
-    print(f"records of the two runs identical: {identical}")
+    print(f"records of the two runs identical: {identical} (bit for bit: {exact}; else floats to 1e-5)")
     if dask is not None:
         print_table(
             f"The same on a local Dask cluster ({args.workers} single-threaded worker processes)",
@@ -126,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             + [["all stages", round(total_s, 1), round(sum(dask.values()), 1),
                 round(n / sum(dask.values()), 3), round(total_s / sum(dask.values()), 2)]],
         )
-        print(f"records of the Dask run identical to the serial run's: {dask_identical}")
+        print(f"records of the Dask run identical to the serial run's: {dask_identical} "
+              f"(bit for bit: {dask_exact})")
         identical = identical and dask_identical
     return 0 if identical else 1
 
