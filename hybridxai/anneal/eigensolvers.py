@@ -31,6 +31,9 @@ from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import invalid_argument
 
 _CHUNK = 2048
+_TILE_BITS_WALSH = 11
+_WALSH_RATIO = 1.0
+_SENTINEL_FRACTION = 0.05
 
 
 def _make_combine(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
@@ -207,12 +210,115 @@ def _make_subtract(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
     return subtract
 
 
+def _make_walsh(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
+    @numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)
+    def walsh(v, d):  # pragma: no cover - compiled
+        # in-place unnormalised Walsh-Hadamard transform over the d bits of the index:
+        # v <- W v with W[k, x] = (-1)^popcount(k & x) (W @ W = 2**d I). The low bits are done
+        # inside cache-sized tiles, the high bits two at a time (radix 4) over pairs of tiles.
+        n = v.shape[0]
+        low = min(d, _TILE_BITS_WALSH)
+        width = 1 << low
+        ntiles = n // width
+        for t in numba.prange(ntiles):
+            start = t * width
+            h = 1
+            while h < width:
+                for i0 in range(start, start + width, 2 * h):
+                    for i in range(i0, i0 + h):
+                        a = v[i]
+                        b = v[i + h]
+                        v[i] = a + b
+                        v[i + h] = a - b
+                h *= 2
+        q = low
+        while q < d:
+            if q + 1 < d:
+                # radix 4 over bits q and q + 1: four tiles at offsets 0, h, 2h, 3h
+                qb = q - low
+                h = 1 << q
+                for t in numba.prange(ntiles // 4):
+                    tile = ((t >> qb) << (qb + 2)) | (t & ((1 << qb) - 1))
+                    s0 = tile * width
+                    for j in range(width):
+                        a = v[s0 + j]
+                        b = v[s0 + h + j]
+                        c = v[s0 + 2 * h + j]
+                        e = v[s0 + 3 * h + j]
+                        ab = a + b
+                        amb = a - b
+                        ce = c + e
+                        cme = c - e
+                        v[s0 + j] = ab + ce
+                        v[s0 + h + j] = amb + cme
+                        v[s0 + 2 * h + j] = ab - ce
+                        v[s0 + 3 * h + j] = amb - cme
+                q += 2
+            else:
+                qb = q - low
+                h = 1 << q
+                for t in numba.prange(ntiles // 2):
+                    tile = ((t >> qb) << (qb + 1)) | (t & ((1 << qb) - 1))
+                    s0 = tile * width
+                    for j in range(width):
+                        a = v[s0 + j]
+                        b = v[s0 + h + j]
+                        v[s0 + j] = a + b
+                        v[s0 + h + j] = a - b
+                q += 1
+
+    return walsh
+
+
+def _make_olsen_walsh(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
+    @numba.njit(parallel=parallel, cache=True, nogil=True)
+    def olsen_walsh(levels, uh, rh):  # pragma: no cover - compiled
+        # In the Walsh basis (uh = W u, rh = W r): t = M^-1 (r - eps u) with the diagonal
+        # M_k = levels[popcount(k)] (already shifted and floored); eps = <u|M^-1 r>/<u|M^-1 u>.
+        # Writes t into uh (rh is left unchanged).
+        n = uh.shape[0]
+        nchunks = (n + _CHUNK - 1) // _CHUNK
+        pa = np.zeros(nchunks)
+        pb = np.zeros(nchunks)
+        for c in numba.prange(nchunks):
+            lo = c * _CHUNK
+            hi = min(n, lo + _CHUNK)
+            a = 0.0
+            b = 0.0
+            for i in range(lo, hi):
+                x = i
+                w = 0
+                while x:
+                    x &= x - 1
+                    w += 1
+                inv = 1.0 / levels[w]
+                a += uh[i] * rh[i] * inv
+                b += uh[i] * uh[i] * inv
+            pa[c] = a
+            pb[c] = b
+        eps = pa.sum() / pb.sum()
+        for c in numba.prange(nchunks):
+            lo = c * _CHUNK
+            hi = min(n, lo + _CHUNK)
+            for i in range(lo, hi):
+                x = i
+                w = 0
+                while x:
+                    x &= x - 1
+                    w += 1
+                uh[i] = (rh[i] - eps * uh[i]) / levels[w]
+
+    return olsen_walsh
+
+
 _combine_serial, _combine_parallel = _make_combine(False), _make_combine(True)
 _dots_serial, _dots_parallel = _make_dots(False), _make_dots(True)
 _subtract_serial, _subtract_parallel = _make_subtract(False), _make_subtract(True)
 _olsen_serial, _olsen_parallel = _make_olsen(False), _make_olsen(True)
 _moments_serial, _moments_parallel = _make_moments(False), _make_moments(True)
 _recombine_serial, _recombine_parallel = _make_recombine(False), _make_recombine(True)
+_walsh_serial, _walsh_parallel = _make_walsh(False), _make_walsh(True)
+_olsen_walsh_serial, _olsen_walsh_parallel = _make_olsen_walsh(False), _make_olsen_walsh(True)
 
 __all__ = [
     "blas_threads",
@@ -226,6 +332,7 @@ __all__ = [
 ]
 
 SolverName = Literal["auto", "dense", "eigsh", "davidson"]
+Preconditioner = Literal["auto", "diagonal", "walsh"]
 
 DENSE_MAX_QUBITS = 10
 """``solver="auto"`` diagonalises ``H(s)`` densely up to this many qubits."""
@@ -410,6 +517,14 @@ class DavidsonWorkspace:
         self.ritz = np.empty((block, dimension))
         self.resid = np.empty((block, dimension))
         self.corr = np.empty((block, dimension))
+        self._scratch: NDArray[np.float64] | None = None
+
+    @property
+    def scratch(self) -> NDArray[np.float64]:
+        """One more vector, allocated on first use (the Walsh-basis preconditioner needs it)."""
+        if self._scratch is None:
+            self._scratch = np.empty(self.dimension)
+        return self._scratch
 
     def fits(self, dimension: int, rows: int, block: int) -> bool:
         """Whether this workspace serves a call with these sizes."""
@@ -430,6 +545,8 @@ def davidson(
     workspace: DavidsonWorkspace | None = None,
     rng: np.random.Generator | None = None,
     keep_vectors: bool = True,
+    preconditioner: Preconditioner = "auto",
+    sentinel: bool = False,
 ) -> Eigenpairs:
     """Lowest ``k`` eigenpairs of ``H(s)`` by a warm-started block Davidson method.
 
@@ -451,6 +568,16 @@ def davidson(
         rng: Random generator for fill vectors.
         keep_vectors: Return the ``k + guard`` Ritz vectors (for the next warm start).
         workspace: A :class:`DavidsonWorkspace` reused across calls.
+        preconditioner: ``"diagonal"`` (the diagonal ``s·E_P`` of ``H(s)`` in the computational
+            basis), ``"walsh"`` (the diagonal of ``H(s)`` in the Walsh-Hadamard basis, where
+            ``H_D`` is diagonal: ``-(1 - s)·c·(d - 2·popcount(k)) + s·mean(E_P)``; applied with
+            two fast transforms, it is what makes small ``s`` converge, where the low levels
+            form clusters of near-degenerate driver states) or ``"auto"``: the Walsh one where
+            its off-diagonal part is the smaller, ``s·max|E_P - mean(E_P)| < (1 - s)·c·d``.
+        sentinel: The ``k``-th level is only wanted to tell whether it is degenerate with the
+            one below: it is converged to ``max(tol, 0.05·(θ_k - θ_{k-1}))`` instead of ``tol``
+            (its error estimate stays below half its distance from level ``k - 1``, so such a
+            level is never mistaken for a degenerate one).
 
     Returns:
         The eigenpairs; ``vectors`` has ``k + guard`` rows.
@@ -473,6 +600,20 @@ def davidson(
     dots = _dots_parallel if parallel else _dots_serial
     olsen = _olsen_parallel if parallel else _olsen_serial
     recombine = _recombine_parallel if parallel else _recombine_serial
+    if preconditioner not in ("auto", "diagonal", "walsh"):
+        raise invalid_argument("preconditioner", preconditioner, "unknown preconditioner",
+                               "pass preconditioner='auto', 'diagonal' or 'walsh'")
+    use_walsh = preconditioner == "walsh"
+    mean_energy = float(op.diagonal.mean()) if preconditioner != "diagonal" else 0.0
+    if preconditioner == "auto":
+        off_walsh = s * float(np.abs(op.diagonal - mean_energy).max())
+        use_walsh = off_walsh < _WALSH_RATIO * (1.0 - s) * op.driver_coefficient * op.num_qubits
+    if use_walsh:
+        walsh = _walsh_parallel if parallel else _walsh_serial
+        olsen_walsh = _olsen_walsh_parallel if parallel else _olsen_walsh_serial
+        weights = np.arange(op.num_qubits + 1, dtype=np.float64)
+        driver_levels = (-(1.0 - s) * op.driver_coefficient * (op.num_qubits - 2.0 * weights)
+                         + s * mean_energy)
     # start block: the warm-start rows, topped up with random directions
     new = workspace.corr[:block]
     given = 0 if x0 is None else min(block, np.asarray(x0).reshape(-1, n).shape[0])
@@ -505,7 +646,10 @@ def davidson(
         others[np.arange(nr), np.arange(nr)] = np.inf
         delta = np.maximum(others.min(axis=1), 1e-300)
         err = np.minimum(rnorm, rnorm**2 / delta)
-        if np.all(err[:k] <= tol) or m == n:
+        wanted = np.full(k, float(tol))
+        if sentinel and k > 1:
+            wanted[k - 1] = max(tol, _SENTINEL_FRACTION * float(theta[k - 1] - theta[k - 2]))
+        if np.all(err[:k] <= wanted) or m == n:
             break
         if matvecs >= max_matvecs:
             raise RuntimeError(
@@ -516,10 +660,22 @@ def davidson(
         floor = 1e-3 * max(1.0, float(np.abs(theta[:nr]).max()))
         count = 0
         for j in range(nr if correct_guards else min(k, nr)):
-            if j < k and err[j] <= tol:
+            if j < k and err[j] <= wanted[j]:
                 continue
-            olsen(op.diagonal, float(s), float(theta[j]), floor, ritz[j], resid[j],
-                  workspace.corr[count])
+            if use_walsh:
+                levels = driver_levels - theta[j]
+                small = np.abs(levels) < floor
+                levels[small] = np.where(levels[small] >= 0, floor, -floor)
+                out, scratch = workspace.corr[count], workspace.scratch
+                out[:] = ritz[j]
+                walsh(out, op.num_qubits)
+                scratch[:] = resid[j]
+                walsh(scratch, op.num_qubits)
+                olsen_walsh(levels, out, scratch)
+                walsh(out, op.num_qubits)
+            else:
+                olsen(op.diagonal, float(s), float(theta[j]), floor, ritz[j], resid[j],
+                      workspace.corr[count])
             count += 1
         if m + count > max_subspace:
             # thick restart (GD+k): keep the lowest Ritz vectors and the previous iteration's

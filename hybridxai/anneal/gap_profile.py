@@ -202,7 +202,7 @@ class GapTracker:
                 self.workspace = DavidsonWorkspace(self.op.dimension,
                                                    max(self.max_subspace, 2 * block + 1), block)
             options = {"guard": self.guard, "max_subspace": max(self.max_subspace, 2 * block + 1),
-                       "workspace": self.workspace}
+                       "workspace": self.workspace, "sentinel": self.couplings and k > self.g + 1}
         try:
             pairs = lowest_eigenpairs(
                 self.op, s, k, solver=self.solver,  # type: ignore[arg-type]
