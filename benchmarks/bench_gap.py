@@ -15,6 +15,17 @@ Usage::
 Prints, per size: Δ_min and s* of the adaptive search, its wall time and products H·v, the
 per-step scan's time per point and extrapolated total, the minimum over the sampled per-step
 points, and the speed-up ratio.
+
+``--real`` instead times both exact-gap entry points on real feature-map QUBOs (MobileNetV2,
+the bundled ``chelsea`` photo, ``build_qubo(..., beta=0.7, max_qubits=d)``):
+``gap_profile(bqm)`` (64 points, default arguments) at ``--profile-d`` and ``min_gap(bqm)`` at
+``--min-gap-d`` (add 26 with ``--with-26``), each against a peer measured in the same run:
+cold ``scipy.sparse.linalg.eigsh(k, which="SA", tol=1e-10)`` on the same matrix-free
+Hamiltonian at ``--peer-points`` values of ``s``, extrapolated to as many points as the
+profile has (64) or the adaptive search evaluated (skipped above ``--peer-max-d``). Writes a
+PNG of time against ``d`` (``--plot``)::
+
+    python benchmarks/bench_gap.py --real --profile-d 12 14 16 18 20 --min-gap-d 16 18 20 22 24
 """
 
 from __future__ import annotations
@@ -52,6 +63,83 @@ def per_step_eigsh(op: AnnealingOperator, s_values: np.ndarray) -> tuple[float, 
     return (time.perf_counter() - t0) / max(len(s_values), 1), best[0], best[1]
 
 
+def chelsea_qubos(sizes: list[int]) -> dict[int, dimod.BinaryQuadraticModel]:
+    """Real QUBOs: MobileNetV2 feature maps of the ``chelsea`` photo, ``beta=0.7``, ``max_qubits=d``."""
+    import hybridxai
+    from hybridxai.vision.images import prepare_images
+    from hybridxai.vision.models import model_info
+    from hybridxai.vision.samples import load_sample
+
+    model = hybridxai.load_pretrained("mobilenet_v2")
+    batch = prepare_images([load_sample("chelsea")], model_info(model).transform).batch
+    fb = hybridxai.extract_features(model, batch)
+    return {d: hybridxai.build_qubo(fb.activations[0], fb.gradients[0], beta=0.7, max_qubits=d).bqm
+            for d in sizes}
+
+
+def peer_seconds(op: AnnealingOperator, k: int, s_values: list[float]) -> float:
+    """Mean seconds of a cold ``eigsh(k, which="SA", tol=1e-10)`` per point."""
+    n = op.dimension
+    t0 = time.perf_counter()
+    with blas_threads(1):
+        for s in s_values:
+            lin = LinearOperator((n, n), matvec=lambda v, s=s: op.matvec(s, v), dtype=np.float64)
+            eigsh(lin, k=k, which="SA", tol=1e-10)
+    return (time.perf_counter() - t0) / len(s_values)
+
+
+def real_scaling(args: argparse.Namespace) -> None:
+    """Time gap_profile and min_gap on real instances against the eigsh peer; plot time vs d."""
+    from hybridxai.analysis import gap_profile
+
+    min_gap_sizes = list(args.min_gap_d) + ([26] if args.with_26 else [])
+    qubos = chelsea_qubos(sorted(set(args.profile_d) | set(min_gap_sizes) | {10}))
+    gap_profile(qubos[10], solver="davidson")  # compile the kernels outside the timings
+    min_gap(qubos[10], solver="davidson")
+    peer_s = [float(x) for x in args.peer_points]
+    rows: dict[str, list[tuple[int, float, float]]] = {"gap_profile": [], "min_gap": []}
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; peer: cold eigsh at "
+          f"s = {peer_s}, extrapolated to the number of points evaluated")
+    print("| function | d | seconds | points | products H·v | Δ_min | s* | peer s/point | "
+          "peer (extrapolated) | ratio peer/ours |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, sizes in (("gap_profile", args.profile_d), ("min_gap", min_gap_sizes)):
+        for d in sizes:
+            bqm = qubos[d]
+            t0 = time.perf_counter()
+            result = gap_profile(bqm) if name == "gap_profile" else min_gap(bqm)
+            ours = time.perf_counter() - t0
+            points = int(result.s.size)
+            peer = per_point = float("nan")
+            if d <= args.peer_max_d:
+                op = AnnealingOperator.from_bqm(bqm)
+                k = result.degeneracy + (2 if name == "gap_profile" else 1)
+                per_point = peer_seconds(op, k, peer_s)
+                peer = per_point * points
+            rows[name].append((d, ours, peer))
+            print(f"| {name} | {d} | {ours:.1f} | {points} | {result.matvecs} | {result.min_gap:.9f} | "
+                  f"{result.s_min:.6f} | {per_point:.2f} | {peer:.0f} | {peer / ours:.1f} |", flush=True)
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for name, marker in (("gap_profile", "o"), ("min_gap", "s")):
+            if rows[name]:
+                ds, ours_t, peer_t = zip(*rows[name], strict=True)
+                ax.semilogy(ds, ours_t, marker + "-", label=f"{name} (Davidson)")
+                ax.semilogy(ds, peer_t, marker + "--", label=f"{name}: cold eigsh, extrapolated")
+        ax.set_xlabel("d (qubits)")
+        ax.set_ylabel("seconds")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(args.plot, dpi=120)
+        print(f"wrote {args.plot}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -65,7 +153,19 @@ def main() -> None:
     parser.add_argument("--tol", type=float, default=1e-6)
     parser.add_argument("--warm-per-step", action="store_true",
                         help="also run min_gap(dense=True): all per-step points, warm-started")
+    parser.add_argument("--real", action="store_true",
+                        help="time gap_profile and min_gap on real feature-map QUBOs (see above)")
+    parser.add_argument("--profile-d", type=int, nargs="*", default=[12, 14, 16, 18, 20])
+    parser.add_argument("--min-gap-d", type=int, nargs="*", default=[16, 18, 20, 22, 24])
+    parser.add_argument("--with-26", action="store_true", help="also min_gap at d = 26 (~20 GiB)")
+    parser.add_argument("--peer-points", type=float, nargs="+", default=[0.3, 0.6, 0.9])
+    parser.add_argument("--peer-max-d", type=int, default=18,
+                        help="largest d at which the eigsh peer is run")
+    parser.add_argument("--plot", default="gap_scaling.png", help="PNG path ('' for none)")
     args = parser.parse_args()
+    if args.real:
+        real_scaling(args)
+        return
 
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; kind={args.kind}, "
           f"seed={args.seed}, T={args.total_time}, dt=0.01, tol={args.tol}")
