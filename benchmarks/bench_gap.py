@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 
 import dimod
 import numpy as np
@@ -136,6 +137,7 @@ def real_scaling(args: argparse.Namespace) -> None:
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
         fig.tight_layout()
+        Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(args.plot, dpi=120)
         print(f"wrote {args.plot}")
 
@@ -161,7 +163,7 @@ def main() -> None:
     parser.add_argument("--peer-points", type=float, nargs="+", default=[0.3, 0.6, 0.9])
     parser.add_argument("--peer-max-d", type=int, default=18,
                         help="largest d at which the eigsh peer is run")
-    parser.add_argument("--plot", default="gap_scaling.png", help="PNG path ('' for none)")
+    parser.add_argument("--plot", default="hybridxai-out/gap_scaling.png", help="PNG path ('' for none)")
     args = parser.parse_args()
     if args.real:
         real_scaling(args)
