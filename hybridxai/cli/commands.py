@@ -100,17 +100,17 @@ def reproduce_command(
     """
     from hybridxai._util.fileio import output_folder
     from hybridxai.reproduce import ReproduceConfig, reproduce
-    from hybridxai.runs.execution import UnitsFailedError, check_scheduler, make_executor
+    from hybridxai.runs.execution import UnitsFailedError, make_executor
 
-    if scheduler is not None:  # a wrong address fails here, before --out is created
-        scheduler = check_scheduler(scheduler)
-    output_folder(out, "--out")
     overrides: dict[str, Any] = {k: v for k, v in (("per_class", per_class), ("max_qubits", max_qubits))
                                  if v is not None}
     overrides.update(dataset=dataset, backbone=backbone, seed=seed, root=root, checkpoints=checkpoints)
     config = ReproduceConfig.quick_variant(**overrides) if quick else ReproduceConfig(**overrides)
     try:
+        # the executor first: bad --workers/--scheduler values, and an address where no Dask
+        # scheduler answers, are refused before --out is created
         with make_executor(workers=workers, scheduler=scheduler) as executor:
+            output_folder(out, "--out")
             print(f"running on {executor.describe()}", flush=True)
             report = reproduce(config, out, executor=executor)
     except UnitsFailedError as exc:  # a partial run: the other results are kept, exit 1 (not 2)
