@@ -67,7 +67,8 @@ def _compare(one: Path, other: Path) -> tuple[bool, bool]:
     a, b = _records(one), _records(other)
     if a == b:
         return True, True
-    parsed = [{k: [json.loads(line) for line in v] for k, v in r.items()} for r in (a, b)]
+    parsed = [{stage: {(rec := json.loads(line))["key"]: rec for line in lines} for stage, lines in r.items()}
+              for r in (a, b)]  # records by image key: sorted lines would pair different images
     return False, _same(*parsed)
 
 
