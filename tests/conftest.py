@@ -208,3 +208,16 @@ def dask_client():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def benchmark_instances() -> list[dict]:
+    """The saved real QUBOs of benchmarks/instances/, loaded by benchmarks/make_instances.py."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "make_instances.py"
+    spec = importlib.util.spec_from_file_location("make_instances", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.load_instances()

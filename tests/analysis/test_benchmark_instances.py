@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import dimod
@@ -10,15 +9,11 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "make_instances.py"
 
 
 @pytest.fixture(scope="module")
-def instances() -> list[dict]:
-    spec = importlib.util.spec_from_file_location("make_instances", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.load_instances()
+def instances(benchmark_instances) -> list[dict]:
+    return benchmark_instances
 
 
 def test_instance_set_is_large_enough_and_small_on_disk(instances):

@@ -9,8 +9,6 @@ saved real MobileNetV2 instances (benchmarks/instances/), against their exact op
 from __future__ import annotations
 
 import importlib
-import importlib.util
-from pathlib import Path
 
 import dimod
 import pytest
@@ -19,16 +17,10 @@ from hybridxai.anneal.settings import SAMPLER_TOTAL_TIME
 from hybridxai.backends.annealing import AnnealingSampler
 from hybridxai.backends.statevector import StatevectorAnnealingSampler
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "make_instances.py"
-
 
 @pytest.fixture(scope="module")
-def first_d12_instances() -> list[dict]:
-    spec = importlib.util.spec_from_file_location("make_instances", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return [x for x in module.load_instances() if x["d"] == 12][:10]
+def first_d12_instances(benchmark_instances) -> list[dict]:
+    return [x for x in benchmark_instances if x["d"] == 12][:10]
 
 
 def _annealing_sampler_classes() -> list[type[AnnealingSampler]]:
