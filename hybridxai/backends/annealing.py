@@ -123,6 +123,7 @@ class AnnealingSampler(BaseSampler):
     backend_name: str = "annealing"
     bytes_per_amplitude: int = 24
     bytes_per_read = 16  # the statevector readout draws num_reads basis indices, then counts them
+    default_max_variables = 16  # the state grows as 2**d; measured in docs/backends.md
 
     def __init__(
         self,

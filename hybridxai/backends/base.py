@@ -92,6 +92,9 @@ class BaseSampler(dimod.Sampler):
     """Memory one read takes in the result (refuses an impossible ``num_reads`` up front)."""
     forwards_unknown_options: ClassVar[bool] = False
     """``True`` for remote samplers that pass options they do not declare to the solver."""
+    default_max_variables: ClassVar[int | None] = None
+    """How many of the most important feature maps ``explain`` keeps for this sampler when the
+    user gives no ``max_qubits`` (``None``: all of them)."""
 
     def __init__(self, **defaults: Any) -> None:
         self.defaults: dict[str, Any] = dict(defaults)

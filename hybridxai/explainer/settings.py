@@ -51,9 +51,10 @@ from hybridxai.vision.targets import TargetLike, check_target, parse_targets
 __all__ = ["ExplainSettings", "SETTING_NAMES", "UnknownSettingError", "backend_name", "progress_bar",
            "QUANTUM_MAX_QUBITS"]
 
-QUANTUM_MAX_QUBITS = 16
-"""``max_qubits`` of the annealing samplers when none is given: the README's quantum example's
-size. Measured (docs/backends.md, "Getting the optimum from a quantum backend"): with the
+QUANTUM_MAX_QUBITS = AnnealingSampler.default_max_variables
+"""``max_qubits`` of the annealing samplers when none is given (their
+:attr:`~hybridxai.backends.base.BaseSampler.default_max_variables`): the README's quantum
+example's size. Measured (docs/backends.md, "Getting the optimum from a quantum backend"): with the
 samplers' defaults the returned selection was the exact optimum on every saved real instance at
 d = 12 and 16 and on the bundled photos, and one ``explain`` at d = 16 takes about 5 s on 2 cores."""
 
@@ -262,7 +263,7 @@ class ExplainSettings:
         """
         if self.max_qubits is not None:
             return self.max_qubits
-        return QUANTUM_MAX_QUBITS if isinstance(sampler, AnnealingSampler) else None
+        return getattr(sampler, "default_max_variables", None)
 
     def sampler(self) -> dimod.Sampler:
         """Build the solver and check :attr:`sampler_options` against it, before any model work.
