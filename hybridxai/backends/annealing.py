@@ -197,8 +197,10 @@ class AnnealingSampler(BaseSampler):
             raise RuntimeError(f"the '{self.backend_name}' backend returned an invalid state "
                                f"(norm² = {total}); this is a bug, please report it")
         probabilities /= total
-        _, ground_energy, ground = ground_fidelity(probabilities, diagonal)
-        fidelity = final_fidelity(probabilities, diagonal, options.get("fidelity", "manifold"))[0]
+        fidelity, ground_energy, ground = ground_fidelity(probabilities, diagonal)
+        definition = options.get("fidelity", "manifold")
+        if definition != "manifold":  # the manifold's is computed above already (one 2**d pass)
+            fidelity = final_fidelity(probabilities, diagonal, definition)[0]
         rng = np.random.default_rng(options["seed"])
         draws = rng.choice(probabilities.size, size=options["num_reads"], p=probabilities)
         unique, counts = np.unique(draws, return_counts=True)
