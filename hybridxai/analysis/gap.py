@@ -70,7 +70,7 @@ from hybridxai.anneal.eigensolvers import (
     endpoint_eigenvalues,
     lowest_eigenpairs,
 )
-from hybridxai.anneal.gap_profile import GapPoint, GapTracker, ground_degeneracy
+from hybridxai.anneal.gap_profile import GapPoint, GapTracker, ground_degeneracy, tracker_vectors
 from hybridxai.anneal.ising import dense_qubo
 from hybridxai.anneal.operators import AnnealingOperator, check_s
 from hybridxai.anneal.schedules import ScheduleLike, as_schedule
@@ -445,7 +445,7 @@ def min_gap(
     budget = int(0.8 * available_memory_bytes()) if max_memory_bytes is None else int(max_memory_bytes)
     minimum_subspace = 2 * block + 1
     op = AnnealingOperator.from_bqm(
-        bqm, driver_scale, bytes_per_amplitude=8 * (1 + 2 * minimum_subspace + 6 * block),
+        bqm, driver_scale, bytes_per_amplitude=8 * tracker_vectors(block, minimum_subspace),
         max_memory_bytes=budget, purpose="min_gap",
     )
     n = op.dimension
@@ -518,9 +518,14 @@ def min_gap(
 
 def _sweep(evaluator: GapTracker, s_values: NDArray[np.float64], tight: float) -> None:
     """Continuation over ``s_values`` (in the given order) with accuracy-on-demand."""
-    estimate = evaluator.points[1.0].gap
+    previous = evaluator.points[1.0]
     for s in s_values:
         s = float(s)
+        # predicted gap: the tangent at the previous point (exact Hellmann–Feynman slope at
+        # s = 1); a prediction that is too high only costs the tightening below
+        estimate = previous.gap
+        if np.isfinite(previous.slope):
+            estimate = max(estimate, previous.gap + previous.slope * (s - previous.s))
         best = evaluator.best().gap
         loose = max(tight, min(0.05, max(_COARSE_ACCURACY, _ACCURACY_FRACTION * (estimate - best))))
         point = evaluator(s, loose)
@@ -528,7 +533,7 @@ def _sweep(evaluator: GapTracker, s_values: NDArray[np.float64], tight: float) -
                                           _ACCURACY_FRACTION * (point.gap - evaluator.best().gap))))
         if point.error > needed:  # it came out closer to the best than predicted: tighten
             point = evaluator(s, needed)
-        estimate = point.gap
+        previous = point
 
 
 def _refine(evaluator: GapTracker, grid: NDArray[np.float64], tol: float,

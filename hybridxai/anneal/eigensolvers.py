@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
 from hybridxai._util.blas import blas_threads
+from hybridxai._util.jit import serial_and_parallel
 from hybridxai.anneal import operators as _operators
 from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import invalid_argument
@@ -36,289 +37,267 @@ _WALSH_RATIO = 1.0
 _SENTINEL_FRACTION = 0.05
 
 
-def _make_combine(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
-    @numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)
-    def combine(coef, basis, images, m, theta, u_out, r_out):  # pragma: no cover - compiled
-        # u_j = sum_q coef[q, j] basis[q];  r_j = sum_q coef[q, j] images[q] - theta_j u_j;
-        # returns |r_j|^2. One pass over basis and images, in cache-sized chunks (SIMD).
-        n = basis.shape[1]
-        nr = coef.shape[1]
-        nchunks = (n + _CHUNK - 1) // _CHUNK
-        partial = np.zeros((nchunks, nr))
-        for c in numba.prange(nchunks):
-            lo = c * _CHUNK
-            hi = min(n, lo + _CHUNK)
-            width = hi - lo
-            tu = np.zeros((nr, _CHUNK))
-            tr = np.zeros((nr, _CHUNK))
-            for q in range(m):
-                bq = basis[q, lo:hi]
-                wq = images[q, lo:hi]
-                for j in range(nr):
-                    a = coef[q, j]
-                    tuj = tu[j]
-                    trj = tr[j]
-                    for i in range(width):
-                        tuj[i] += a * bq[i]
-                        trj[i] += a * wq[i]
+def _combine(coef, basis, images, m, theta, u_out, r_out):  # pragma: no cover - compiled
+    # u_j = sum_q coef[q, j] basis[q];  r_j = sum_q coef[q, j] images[q] - theta_j u_j;
+    # returns |r_j|^2. One pass over basis and images, in cache-sized chunks (SIMD).
+    n = basis.shape[1]
+    nr = coef.shape[1]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    partial = np.zeros((nchunks, nr))
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        width = hi - lo
+        tu = np.zeros((nr, _CHUNK))
+        tr = np.zeros((nr, _CHUNK))
+        for q in range(m):
+            bq = basis[q, lo:hi]
+            wq = images[q, lo:hi]
             for j in range(nr):
-                th = theta[j]
-                acc = 0.0
-                uo = u_out[j, lo:hi]
-                ro = r_out[j, lo:hi]
+                a = coef[q, j]
                 tuj = tu[j]
                 trj = tr[j]
                 for i in range(width):
-                    x = trj[i] - th * tuj[i]
-                    uo[i] = tuj[i]
-                    ro[i] = x
-                    acc += x * x
-                partial[c, j] = acc
-        return partial.sum(axis=0)
-
-    return combine
-
-
-def _make_olsen(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
-    @numba.njit(parallel=parallel, cache=True, nogil=True)
-    def olsen(energies, s, theta, floor, u, r, out):  # pragma: no cover - compiled
-        # t = M^-1 (r - eps u), M = s*E - theta (|M| >= floor), eps = <u|M^-1 r>/<u|M^-1 u>
-        n = u.shape[0]
-        nchunks = (n + _CHUNK - 1) // _CHUNK
-        pa = np.zeros(nchunks)
-        pb = np.zeros(nchunks)
-        for c in numba.prange(nchunks):
-            lo = c * _CHUNK
-            hi = min(n, lo + _CHUNK)
-            a = 0.0
-            b = 0.0
-            for i in range(lo, hi):
-                den = s * energies[i] - theta
-                if abs(den) < floor:
-                    den = floor if den >= 0 else -floor
-                inv = 1.0 / den
-                a += u[i] * r[i] * inv
-                b += u[i] * u[i] * inv
-            pa[c] = a
-            pb[c] = b
-        eps = pa.sum() / pb.sum()
-        for c in numba.prange(nchunks):
-            lo = c * _CHUNK
-            hi = min(n, lo + _CHUNK)
-            for i in range(lo, hi):
-                den = s * energies[i] - theta
-                if abs(den) < floor:
-                    den = floor if den >= 0 else -floor
-                out[i] = (r[i] - eps * u[i]) / den
-
-    return olsen
+                    tuj[i] += a * bq[i]
+                    trj[i] += a * wq[i]
+        for j in range(nr):
+            th = theta[j]
+            acc = 0.0
+            uo = u_out[j, lo:hi]
+            ro = r_out[j, lo:hi]
+            tuj = tu[j]
+            trj = tr[j]
+            for i in range(width):
+                x = trj[i] - th * tuj[i]
+                uo[i] = tuj[i]
+                ro[i] = x
+                acc += x * x
+            partial[c, j] = acc
+    return partial.sum(axis=0)
 
 
-def _make_moments(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
-    @numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)
-    def moments(energies, s, theta, u, r):  # pragma: no cover - compiled
-        # <u|H_P|u>, <u|V|u>, <u|V^2|u> for V = H_P - H_D, using V u = (E u - theta u - r)/(1-s)
-        n = u.shape[0]
-        nchunks = (n + _CHUNK - 1) // _CHUNK
-        part = np.zeros((nchunks, 3))
-        inv = 1.0 / (1.0 - s) if s < 1.0 else 0.0
-        for c in numba.prange(nchunks):
-            lo = c * _CHUNK
-            hi = min(n, lo + _CHUNK)
-            hp = 0.0
-            a = 0.0
-            b = 0.0
-            for i in range(lo, hi):
-                eu = energies[i] * u[i]
-                hp += eu * u[i]
-                vu = (eu - theta * u[i] - r[i]) * inv
-                a += vu * u[i]
-                b += vu * vu
-            part[c, 0] = hp
-            part[c, 1] = a
-            part[c, 2] = b
-        return part.sum(axis=0)
+def _olsen(energies, s, theta, floor, u, r, out):  # pragma: no cover - compiled
+    # t = M^-1 (r - eps u), M = s*E - theta (|M| >= floor), eps = <u|M^-1 r>/<u|M^-1 u>
+    n = u.shape[0]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    pa = np.zeros(nchunks)
+    pb = np.zeros(nchunks)
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        a = 0.0
+        b = 0.0
+        for i in range(lo, hi):
+            den = s * energies[i] - theta
+            if abs(den) < floor:
+                den = floor if den >= 0 else -floor
+            inv = 1.0 / den
+            a += u[i] * r[i] * inv
+            b += u[i] * u[i] * inv
+        pa[c] = a
+        pb[c] = b
+    eps = pa.sum() / pb.sum()
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        for i in range(lo, hi):
+            den = s * energies[i] - theta
+            if abs(den) < floor:
+                den = floor if den >= 0 else -floor
+            out[i] = (r[i] - eps * u[i]) / den
 
-    return moments
+
+def _moments(energies, s, theta, u, r):  # pragma: no cover - compiled
+    # <u|H_P|u>, <u|V|u>, <u|V^2|u> for V = H_P - H_D, using V u = (E u - theta u - r)/(1-s)
+    n = u.shape[0]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    part = np.zeros((nchunks, 3))
+    inv = 1.0 / (1.0 - s) if s < 1.0 else 0.0
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        hp = 0.0
+        a = 0.0
+        b = 0.0
+        for i in range(lo, hi):
+            eu = energies[i] * u[i]
+            hp += eu * u[i]
+            vu = (eu - theta * u[i] - r[i]) * inv
+            a += vu * u[i]
+            b += vu * vu
+        part[c, 0] = hp
+        part[c, 1] = a
+        part[c, 2] = b
+    return part.sum(axis=0)
 
 
-def _make_recombine(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
-    @numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)
-    def recombine(rows, q, m):  # pragma: no cover - compiled
-        # rows[p] <- sum_j q[j, p] rows[j] for p < q.shape[1], in place (chunk buffer)
-        n = rows.shape[1]
-        r = q.shape[1]
-        nchunks = (n + _CHUNK - 1) // _CHUNK
-        for c in numba.prange(nchunks):
-            lo = c * _CHUNK
-            hi = min(n, lo + _CHUNK)
-            buf = np.zeros((r, hi - lo))
-            for j in range(m):
-                src = rows[j, lo:hi]
-                for p in range(r):
-                    a = q[j, p]
-                    dst = buf[p]
-                    for i in range(hi - lo):
-                        dst[i] += a * src[i]
+def _recombine(rows, q, m):  # pragma: no cover - compiled
+    # rows[p] <- sum_j q[j, p] rows[j] for p < q.shape[1], in place (chunk buffer)
+    n = rows.shape[1]
+    r = q.shape[1]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        buf = np.zeros((r, hi - lo))
+        for j in range(m):
+            src = rows[j, lo:hi]
             for p in range(r):
-                rows[p, lo:hi] = buf[p]
-
-    return recombine
-
-
-def _make_dots(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
-    @numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)
-    def dots(a, ma, b, mb):  # pragma: no cover - compiled
-        # out[p, q] = <a[p], b[q]> for p < ma, q < mb; chunked, one pass over both
-        n = a.shape[1]
-        nchunks = (n + _CHUNK - 1) // _CHUNK
-        partial = np.zeros((nchunks, ma, mb))
-        for c in numba.prange(nchunks):
-            lo = c * _CHUNK
-            hi = min(n, lo + _CHUNK)
-            for p in range(ma):
-                ap = a[p, lo:hi]
-                for q in range(mb):
-                    bq = b[q, lo:hi]
-                    acc = 0.0
-                    for i in range(hi - lo):
-                        acc += ap[i] * bq[i]
-                    partial[c, p, q] = acc
-        return partial.sum(axis=0)
-
-    return dots
+                a = q[j, p]
+                dst = buf[p]
+                for i in range(hi - lo):
+                    dst[i] += a * src[i]
+        for p in range(r):
+            rows[p, lo:hi] = buf[p]
 
 
-def _make_subtract(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
-    @numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)
-    def subtract(block, coef, basis, m):  # pragma: no cover - compiled
-        # block[j] -= sum_q coef[j, q] basis[q], q < m
-        n = block.shape[1]
-        nb = block.shape[0]
-        nchunks = (n + _CHUNK - 1) // _CHUNK
-        for c in numba.prange(nchunks):
-            lo = c * _CHUNK
-            hi = min(n, lo + _CHUNK)
-            for q in range(m):
-                bq = basis[q, lo:hi]
-                for j in range(nb):
-                    a = coef[j, q]
-                    row = block[j, lo:hi]
-                    for i in range(hi - lo):
-                        row[i] -= a * bq[i]
-
-    return subtract
+def _dots(a, ma, b, mb):  # pragma: no cover - compiled
+    # out[p, q] = <a[p], b[q]> for p < ma, q < mb; chunked, one pass over both
+    n = a.shape[1]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    partial = np.zeros((nchunks, ma, mb))
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        for p in range(ma):
+            ap = a[p, lo:hi]
+            for q in range(mb):
+                bq = b[q, lo:hi]
+                acc = 0.0
+                for i in range(hi - lo):
+                    acc += ap[i] * bq[i]
+                partial[c, p, q] = acc
+    return partial.sum(axis=0)
 
 
-def _make_walsh(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
-    @numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)
-    def walsh(v, d):  # pragma: no cover - compiled
-        # in-place unnormalised Walsh-Hadamard transform over the d bits of the index:
-        # v <- W v with W[k, x] = (-1)^popcount(k & x) (W @ W = 2**d I). The low bits are done
-        # inside cache-sized tiles, the high bits two at a time (radix 4) over pairs of tiles.
-        n = v.shape[0]
-        low = min(d, _TILE_BITS_WALSH)
-        width = 1 << low
-        ntiles = n // width
-        for t in numba.prange(ntiles):
-            start = t * width
-            h = 1
-            while h < width:
-                for i0 in range(start, start + width, 2 * h):
-                    for i in range(i0, i0 + h):
-                        a = v[i]
-                        b = v[i + h]
-                        v[i] = a + b
-                        v[i + h] = a - b
-                h *= 2
-        q = low
-        while q < d:
-            if q + 1 < d:
-                # radix 4 over bits q and q + 1: four tiles at offsets 0, h, 2h, 3h
-                qb = q - low
-                h = 1 << q
-                for t in numba.prange(ntiles // 4):
-                    tile = ((t >> qb) << (qb + 2)) | (t & ((1 << qb) - 1))
-                    s0 = tile * width
-                    for j in range(width):
-                        a = v[s0 + j]
-                        b = v[s0 + h + j]
-                        c = v[s0 + 2 * h + j]
-                        e = v[s0 + 3 * h + j]
-                        ab = a + b
-                        amb = a - b
-                        ce = c + e
-                        cme = c - e
-                        v[s0 + j] = ab + ce
-                        v[s0 + h + j] = amb + cme
-                        v[s0 + 2 * h + j] = ab - ce
-                        v[s0 + 3 * h + j] = amb - cme
-                q += 2
-            else:
-                qb = q - low
-                h = 1 << q
-                for t in numba.prange(ntiles // 2):
-                    tile = ((t >> qb) << (qb + 1)) | (t & ((1 << qb) - 1))
-                    s0 = tile * width
-                    for j in range(width):
-                        a = v[s0 + j]
-                        b = v[s0 + h + j]
-                        v[s0 + j] = a + b
-                        v[s0 + h + j] = a - b
-                q += 1
-
-    return walsh
+def _subtract(block, coef, basis, m):  # pragma: no cover - compiled
+    # block[j] -= sum_q coef[j, q] basis[q], q < m
+    n = block.shape[1]
+    nb = block.shape[0]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        for q in range(m):
+            bq = basis[q, lo:hi]
+            for j in range(nb):
+                a = coef[j, q]
+                row = block[j, lo:hi]
+                for i in range(hi - lo):
+                    row[i] -= a * bq[i]
 
 
-def _make_olsen_walsh(parallel: bool):  # noqa: ANN202 - returns a numba dispatcher
-    @numba.njit(parallel=parallel, cache=True, nogil=True)
-    def olsen_walsh(levels, uh, rh):  # pragma: no cover - compiled
-        # In the Walsh basis (uh = W u, rh = W r): t = M^-1 (r - eps u) with the diagonal
-        # M_k = levels[popcount(k)] (already shifted and floored); eps = <u|M^-1 r>/<u|M^-1 u>.
-        # Writes t into uh (rh is left unchanged).
-        n = uh.shape[0]
-        nchunks = (n + _CHUNK - 1) // _CHUNK
-        pa = np.zeros(nchunks)
-        pb = np.zeros(nchunks)
-        for c in numba.prange(nchunks):
-            lo = c * _CHUNK
-            hi = min(n, lo + _CHUNK)
-            a = 0.0
-            b = 0.0
-            for i in range(lo, hi):
-                x = i
-                w = 0
-                while x:
-                    x &= x - 1
-                    w += 1
-                inv = 1.0 / levels[w]
-                a += uh[i] * rh[i] * inv
-                b += uh[i] * uh[i] * inv
-            pa[c] = a
-            pb[c] = b
-        eps = pa.sum() / pb.sum()
-        for c in numba.prange(nchunks):
-            lo = c * _CHUNK
-            hi = min(n, lo + _CHUNK)
-            for i in range(lo, hi):
-                x = i
-                w = 0
-                while x:
-                    x &= x - 1
-                    w += 1
-                uh[i] = (rh[i] - eps * uh[i]) / levels[w]
-
-    return olsen_walsh
+def _scale(x, factor):  # pragma: no cover - compiled
+    # x *= factor, in place
+    n = x.shape[0]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    for c in numba.prange(nchunks):
+        for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
+            x[i] *= factor
 
 
-_combine_serial, _combine_parallel = _make_combine(False), _make_combine(True)
-_dots_serial, _dots_parallel = _make_dots(False), _make_dots(True)
-_subtract_serial, _subtract_parallel = _make_subtract(False), _make_subtract(True)
-_olsen_serial, _olsen_parallel = _make_olsen(False), _make_olsen(True)
-_moments_serial, _moments_parallel = _make_moments(False), _make_moments(True)
-_recombine_serial, _recombine_parallel = _make_recombine(False), _make_recombine(True)
-_walsh_serial, _walsh_parallel = _make_walsh(False), _make_walsh(True)
-_olsen_walsh_serial, _olsen_walsh_parallel = _make_olsen_walsh(False), _make_olsen_walsh(True)
+def _walsh(v, d):  # pragma: no cover - compiled
+    # in-place unnormalised Walsh-Hadamard transform over the d bits of the index:
+    # v <- W v with W[k, x] = (-1)^popcount(k & x) (W @ W = 2**d I). The low bits are done
+    # inside cache-sized tiles, the high bits two at a time (radix 4) over pairs of tiles.
+    n = v.shape[0]
+    low = min(d, _TILE_BITS_WALSH)
+    width = 1 << low
+    ntiles = n // width
+    for t in numba.prange(ntiles):
+        start = t * width
+        h = 1
+        while h < width:
+            for i0 in range(start, start + width, 2 * h):
+                for i in range(i0, i0 + h):
+                    a = v[i]
+                    b = v[i + h]
+                    v[i] = a + b
+                    v[i + h] = a - b
+            h *= 2
+    q = low
+    while q < d:
+        if q + 1 < d:
+            # radix 4 over bits q and q + 1: four tiles at offsets 0, h, 2h, 3h
+            qb = q - low
+            h = 1 << q
+            for t in numba.prange(ntiles // 4):
+                tile = ((t >> qb) << (qb + 2)) | (t & ((1 << qb) - 1))
+                s0 = tile * width
+                for j in range(width):
+                    a = v[s0 + j]
+                    b = v[s0 + h + j]
+                    c = v[s0 + 2 * h + j]
+                    e = v[s0 + 3 * h + j]
+                    ab = a + b
+                    amb = a - b
+                    ce = c + e
+                    cme = c - e
+                    v[s0 + j] = ab + ce
+                    v[s0 + h + j] = amb + cme
+                    v[s0 + 2 * h + j] = ab - ce
+                    v[s0 + 3 * h + j] = amb - cme
+            q += 2
+        else:
+            qb = q - low
+            h = 1 << q
+            for t in numba.prange(ntiles // 2):
+                tile = ((t >> qb) << (qb + 1)) | (t & ((1 << qb) - 1))
+                s0 = tile * width
+                for j in range(width):
+                    a = v[s0 + j]
+                    b = v[s0 + h + j]
+                    v[s0 + j] = a + b
+                    v[s0 + h + j] = a - b
+            q += 1
+
+
+def _olsen_walsh(levels, uh, rh):  # pragma: no cover - compiled
+    # In the Walsh basis (uh = W u, rh = W r): t = M^-1 (r - eps u) with the diagonal
+    # M_k = levels[popcount(k)] (already shifted and floored); eps = <u|M^-1 r>/<u|M^-1 u>.
+    # Writes t into uh (rh is left unchanged).
+    n = uh.shape[0]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    pa = np.zeros(nchunks)
+    pb = np.zeros(nchunks)
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        a = 0.0
+        b = 0.0
+        for i in range(lo, hi):
+            x = i
+            w = 0
+            while x:
+                x &= x - 1
+                w += 1
+            inv = 1.0 / levels[w]
+            a += uh[i] * rh[i] * inv
+            b += uh[i] * uh[i] * inv
+        pa[c] = a
+        pb[c] = b
+    eps = pa.sum() / pb.sum()
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        for i in range(lo, hi):
+            x = i
+            w = 0
+            while x:
+                x &= x - 1
+                w += 1
+            uh[i] = (rh[i] - eps * uh[i]) / levels[w]
+
+
+_combine_serial, _combine_parallel = serial_and_parallel(_combine, nogil=True, fastmath=True)
+_dots_serial, _dots_parallel = serial_and_parallel(_dots, nogil=True, fastmath=True)
+_subtract_serial, _subtract_parallel = serial_and_parallel(_subtract, nogil=True, fastmath=True)
+_olsen_serial, _olsen_parallel = serial_and_parallel(_olsen, nogil=True)
+_moments_serial, _moments_parallel = serial_and_parallel(_moments, nogil=True, fastmath=True)
+_recombine_serial, _recombine_parallel = serial_and_parallel(_recombine, nogil=True, fastmath=True)
+_scale_serial, _scale_parallel = serial_and_parallel(_scale, nogil=True, fastmath=True)
+_walsh_serial, _walsh_parallel = serial_and_parallel(_walsh, nogil=True, fastmath=True)
+_olsen_walsh_serial, _olsen_walsh_parallel = serial_and_parallel(_olsen_walsh, nogil=True)
 
 __all__ = [
     "blas_threads",
@@ -476,10 +455,11 @@ def _orthonormalize_against(block: NDArray[np.float64], basis: NDArray[np.float6
     """
     dots = _dots_parallel if parallel else _dots_serial
     subtract = _subtract_parallel if parallel else _subtract_serial
+    scale = _scale_parallel if parallel else _scale_serial
     count = block.shape[0]
     for i in range(count):
-        nrm = math.sqrt(float(block[i] @ block[i]))
-        block[i] *= 1.0 / nrm if nrm > 0 else 1.0
+        nrm = math.sqrt(float(dots(block[i:i + 1], 1, block[i:i + 1], 1)[0, 0]))
+        scale(block[i], 1.0 / nrm if nrm > 0 else 1.0)
     m = basis.shape[0]
     for sweep in range(2):
         if m:
@@ -488,14 +468,14 @@ def _orthonormalize_against(block: NDArray[np.float64], basis: NDArray[np.float6
         kept = 0
         worst = 1.0
         for i in range(count):
-            row = block[i]
-            for j in range(kept):
-                row -= (row @ block[j]) * block[j]
-            nrm = math.sqrt(float(row @ row))
+            row = block[i:i + 1]
+            if kept:
+                subtract(row, dots(row, 1, block, kept), block, kept)
+            nrm = math.sqrt(float(dots(row, 1, row, 1)[0, 0]))
             if nrm > drop:
-                row *= 1.0 / nrm
+                scale(row[0], 1.0 / nrm)
                 if kept != i:
-                    block[kept] = row
+                    block[kept] = row[0]
                 kept += 1
                 worst = min(worst, nrm)
         count = kept
@@ -516,7 +496,6 @@ class DavidsonWorkspace:
         self.images = np.empty((rows, dimension))
         self.ritz = np.empty((block, dimension))
         self.resid = np.empty((block, dimension))
-        self.corr = np.empty((block, dimension))
         self._scratch: NDArray[np.float64] | None = None
 
     @property
@@ -547,6 +526,7 @@ def davidson(
     keep_vectors: bool = True,
     preconditioner: Preconditioner = "auto",
     sentinel: bool = False,
+    vectors_out: NDArray[np.float64] | None = None,
 ) -> Eigenpairs:
     """Lowest ``k`` eigenpairs of ``H(s)`` by a warm-started block Davidson method.
 
@@ -578,6 +558,8 @@ def davidson(
             one below: it is converged to ``max(tol, 0.05·(θ_k - θ_{k-1}))`` instead of ``tol``
             (its error estimate stays below half its distance from level ``k - 1``, so such a
             level is never mistaken for a degenerate one).
+        vectors_out: An array of at least ``(k + guard, 2**d)`` to write the returned vectors
+            into (e.g. the start vectors of a point no longer needed), instead of a new one.
 
     Returns:
         The eigenpairs; ``vectors`` has ``k + guard`` rows.
@@ -604,9 +586,9 @@ def davidson(
         raise invalid_argument("preconditioner", preconditioner, "unknown preconditioner",
                                "pass preconditioner='auto', 'diagonal' or 'walsh'")
     use_walsh = preconditioner == "walsh"
-    mean_energy = float(op.diagonal.mean()) if preconditioner != "diagonal" else 0.0
+    mean_energy = op.diagonal_mean if preconditioner != "diagonal" else 0.0
     if preconditioner == "auto":
-        off_walsh = s * float(np.abs(op.diagonal - mean_energy).max())
+        off_walsh = s * op.diagonal_deviation
         use_walsh = off_walsh < _WALSH_RATIO * (1.0 - s) * op.driver_coefficient * op.num_qubits
     if use_walsh:
         walsh = _walsh_parallel if parallel else _walsh_serial
@@ -614,21 +596,20 @@ def davidson(
         weights = np.arange(op.num_qubits + 1, dtype=np.float64)
         driver_levels = (-(1.0 - s) * op.driver_coefficient * (op.num_qubits - 2.0 * weights)
                          + s * mean_energy)
-    # start block: the warm-start rows, topped up with random directions
-    new = workspace.corr[:block]
+    # start block, written straight into the search space: the warm-start rows, topped up with
+    # random directions (new directions never pass through a buffer of their own)
     given = 0 if x0 is None else min(block, np.asarray(x0).reshape(-1, n).shape[0])
     if given:
-        new[:given] = np.asarray(x0).reshape(-1, n)[:given]
-    nb = _orthonormalize_against(new[:given], basis[:0], parallel=parallel) if given else 0
+        basis[:given] = np.asarray(x0).reshape(-1, n)[:given]
+    nb = _orthonormalize_against(basis[:given], basis[:0], parallel=parallel) if given else 0
     while nb < block:
-        new[nb:block] = rng.standard_normal((block - nb, n))
-        nb = _orthonormalize_against(new[:block], basis[:0], parallel=parallel)
+        basis[nb:block] = rng.standard_normal((block - nb, n))
+        nb = _orthonormalize_against(basis[:block], basis[:0], parallel=parallel)
     m = 0
     matvecs = 0
     gram = np.zeros((max_subspace, max_subspace))
     previous: NDArray[np.float64] | None = None
     while True:
-        basis[m:m + nb] = new[:nb]
         for j in range(nb):
             op.matvec(s, basis[m + j], out=images[m + j])
         matvecs += nb
@@ -656,27 +637,9 @@ def davidson(
                 f"the Davidson eigensolver did not converge at s={s:.6g} within {matvecs} "
                 f"products (errors {err[:k]}); pass a looser tol or solver='eigsh'"
             )
-        # Olsen-corrected diagonal preconditioning of the unconverged residuals
-        floor = 1e-3 * max(1.0, float(np.abs(theta[:nr]).max()))
-        count = 0
-        for j in range(nr if correct_guards else min(k, nr)):
-            if j < k and err[j] <= wanted[j]:
-                continue
-            if use_walsh:
-                levels = driver_levels - theta[j]
-                small = np.abs(levels) < floor
-                levels[small] = np.where(levels[small] >= 0, floor, -floor)
-                out, scratch = workspace.corr[count], workspace.scratch
-                out[:] = ritz[j]
-                walsh(out, op.num_qubits)
-                scratch[:] = resid[j]
-                walsh(scratch, op.num_qubits)
-                olsen_walsh(levels, out, scratch)
-                walsh(out, op.num_qubits)
-            else:
-                olsen(op.diagonal, float(s), float(theta[j]), floor, ritz[j], resid[j],
-                      workspace.corr[count])
-            count += 1
+        todo = [j for j in range(nr if correct_guards else min(k, nr))
+                if not (j < k and err[j] <= wanted[j])]
+        count = len(todo)
         if m + count > max_subspace:
             # thick restart (GD+k): keep the lowest Ritz vectors and the previous iteration's
             # block, which preserves the conjugate-gradient-like recurrence across restarts
@@ -695,28 +658,50 @@ def davidson(
             previous = None
         else:
             previous = y[:, :nr].copy()
-        new = workspace.corr
-        nb = _orthonormalize_against(new[:count], basis[:m], parallel=parallel)
+        # Olsen-corrected preconditioning of the unconverged residuals, into the next free rows
+        floor = 1e-3 * max(1.0, float(np.abs(theta[:nr]).max()))
+        for slot, j in enumerate(todo):
+            out = basis[m + slot]
+            if use_walsh:
+                levels = driver_levels - theta[j]
+                small = np.abs(levels) < floor
+                levels[small] = np.where(levels[small] >= 0, floor, -floor)
+                scratch = workspace.scratch
+                out[:] = ritz[j]
+                walsh(out, op.num_qubits)
+                scratch[:] = resid[j]
+                walsh(scratch, op.num_qubits)
+                olsen_walsh(levels, out, scratch)
+                walsh(out, op.num_qubits)
+            else:
+                olsen(op.diagonal, float(s), float(theta[j]), floor, ritz[j], resid[j], out)
+        nb = _orthonormalize_against(basis[m:m + count], basis[:m], parallel=parallel)
         if nb == 0:
-            new[0] = rng.standard_normal(n)
-            nb = _orthonormalize_against(new[:1], basis[:m], parallel=parallel)
+            basis[m] = rng.standard_normal(n)
+            nb = _orthonormalize_against(basis[m:m + 1], basis[:m], parallel=parallel)
     values = theta[:k].copy()
-    vectors = ritz[:block] / np.sqrt(np.einsum("ij,ij->i", ritz[:block], ritz[:block]))[:, None]
+    squares = np.diag(dots(ritz, block, ritz, block)).copy()
+    vectors = None
+    if keep_vectors:
+        fits = (vectors_out is not None and vectors_out.shape[0] >= block
+                and vectors_out.shape[1:] == (n,) and vectors_out.dtype == np.float64)
+        vectors = vectors_out[:block] if fits else np.empty((block, n))  # type: ignore[index]
+        for j in range(block):
+            np.multiply(ritz[j], 1.0 / math.sqrt(squares[j]), out=vectors[j])
     # first-order error of <u|V|u> (V = H_P - H_D) for a Ritz vector u with residual r:
     # 2·σ_V·‖r‖/δ, with σ_V the spread of V in u; V·u = (E_P·u - H·u)/(1 - s), H·u = θu + r
     moments = _moments_parallel if parallel else _moments_serial
     spread = np.empty(k)
     derivatives = np.empty(k)
     for j in range(k):
-        scale = 1.0 / float(ritz[j] @ ritz[j])
+        scale = 1.0 / float(squares[j])
         hp, mean, square = (float(x) * scale for x in moments(op.diagonal, float(s), float(theta[j]),
                                                                  ritz[j], resid[j]))
         derivatives[j] = (hp - theta[j]) / (1.0 - s) if s < 1.0 else hp
         spread[j] = math.sqrt(max(square - mean * mean, 0.0)) if s < 1.0 else derivative_scale(op)
     derr = 2.0 * rnorm[:k] * spread / np.maximum(delta[:k], rnorm[:k])
     return Eigenpairs(
-        s, values, vectors if keep_vectors else None, derivatives,
-        err[:k].copy(), derr, matvecs, "davidson", time.perf_counter() - t0,
+        s, values, vectors, derivatives, err[:k].copy(), derr, matvecs, "davidson", time.perf_counter() - t0,
         {"residual_norms": rnorm[:k].copy(), "subspace": m},
     )
 

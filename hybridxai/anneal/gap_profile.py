@@ -66,6 +66,7 @@ __all__ = [
     "GapProfile",
     "compute_gap_profile",
     "ground_degeneracy",
+    "tracker_vectors",
     "profile_grid",
     "DEFAULT_PROFILE_POINTS",
 ]
@@ -74,6 +75,29 @@ DEFAULT_PROFILE_POINTS = 64
 """Grid points of a gap profile unless told otherwise."""
 
 _SOLVERS = ("auto", "dense", "davidson", "eigsh")
+_CACHE_ENTRIES = 4  # warm starts kept; more cost a fresh (page-faulted) array per point
+
+
+def tracker_vectors(block: int, subspace: int, cache_entries: int = 2) -> int:
+    """Vectors of ``2**d`` float64 amplitudes a :class:`GapTracker` holds at its peak.
+
+    The diagonal ``E_P``, one scratch vector (Walsh-basis preconditioner), the Davidson search
+    space and its images (``2·subspace``), the Ritz vectors and residuals (``2·block``), the
+    warm starts kept (``cache_entries·block``) and one more block being written.
+
+    Args:
+        block: Davidson block (levels wanted plus guards).
+        subspace: Davidson search space.
+        cache_entries: Warm starts kept.
+
+    Returns:
+        The number of vectors.
+
+    Example:
+        >>> tracker_vectors(3, 7)  # min_gap, unique ground state, guard 1: 31 vectors
+        31
+    """
+    return 2 + 2 * subspace + 2 * block + (cache_entries + 1) * block
 
 
 def ground_degeneracy(energies: NDArray[np.float64]) -> int:
@@ -143,6 +167,7 @@ class GapTracker:
         self.workspace: DavidsonWorkspace | None = None
         self.cache_entries = max(1, cache_entries)
         self.cache: dict[float, NDArray[np.float64]] = {}
+        self._spare: list[NDArray[np.float64]] = []  # evicted start vectors, reused as output
         self.points: dict[float, GapPoint] = {}
         self.matvecs = 0
         self.rng = rng
@@ -159,6 +184,13 @@ class GapTracker:
                       purpose: str = "min_gap") -> GapTracker:
         """A tracker whose Davidson search space and warm-start cache fit in ``budget`` bytes.
 
+        The search space is ``max(16, 4·block)`` vectors for a profile (``couplings=True``:
+        every point to ``tol`` on a fixed grid, where a larger space saves products) and the
+        smallest one, ``2·block + 1``, for ``min_gap``, whose coarse points need little
+        accuracy and whose refined points are warm-started from close neighbours: there it
+        converges in as many products, each with less reading of the space (measured on the
+        ``chelsea`` QUBOs, d = 22: 27 s with 7 vectors, 38 s with 16; docs/benchmarks.md).
+
         Raises:
             ProblemTooLargeError: If not even the smallest Davidson search space fits.
         """
@@ -166,17 +198,19 @@ class GapTracker:
         k = min(g + 2, n) if couplings else g + 1
         block = min(k + guard, n)
         per_vector = 8 * n
-        # Davidson search space: max(16, 4·block) vectors, fewer if memory is short
-        spare = budget // per_vector - 1 - 6 * block
-        max_subspace = int(min(max(16, 4 * block), max(2 * block + 1, spare // 3)))
-        if solver == "davidson" and spare < 2 * (2 * block + 1):
+        cache_entries = int(max(2, min(_CACHE_ENTRIES, (budget // 10) // (block * per_vector))))
+        # Davidson search space (see above), fewer vectors if memory is short
+        rows = (budget // per_vector - tracker_vectors(block, 0, cache_entries)) // 2
+        preferred = max(16, 4 * block) if couplings else 2 * block + 1
+        max_subspace = int(min(preferred, max(2 * block + 1, rows)))
+        if solver == "davidson" and rows < 2 * block + 1:
+            needed = tracker_vectors(block, 2 * block + 1, cache_entries)
             raise ProblemTooLargeError(
-                f"{purpose} on {op.num_qubits} qubits needs at least "
-                f"{2 * (2 * block + 1) + 6 * block + 1} vectors of {per_vector / 2**30:.3g} GiB "
-                f"but only {budget / 2**30:.3g} GiB may be used. "
+                f"{purpose} on {op.num_qubits} qubits needs at least {needed} vectors of "
+                f"{per_vector / 2**30:.3g} GiB ({needed * per_vector / 2**30:.3g} GiB) but only "
+                f"{budget / 2**30:.3g} GiB may be used. "
                 "Fix: analyse a smaller QUBO or pass a larger max_memory_bytes."
             )
-        cache_entries = int(max(2, min(32, (budget // 10) // (block * per_vector))))
         return cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings)
 
     def add_exact(self, point: GapPoint) -> None:
@@ -203,6 +237,9 @@ class GapTracker:
                                                    max(self.max_subspace, 2 * block + 1), block)
             options = {"guard": self.guard, "max_subspace": max(self.max_subspace, 2 * block + 1),
                        "workspace": self.workspace, "sentinel": self.couplings and k > self.g + 1}
+            spare = next((i for i, a in enumerate(self._spare) if a.shape[0] >= block), None)
+            if spare is not None:
+                options["vectors_out"] = self._spare.pop(spare)
         try:
             pairs = lowest_eigenpairs(
                 self.op, s, k, solver=self.solver,  # type: ignore[arg-type]
@@ -259,7 +296,10 @@ class GapTracker:
         )
         self.points[s] = point
         if pairs.vectors is not None:
+            replaced = self.cache.get(s)
             self.cache[s] = pairs.vectors
+            if replaced is not None:
+                self._recycle(replaced)
             self._evict(s)
         return point
 
@@ -268,7 +308,13 @@ class GapTracker:
             # drop the start vectors of the least interesting point (largest gap)
             candidates = [x for x in self.cache if x != keep]
             worst = max(candidates, key=lambda x: self.points[x].gap if x in self.points else -1)
-            del self.cache[worst]
+            self._recycle(self.cache.pop(worst))
+
+    def _recycle(self, vectors: NDArray[np.float64]) -> None:
+        """Keep the array of dropped start vectors (one) to write the next ones into."""
+        array = vectors.base if isinstance(vectors.base, np.ndarray) else vectors
+        if self.solver == "davidson" and array.ndim == 2 and array.shape[1] == self.op.dimension:
+            self._spare = [array]
 
 
 @dataclass
@@ -439,7 +485,7 @@ def compute_gap_profile(
     budget = int(0.8 * available_memory_bytes()) if max_memory_bytes is None else int(max_memory_bytes)
     block = 3 + guard  # for the memory check; refined below once g is known
     op = AnnealingOperator.from_bqm(
-        bqm, driver_scale, bytes_per_amplitude=8 * (1 + 2 * (2 * block + 1) + 6 * block),
+        bqm, driver_scale, bytes_per_amplitude=8 * tracker_vectors(block, 2 * block + 1),
         max_memory_bytes=budget, purpose="gap_profile",
     )
     g = ground_degeneracy(op.diagonal)
