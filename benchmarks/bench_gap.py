@@ -26,6 +26,12 @@ profile has (64) or the adaptive search evaluated (skipped above ``--peer-max-d`
 PNG of time against ``d`` (``--plot``)::
 
     python benchmarks/bench_gap.py --real --profile-d 12 14 16 18 20 --min-gap-d 16 18 20 22 24
+
+``--kernels`` times the product ``H(s)·v`` and the Walsh–Hadamard transform of the gap solver,
+serial and threaded (each numba variant called directly), against a copy of a vector of the
+same size (``numpy.copyto``, the memory-bandwidth floor), at ``--kernel-d``::
+
+    python benchmarks/bench_gap.py --kernels --kernel-d 16 20 24
 """
 
 from __future__ import annotations
@@ -87,6 +93,44 @@ def peer_seconds(op: AnnealingOperator, k: int, s_values: list[float]) -> float:
             lin = LinearOperator((n, n), matvec=lambda v, s=s: op.matvec(s, v), dtype=np.float64)
             eigsh(lin, k=k, which="SA", tol=1e-10)
     return (time.perf_counter() - t0) / len(s_values)
+
+
+def _best(f, repeat: int) -> float:  # noqa: ANN001
+    f()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def _kernel_row(d: int, repeat: int) -> str:
+    # the kernels' serial and threaded numba variants, called directly (private names: this
+    # benchmark measures the implementation, not an API)
+    from hybridxai.anneal import eigensolvers, operators
+
+    rng = np.random.default_rng(0)
+    n = 1 << d
+    diag, v, out = rng.standard_normal(n), rng.standard_normal(n), np.empty(n)
+    copy = _best(lambda: np.copyto(out, v), repeat)
+    mv = {name: _best(lambda k=k: k(diag, v, out, 0.7, -0.3, d), repeat) for name, k in
+          (("serial", operators._kernel_serial), ("parallel", operators._kernel_parallel))}
+    wt = {name: _best(lambda k=k: k(out, d), repeat) for name, k in
+          (("serial", eigensolvers._walsh_serial), ("parallel", eigensolvers._walsh_parallel))}
+    return (f"| {d} | {8 * n / 2**20:.3g} MiB | {copy * 1e3:.2f} | {mv['serial'] * 1e3:.2f} | "
+            f"{mv['parallel'] * 1e3:.2f} | {mv['parallel'] / copy:.1f} | {wt['serial'] * 1e3:.2f} | "
+            f"{wt['parallel'] * 1e3:.2f} | {mv['serial'] / mv['parallel']:.2f} |")
+
+
+def kernel_timings(sizes: list[int], repeat: int = 5) -> None:
+    """Serial vs threaded H·v and Walsh transform against a copy of the same size (best of ``repeat``)."""
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; best of {repeat}")
+    print("| d | vector | copy (ms) | H·v serial (ms) | H·v threaded (ms) | threaded × copy | "
+          "Walsh serial (ms) | Walsh threaded (ms) | H·v serial / threaded |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for d in sizes:
+        print(_kernel_row(d, repeat), flush=True)
 
 
 def real_scaling(args: argparse.Namespace) -> None:
@@ -159,12 +203,18 @@ def main() -> None:
                         help="time gap_profile and min_gap on real feature-map QUBOs (see above)")
     parser.add_argument("--profile-d", type=int, nargs="*", default=[12, 14, 16, 18, 20])
     parser.add_argument("--min-gap-d", type=int, nargs="*", default=[16, 18, 20, 22, 24])
-    parser.add_argument("--with-26", action="store_true", help="also min_gap at d = 26 (~20 GiB)")
+    parser.add_argument("--with-26", action="store_true", help="also min_gap at d = 26 (15.5 GiB)")
     parser.add_argument("--peer-points", type=float, nargs="+", default=[0.3, 0.6, 0.9])
     parser.add_argument("--peer-max-d", type=int, default=18,
                         help="largest d at which the eigsh peer is run")
     parser.add_argument("--plot", default="hybridxai-out/gap_scaling.png", help="PNG path ('' for none)")
+    parser.add_argument("--kernels", action="store_true",
+                        help="time the H·v and Walsh kernels, serial vs threaded, against a copy")
+    parser.add_argument("--kernel-d", type=int, nargs="+", default=[16, 20, 24])
     args = parser.parse_args()
+    if args.kernels:
+        kernel_timings(args.kernel_d)
+        return
     if args.real:
         real_scaling(args)
         return

@@ -56,7 +56,9 @@ ANALYSIS_BYTES_PER_AMPLITUDE = 8 * 8
 _TILE_BITS = 11
 PARALLEL_MIN_QUBITS = 14
 """Kernels run threaded (numba ``prange``, ``NUMBA_NUM_THREADS`` threads) from this many
-qubits on; set it above 40 to keep every kernel single-threaded on a busy machine."""
+qubits on; set it above 40 to keep every kernel single-threaded on a busy machine. Chosen by
+measurement on the 2-core machine (``gap_profile`` of the ``chelsea`` QUBOs: d = 14 3.1 s
+serial, 2.0 s threaded; d = 16 12.8 s, 7.1 s; docs/benchmarks.md)."""
 
 
 def _kernel(diag, v, out, a, b, d):  # pragma: no cover - compiled
