@@ -404,7 +404,9 @@ def min_gap(
             ``"lowest-two"`` (``E_1 − E_0``) (default: the preset's).
 
     Returns:
-        A :class:`MinGapResult` (``conventions`` and ``info`` record the settings).
+        A :class:`MinGapResult` (``conventions`` and ``info`` record the settings;
+        ``info["memory_bytes"]`` is the Davidson solver's planned peak, checked against the
+        budget before any allocation, ``None`` for the dense solver).
 
     Raises:
         InvalidArgumentError: For a bad ``tol``, ``s_grid``, ``driver_scale`` or ``solver``,
@@ -498,7 +500,8 @@ def min_gap(
             method = "adaptive"
 
     ordered = sorted(evaluator.points.values(), key=lambda p: p.s)
-    info: dict[str, Any] = {"conventions": spec.conventions, "gap": spec.gap,
+    info: dict[str, Any] = {"memory_bytes": evaluator.planned_bytes,
+                            "conventions": spec.conventions, "gap": spec.gap,
                             "driver_scale": spec.driver_scale, "time_grid": spec.time_grid}
     if dense:
         info.update(total_time=float(spec.total_time), time_step=float(spec.time_step),

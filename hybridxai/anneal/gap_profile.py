@@ -168,6 +168,7 @@ class GapTracker:
         self.cache_entries = max(1, cache_entries)
         self.cache: dict[float, NDArray[np.float64]] = {}
         self._spare: list[NDArray[np.float64]] = []  # evicted start vectors, reused as output
+        self.planned_bytes: int | None = None  # set by within_budget for the Davidson solver
         self.points: dict[float, GapPoint] = {}
         self.matvecs = 0
         self.rng = rng
@@ -211,7 +212,10 @@ class GapTracker:
                 f"{budget / 2**30:.3g} GiB may be used. "
                 "Fix: analyse a smaller QUBO or pass a larger max_memory_bytes."
             )
-        return cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings)
+        tracker = cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings)
+        if solver == "davidson":
+            tracker.planned_bytes = per_vector * tracker_vectors(block, max_subspace, cache_entries)
+        return tracker
 
     def add_exact(self, point: GapPoint) -> None:
         """Record a point known exactly (the end points)."""
@@ -454,7 +458,9 @@ def compute_gap_profile(
         gap: ``"manifold"`` (``E_g − E_0``) or ``"lowest-two"`` (``E_1 − E_0``, the authors').
 
     Returns:
-        A :class:`GapProfile` whose ``info`` records ``conventions``, ``gap`` and ``driver_scale``.
+        A :class:`GapProfile` whose ``info`` records ``conventions``, ``gap``, ``driver_scale``
+        and ``memory_bytes`` (the Davidson solver's planned peak, checked against the budget
+        before any allocation; ``None`` for the dense solver).
 
     Raises:
         InvalidArgumentError: For a bad ``num_points``, ``s``, ``driver_scale``, ``solver``,
@@ -508,5 +514,6 @@ def compute_gap_profile(
         degeneracy=g, num_qubits=d, driver_scale=driver_scale,
         driver_coefficient=op.driver_coefficient, solver=solver, tol=float(tol),
         matvecs=tracker.matvecs, seconds=time.perf_counter() - t_start,
-        info={"conventions": conventions, "gap": gap, "driver_scale": driver_scale},
+        info={"conventions": conventions, "gap": gap, "driver_scale": driver_scale,
+              "memory_bytes": tracker.planned_bytes},
     )

@@ -154,3 +154,24 @@ def test_plot_marks_minimum_and_writes_png(make_bqm, tmp_path):
     marks = [line for line in fig.axes[0].lines if len(line.get_xdata()) == 2]
     assert any(np.allclose(line.get_xdata(), [result.s_min, result.s_min]) for line in marks)
     assert result.as_dict()["min_gap"] == result.min_gap
+
+
+def test_memory_plan_is_reported_and_enforced_before_allocation(make_bqm):
+    from hybridxai.anneal.gap_profile import compute_gap_profile, tracker_vectors
+
+    bqm = make_bqm(11, 3)
+    n = 2**11
+    result = min_gap(bqm, solver="davidson")
+    # unique ground state (g = 1): block = 2 levels + 1 guard, search space 2·3 + 1 = 7
+    assert result.degeneracy == 1
+    cache = 4  # warm starts kept when memory is plentiful
+    assert result.info["memory_bytes"] == 8 * n * tracker_vectors(3, 7, cache)
+    profile = compute_gap_profile(bqm, num_points=4, solver="davidson")
+    assert profile.info["memory_bytes"] == 8 * n * tracker_vectors(4, 16, cache)
+    assert min_gap(bqm, solver="dense").info["memory_bytes"] is None
+    # a budget below the smallest plan: refused with the number of vectors and GiB needed
+    too_small = 8 * n * (tracker_vectors(3, 7, 2) - 1)
+    with pytest.raises(ProblemTooLargeError, match=r"11 variables.*needs about .*GiB"):
+        min_gap(bqm, solver="davidson", max_memory_bytes=too_small)
+    assert min_gap(bqm, solver="davidson", max_memory_bytes=8 * n * tracker_vectors(3, 7, 2)).min_gap == \
+        pytest.approx(result.min_gap, abs=1e-6)
