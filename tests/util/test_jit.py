@@ -15,6 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 
@@ -70,7 +71,7 @@ def test_threaded_variant_is_not_served_the_serial_cache(tmp_path: Path) -> None
 def test_variants_compute_the_same() -> None:
     def total(x):  # noqa: ANN001, ANN202
         acc = 0.0
-        for i in range(x.shape[0]):
+        for i in numba.prange(x.shape[0]):
             acc += x[i] * x[i]
         return acc
 
