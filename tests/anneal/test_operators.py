@@ -33,8 +33,22 @@ def test_matvec_sparse_dense_agree_with_kronecker_reference(make_bqm, d, scale):
         np.testing.assert_allclose(op.linear_operator(s).matmat(block), ref @ block, atol=1e-10)
 
 
+@pytest.mark.parametrize("d", [1, 2, 3, 11, 12, 13, 15])
+def test_serial_and_threaded_kernels_match_the_sparse_product(make_bqm, d):
+    # bits 0-1 in groups of four (d >= 2), butterflies up to the 11 tile bits, then partner tiles
+    from hybridxai.anneal import operators
+
+    op = AnnealingOperator.from_bqm(make_bqm(d, seed=d), "unit")
+    v = np.random.default_rng(d).normal(size=2**d)
+    expected = op.sparse(0.37) @ v
+    for kernel in (operators._kernel_serial, operators._kernel_parallel):
+        out = np.full(2**d, np.nan)
+        kernel(op.diagonal, v, out, 0.37, -(1 - 0.37), d)
+        np.testing.assert_allclose(out, expected, atol=1e-10)
+
+
 def test_tiled_and_threaded_kernel_match_sparse_product(make_bqm):
-    # d >= 12 exercises the tiles (11 low qubits) and d >= 18 the threaded kernel
+    # d >= 12 exercises the tiles (11 low qubits) and d >= 14 the threaded kernel
     for d in (12, 18):
         op = AnnealingOperator.from_bqm(make_bqm(d, seed=1), "1/d")
         v = np.random.default_rng(d).normal(size=2**d)
