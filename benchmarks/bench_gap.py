@@ -27,6 +27,11 @@ PNG of time against ``d`` (``--plot``)::
 
     python benchmarks/bench_gap.py --real --profile-d 12 14 16 18 20 --min-gap-d 16 18 20 22 24
 
+``--search-spaces 7 16`` times ``min_gap`` at ``--min-gap-d`` with the Davidson search space
+forced to each size (by wrapping ``GapTracker``; the default is 7 for ``min_gap``)::
+
+    python benchmarks/bench_gap.py --search-spaces 7 16 --min-gap-d 20 22
+
 ``--kernels`` times the product ``H(s)·v`` and the Walsh–Hadamard transform of the gap solver,
 serial and threaded (each numba variant called directly), against a copy of a vector of the
 same size (``numpy.copyto``, the memory-bandwidth floor), at ``--kernel-d``::
@@ -133,6 +138,31 @@ def kernel_timings(sizes: list[int], repeat: int = 5) -> None:
         print(_kernel_row(d, repeat), flush=True)
 
 
+def search_spaces(sizes: list[int], spaces: list[int]) -> None:
+    """``min_gap`` on the real QUBOs with the Davidson search space forced to each of ``spaces``."""
+    from hybridxai.anneal import gap_profile as tracking
+
+    qubos = chelsea_qubos(sorted(set(sizes) | {10}))
+    min_gap(qubos[10], solver="davidson")  # compile the kernels outside the timings
+    original = tracking.GapTracker.__init__
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print("| d | search space | seconds | products H·v | Δ_min |")
+    print("|---|---|---|---|---|")
+    try:
+        for d in sizes:
+            for space in spaces:
+                def forced(self, op, g, solver, guard, _space, *rest, space=space, **kw):  # noqa: ANN001, ANN202
+                    original(self, op, g, solver, guard, space, *rest, **kw)
+
+                tracking.GapTracker.__init__ = forced  # type: ignore[method-assign]
+                t0 = time.perf_counter()
+                result = min_gap(qubos[d])
+                print(f"| {d} | {space} | {time.perf_counter() - t0:.1f} | {result.matvecs} | "
+                      f"{result.min_gap:.9f} |", flush=True)
+    finally:
+        tracking.GapTracker.__init__ = original  # type: ignore[method-assign]
+
+
 def real_scaling(args: argparse.Namespace) -> None:
     """Time gap_profile and min_gap on real instances against the eigsh peer; plot time vs d."""
     from hybridxai.analysis import gap_profile
@@ -211,7 +241,12 @@ def main() -> None:
     parser.add_argument("--kernels", action="store_true",
                         help="time the H·v and Walsh kernels, serial vs threaded, against a copy")
     parser.add_argument("--kernel-d", type=int, nargs="+", default=[16, 20, 24])
+    parser.add_argument("--search-spaces", type=int, nargs="*", default=[],
+                        help="time min_gap at --min-gap-d with these Davidson search spaces")
     args = parser.parse_args()
+    if args.search_spaces:
+        search_spaces(args.min_gap_d, args.search_spaces)
+        return
     if args.kernels:
         kernel_timings(args.kernel_d)
         return

@@ -5,8 +5,9 @@ line. Two dispatchers made from one Python function, ``njit(parallel=False)`` an
 ``njit(parallel=True)``, therefore share one cache entry, and whichever variant is compiled
 first is loaded for both from then on: a test run that compiled the serial variant at small
 ``d`` made every later "threaded" call at large ``d`` run on one thread (measured: the
-``H(s)·v`` product at ``d = 24`` took 223 ms through the threaded name, 106 ms once each variant
-had its own entry; ``python benchmarks/bench_gap.py --kernels``). :func:`serial_and_parallel`
+``H(s)·v`` product at ``d = 24`` takes 225 ms serial and 107 ms threaded, and before this
+helper the threaded name gave the serial time; ``python benchmarks/bench_gap.py --kernels``,
+docs/benchmarks.md). :func:`serial_and_parallel`
 compiles a copy of the function under a distinct name for each variant.
 
 Example:

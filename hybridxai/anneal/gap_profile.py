@@ -186,11 +186,12 @@ class GapTracker:
         """A tracker whose Davidson search space and warm-start cache fit in ``budget`` bytes.
 
         The search space is ``max(16, 4·block)`` vectors for a profile (``couplings=True``:
-        every point to ``tol`` on a fixed grid, where a larger space saves products) and the
-        smallest one, ``2·block + 1``, for ``min_gap``, whose coarse points need little
-        accuracy and whose refined points are warm-started from close neighbours: there it
-        converges in as many products, each with less reading of the space (measured on the
-        ``chelsea`` QUBOs, d = 22: 27 s with 7 vectors, 38 s with 16; docs/benchmarks.md).
+        every point to ``tol`` on a fixed grid) and the smallest one, ``2·block + 1``, for
+        ``min_gap``, whose coarse points need little accuracy and whose refined points are
+        warm-started from close neighbours: there it converges in as many products, each with
+        less of the space to read (the ``chelsea`` QUBOs, d = 22: 25.0 s with 7 vectors, 30.6 s
+        with 16, 252 and 254 products; ``python benchmarks/bench_gap.py --search-spaces 7 16
+        --min-gap-d 20 22``, docs/benchmarks.md).
 
         Raises:
             ProblemTooLargeError: If not even the smallest Davidson search space fits.
