@@ -26,13 +26,15 @@ Example:
 
 from __future__ import annotations
 
+import time
 import types
 from collections.abc import Callable
 from typing import Any
 
 import numba
+import numpy as np
 
-__all__ = ["serial_and_parallel"]
+__all__ = ["serial_and_parallel", "threads_respond"]
 
 
 def _renamed(func: Callable[..., Any], suffix: str) -> types.FunctionType:
@@ -61,3 +63,43 @@ def serial_and_parallel(func: Callable[..., Any], *, cache: bool = True,
     serial = numba.njit(parallel=False, cache=cache, **options)(_renamed(func, "serial"))
     parallel = numba.njit(parallel=True, cache=cache, **options)(_renamed(func, "parallel"))
     return serial, parallel
+
+
+def _touch(x):  # pragma: no cover - compiled
+    for i in numba.prange(x.shape[0]):
+        x[i] += 1.0
+
+
+_touch_serial, _touch_parallel = serial_and_parallel(_touch, nogil=True)
+
+REGION_SECONDS = 2e-4
+"""A threaded region that takes longer than this to start and finish means a busy machine."""
+
+
+def threads_respond(regions: int = 8) -> bool:
+    """Whether numba's threads start a parallel region promptly here and now.
+
+    On an idle machine a ``prange`` region over a small array costs some 10 µs. When another
+    process occupies the cores, each region waits for the operating system to schedule every
+    worker thread, about a millisecond or more, and code that opens thousands of regions gets
+    several times *slower* than on one thread (measured: ``gap_profile`` of the ``chelsea``
+    QUBO at d = 16 took 106 s threaded and 13 s serial with one other busy process on the
+    2-core machine, 7.1 s threaded when idle; docs/benchmarks.md). This times ``regions``
+    small regions after a warm-up and says whether their mean stays below
+    :data:`REGION_SECONDS`; it is ``False`` at once when numba has a single thread.
+
+    Returns:
+        ``True`` when threaded kernels are worth it now.
+
+    Example:
+        >>> isinstance(threads_respond(), bool)
+        True
+    """
+    if numba.get_num_threads() < 2:
+        return False
+    probe = np.zeros(1 << 12)
+    _touch_parallel(probe)
+    start = time.perf_counter()
+    for _ in range(regions):
+        _touch_parallel(probe)
+    return (time.perf_counter() - start) / regions < REGION_SECONDS

@@ -27,7 +27,6 @@ from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
 from hybridxai._util.blas import blas_threads
 from hybridxai._util.jit import serial_and_parallel
-from hybridxai.anneal import operators as _operators
 from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import invalid_argument
 
@@ -577,7 +576,7 @@ def davidson(
     if workspace is None or not workspace.fits(n, max_subspace, block):
         workspace = DavidsonWorkspace(n, max_subspace, block)
     basis, images = workspace.basis, workspace.images
-    parallel = op.num_qubits >= _operators.PARALLEL_MIN_QUBITS
+    parallel = op.threaded
     combine = _combine_parallel if parallel else _combine_serial
     dots = _dots_parallel if parallel else _dots_serial
     olsen = _olsen_parallel if parallel else _olsen_serial
@@ -680,13 +679,13 @@ def davidson(
             basis[m] = rng.standard_normal(n)
             nb = _orthonormalize_against(basis[m:m + 1], basis[:m], parallel=parallel)
     values = theta[:k].copy()
-    squares = np.diag(dots(ritz, block, ritz, block)).copy()
+    squares = np.diag(dots(ritz, nr, ritz, nr)).copy()  # nr < block only if m < block
     vectors = None
     if keep_vectors:
-        fits = (vectors_out is not None and vectors_out.shape[0] >= block
+        fits = (vectors_out is not None and vectors_out.shape[0] >= nr
                 and vectors_out.shape[1:] == (n,) and vectors_out.dtype == np.float64)
-        vectors = vectors_out[:block] if fits else np.empty((block, n))  # type: ignore[index]
-        for j in range(block):
+        vectors = vectors_out[:nr] if fits else np.empty((nr, n))  # type: ignore[index]
+        for j in range(nr):
             np.multiply(ritz[j], 1.0 / math.sqrt(squares[j]), out=vectors[j])
     # first-order error of <u|V|u> (V = H_P - H_D) for a Ritz vector u with residual r:
     # 2·σ_V·‖r‖/δ, with σ_V the spread of V in u; V·u = (E_P·u - H·u)/(1 - s), H·u = θu + r

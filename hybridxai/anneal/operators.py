@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from scipy.sparse.linalg import LinearOperator
 
 from hybridxai._util.checks import check_bqm
-from hybridxai._util.jit import serial_and_parallel
+from hybridxai._util.jit import serial_and_parallel, threads_respond
 from hybridxai._util.memory import check_statevector_memory
 from hybridxai.anneal.ising import basis_energies, dense_qubo
 from hybridxai.anneal.spec import DriverScale, resolve_driver_scale
@@ -56,9 +56,10 @@ ANALYSIS_BYTES_PER_AMPLITUDE = 8 * 8
 _TILE_BITS = 11
 PARALLEL_MIN_QUBITS = 14
 """Kernels run threaded (numba ``prange``, ``NUMBA_NUM_THREADS`` threads) from this many
-qubits on; set it above 40 to keep every kernel single-threaded on a busy machine. Chosen by
-measurement on the 2-core machine (``gap_profile`` of the ``chelsea`` QUBOs: d = 14 3.1 s
-serial, 2.0 s threaded; d = 16 12.8 s, 7.1 s; docs/benchmarks.md)."""
+qubits on, when the threads respond (:attr:`AnnealingOperator.threaded`); set it above 40 to
+keep every kernel single-threaded. Chosen by measurement on the 2-core machine
+(``gap_profile`` of the ``chelsea`` QUBOs: d = 14 3.1 s serial, 2.0 s threaded; d = 16 12.8 s,
+7.1 s; docs/benchmarks.md)."""
 
 
 def _kernel(diag, v, out, a, b, d):  # pragma: no cover - compiled
@@ -205,6 +206,16 @@ class AnnealingOperator:
         return int(self.diagonal.size)
 
     @cached_property
+    def threaded(self) -> bool:
+        """Whether this operator's kernels (and the eigensolver's) run threaded.
+
+        Decided once per operator: ``d >= PARALLEL_MIN_QUBITS`` and numba's threads respond
+        promptly now (:func:`hybridxai._util.jit.threads_respond`); on a machine whose cores
+        are taken by other processes the serial kernels are much faster.
+        """
+        return self.num_qubits >= PARALLEL_MIN_QUBITS and threads_respond()
+
+    @cached_property
     def diagonal_mean(self) -> float:
         """``mean(E_P)``, the diagonal of ``H_P`` in the Walsh–Hadamard basis (computed once)."""
         return float(self.diagonal.mean())
@@ -253,7 +264,7 @@ class AnnealingOperator:
             )
         if out is None or not out.flags.c_contiguous or out.dtype != np.float64:
             out = np.empty(self.dimension, dtype=np.float64)
-        kernel = _kernel_parallel if self.num_qubits >= PARALLEL_MIN_QUBITS else _kernel_serial
+        kernel = _kernel_parallel if self.threaded else _kernel_serial
         kernel(self.diagonal, v, out, float(a), float(b), self.num_qubits)
         return out
 

@@ -95,3 +95,22 @@ def test_profile_matches_dense_profile() -> None:
     np.testing.assert_allclose(iterative.gaps, dense.gaps, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(iterative.ground_energies, dense.ground_energies, atol=1e-9)
     np.testing.assert_allclose(iterative.couplings, dense.couplings, rtol=1e-3)
+
+
+def test_davidson_returns_the_ritz_vectors_it_has_when_the_space_is_smaller_than_the_block():
+    # d = 3 (n = 8), k = 1 with 4 guards and corrected guards: a restart capped at
+    # max_subspace - count and dropped corrections leave fewer search vectors than the block;
+    # the solver must return what it has, not index past it
+    rng = np.random.default_rng(3)
+    bqm = dimod.BinaryQuadraticModel({i: float(rng.normal()) for i in range(3)},
+                                     {(0, 1): 0.7, (1, 2): -0.4}, 0.0, "BINARY")
+    op = AnnealingOperator.from_bqm(bqm)
+    order = np.argsort(op.diagonal)
+    x0 = np.zeros((5, op.dimension))
+    x0[0, order[0]] = x0[0, order[1]] = 2**-0.5
+    for i, j in enumerate(order[2:6]):
+        x0[i + 1, j] = 1.0
+    pairs = eigensolvers.davidson(op, 1.0, 1, guard=4, correct_guards=True, x0=x0)
+    assert pairs.values[0] == pytest.approx(np.sort(op.diagonal)[0], abs=1e-10)
+    assert pairs.vectors is not None and 1 <= pairs.vectors.shape[0] <= 5
+    np.testing.assert_allclose(np.linalg.norm(pairs.vectors, axis=1), 1.0, atol=1e-12)

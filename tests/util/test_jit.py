@@ -80,3 +80,29 @@ def test_variants_compute_the_same() -> None:
     assert serial(x) == pytest.approx(parallel(x)) == pytest.approx(float(x @ x))
     assert serial.targetoptions["parallel"] is False
     assert parallel.targetoptions["parallel"] is True
+
+
+def test_threads_respond_decides_the_operator_kernels(monkeypatch) -> None:
+    import dimod
+
+    from hybridxai._util import jit
+    from hybridxai.anneal import operators
+
+    bqm = dimod.BinaryQuadraticModel({i: -1.0 + 0.1 * i for i in range(14)}, {(0, 1): 0.5}, 0.0,
+                                     "BINARY")
+    assert operators.PARALLEL_MIN_QUBITS <= 14
+    # a machine where every region is "slow" (the busy case): serial kernels
+    monkeypatch.setattr(jit, "REGION_SECONDS", 0.0)
+    assert jit.threads_respond() is False
+    assert operators.AnnealingOperator.from_bqm(bqm).threaded is False
+    # one numba thread: serial without probing
+    monkeypatch.setattr(jit, "REGION_SECONDS", 1.0)
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 1)
+    assert jit.threads_respond() is False
+    monkeypatch.undo()
+    # the decision only changes the rounding, never the product
+    v = np.random.default_rng(0).standard_normal(2**14)
+    fast, slow = (operators.AnnealingOperator.from_bqm(bqm) for _ in range(2))
+    object.__setattr__(slow, "threaded", False)  # cached_property's slot, set by hand
+    object.__setattr__(fast, "threaded", True)
+    np.testing.assert_allclose(fast.matvec(0.4, v), slow.matvec(0.4, v), rtol=1e-12, atol=1e-12)
