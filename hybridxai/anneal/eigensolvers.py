@@ -624,8 +624,9 @@ def davidson(
                                 np.ascontiguousarray(theta[:nr]), ritz, resid))
         others = np.abs(theta[:nr, None] - theta[None, :m])
         others[np.arange(nr), np.arange(nr)] = np.inf
-        delta = np.maximum(others.min(axis=1), 1e-300)
-        err = np.minimum(rnorm, rnorm**2 / delta)
+        # with a single search vector there is no other Ritz value: only ‖r‖ bounds the error
+        delta = np.maximum(others.min(axis=1), 1e-300) if m > 1 else rnorm.copy()
+        err = np.minimum(rnorm, rnorm**2 / np.maximum(delta, 1e-300)) if m > 1 else rnorm.copy()
         wanted = np.full(k, float(tol))
         if sentinel and k > 1:
             wanted[k - 1] = max(tol, _SENTINEL_FRACTION * float(theta[k - 1] - theta[k - 2]))

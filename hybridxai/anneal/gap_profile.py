@@ -461,7 +461,8 @@ def compute_gap_profile(
     Returns:
         A :class:`GapProfile` whose ``info`` records ``conventions``, ``gap``, ``driver_scale``
         and ``memory_bytes`` (the Davidson solver's planned peak, checked against the budget
-        before any allocation; ``None`` for the dense solver).
+        before any allocation; ``None`` for the dense solver; a lower bound when a degenerate
+        ``E_g`` makes a point widen its block to find the whole eigenspace).
 
     Raises:
         InvalidArgumentError: For a bad ``num_points``, ``s``, ``driver_scale``, ``solver``,

@@ -114,3 +114,13 @@ def test_davidson_returns_the_ritz_vectors_it_has_when_the_space_is_smaller_than
     assert pairs.values[0] == pytest.approx(np.sort(op.diagonal)[0], abs=1e-10)
     assert pairs.vectors is not None and 1 <= pairs.vectors.shape[0] <= 5
     np.testing.assert_allclose(np.linalg.norm(pairs.vectors, axis=1), 1.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("s", [0.2, 0.5, 0.9])
+def test_davidson_single_level_without_guard_matches_dense(make_bqm, s):
+    # k = 1, guard = 0: the first iteration has one search vector and no other Ritz value, so
+    # nothing but the residual bounds the error (it used to count as converged at once)
+    op = AnnealingOperator.from_bqm(make_bqm(7, seed=2))
+    pairs = davidson(op, s, 1, guard=0, tol=1e-10)
+    exact = np.linalg.eigvalsh(op.dense(s))[0]
+    assert pairs.values[0] == pytest.approx(exact, abs=1e-8)
