@@ -32,6 +32,12 @@ forced to each size (by wrapping ``GapTracker``; the default is 7 for ``min_gap`
 
     python benchmarks/bench_gap.py --search-spaces 7 16 --min-gap-d 20 22
 
+``--reference 0.999 0.99998`` prints, for the real QUBO at each ``--min-gap-d``, the gap from a
+cold ``scipy.sparse.linalg.eigsh(k=3, which="SA", tol=1e-12)`` (ARPACK, no warm start, none of
+hybridxai's eigensolvers) at each given ``s``, beside ``min_gap``'s Δ_min and s*::
+
+    python benchmarks/bench_gap.py --reference 0.999 0.9995 0.9999 0.99995 0.99998 0.99999 --min-gap-d 20
+
 ``--kernels`` times the product ``H(s)·v`` and the Walsh–Hadamard transform of the gap solver,
 serial and threaded (each numba variant called directly), against a copy of a vector of the
 same size (``numpy.copyto``, the memory-bandwidth floor), at ``--kernel-d``::
@@ -163,6 +169,24 @@ def search_spaces(sizes: list[int], spaces: list[int]) -> None:
         tracking.GapTracker.__init__ = original  # type: ignore[method-assign]
 
 
+def independent_reference(sizes: list[int], s_values: list[float]) -> None:
+    """Cold ARPACK gaps at ``s_values`` beside ``min_gap`` on the real QUBOs."""
+    qubos = chelsea_qubos(sizes)
+    for d in sizes:
+        result = min_gap(qubos[d])
+        print(f"d={d}: min_gap Δ_min={result.min_gap:.10f} at s*={result.s_min:.6f}", flush=True)
+        op = AnnealingOperator.from_bqm(qubos[d])
+        n = op.dimension
+        for s in s_values:
+            t0 = time.perf_counter()
+            lin = LinearOperator((n, n), matvec=lambda v, s=s, op=op: op.matvec(s, v),
+                                 dtype=np.float64)
+            with blas_threads(1):
+                w = np.sort(eigsh(lin, k=3, which="SA", tol=1e-12)[0])
+            print(f"  eigsh s={s:.6f}: gap={w[1] - w[0]:.10f} ({time.perf_counter() - t0:.0f} s)",
+                  flush=True)
+
+
 def real_scaling(args: argparse.Namespace) -> None:
     """Time gap_profile and min_gap on real instances against the eigsh peer; plot time vs d."""
     from hybridxai.analysis import gap_profile
@@ -241,9 +265,14 @@ def main() -> None:
     parser.add_argument("--kernels", action="store_true",
                         help="time the H·v and Walsh kernels, serial vs threaded, against a copy")
     parser.add_argument("--kernel-d", type=int, nargs="+", default=[16, 20, 24])
+    parser.add_argument("--reference", type=float, nargs="*", default=[],
+                        help="cold eigsh gaps at these s beside min_gap, at --min-gap-d")
     parser.add_argument("--search-spaces", type=int, nargs="*", default=[],
                         help="time min_gap at --min-gap-d with these Davidson search spaces")
     args = parser.parse_args()
+    if args.reference:
+        independent_reference(args.min_gap_d, args.reference)
+        return
     if args.search_spaces:
         search_spaces(args.min_gap_d, args.search_spaces)
         return
