@@ -38,9 +38,17 @@ hybridxai's eigensolvers) at each given ``s``, beside ``min_gap``'s Δ_min and s
 
     python benchmarks/bench_gap.py --reference 0.999 0.9995 0.9999 0.99995 0.99998 0.99999 --min-gap-d 20
 
+``--reference-instance random --seed 7`` does the same on ``random_feature_qubo(d, 7)``, and
+``--near-min`` adds ``s*`` and ``s* ± 1e-2, 1e-3, 1e-4`` to the given points::
+
+    python benchmarks/bench_gap.py --reference 0.1 0.3 0.5 0.7 0.9 --near-min \
+        --reference-instance random --seed 7 --min-gap-d 20
+
 ``--kernels`` times the product ``H(s)·v`` and the Walsh–Hadamard transform of the gap solver,
 serial and threaded (each numba variant called directly), against a copy of a vector of the
-same size (``numpy.copyto``, the memory-bandwidth floor), at ``--kernel-d``::
+same size (``numpy.copyto``, the memory-bandwidth floor), at ``--kernel-d``, and the threaded
+product from one row of a block of vectors into the next, plain and staggered as the Davidson
+workspace does it (:func:`hybridxai.anneal.eigensolvers.staggered_rows`)::
 
     python benchmarks/bench_gap.py --kernels --kernel-d 16 20 24
 """
@@ -57,7 +65,7 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from hybridxai.analysis import min_gap, per_step_points, random_feature_qubo
-from hybridxai.anneal.eigensolvers import blas_threads
+from hybridxai.anneal.eigensolvers import blas_threads, staggered_rows
 from hybridxai.anneal.operators import AnnealingOperator
 
 
@@ -119,7 +127,8 @@ def _best(f, repeat: int) -> float:  # noqa: ANN001
 def _kernel_row(d: int, repeat: int) -> str:
     # the kernels' serial and threaded numba variants, called directly (private names: this
     # benchmark measures the implementation, not an API)
-    from hybridxai.anneal import eigensolvers, operators
+    from hybridxai.anneal import operators
+    from hybridxai.anneal.correction import walsh_transform
 
     rng = np.random.default_rng(0)
     n = 1 << d
@@ -127,19 +136,28 @@ def _kernel_row(d: int, repeat: int) -> str:
     copy = _best(lambda: np.copyto(out, v), repeat)
     mv = {name: _best(lambda k=k: k(diag, v, out, 0.7, -0.3, d), repeat) for name, k in
           (("serial", operators._kernel_serial), ("parallel", operators._kernel_parallel))}
-    wt = {name: _best(lambda k=k: k(out, d), repeat) for name, k in
-          (("serial", eigensolvers._walsh_serial), ("parallel", eigensolvers._walsh_parallel))}
+    wt = {name: _best(lambda p=p: walsh_transform(out, d, parallel=p), repeat) for name, p in
+          (("serial", False), ("parallel", True))}
+    # the solver's case: from one row of a block of vectors into another (rows of a plain
+    # C-contiguous array lie a power of two apart; the workspace staggers them from d = 17)
+    rows = {}
+    for name, block in (("plain", np.zeros((2, n))), ("staggered", staggered_rows(2, n))):
+        block[0] = v
+        rows[name] = _best(lambda b=block: operators._kernel_parallel(diag, b[0], b[1], 0.7, -0.3, d),
+                           repeat)
     return (f"| {d} | {8 * n / 2**20:.3g} MiB | {copy * 1e3:.2f} | {mv['serial'] * 1e3:.2f} | "
             f"{mv['parallel'] * 1e3:.2f} | {mv['parallel'] / copy:.1f} | {wt['serial'] * 1e3:.2f} | "
-            f"{wt['parallel'] * 1e3:.2f} | {mv['serial'] / mv['parallel']:.2f} |")
+            f"{wt['parallel'] * 1e3:.2f} | {mv['serial'] / mv['parallel']:.2f} | "
+            f"{rows['plain'] * 1e3:.2f} | {rows['staggered'] * 1e3:.2f} |")
 
 
 def kernel_timings(sizes: list[int], repeat: int = 5) -> None:
     """Serial vs threaded H·v and Walsh transform against a copy of the same size (best of ``repeat``)."""
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; best of {repeat}")
     print("| d | vector | copy (ms) | H·v serial (ms) | H·v threaded (ms) | threaded × copy | "
-          "Walsh serial (ms) | Walsh threaded (ms) | H·v serial / threaded |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "Walsh serial (ms) | Walsh threaded (ms) | H·v serial / threaded | "
+          "H·v threaded, row to row (ms) | same, staggered rows (ms) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for d in sizes:
         print(_kernel_row(d, repeat), flush=True)
 
@@ -169,15 +187,22 @@ def search_spaces(sizes: list[int], spaces: list[int]) -> None:
         tracking.GapTracker.__init__ = original  # type: ignore[method-assign]
 
 
-def independent_reference(sizes: list[int], s_values: list[float]) -> None:
-    """Cold ARPACK gaps at ``s_values`` beside ``min_gap`` on the real QUBOs."""
-    qubos = chelsea_qubos(sizes)
+def independent_reference(sizes: list[int], s_values: list[float], instance: str, seed: int,
+                          near_min: bool) -> None:
+    """Cold ARPACK gaps at ``s_values`` (and around s* with ``near_min``) beside ``min_gap``."""
+    qubos = (chelsea_qubos(sizes) if instance == "chelsea"
+             else {d: random_feature_qubo(d, seed) for d in sizes})
     for d in sizes:
         result = min_gap(qubos[d])
-        print(f"d={d}: min_gap Δ_min={result.min_gap:.10f} at s*={result.s_min:.6f}", flush=True)
+        print(f"d={d} ({instance}{'' if instance == 'chelsea' else f', seed {seed}'}): min_gap "
+              f"Δ_min={result.min_gap:.10f} at s*={result.s_min:.6f}", flush=True)
         op = AnnealingOperator.from_bqm(qubos[d])
         n = op.dimension
-        for s in s_values:
+        points = list(s_values)
+        if near_min:
+            points += [result.s_min + sign * step for step in (1e-2, 1e-3, 1e-4) for sign in (-1, 1)]
+            points.append(result.s_min)
+        for s in sorted({min(1.0, max(0.0, x)) for x in points}):
             t0 = time.perf_counter()
             lin = LinearOperator((n, n), matvec=lambda v, s=s, op=op: op.matvec(s, v),
                                  dtype=np.float64)
@@ -267,11 +292,16 @@ def main() -> None:
     parser.add_argument("--kernel-d", type=int, nargs="+", default=[16, 20, 24])
     parser.add_argument("--reference", type=float, nargs="*", default=[],
                         help="cold eigsh gaps at these s beside min_gap, at --min-gap-d")
+    parser.add_argument("--reference-instance", choices=["chelsea", "random"], default="chelsea",
+                        help="--reference on the chelsea QUBOs or on random_feature_qubo(d, --seed)")
+    parser.add_argument("--near-min", action="store_true",
+                        help="--reference also at s* and s* ± 1e-2, 1e-3, 1e-4")
     parser.add_argument("--search-spaces", type=int, nargs="*", default=[],
                         help="time min_gap at --min-gap-d with these Davidson search spaces")
     args = parser.parse_args()
-    if args.reference:
-        independent_reference(args.min_gap_d, args.reference)
+    if args.reference or args.near_min:
+        independent_reference(args.min_gap_d, args.reference, args.reference_instance, args.seed,
+                              args.near_min)
         return
     if args.search_spaces:
         search_spaces(args.min_gap_d, args.search_spaces)

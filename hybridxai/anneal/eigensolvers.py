@@ -6,7 +6,9 @@ All three return the same :class:`Eigenpairs`. The block Davidson solver is the 
 which makes it very effective near ``s = 1`` where ``H(s)`` is diagonally dominant, and
 reduces to a Krylov method near ``s = 0``), and stops on an *eigenvalue* error estimate
 ``min(‖r‖, ‖r‖²/δ)`` (``δ`` = distance to the nearest other Ritz value) instead of a residual
-tolerance, so it does not waste iterations on eigenvectors nobody needs.
+tolerance, so it does not waste iterations on eigenvectors nobody needs. With ``inner_steps``
+its expansion vectors come from a few preconditioned CG steps on the Jacobi–Davidson
+correction equation (:mod:`hybridxai.anneal.correction`) instead of one Olsen step.
 
 The end points are exact and free: ``H(0) = H_D`` has eigenvalues ``-c·(d - 2w)`` with
 multiplicity ``C(d, w)``, and ``H(1) = H_P`` is diagonal.
@@ -27,11 +29,11 @@ from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
 from hybridxai._util.blas import blas_threads
 from hybridxai._util.jit import serial_and_parallel
+from hybridxai.anneal.correction import SCRATCH_ROWS, solve_correction, walsh_transform
 from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import invalid_argument
 
 _CHUNK = 2048
-_TILE_BITS_WALSH = 11
 _WALSH_RATIO = 1.0
 _SENTINEL_FRACTION = 0.05
 
@@ -195,62 +197,6 @@ def _scale(x, factor):  # pragma: no cover - compiled
             x[i] *= factor
 
 
-def _walsh(v, d):  # pragma: no cover - compiled
-    # in-place unnormalised Walsh-Hadamard transform over the d bits of the index:
-    # v <- W v with W[k, x] = (-1)^popcount(k & x) (W @ W = 2**d I). The low bits are done
-    # inside cache-sized tiles, the high bits two at a time (radix 4) over pairs of tiles.
-    n = v.shape[0]
-    low = min(d, _TILE_BITS_WALSH)
-    width = 1 << low
-    ntiles = n // width
-    for t in numba.prange(ntiles):
-        start = t * width
-        h = 1
-        while h < width:
-            for i0 in range(start, start + width, 2 * h):
-                for i in range(i0, i0 + h):
-                    a = v[i]
-                    b = v[i + h]
-                    v[i] = a + b
-                    v[i + h] = a - b
-            h *= 2
-    q = low
-    while q < d:
-        if q + 1 < d:
-            # radix 4 over bits q and q + 1: four tiles at offsets 0, h, 2h, 3h
-            qb = q - low
-            h = 1 << q
-            for t in numba.prange(ntiles // 4):
-                tile = ((t >> qb) << (qb + 2)) | (t & ((1 << qb) - 1))
-                s0 = tile * width
-                for j in range(width):
-                    a = v[s0 + j]
-                    b = v[s0 + h + j]
-                    c = v[s0 + 2 * h + j]
-                    e = v[s0 + 3 * h + j]
-                    ab = a + b
-                    amb = a - b
-                    ce = c + e
-                    cme = c - e
-                    v[s0 + j] = ab + ce
-                    v[s0 + h + j] = amb + cme
-                    v[s0 + 2 * h + j] = ab - ce
-                    v[s0 + 3 * h + j] = amb - cme
-            q += 2
-        else:
-            qb = q - low
-            h = 1 << q
-            for t in numba.prange(ntiles // 2):
-                tile = ((t >> qb) << (qb + 1)) | (t & ((1 << qb) - 1))
-                s0 = tile * width
-                for j in range(width):
-                    a = v[s0 + j]
-                    b = v[s0 + h + j]
-                    v[s0 + j] = a + b
-                    v[s0 + h + j] = a - b
-            q += 1
-
-
 def _olsen_walsh(levels, uh, rh):  # pragma: no cover - compiled
     # In the Walsh basis (uh = W u, rh = W r): t = M^-1 (r - eps u) with the diagonal
     # M_k = levels[popcount(k)] (already shifted and floored); eps = <u|M^-1 r>/<u|M^-1 u>.
@@ -295,7 +241,6 @@ _olsen_serial, _olsen_parallel = serial_and_parallel(_olsen, nogil=True)
 _moments_serial, _moments_parallel = serial_and_parallel(_moments, nogil=True, fastmath=True)
 _recombine_serial, _recombine_parallel = serial_and_parallel(_recombine, nogil=True, fastmath=True)
 _scale_serial, _scale_parallel = serial_and_parallel(_scale, nogil=True, fastmath=True)
-_walsh_serial, _walsh_parallel = serial_and_parallel(_walsh, nogil=True, fastmath=True)
 _olsen_walsh_serial, _olsen_walsh_parallel = serial_and_parallel(_olsen_walsh, nogil=True)
 
 __all__ = [
@@ -306,6 +251,7 @@ __all__ = [
     "endpoint_eigenvalues",
     "davidson",
     "DavidsonWorkspace",
+    "staggered_rows",
     "DENSE_MAX_QUBITS",
 ]
 
@@ -483,18 +429,75 @@ def _orthonormalize_against(block: NDArray[np.float64], basis: NDArray[np.float6
     return count
 
 
+_STAGGER = 8  # float64 entries: one 64-byte cache line
+_STAGGER_MIN_DIMENSION = 1 << 17  # rows of 1 MiB and more (docs/benchmarks.md, third round)
+
+
+def staggered_rows(rows: int, dimension: int, first_slot: int = 0) -> NDArray[np.float64]:
+    """A ``(rows, dimension)`` float64 array of zeros whose rows start on different cache sets.
+
+    Rows of a C-contiguous array of ``2**d`` amplitudes lie a power of two apart, and so do
+    separate large arrays (numpy asks for huge pages, in which virtual and physical address
+    bits agree up to 2 MiB): a kernel that reads one row and writes another then maps both
+    streams to the same cache sets. From ``dimension = 2**17`` (rows of 1 MiB) row ``i`` is
+    padded by one cache line, and the array starts ``first_slot`` cache lines into its
+    buffer, so that arrays given distinct slot ranges do not collide either; each row stays
+    C-contiguous, the array does not. Below that the array is plain C-contiguous: the rows
+    fit in the cache anyway, and kernels over a C-contiguous block vectorise better. On the
+    2-core machine ``H·v`` from one row into the next took 4.4 ms at d = 18 against 1.1 ms
+    between padded rows (docs/benchmarks.md).
+
+    Args:
+        rows: Number of rows.
+        dimension: Length of each row.
+        first_slot: Cache lines to skip at the start of the buffer.
+
+    Returns:
+        The array (a view with row stride ``dimension + 8`` entries from ``2**17`` on).
+
+    Example:
+        >>> staggered_rows(3, 16).flags.c_contiguous
+        True
+        >>> a = staggered_rows(3, 1 << 17, first_slot=2)
+        >>> a.shape, a.strides[0] - 8 * a.shape[1], a[1].flags.c_contiguous
+        ((3, 131072), 64, True)
+    """
+    if dimension < _STAGGER_MIN_DIMENSION:
+        return np.zeros((rows, dimension))
+    offset = first_slot * _STAGGER
+    stride = dimension + _STAGGER
+    buffer = np.zeros(offset + rows * stride)
+    return buffer[offset:].reshape(rows, stride)[:, :dimension]
+
+
 class DavidsonWorkspace:
     """Preallocated arrays of :func:`davidson`, reused across calls.
 
     Reusing them avoids re-allocating and page-faulting ``(rows, 2**d)`` blocks at every ``s``.
+
+    Args:
+        dimension: Length of each vector (``2**d``).
+        rows: Rows of the search space and of its images.
+        block: Rows of the Ritz vectors and residuals.
+        staggered: Stagger the rows over the cache sets (:func:`staggered_rows`). Worth it when
+            products go from one row of a block into another, as in the inner CG steps
+            (``gap_profile`` d = 18: 41 s against 53 s, whole process); ``min_gap``'s Olsen
+            steps keep plain C-contiguous blocks, on which its other kernels vectorise better
+            (d = 20: 13.2 s plain against 15.6 s staggered; docs/benchmarks.md, third round).
     """
 
-    def __init__(self, dimension: int, rows: int, block: int) -> None:
+    def __init__(self, dimension: int, rows: int, block: int, *, staggered: bool = False) -> None:
         self.dimension, self.rows, self.block = dimension, rows, block
-        self.basis = np.empty((rows, dimension))
-        self.images = np.empty((rows, dimension))
-        self.ritz = np.empty((block, dimension))
-        self.resid = np.empty((block, dimension))
+        if staggered:
+            self.basis = staggered_rows(rows, dimension)
+            self.images = staggered_rows(rows, dimension, first_slot=rows)
+            self.ritz = staggered_rows(block, dimension, first_slot=2 * rows)
+            self.resid = staggered_rows(block, dimension, first_slot=2 * rows + block)
+        else:
+            self.basis = np.empty((rows, dimension))
+            self.images = np.empty((rows, dimension))
+            self.ritz = np.empty((block, dimension))
+            self.resid = np.empty((block, dimension))
         self._scratch: NDArray[np.float64] | None = None
 
     @property
@@ -526,6 +529,8 @@ def davidson(
     preconditioner: Preconditioner = "auto",
     sentinel: bool = False,
     vectors_out: NDArray[np.float64] | None = None,
+    inner_steps: int = 0,
+    inner_reduction: float = 0.1,
 ) -> Eigenpairs:
     """Lowest ``k`` eigenpairs of ``H(s)`` by a warm-started block Davidson method.
 
@@ -559,6 +564,11 @@ def davidson(
             level is never mistaken for a degenerate one).
         vectors_out: An array of at least ``(k + guard, 2**d)`` to write the returned vectors
             into (e.g. the start vectors of a point no longer needed), instead of a new one.
+        inner_steps: Expand the space with up to this many preconditioned CG steps on the
+            Jacobi–Davidson correction equation per unconverged level
+            (:func:`hybridxai.anneal.correction.solve_correction`) instead of one Olsen step
+            (0): more products, far fewer passes over the search space.
+        inner_reduction: Stop the inner iterations once their residual has fallen by this factor.
 
     Returns:
         The eigenpairs; ``vectors`` has ``k + guard`` rows.
@@ -581,6 +591,12 @@ def davidson(
     dots = _dots_parallel if parallel else _dots_serial
     olsen = _olsen_parallel if parallel else _olsen_serial
     recombine = _recombine_parallel if parallel else _recombine_serial
+    if isinstance(inner_steps, bool) or not isinstance(inner_steps, (int, np.integer)) or inner_steps < 0:
+        raise invalid_argument("inner_steps", inner_steps, "must be an integer >= 0",
+                               "pass inner_steps=0 (Olsen steps) or e.g. inner_steps=10")
+    if not 0.0 < inner_reduction < 1.0:
+        raise invalid_argument("inner_reduction", inner_reduction, "must lie in (0, 1)",
+                               "pass e.g. inner_reduction=0.1")
     if preconditioner not in ("auto", "diagonal", "walsh"):
         raise invalid_argument("preconditioner", preconditioner, "unknown preconditioner",
                                "pass preconditioner='auto', 'diagonal' or 'walsh'")
@@ -590,7 +606,6 @@ def davidson(
         off_walsh = s * op.diagonal_deviation
         use_walsh = off_walsh < _WALSH_RATIO * (1.0 - s) * op.driver_coefficient * op.num_qubits
     if use_walsh:
-        walsh = _walsh_parallel if parallel else _walsh_serial
         olsen_walsh = _olsen_walsh_parallel if parallel else _olsen_walsh_serial
         weights = np.arange(op.num_qubits + 1, dtype=np.float64)
         driver_levels = (-(1.0 - s) * op.driver_coefficient * (op.num_qubits - 2.0 * weights)
@@ -606,12 +621,14 @@ def davidson(
         nb = _orthonormalize_against(basis[:block], basis[:0], parallel=parallel)
     m = 0
     matvecs = 0
+    iterations = 0
     gram = np.zeros((max_subspace, max_subspace))
     previous: NDArray[np.float64] | None = None
     while True:
         for j in range(nb):
             op.matvec(s, basis[m + j], out=images[m + j])
         matvecs += nb
+        iterations += 1
         # extend the projected matrix V^T H V by the new rows/columns
         gram[:m + nb, m:m + nb] = dots(basis, m + nb, images[m:m + nb], nb)
         gram[m:m + nb, :m] = gram[:m, m:m + nb].T
@@ -640,7 +657,7 @@ def davidson(
         todo = [j for j in range(nr if correct_guards else min(k, nr))
                 if not (j < k and err[j] <= wanted[j])]
         count = len(todo)
-        if m + count > max_subspace:
+        if m + max(count, SCRATCH_ROWS if inner_steps else 0) > max_subspace:
             # thick restart (GD+k): keep the lowest Ritz vectors and the previous iteration's
             # block, which preserves the conjugate-gradient-like recurrence across restarts
             keep = min(m, max(block + 1, max_subspace // 2 - block - 1))
@@ -662,17 +679,24 @@ def davidson(
         floor = 1e-3 * max(1.0, float(np.abs(theta[:nr]).max()))
         for slot, j in enumerate(todo):
             out = basis[m + slot]
-            if use_walsh:
+            if inner_steps and max_subspace - m >= SCRATCH_ROWS:
+                # the free rows of the image space are scratch until the new images land there
+                matvecs += solve_correction(
+                    op, float(s), float(theta[j]), ritz[:j + 1], resid[j], out,
+                    images[m:], steps=inner_steps, reduction=inner_reduction,
+                    diagonal_floor=floor, walsh_levels=driver_levels if use_walsh else None,
+                )
+            elif use_walsh:
                 levels = driver_levels - theta[j]
                 small = np.abs(levels) < floor
                 levels[small] = np.where(levels[small] >= 0, floor, -floor)
                 scratch = workspace.scratch
                 out[:] = ritz[j]
-                walsh(out, op.num_qubits)
+                walsh_transform(out, op.num_qubits, parallel=parallel)
                 scratch[:] = resid[j]
-                walsh(scratch, op.num_qubits)
+                walsh_transform(scratch, op.num_qubits, parallel=parallel)
                 olsen_walsh(levels, out, scratch)
-                walsh(out, op.num_qubits)
+                walsh_transform(out, op.num_qubits, parallel=parallel)
             else:
                 olsen(op.diagonal, float(s), float(theta[j]), floor, ritz[j], resid[j], out)
         nb = _orthonormalize_against(basis[m:m + count], basis[:m], parallel=parallel)
@@ -702,7 +726,7 @@ def davidson(
     derr = 2.0 * rnorm[:k] * spread / np.maximum(delta[:k], rnorm[:k])
     return Eigenpairs(
         s, values, vectors, derivatives, err[:k].copy(), derr, matvecs, "davidson", time.perf_counter() - t0,
-        {"residual_norms": rnorm[:k].copy(), "subspace": m},
+        {"residual_norms": rnorm[:k].copy(), "subspace": m, "iterations": iterations},
     )
 
 

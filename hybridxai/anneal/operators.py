@@ -62,51 +62,83 @@ keep every kernel single-threaded. Chosen by measurement on the 2-core machine
 7.1 s; docs/benchmarks.md)."""
 
 
+@numba.njit(nogil=True, fastmath=True, cache=True)
+def _product_tile(diag, v, out, start, low, a, b, d):  # pragma: no cover - compiled
+    # out[tile] = a * diag * v + b * sum_q v[i ^ (1 << q)] for the tile of 2**low amplitudes
+    # at start: the flips of the low bits are butterflies inside the tile (contiguous, so they
+    # vectorise; bits 0 and 1 together in groups of four), each high bit adds its partner
+    # tile, and the tile of out stays in L1 until the diagonal term finishes it.
+    width = 1 << low
+    o = out[start:start + width]
+    x = v[start:start + width]
+    first = 0
+    if low >= 2:
+        for i in range(0, width, 4):
+            x0 = x[i]
+            x1 = x[i + 1]
+            x2 = x[i + 2]
+            x3 = x[i + 3]
+            o[i] = x1 + x2
+            o[i + 1] = x0 + x3
+            o[i + 2] = x3 + x0
+            o[i + 3] = x2 + x1
+        first = 2
+    else:
+        for i in range(width):
+            o[i] = 0.0
+    for q in range(first, low):
+        h = 1 << q
+        for i0 in range(0, width, 2 * h):
+            for j in range(i0, i0 + h):
+                o[j] += x[j + h]
+                o[j + h] += x[j]
+    for q in range(low, d):
+        p0 = start ^ (1 << q)
+        partner = v[p0:p0 + width]
+        for j in range(width):
+            o[j] += partner[j]
+    dg = diag[start:start + width]
+    for j in range(width):
+        o[j] = a * dg[j] * x[j] + b * o[j]
+
+
 def _kernel(diag, v, out, a, b, d):  # pragma: no cover - compiled
-    # out = a * diag * v + b * sum_q v[i ^ (1 << q)], one cache-sized tile at a time: the
-    # flips of the low bits are butterflies inside the tile (contiguous, so they vectorise;
-    # bits 0 and 1 together in groups of four), each high bit adds its partner tile, and
-    # the tile of out stays in L1 until the diagonal term finishes it.
-    n = v.shape[0]
+    # out = H v, one cache-sized tile at a time
+    low = min(d, _TILE_BITS)
+    ntiles = v.shape[0] >> low
+    for t in numba.prange(ntiles):
+        _product_tile(diag, v, out, t << low, low, a, b, d)
+
+
+def _kernel_overlaps(diag, v, out, a, b, d, q, nq):  # pragma: no cover - compiled
+    # out = H v as _kernel, and [q_0·out, ..., q_{nq-1}·out, v·out, v·v] while each tile of
+    # out is still in cache
     low = min(d, _TILE_BITS)
     width = 1 << low
-    ntiles = n // width
+    ntiles = v.shape[0] >> low
+    partial = np.zeros((ntiles, nq + 2))
     for t in numba.prange(ntiles):
-        start = t * width
-        o = out[start:start + width]
-        x = v[start:start + width]
-        first = 0
-        if low >= 2:
-            for i in range(0, width, 4):
-                x0 = x[i]
-                x1 = x[i + 1]
-                x2 = x[i + 2]
-                x3 = x[i + 3]
-                o[i] = x1 + x2
-                o[i + 1] = x0 + x3
-                o[i + 2] = x3 + x0
-                o[i + 3] = x2 + x1
-            first = 2
-        else:
-            for i in range(width):
-                o[i] = 0.0
-        for q in range(first, low):
-            h = 1 << q
-            for i0 in range(0, width, 2 * h):
-                for j in range(i0, i0 + h):
-                    o[j] += x[j + h]
-                    o[j + h] += x[j]
-        for q in range(low, d):
-            p0 = start ^ (1 << q)
-            partner = v[p0:p0 + width]
-            for j in range(width):
-                o[j] += partner[j]
-        dg = diag[start:start + width]
-        for j in range(width):
-            o[j] = a * dg[j] * x[j] + b * o[j]
+        start = t << low
+        _product_tile(diag, v, out, start, low, a, b, d)
+        for r in range(nq):
+            qr = q[r]
+            acc = 0.0
+            for j in range(start, start + width):
+                acc += qr[j] * out[j]
+            partial[t, r] = acc
+        vo = 0.0
+        vv = 0.0
+        for j in range(start, start + width):
+            vo += v[j] * out[j]
+            vv += v[j] * v[j]
+        partial[t, nq] = vo
+        partial[t, nq + 1] = vv
+    return partial.sum(axis=0)
 
 
 _kernel_serial, _kernel_parallel = serial_and_parallel(_kernel, nogil=True, fastmath=True)
+_overlaps_serial, _overlaps_parallel = serial_and_parallel(_kernel_overlaps, nogil=True,
+                                                           fastmath=True)
 
 
 def check_s(s: float, name: str = "s") -> float:
@@ -248,6 +280,32 @@ class AnnealingOperator:
                 result[:, j] = self._apply(a, b, v[:, j])
             return result
         return self._apply(a, b, v, out)
+
+    def matvec_overlaps(self, s: float, v: NDArray[np.float64], out: NDArray[np.float64],
+                        rows: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``out = H(s)·v`` and, in the same pass, the overlaps an iterative solver needs next.
+
+        Args:
+            s: Annealing parameter in ``[0, 1]``.
+            v: C-contiguous float64 vector of ``2**d`` amplitudes.
+            out: C-contiguous float64 vector receiving ``H(s)·v``.
+            rows: C-contiguous float64 rows ``q_0 … q_{m-1}`` (``m`` may be 0).
+
+        Returns:
+            ``[q_0·Hv, …, q_{m-1}·Hv, v·Hv, v·v]``.
+
+        Example:
+            >>> import dimod
+            >>> op = AnnealingOperator.from_bqm(
+            ...     dimod.BinaryQuadraticModel({0: -1.0, 1: 0.5}, {(0, 1): 1.0}, 0.0, "BINARY"))
+            >>> v, out, q = np.arange(4.0), np.empty(4), np.eye(4)[:1]
+            >>> overlaps = op.matvec_overlaps(0.3, v, out, q)
+            >>> bool(np.allclose(overlaps, [out[0], v @ out, v @ v]))
+            True
+        """
+        kernel = _overlaps_parallel if self.threaded else _overlaps_serial
+        return kernel(self.diagonal, v, out, float(s), -(1.0 - float(s)) * self.driver_coefficient,
+                      self.num_qubits, rows, rows.shape[0])
 
     def driver_matvec(self, v: NDArray[np.floating],
                       out: NDArray[np.float64] | None = None) -> NDArray[np.float64]:

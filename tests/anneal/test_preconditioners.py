@@ -7,35 +7,13 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from hybridxai.anneal import eigensolvers
 from hybridxai.anneal.eigensolvers import davidson
 from hybridxai.anneal.gap_profile import compute_gap_profile
 from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import InvalidArgumentError
+from tests.anneal._instances import dense_random_bqm
 
-
-def _bqm(d: int, seed: int) -> dimod.BinaryQuadraticModel:
-    rng = np.random.default_rng(seed)
-    return dimod.BinaryQuadraticModel(
-        {i: float(rng.uniform(-1.0, 0.0)) for i in range(d)},
-        {(i, j): float(rng.uniform(0.0, 0.5)) for i in range(d) for j in range(i + 1, d)}, 0.0,
-        "BINARY")
-
-
-@pytest.mark.parametrize("d", [1, 2, 5, 11, 12, 13, 14])
-@pytest.mark.parametrize("parallel", [False, True])
-def test_walsh_transform_matches_hadamard_matrix(d: int, parallel: bool) -> None:
-    v = np.random.default_rng(d).standard_normal(2**d)
-    w = v.copy()
-    (eigensolvers._walsh_parallel if parallel else eigensolvers._walsh_serial)(w, d)
-    # one axis per bit: W is the d-fold Kronecker power of [[1, 1], [1, -1]]
-    reference = v.reshape((2,) * d)
-    for axis in range(d):
-        a, b = np.take(reference, 0, axis=axis), np.take(reference, 1, axis=axis)
-        reference = np.stack([a + b, a - b], axis=axis)
-    np.testing.assert_allclose(w, reference.ravel(), atol=1e-10 * 2**d)
-    if d <= 11:
-        np.testing.assert_allclose(w, scipy.linalg.hadamard(2**d) @ v, atol=1e-10 * 2**d)
+_bqm = dense_random_bqm
 
 
 def test_walsh_basis_diagonalises_the_driver() -> None:
@@ -110,7 +88,7 @@ def test_davidson_returns_the_ritz_vectors_it_has_when_the_space_is_smaller_than
     x0[0, order[0]] = x0[0, order[1]] = 2**-0.5
     for i, j in enumerate(order[2:6]):
         x0[i + 1, j] = 1.0
-    pairs = eigensolvers.davidson(op, 1.0, 1, guard=4, correct_guards=True, x0=x0)
+    pairs = davidson(op, 1.0, 1, guard=4, correct_guards=True, x0=x0)
     assert pairs.values[0] == pytest.approx(np.sort(op.diagonal)[0], abs=1e-10)
     assert pairs.vectors is not None and 1 <= pairs.vectors.shape[0] <= 5
     np.testing.assert_allclose(np.linalg.norm(pairs.vectors, axis=1), 1.0, atol=1e-12)

@@ -1,0 +1,156 @@
+"""Inner CG iterations of the Davidson solver (``hybridxai.anneal.correction``) against dense references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hybridxai.anneal.correction import SCRATCH_ROWS, solve_correction, walsh_transform
+from hybridxai.anneal.eigensolvers import davidson
+from hybridxai.anneal.gap_profile import compute_gap_profile
+from hybridxai.anneal.operators import AnnealingOperator
+from hybridxai.exceptions import InvalidArgumentError
+from tests.anneal._instances import dense_random_bqm
+
+_bqm = dense_random_bqm
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 5, 11, 12, 13, 14])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_walsh_transform_matches_hadamard_matrix(d: int, parallel: bool) -> None:
+    # d = 1: no in-tile group of four; 11: one tile; 12, 13, 14: radix-2 and radix-4 tile passes
+    v = np.random.default_rng(d).standard_normal(2**d)
+    w = v.copy()
+    walsh_transform(w, d, parallel=parallel)
+    # one axis per bit: W is the d-fold Kronecker power of [[1, 1], [1, -1]]
+    reference = v.reshape((2,) * d)
+    for axis in range(d):
+        a, b = np.take(reference, 0, axis=axis), np.take(reference, 1, axis=axis)
+        reference = np.stack([a + b, a - b], axis=axis)
+    np.testing.assert_allclose(w, reference.ravel(), atol=1e-10 * 2**d)
+    if d <= 11:
+        np.testing.assert_allclose(w, scipy.linalg.hadamard(2**d) @ v, atol=1e-10 * 2**d)
+
+
+def _ritz_pair(op: AnnealingOperator, s: float, level: int, noise: float, seed: int):
+    """Ritz vectors of levels 0..level of a slightly perturbed eigenbasis (orthonormal rows)."""
+    h = op.dense(s)
+    values, vectors = np.linalg.eigh(h)
+    rng = np.random.default_rng(seed)
+    basis = vectors[:, : level + 1] + noise * rng.standard_normal((op.dimension, level + 1))
+    basis, _ = np.linalg.qr(basis)
+    theta, y = np.linalg.eigh(basis.T @ h @ basis)
+    ritz = (basis @ y).T.copy()
+    residual = h @ ritz[level] - theta[level] * ritz[level]
+    return h, values, ritz, float(theta[level]), residual
+
+
+@pytest.mark.parametrize("walsh", [False, True])
+@pytest.mark.parametrize(("level", "s"), [(0, 0.3), (1, 0.6), (2, 0.9)])
+def test_solve_correction_solves_the_projected_equation(walsh: bool, level: int, s: float) -> None:
+    # enough CG steps: the result is the exact solution of (I-QQ^T)(H-θ)(I-QQ^T) t = -r, t ⊥ Q
+    d = 6
+    op = AnnealingOperator.from_bqm(_bqm(d, level))
+    h, _, ritz, theta, residual = _ritz_pair(op, s, level, 1e-2, seed=level)
+    n = op.dimension
+    weights = np.arange(d + 1, dtype=np.float64)
+    levels = -(1 - s) * op.driver_coefficient * (d - 2 * weights) + s * op.diagonal_mean
+    out, rows = np.empty(n), np.empty((SCRATCH_ROWS, n))
+    products = solve_correction(op, s, theta, ritz, residual, out, rows, steps=200,
+                                reduction=1e-13, diagonal_floor=1e-3,
+                                walsh_levels=levels if walsh else None)
+    assert 0 < products <= 200
+    projector = np.eye(n) - ritz.T @ ritz
+    operator = projector @ (h - theta * np.eye(n)) @ projector
+    exact = np.linalg.lstsq(operator, -residual, rcond=None)[0]
+    exact = projector @ exact
+    np.testing.assert_allclose(ritz @ out, 0.0, atol=1e-10)
+    np.testing.assert_allclose(out, exact, atol=1e-8 * np.abs(exact).max())
+
+
+def test_solve_correction_stops_at_the_requested_reduction() -> None:
+    d = 8
+    op = AnnealingOperator.from_bqm(_bqm(d, 3))
+    h, _, ritz, theta, residual = _ritz_pair(op, 0.5, 1, 1e-2, seed=1)
+    out, rows = np.empty(op.dimension), np.empty((SCRATCH_ROWS, op.dimension))
+    loose = solve_correction(op, 0.5, theta, ritz, residual, out, rows, steps=100,
+                             reduction=0.5, diagonal_floor=1e-3)
+    projector = np.eye(op.dimension) - ritz.T @ ritz
+    remaining = residual + projector @ (h - theta * np.eye(op.dimension)) @ out
+    assert np.linalg.norm(remaining) <= 0.5 * np.linalg.norm(residual) * (1 + 1e-9)
+    tight = solve_correction(op, 0.5, theta, ritz, residual, out, rows, steps=100,
+                             reduction=1e-8, diagonal_floor=1e-3)
+    assert loose < tight
+
+
+@pytest.mark.parametrize(("d", "s"), [(10, 0.02), (10, 0.5), (11, 0.7), (11, 0.97), (12, 0.35)])
+@pytest.mark.parametrize("preconditioner", ["walsh", "diagonal", "auto"])
+def test_davidson_with_inner_steps_matches_eigh(d: int, s: float, preconditioner: str) -> None:
+    op = AnnealingOperator.from_bqm(_bqm(d, d))
+    exact = scipy.linalg.eigh(op.dense(s), subset_by_index=[0, 3], eigvals_only=True)
+    pairs = davidson(op, s, 3, tol=1e-10, inner_steps=10,
+                     preconditioner=preconditioner)  # type: ignore[arg-type]
+    np.testing.assert_allclose(pairs.values, exact[:3], rtol=0, atol=1e-9)
+    assert np.all(pairs.errors <= 1e-10)
+
+
+def test_inner_steps_cut_the_passes_over_the_search_space() -> None:
+    # a profile point of the middle of the anneal: fewer outer iterations (Rayleigh-Ritz
+    # passes) with the inner CG, the same eigenvalues
+    op = AnnealingOperator.from_bqm(_bqm(12, 5))
+    olsen = davidson(op, 0.6, 3, tol=1e-10)
+    inner = davidson(op, 0.6, 3, tol=1e-10, inner_steps=10)
+    np.testing.assert_allclose(inner.values, olsen.values, rtol=0, atol=2e-10)
+    assert inner.info["iterations"] * 2 < olsen.info["iterations"]
+    assert inner.matvecs > olsen.info["iterations"] // 2  # the work moved into products
+
+
+@pytest.mark.parametrize("d", [14, 15])
+def test_threaded_fused_product_matches_the_serial_one(d: int) -> None:
+    from hybridxai.anneal import operators  # the kernels themselves (private: implementation test)
+
+    op = AnnealingOperator.from_bqm(_bqm(d, 0))
+    rng = np.random.default_rng(d)
+    v, q = rng.standard_normal(op.dimension), rng.standard_normal((2, op.dimension))
+    outs = [np.empty(op.dimension), np.empty(op.dimension)]
+    results = [kernel(op.diagonal, v, out, 0.4, -0.6, d, q, 2) for kernel, out in
+               zip((operators._overlaps_serial, operators._overlaps_parallel), outs, strict=True)]
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-10)
+    np.testing.assert_allclose(outs[0], op.matvec(0.4, v), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_profile_with_inner_steps_matches_the_dense_profile(seed: int) -> None:
+    bqm = _bqm(11, seed)
+    dense = compute_gap_profile(bqm, 12, solver="dense")
+    iterative = compute_gap_profile(bqm, 12, solver="davidson")
+    np.testing.assert_allclose(iterative.gaps, dense.gaps, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(iterative.couplings, dense.couplings, rtol=1e-4, atol=1e-7)
+
+
+@settings(max_examples=25, deadline=None)
+@given(d=st.integers(1, 13), s=st.floats(0.0, 1.0), rows=st.integers(0, 3), seed=st.integers(0, 99))
+def test_fused_product_overlaps_match_separate_ones(d: int, s: float, rows: int, seed: int) -> None:
+    op = AnnealingOperator.from_bqm(_bqm(d, seed))
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal(op.dimension)
+    q = rng.standard_normal((rows, op.dimension))
+    out = np.empty(op.dimension)
+    overlaps = op.matvec_overlaps(s, v, out, q)
+    expected = op.matvec(s, v)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(overlaps, np.concatenate([q @ expected, [v @ expected, v @ v]]),
+                               rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize(("name", "value"), [("inner_steps", -1), ("inner_steps", 2.5),
+                                             ("inner_steps", True), ("inner_reduction", 0.0),
+                                             ("inner_reduction", 1.0)])
+def test_bad_inner_options_are_named(name: str, value: object) -> None:
+    op = AnnealingOperator.from_bqm(_bqm(4, 0))
+    with pytest.raises(InvalidArgumentError, match=name):
+        davidson(op, 0.5, 1, **{name: value})  # type: ignore[arg-type]

@@ -1,0 +1,75 @@
+"""The Davidson workspace's staggered rows: layout, and the same answers as C-contiguous rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hybridxai.anneal import eigensolvers
+from hybridxai.anneal.eigensolvers import davidson, staggered_rows
+from hybridxai.anneal.gap_profile import compute_gap_profile
+from hybridxai.anneal.operators import AnnealingOperator
+from tests.anneal._instances import dense_random_bqm
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.integers(1, 40), d=st.integers(17, 19), slot=st.integers(0, 64))
+def test_staggered_rows_start_on_distinct_cache_sets(rows: int, d: int, slot: int) -> None:
+    a = staggered_rows(rows, 1 << d, first_slot=slot)
+    assert a.shape == (rows, 1 << d) and a.dtype == np.float64
+    assert all(a[i].flags.c_contiguous for i in range(rows))
+    assert not a.any()
+    starts = [a[i].ctypes.data for i in range(rows)]
+    # the slot moves the whole block by cache lines, then each row one line further: modulo
+    # the 128 KiB span of the L2 sets no two of up to 40 rows start on the same set
+    assert starts[0] - a.base.ctypes.data == 64 * slot
+    assert len({(x // 64) % 2048 for x in starts}) == rows
+
+
+def test_small_rows_stay_c_contiguous() -> None:
+    assert staggered_rows(5, 1 << 16).flags.c_contiguous
+
+
+def test_only_profiles_stagger_their_workspace(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the inner CG steps of a profile multiply row to row; min_gap's Olsen steps do not
+    from hybridxai.anneal.gap_profile import GapTracker
+
+    monkeypatch.setattr(eigensolvers, "_STAGGER_MIN_DIMENSION", 2)
+    op = AnnealingOperator.from_bqm(dense_random_bqm(11, 0))
+    for couplings in (True, False):
+        tracker = GapTracker(op, 1, "davidson", 1, None, 2, np.random.default_rng(0),
+                             couplings=couplings)
+        tracker(0.5, 1e-8)
+        assert tracker.workspace is not None
+        assert tracker.workspace.basis.flags.c_contiguous is not couplings
+
+
+def _stagger_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pad the rows at every size, so that small instances exercise the strided kernels
+    monkeypatch.setattr(eigensolvers, "_STAGGER_MIN_DIMENSION", 2)
+
+
+@pytest.mark.parametrize("inner_steps", [0, 10])
+@pytest.mark.parametrize(("d", "s"), [(10, 0.1), (11, 0.6), (14, 0.9)])
+def test_staggered_workspace_gives_the_same_eigenpairs(monkeypatch: pytest.MonkeyPatch, d: int,
+                                                      s: float, inner_steps: int) -> None:
+    # d = 14: the threaded kernels on strided blocks
+    op = AnnealingOperator.from_bqm(dense_random_bqm(d, d))
+    plain = davidson(op, s, 3, tol=1e-10, inner_steps=inner_steps)
+    _stagger_everything(monkeypatch)
+    workspace = eigensolvers.DavidsonWorkspace(op.dimension, 16, 4, staggered=True)
+    assert not workspace.basis.flags.c_contiguous
+    staggered = davidson(op, s, 3, tol=1e-10, workspace=workspace, inner_steps=inner_steps)
+    np.testing.assert_allclose(staggered.values, plain.values, rtol=0, atol=2e-10)
+    assert np.all(staggered.errors <= 1e-10)
+
+
+def test_staggered_profile_matches_the_dense_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    _stagger_everything(monkeypatch)
+    bqm = dense_random_bqm(11, 3)
+    dense = compute_gap_profile(bqm, 12, solver="dense")
+    iterative = compute_gap_profile(bqm, 12, solver="davidson")
+    np.testing.assert_allclose(iterative.gaps, dense.gaps, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(iterative.couplings, dense.couplings, rtol=1e-4, atol=1e-7)
