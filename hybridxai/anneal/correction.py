@@ -298,10 +298,10 @@ def solve_correction(
         op: The operator of ``H(s)``.
         s: Annealing parameter.
         theta: The Ritz value ``θ_j``.
-        q: Orthonormal rows ``Q`` to q: the Ritz vectors of levels ``0 … j``.
+        q: Orthonormal rows ``Q``: the Ritz vectors of levels ``0 … j``.
         residual: ``r_j = H·u_j - θ_j·u_j`` (orthogonal to ``Q``).
         out: Receives the correction ``t`` (orthogonal to ``Q``).
-        rows: At least :data:`SCRATCH_ROWS` C-contiguous rows of ``2**d`` amplitudes,
+        rows: At least :data:`SCRATCH_ROWS` rows of ``2**d`` amplitudes, each C-contiguous,
             overwritten.
         steps: At most this many CG steps (one product each).
         reduction: Stop once the CG residual is below ``reduction`` times ``‖r_j‖``.
