@@ -289,7 +289,7 @@ class AnnealingOperator:
             s: Annealing parameter in ``[0, 1]``.
             v: C-contiguous float64 vector of ``2**d`` amplitudes.
             out: C-contiguous float64 vector receiving ``H(s)·v``.
-            rows: C-contiguous float64 rows ``q_0 … q_{m-1}`` (``m`` may be 0).
+            rows: Float64 rows ``q_0 … q_{m-1}``, each C-contiguous (``m`` may be 0).
 
         Returns:
             ``[q_0·Hv, …, q_{m-1}·Hv, v·Hv, v·v]``.
