@@ -48,7 +48,8 @@ hybridxai's eigensolvers) at each given ``s``, beside ``min_gap``'s Δ_min and s
 serial and threaded (each numba variant called directly), against a copy of a vector of the
 same size (``numpy.copyto``, the memory-bandwidth floor), at ``--kernel-d``, and the threaded
 product from one row of a block of vectors into the next, plain and staggered as the Davidson
-workspace does it (:func:`hybridxai.anneal.eigensolvers.staggered_rows`)::
+workspace does it (:func:`hybridxai.anneal.eigensolvers.staggered_rows`), and the staggered
+product and the threaded Walsh transform in float32, as the profile's inner CG steps run them::
 
     python benchmarks/bench_gap.py --kernels --kernel-d 16 20 24
 """
@@ -145,10 +146,18 @@ def _kernel_row(d: int, repeat: int) -> str:
         block[0] = v
         rows[name] = _best(lambda b=block: operators._kernel_parallel(diag, b[0], b[1], 0.7, -0.3, d),
                            repeat)
+    # the profile's inner CG steps: the same in float32 (float32 diagonal and scalars)
+    single = staggered_rows(2, n, dtype=np.float32)
+    single[0] = v
+    diag32, a32, b32 = diag.astype(np.float32), np.float32(0.7), np.float32(-0.3)
+    rows["single"] = _best(lambda: operators._kernel_parallel(diag32, single[0], single[1], a32, b32, d),
+                           repeat)
+    walsh32 = _best(lambda: walsh_transform(single[1], d, parallel=True), repeat)
     return (f"| {d} | {8 * n / 2**20:.3g} MiB | {copy * 1e3:.2f} | {mv['serial'] * 1e3:.2f} | "
             f"{mv['parallel'] * 1e3:.2f} | {mv['parallel'] / copy:.1f} | {wt['serial'] * 1e3:.2f} | "
             f"{wt['parallel'] * 1e3:.2f} | {mv['serial'] / mv['parallel']:.2f} | "
-            f"{rows['plain'] * 1e3:.2f} | {rows['staggered'] * 1e3:.2f} |")
+            f"{rows['plain'] * 1e3:.2f} | {rows['staggered'] * 1e3:.2f} | "
+            f"{rows['single'] * 1e3:.2f} | {walsh32 * 1e3:.2f} |")
 
 
 def kernel_timings(sizes: list[int], repeat: int = 5) -> None:
@@ -156,8 +165,9 @@ def kernel_timings(sizes: list[int], repeat: int = 5) -> None:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; best of {repeat}")
     print("| d | vector | copy (ms) | H·v serial (ms) | H·v threaded (ms) | threaded × copy | "
           "Walsh serial (ms) | Walsh threaded (ms) | H·v serial / threaded | "
-          "H·v threaded, row to row (ms) | same, staggered rows (ms) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "H·v threaded, row to row (ms) | same, staggered rows (ms) | same, float32 (ms) | "
+          "Walsh threaded, float32 (ms) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for d in sizes:
         print(_kernel_row(d, repeat), flush=True)
 

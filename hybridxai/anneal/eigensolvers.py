@@ -29,7 +29,12 @@ from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
 from hybridxai._util.blas import blas_threads
 from hybridxai._util.jit import serial_and_parallel
-from hybridxai.anneal.correction import SCRATCH_ROWS, solve_correction, walsh_transform
+from hybridxai.anneal.correction import (
+    SCRATCH_ROWS,
+    single_scratch_rows,
+    solve_correction,
+    walsh_transform,
+)
 from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import invalid_argument
 
@@ -429,12 +434,13 @@ def _orthonormalize_against(block: NDArray[np.float64], basis: NDArray[np.float6
     return count
 
 
-_STAGGER = 8  # float64 entries: one 64-byte cache line
+_CACHE_LINE = 64  # bytes
 _STAGGER_MIN_DIMENSION = 1 << 17  # rows of 1 MiB and more (docs/benchmarks.md, third round)
 
 
-def staggered_rows(rows: int, dimension: int, first_slot: int = 0) -> NDArray[np.float64]:
-    """A ``(rows, dimension)`` float64 array of zeros whose rows start on different cache sets.
+def staggered_rows(rows: int, dimension: int, first_slot: int = 0,
+                   dtype: type[np.floating] = np.float64) -> NDArray[np.floating]:
+    """A ``(rows, dimension)`` array of zeros whose rows start on different cache sets.
 
     Rows of a C-contiguous array of ``2**d`` amplitudes lie a power of two apart, and so do
     separate large arrays (numpy asks for huge pages, in which virtual and physical address
@@ -451,9 +457,11 @@ def staggered_rows(rows: int, dimension: int, first_slot: int = 0) -> NDArray[np
         rows: Number of rows.
         dimension: Length of each row.
         first_slot: Cache lines to skip at the start of the buffer.
+        dtype: ``numpy.float64`` or ``numpy.float32``.
 
     Returns:
-        The array (a view with row stride ``dimension + 8`` entries from ``2**17`` on).
+        The array (a view whose row stride is ``dimension`` entries plus one cache line from
+        ``2**17`` on).
 
     Example:
         >>> staggered_rows(3, 16).flags.c_contiguous
@@ -461,12 +469,16 @@ def staggered_rows(rows: int, dimension: int, first_slot: int = 0) -> NDArray[np
         >>> a = staggered_rows(3, 1 << 17, first_slot=2)
         >>> a.shape, a.strides[0] - 8 * a.shape[1], a[1].flags.c_contiguous
         ((3, 131072), 64, True)
+        >>> b = staggered_rows(2, 1 << 17, dtype=np.float32)
+        >>> b.dtype.name, b.strides[0] - 4 * b.shape[1]
+        ('float32', 64)
     """
     if dimension < _STAGGER_MIN_DIMENSION:
-        return np.zeros((rows, dimension))
-    offset = first_slot * _STAGGER
-    stride = dimension + _STAGGER
-    buffer = np.zeros(offset + rows * stride)
+        return np.zeros((rows, dimension), dtype=dtype)
+    line = _CACHE_LINE // np.dtype(dtype).itemsize
+    offset = first_slot * line
+    stride = dimension + line
+    buffer = np.zeros(offset + rows * stride, dtype=dtype)
     return buffer[offset:].reshape(rows, stride)[:, :dimension]
 
 
@@ -498,7 +510,9 @@ class DavidsonWorkspace:
             self.images = np.empty((rows, dimension))
             self.ritz = np.empty((block, dimension))
             self.resid = np.empty((block, dimension))
+        self.staggered = staggered
         self._scratch: NDArray[np.float64] | None = None
+        self._single: NDArray[np.float32] | None = None
 
     @property
     def scratch(self) -> NDArray[np.float64]:
@@ -506,6 +520,23 @@ class DavidsonWorkspace:
         if self._scratch is None:
             self._scratch = np.empty(self.dimension)
         return self._scratch
+
+    @property
+    def single_rows(self) -> NDArray[np.float32]:
+        """Float32 scratch rows of single-precision inner steps, allocated on first use.
+
+        ``single_scratch_rows(block)`` of them (:func:`hybridxai.anneal.correction.single_scratch_rows`),
+        staggered like the other blocks when those are.
+        """
+        if self._single is None:
+            rows = single_scratch_rows(self.block)
+            if self.staggered:
+                # after the float64 blocks' cache lines (2·rows + 2·block of them)
+                self._single = staggered_rows(rows, self.dimension, first_slot=2 * (self.rows + self.block),
+                                              dtype=np.float32)
+            else:
+                self._single = np.empty((rows, self.dimension), dtype=np.float32)
+        return self._single
 
     def fits(self, dimension: int, rows: int, block: int) -> bool:
         """Whether this workspace serves a call with these sizes."""
@@ -531,6 +562,7 @@ def davidson(
     vectors_out: NDArray[np.float64] | None = None,
     inner_steps: int = 0,
     inner_reduction: float = 0.1,
+    inner_precision: Literal["double", "single"] = "double",
 ) -> Eigenpairs:
     """Lowest ``k`` eigenpairs of ``H(s)`` by a warm-started block Davidson method.
 
@@ -569,6 +601,9 @@ def davidson(
             (:func:`hybridxai.anneal.correction.solve_correction`) instead of one Olsen step
             (0): more products, far fewer passes over the search space.
         inner_reduction: Stop the inner iterations once their residual has fallen by this factor.
+        inner_precision: ``"single"`` runs the inner steps in float32 (scratch rows of their
+            own, :attr:`DavidsonWorkspace.single_rows`); the outer iteration, and with it the
+            accuracy of the result, stays float64 (:mod:`hybridxai.anneal.correction`).
 
     Returns:
         The eigenpairs; ``vectors`` has ``k + guard`` rows.
@@ -597,6 +632,13 @@ def davidson(
     if not 0.0 < inner_reduction < 1.0:
         raise invalid_argument("inner_reduction", inner_reduction, "must lie in (0, 1)",
                                "pass e.g. inner_reduction=0.1")
+    if inner_precision not in ("double", "single"):
+        raise invalid_argument("inner_precision", inner_precision, "unknown precision",
+                               "pass inner_precision='double' or 'single'")
+    # single-precision inner steps have scratch rows of their own; double ones borrow the
+    # free rows of the image space, which must then stay free
+    single = bool(inner_steps) and inner_precision == "single"
+    reserved = SCRATCH_ROWS if inner_steps and not single else 0
     if preconditioner not in ("auto", "diagonal", "walsh"):
         raise invalid_argument("preconditioner", preconditioner, "unknown preconditioner",
                                "pass preconditioner='auto', 'diagonal' or 'walsh'")
@@ -657,7 +699,7 @@ def davidson(
         todo = [j for j in range(nr if correct_guards else min(k, nr))
                 if not (j < k and err[j] <= wanted[j])]
         count = len(todo)
-        if m + max(count, SCRATCH_ROWS if inner_steps else 0) > max_subspace:
+        if m + max(count, reserved) > max_subspace:
             # thick restart (GD+k): keep the lowest Ritz vectors and the previous iteration's
             # block, which preserves the conjugate-gradient-like recurrence across restarts
             keep = min(m, max(block + 1, max_subspace // 2 - block - 1))
@@ -679,11 +721,12 @@ def davidson(
         floor = 1e-3 * max(1.0, float(np.abs(theta[:nr]).max()))
         for slot, j in enumerate(todo):
             out = basis[m + slot]
-            if inner_steps and max_subspace - m >= SCRATCH_ROWS:
+            if inner_steps and (single or max_subspace - m >= SCRATCH_ROWS):
                 # the free rows of the image space are scratch until the new images land there
                 matvecs += solve_correction(
                     op, float(s), float(theta[j]), ritz[:j + 1], resid[j], out,
-                    images[m:], steps=inner_steps, reduction=inner_reduction,
+                    workspace.single_rows if single else images[m:], steps=inner_steps,
+                    reduction=inner_reduction,
                     diagonal_floor=floor, walsh_levels=driver_levels if use_walsh else None,
                 )
             elif use_walsh:

@@ -22,11 +22,11 @@ the matrix element is the Frobenius norm ``‖P_g·∂ₛH·P_<‖``, which is `
 The same machinery as :func:`hybridxai.analysis.min_gap` evaluates both (:class:`GapTracker`):
 dense ``eigh`` up to 10 qubits, above that the warm-started block Davidson solver of
 :mod:`hybridxai.anneal.eigensolvers`, sweeping from ``s = 1`` (where the eigenvectors are the
-lowest classical states) down to ``s = 0``, each point warm-started from the previous one. A
-profile solves every point to ``tol``, so its Davidson expansions come from up to 10 CG steps on
-the correction equation (:mod:`hybridxai.anneal.correction`): more products, far fewer passes
-over the search space (d = 20: 110 s instead of 260 s on the same machine;
-docs/benchmarks.md, third round).
+lowest classical states) down to ``s = 0``, each point started from the eigenvectors of the
+last three extrapolated to its ``s`` (:meth:`GapTracker.start_vectors`). A profile solves every
+point to ``tol``, so its Davidson expansions come from up to 10 CG steps on the correction
+equation, run in single precision (:mod:`hybridxai.anneal.correction`): more products, far
+fewer passes over the search space (docs/benchmarks.md, third and fourth rounds).
 The default grid is the cell midpoints ``s_i = (i + ½)/N``: at ``s = 0`` and ``s = 1`` the
 levels of ``H_D`` and ``H_P`` are degenerate, so the matrix element is not defined there.
 
@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.memory import available_memory_bytes
 from hybridxai.anneal.conventions import PRESETS, check_choice
+from hybridxai.anneal.correction import single_scratch_rows
 from hybridxai.anneal.eigensolvers import (
     DENSE_MAX_QUBITS,
     DavidsonWorkspace,
@@ -72,6 +73,7 @@ __all__ = [
     "ground_degeneracy",
     "tracker_vectors",
     "profile_grid",
+    "extrapolation_weights",
     "DEFAULT_PROFILE_POINTS",
 ]
 
@@ -82,19 +84,25 @@ _SOLVERS = ("auto", "dense", "davidson", "eigsh")
 _CACHE_ENTRIES = 4  # warm starts kept; more cost a fresh (page-faulted) array per point
 _INNER_STEPS = 10  # CG steps per correction in a profile (docs/benchmarks.md, third round)
 _INNER_REDUCTION = 0.1
+_EXTRAPOLATION_POINTS = 3  # a sweep's start vectors: quadratic in s (docs/benchmarks.md, fourth round)
+_SAME_LEVEL = 0.5  # |overlap| above which two points' vectors count as the same level
 
 
-def tracker_vectors(block: int, subspace: int, cache_entries: int = 2) -> int:
+def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
+                    single_rows: int = 0) -> int:
     """Vectors of ``2**d`` float64 amplitudes a :class:`GapTracker` holds at its peak.
 
     The diagonal ``E_P``, one scratch vector (Walsh-basis preconditioner), the Davidson search
     space and its images (``2·subspace``), the Ritz vectors and residuals (``2·block``), the
-    warm starts kept (``cache_entries·block``) and one more block being written.
+    warm starts kept (``cache_entries·block``) and one more block being written; with
+    single-precision inner steps also their float32 rows and a float32 copy of ``E_P``, two
+    to a float64 vector.
 
     Args:
         block: Davidson block (levels wanted plus guards).
         subspace: Davidson search space.
         cache_entries: Warm starts kept.
+        single_rows: Float32 scratch rows of the inner steps (0: none).
 
     Returns:
         The number of vectors.
@@ -102,8 +110,40 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2) -> int:
     Example:
         >>> tracker_vectors(3, 7)  # min_gap, unique ground state, guard 1: 31 vectors
         31
+        >>> tracker_vectors(4, 16, 3, single_rows=9)  # a profile: 9 float32 rows + E_P
+        63
     """
-    return 2 + 2 * subspace + 2 * block + (cache_entries + 1) * block
+    single = -(-(single_rows + 1) // 2) if single_rows else 0
+    return 2 + 2 * subspace + 2 * block + (cache_entries + 1) * block + single
+
+
+def extrapolation_weights(points: ArrayLike, s: float) -> NDArray[np.float64]:
+    """Lagrange weights ``l_i`` of the polynomial through ``points`` evaluated at ``s``.
+
+    ``Σ_i l_i·f(points_i)`` is the value at ``s`` of the polynomial of degree
+    ``len(points) - 1`` through the samples: exact for such polynomials.
+
+    Args:
+        points: Distinct sample positions.
+        s: Where to evaluate.
+
+    Returns:
+        One weight per point (they sum to 1).
+
+    Example:
+        >>> extrapolation_weights([0.5, 0.4], 0.3).tolist()  # linear: 2·f(0.4) - f(0.5)
+        [-1.0, 2.0]
+        >>> w = extrapolation_weights([0.9, 0.8, 0.7], 0.6)
+        >>> np.round(w, 12).tolist()
+        [1.0, -3.0, 3.0]
+    """
+    x = np.asarray(points, dtype=np.float64)
+    weights = np.ones(x.size)
+    for i in range(x.size):
+        for j in range(x.size):
+            if j != i:
+                weights[i] *= (s - x[j]) / (x[i] - x[j])
+    return weights
 
 
 def ground_degeneracy(energies: NDArray[np.float64]) -> int:
@@ -163,13 +203,22 @@ class GapTracker:
         inner_steps: CG steps on the correction equation per Davidson expansion
             (:func:`hybridxai.anneal.correction.solve_correction`); default: 10 for a profile
             (every point to ``tol``), 0 (one Olsen step) for ``min_gap``.
+        sweep: The points come in order along ``s`` (a profile; default: ``couplings``). The
+            cache then keeps the most recent points, and each point starts from the
+            eigenvectors of the last (up to) three extrapolated to its ``s`` by the polynomial
+            through them (:meth:`start_vectors`), instead of those of the nearest point:
+            an error of third instead of first order in the grid step (``gap_profile`` of the
+            d = 18 ``chelsea`` QUBO: 5250 products in 27–31 s instead of 7077 in 50–55 s;
+            docs/benchmarks.md, fourth round). ``min_gap`` visits ``s`` in no such order and keeps the nearest start.
     """
 
     def __init__(self, op: AnnealingOperator, g: int, solver: str, guard: int,
                  max_subspace: int | None, cache_entries: int, rng: np.random.Generator,
-                 *, couplings: bool = False, inner_steps: int | None = None) -> None:
+                 *, couplings: bool = False, inner_steps: int | None = None,
+                 sweep: bool | None = None) -> None:
         self.op, self.g = op, g
         self.couplings = couplings
+        self.sweep = couplings if sweep is None else sweep
         self.inner_steps = (_INNER_STEPS if couplings else 0) if inner_steps is None else inner_steps
         self.k = min(g + 2, op.dimension) if couplings else g + 1
         self.solver, self.guard = solver, guard
@@ -210,13 +259,16 @@ class GapTracker:
         k = min(g + 2, n) if couplings else g + 1
         block = min(k + guard, n)
         per_vector = 8 * n
-        cache_entries = int(max(2, min(_CACHE_ENTRIES, (budget // 10) // (block * per_vector))))
+        # a profile (a sweep) extrapolates from the last three points: more would be unused
+        most = _EXTRAPOLATION_POINTS if couplings else _CACHE_ENTRIES
+        cache_entries = int(max(2, min(most, (budget // 10) // (block * per_vector))))
+        single = single_scratch_rows(block) if couplings else 0  # a profile's inner steps
         # Davidson search space (see above), fewer vectors if memory is short
-        rows = (budget // per_vector - tracker_vectors(block, 0, cache_entries)) // 2
+        rows = (budget // per_vector - tracker_vectors(block, 0, cache_entries, single_rows=single)) // 2
         preferred = max(16, 4 * block) if couplings else 2 * block + 1
         max_subspace = int(min(preferred, max(2 * block + 1, rows)))
         if solver == "davidson" and rows < 2 * block + 1:
-            needed = tracker_vectors(block, 2 * block + 1, cache_entries)
+            needed = tracker_vectors(block, 2 * block + 1, cache_entries, single_rows=single)
             raise ProblemTooLargeError(
                 f"{purpose} on {op.num_qubits} qubits needs at least {needed} vectors of "
                 f"{per_vector / 2**30:.3g} GiB ({needed * per_vector / 2**30:.3g} GiB) but only "
@@ -225,7 +277,8 @@ class GapTracker:
             )
         tracker = cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings)
         if solver == "davidson":
-            tracker.planned_bytes = per_vector * tracker_vectors(block, max_subspace, cache_entries)
+            tracker.planned_bytes = per_vector * tracker_vectors(block, max_subspace, cache_entries,
+                                                                 single_rows=single)
         return tracker
 
     def add_exact(self, point: GapPoint) -> None:
@@ -242,6 +295,44 @@ class GapTracker:
             return None
         return self.cache[min(self.cache, key=lambda x: abs(x - s))]
 
+    def start_vectors(self, s: float, out: NDArray[np.float64] | None = None) -> NDArray[np.float64] | None:
+        """Start vectors for ``s``: extrapolated along a sweep, else those of the nearest point.
+
+        Along a sweep, row ``j`` is ``Σ_i l_i·σ_ij·u_i[j]`` over the last (up to
+        :data:`_EXTRAPOLATION_POINTS`) points ``s_i`` in the cache, with the Lagrange weights
+        ``l_i`` of :func:`extrapolation_weights` and ``σ_ij = ±1`` the sign that aligns the
+        older vectors with the newest (eigenvectors are defined up to sign). A row whose older
+        vectors do not overlap the newest by more than :data:`_SAME_LEVEL` (levels that
+        crossed or mixed between the points) is the newest vector, not extrapolated.
+
+        Args:
+            s: The next point.
+            out: An array of at least the cached vectors' shape to write the result into
+                (e.g. the rows of a point no longer needed); a new one if ``None``.
+
+        Returns:
+            The start vectors as rows, or ``None`` before the first point.
+        """
+        recent = list(self.cache)[-_EXTRAPOLATION_POINTS:]  # insertion order = evaluation order
+        if not self.sweep or len(recent) < 2 or s in recent:
+            return self.nearest_start(s)
+        newest = self.cache[recent[-1]]
+        rows = min(self.cache[x].shape[0] for x in recent)
+        weights = extrapolation_weights(recent, s)
+        if out is None or out.shape[0] < rows or out.shape[1:] != newest.shape[1:]:
+            out = np.empty((rows, newest.shape[1]))
+        result = out[:rows]
+        np.multiply(newest[:rows], weights[-1], out=result)
+        extrapolated = np.ones(rows, dtype=bool)
+        for x, weight in zip(recent[:-1], weights[:-1], strict=True):
+            older = self.cache[x][:rows]
+            overlaps = np.einsum("ij,ij->i", newest[:rows], older)
+            extrapolated &= np.abs(overlaps) > _SAME_LEVEL
+            result += (weight * np.sign(overlaps))[:, None] * older
+        for j in np.flatnonzero(~extrapolated):
+            result[j] = newest[j]
+        return result
+
     def _pairs(self, s: float, k: int, tol: float) -> Eigenpairs:
         options: dict[str, Any] = {}
         if self.solver == "davidson":
@@ -253,20 +344,24 @@ class GapTracker:
                                                    staggered=self.inner_steps > 0)
             options = {"guard": self.guard, "max_subspace": max(self.max_subspace, 2 * block + 1),
                        "workspace": self.workspace, "sentinel": self.couplings and k > self.g + 1,
-                       "inner_steps": self.inner_steps, "inner_reduction": _INNER_REDUCTION}
+                       "inner_steps": self.inner_steps, "inner_reduction": _INNER_REDUCTION,
+                       "inner_precision": "single" if self.inner_steps else "double"}
             spare = next((i for i, a in enumerate(self._spare) if a.shape[0] >= block), None)
             if spare is not None:
                 options["vectors_out"] = self._spare.pop(spare)
+        # the start vectors may be written into the output array: Davidson copies them into
+        # its search space before it writes any output
+        x0 = self.start_vectors(s, options.get("vectors_out"))
         try:
             pairs = lowest_eigenpairs(
                 self.op, s, k, solver=self.solver,  # type: ignore[arg-type]
-                x0=self.nearest_start(s), tol=tol, rng=self.rng, **options,
+                x0=x0, tol=tol, rng=self.rng, **options,
             )
         except RuntimeError:
             if not (self.couplings and self.solver == "davidson"):
                 raise
             # a profile point inside a tight cluster of levels (small s): ARPACK copes better
-            pairs = lowest_eigenpairs(self.op, s, k, solver="eigsh", x0=self.nearest_start(s),
+            pairs = lowest_eigenpairs(self.op, s, k, solver="eigsh", x0=self.start_vectors(s),
                                       tol=tol, rng=self.rng)
         self.matvecs += pairs.matvecs
         return pairs
@@ -322,9 +417,12 @@ class GapTracker:
 
     def _evict(self, keep: float) -> None:
         while len(self.cache) > self.cache_entries:
-            # drop the start vectors of the least interesting point (largest gap)
+            # a sweep drops its oldest point; otherwise the least interesting one (largest gap)
             candidates = [x for x in self.cache if x != keep]
-            worst = max(candidates, key=lambda x: self.points[x].gap if x in self.points else -1)
+            if self.sweep:
+                worst = candidates[0]
+            else:
+                worst = max(candidates, key=lambda x: self.points[x].gap if x in self.points else -1)
             self._recycle(self.cache.pop(worst))
 
     def _recycle(self, vectors: NDArray[np.float64]) -> None:
@@ -505,7 +603,9 @@ def compute_gap_profile(
     budget = int(0.8 * available_memory_bytes()) if max_memory_bytes is None else int(max_memory_bytes)
     block = 3 + guard  # for the memory check; refined below once g is known
     op = AnnealingOperator.from_bqm(
-        bqm, driver_scale, bytes_per_amplitude=8 * tracker_vectors(block, 2 * block + 1),
+        bqm, driver_scale,
+        bytes_per_amplitude=8 * tracker_vectors(block, 2 * block + 1,
+                                                single_rows=single_scratch_rows(block)),
         max_memory_bytes=budget, purpose="gap_profile",
     )
     g = ground_degeneracy(op.diagonal)

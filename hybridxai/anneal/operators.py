@@ -248,6 +248,11 @@ class AnnealingOperator:
         return self.num_qubits >= PARALLEL_MIN_QUBITS and threads_respond()
 
     @cached_property
+    def single_diagonal(self) -> NDArray[np.float32]:
+        """``E_P`` in single precision, for the float32 kernels (computed once)."""
+        return self.diagonal.astype(np.float32)
+
+    @cached_property
     def diagonal_mean(self) -> float:
         """``mean(E_P)``, the diagonal of ``H_P`` in the Walsh–Hadamard basis (computed once)."""
         return float(self.diagonal.mean())
@@ -281,15 +286,19 @@ class AnnealingOperator:
             return result
         return self._apply(a, b, v, out)
 
-    def matvec_overlaps(self, s: float, v: NDArray[np.float64], out: NDArray[np.float64],
-                        rows: NDArray[np.float64]) -> NDArray[np.float64]:
+    def matvec_overlaps(self, s: float, v: NDArray[np.floating], out: NDArray[np.floating],
+                        rows: NDArray[np.floating]) -> NDArray[np.float64]:
         """``out = H(s)·v`` and, in the same pass, the overlaps an iterative solver needs next.
+
+        ``v``, ``out`` and ``rows`` are all float64 or all float32; in float32 the product
+        uses :attr:`single_diagonal` (half the memory traffic; the overlaps are summed in
+        float64 either way).
 
         Args:
             s: Annealing parameter in ``[0, 1]``.
-            v: C-contiguous float64 vector of ``2**d`` amplitudes.
-            out: C-contiguous float64 vector receiving ``H(s)·v``.
-            rows: Float64 rows ``q_0 … q_{m-1}``, each C-contiguous (``m`` may be 0).
+            v: C-contiguous vector of ``2**d`` amplitudes.
+            out: C-contiguous vector receiving ``H(s)·v``.
+            rows: Rows ``q_0 … q_{m-1}``, each C-contiguous (``m`` may be 0).
 
         Returns:
             ``[q_0·Hv, …, q_{m-1}·Hv, v·Hv, v·v]``.
@@ -304,8 +313,11 @@ class AnnealingOperator:
             True
         """
         kernel = _overlaps_parallel if self.threaded else _overlaps_serial
-        return kernel(self.diagonal, v, out, float(s), -(1.0 - float(s)) * self.driver_coefficient,
-                      self.num_qubits, rows, rows.shape[0])
+        single = v.dtype == np.float32
+        scalar = np.float32 if single else float
+        return kernel(self.single_diagonal if single else self.diagonal, v, out, scalar(s),
+                      scalar(-(1.0 - float(s)) * self.driver_coefficient), self.num_qubits, rows,
+                      rows.shape[0])
 
     def driver_matvec(self, v: NDArray[np.floating],
                       out: NDArray[np.float64] | None = None) -> NDArray[np.float64]:

@@ -8,7 +8,12 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hybridxai.anneal.correction import SCRATCH_ROWS, solve_correction, walsh_transform
+from hybridxai.anneal.correction import (
+    SCRATCH_ROWS,
+    single_scratch_rows,
+    solve_correction,
+    walsh_transform,
+)
 from hybridxai.anneal.eigensolvers import davidson
 from hybridxai.anneal.gap_profile import compute_gap_profile
 from hybridxai.anneal.operators import AnnealingOperator
@@ -48,6 +53,12 @@ def _ritz_pair(op: AnnealingOperator, s: float, level: int, noise: float, seed: 
     return h, values, ritz, float(theta[level]), residual
 
 
+def _walsh_levels(op: AnnealingOperator, s: float) -> np.ndarray:
+    """The Walsh-basis diagonal of ``H(s)`` per Hamming weight (as the Davidson solver passes it)."""
+    weights = np.arange(op.num_qubits + 1, dtype=np.float64)
+    return -(1 - s) * op.driver_coefficient * (op.num_qubits - 2 * weights) + s * op.diagonal_mean
+
+
 @pytest.mark.parametrize("walsh", [False, True])
 @pytest.mark.parametrize(("level", "s"), [(0, 0.3), (1, 0.6), (2, 0.9)])
 def test_solve_correction_solves_the_projected_equation(walsh: bool, level: int, s: float) -> None:
@@ -56,8 +67,7 @@ def test_solve_correction_solves_the_projected_equation(walsh: bool, level: int,
     op = AnnealingOperator.from_bqm(_bqm(d, level))
     h, _, ritz, theta, residual = _ritz_pair(op, s, level, 1e-2, seed=level)
     n = op.dimension
-    weights = np.arange(d + 1, dtype=np.float64)
-    levels = -(1 - s) * op.driver_coefficient * (d - 2 * weights) + s * op.diagonal_mean
+    levels = _walsh_levels(op, s)
     out, rows = np.empty(n), np.empty((SCRATCH_ROWS, n))
     products = solve_correction(op, s, theta, ritz, residual, out, rows, steps=200,
                                 reduction=1e-13, diagonal_floor=1e-3,
@@ -149,8 +159,77 @@ def test_fused_product_overlaps_match_separate_ones(d: int, s: float, rows: int,
 
 @pytest.mark.parametrize(("name", "value"), [("inner_steps", -1), ("inner_steps", 2.5),
                                              ("inner_steps", True), ("inner_reduction", 0.0),
-                                             ("inner_reduction", 1.0)])
+                                             ("inner_reduction", 1.0),
+                                             ("inner_precision", "half")])
 def test_bad_inner_options_are_named(name: str, value: object) -> None:
     op = AnnealingOperator.from_bqm(_bqm(4, 0))
     with pytest.raises(InvalidArgumentError, match=name):
         davidson(op, 0.5, 1, **{name: value})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("walsh", [False, True])
+@pytest.mark.parametrize(("level", "s"), [(0, 0.3), (1, 0.6), (2, 0.9)])
+def test_single_precision_inner_steps_solve_the_same_equation(walsh: bool, level: int, s: float) -> None:
+    # float32 scratch rows: the same correction to float32 accuracy, written into a float64 out
+    d = 7
+    op = AnnealingOperator.from_bqm(_bqm(d, level))
+    _, _, ritz, theta, residual = _ritz_pair(op, s, level, 1e-2, seed=level)
+    n = op.dimension
+    options = {"steps": 6, "reduction": 1e-3, "diagonal_floor": 1e-3,
+               "walsh_levels": _walsh_levels(op, s) if walsh else None}
+    double, single = np.empty(n), np.full(n, np.nan)
+    solve_correction(op, s, theta, ritz, residual, double, np.empty((SCRATCH_ROWS, n)), **options)
+    rows = np.empty((single_scratch_rows(level + 1), n), dtype=np.float32)
+    products = solve_correction(op, s, theta, ritz, residual, single, rows, **options)
+    assert 0 < products <= 6 and single.dtype == np.float64
+    np.testing.assert_allclose(single, double, rtol=0, atol=2e-4 * np.abs(double).max())
+    np.testing.assert_allclose(ritz @ single, 0.0, atol=1e-5 * np.abs(double).max())
+
+
+@pytest.mark.parametrize(("d", "s"), [(10, 0.02), (11, 0.5), (12, 0.97), (14, 0.4)])
+def test_single_precision_inner_steps_keep_double_accuracy(d: int, s: float) -> None:
+    # the outer Rayleigh-Ritz iteration stays float64: eigenvalues to 1e-10 all the same
+    # (d = 14: threaded float32 kernels)
+    op = AnnealingOperator.from_bqm(_bqm(d, d + 1))
+    if d <= 12:
+        exact = scipy.linalg.eigh(op.dense(s), subset_by_index=[0, 2], eigvals_only=True)
+    else:
+        exact = davidson(op, s, 3, tol=1e-12, inner_steps=10).values
+    pairs = davidson(op, s, 3, tol=1e-10, inner_steps=10, inner_precision="single")
+    np.testing.assert_allclose(pairs.values, exact, rtol=0, atol=1e-9)
+    assert np.all(pairs.errors <= 1e-10)
+
+
+@settings(max_examples=20, deadline=None)
+@given(d=st.integers(1, 13), s=st.floats(0.0, 1.0), rows=st.integers(0, 3), seed=st.integers(0, 99))
+def test_single_precision_product_matches_double(d: int, s: float, rows: int, seed: int) -> None:
+    op = AnnealingOperator.from_bqm(_bqm(d, seed))
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal(op.dimension)
+    q = rng.standard_normal((rows, op.dimension))
+    out = np.empty(op.dimension, dtype=np.float32)
+    overlaps = op.matvec_overlaps(s, v.astype(np.float32), out, q.astype(np.float32))
+    expected = op.matvec(s, v)
+    scale = np.abs(expected).max() + 1.0
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-5 * scale)
+    reference = np.concatenate([q @ expected, [v @ expected, v @ v]])
+    np.testing.assert_allclose(overlaps, reference, rtol=1e-4, atol=1e-4 * scale * op.dimension)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_scratch_rows_full_of_nan_do_not_leak_into_the_correction(dtype: type) -> None:
+    # scratch rows are borrowed memory: whatever they hold (NaN, inf) must not reach the result
+    d = 7
+    op = AnnealingOperator.from_bqm(_bqm(d, 1))
+    _, _, ritz, theta, residual = _ritz_pair(op, 0.6, 1, 1e-2, seed=1)
+    rows_needed = SCRATCH_ROWS if dtype == np.float64 else single_scratch_rows(2)
+    results = []
+    for fill in (0.0, np.nan, np.inf):
+        out = np.empty(op.dimension)
+        rows = np.full((rows_needed, op.dimension), fill, dtype=dtype)
+        solve_correction(op, 0.6, theta, ritz, residual, out, rows, steps=4, reduction=1e-3,
+                         diagonal_floor=1e-3)
+        results.append(out)
+    assert np.all(np.isfinite(results))
+    np.testing.assert_array_equal(results[1], results[0])
+    np.testing.assert_array_equal(results[2], results[0])

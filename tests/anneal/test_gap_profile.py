@@ -3,9 +3,17 @@
 import dimod
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hybridxai.analysis import random_feature_qubo
-from hybridxai.anneal.gap_profile import compute_gap_profile, ground_degeneracy, profile_grid
+from hybridxai.anneal.gap_profile import (
+    GapTracker,
+    compute_gap_profile,
+    extrapolation_weights,
+    ground_degeneracy,
+    profile_grid,
+)
 from hybridxai.anneal.ising import basis_energies
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, ProblemTooLargeError
 
@@ -150,3 +158,88 @@ def test_profile_falls_back_to_arpack_when_davidson_stalls(monkeypatch):
     dense = compute_gap_profile(bqm, 6, solver="dense")
     np.testing.assert_allclose(profile.gaps, dense.gaps, atol=1e-9, rtol=0)
     np.testing.assert_allclose(profile.couplings, dense.couplings, atol=1e-5, rtol=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(coefficients=st.lists(st.floats(-5, 5), min_size=1, max_size=4),
+       start=st.floats(0.05, 0.95), step=st.floats(1e-3, 0.05), ahead=st.floats(0.0, 2.0))
+def test_extrapolation_weights_are_exact_on_polynomials(coefficients, start, step, ahead):
+    # weights of n points reproduce any polynomial of degree < n (here up to cubic), also
+    # beyond the last point, as a sweep uses them
+    points = start - step * np.arange(len(coefficients))
+    s = points[-1] - ahead * step
+    weights = extrapolation_weights(points, s)
+    polynomial = np.polynomial.Polynomial(coefficients)
+    assert weights.sum() == pytest.approx(1.0, abs=1e-9)
+    scale = (1 + np.abs(coefficients).sum()) * 3 ** len(coefficients)
+    assert weights @ polynomial(points) == pytest.approx(polynomial(s), abs=1e-7 * scale)
+
+
+def _sweep_tracker(bqm, **kwargs):
+    from hybridxai.anneal.operators import AnnealingOperator
+
+    op = AnnealingOperator.from_bqm(bqm)
+    g = ground_degeneracy(op.diagonal)
+    return GapTracker(op, g, "davidson", 1, None, 3, np.random.default_rng(0), couplings=True,
+                      **kwargs)
+
+
+def test_sweep_starts_from_extrapolated_vectors_closer_than_the_nearest():
+    # along a sweep the quadratic extrapolation of the last three points is a better start
+    # than the last point's vectors: smaller distance to the exact eigenvectors at the next s
+    # (levels 1 and 2 of this instance are 0.002 apart, and still each vector is closer)
+    bqm = random_feature_qubo(9, 1)
+    tracker = _sweep_tracker(bqm)
+    grid = [0.50, 0.49, 0.48]
+    for s in grid:
+        tracker(s, 1e-12)
+    assert list(tracker.cache) == grid  # the start point s = 1 was evicted first: oldest out
+    s = 0.47
+    values, vectors = np.linalg.eigh(tracker.op.dense(s))
+    start = tracker.start_vectors(s)
+    nearest = tracker.nearest_start(s)
+    assert nearest is tracker.cache[0.48]
+    for j in range(3):  # the levels a profile needs
+        exact = vectors[:, j]
+        def distance(row, exact=exact):
+            row = row / np.linalg.norm(row)
+            return np.linalg.norm(row - np.sign(row @ exact) * exact)
+        assert distance(start[j]) < 0.1 * distance(nearest[j])
+
+
+def test_sweep_does_not_extrapolate_rows_whose_levels_swapped():
+    bqm = random_feature_qubo(8, 2)
+    tracker = _sweep_tracker(bqm)
+    for s in (0.65, 0.6, 0.55):
+        tracker(s, 1e-10)
+    newest = tracker.cache[0.55]
+    untouched = tracker.start_vectors(0.5).copy()
+    assert not any(np.array_equal(untouched[j], newest[j]) for j in range(4))  # all extrapolated
+    tracker.cache[0.6][[0, 1]] = tracker.cache[0.6][[1, 0]]  # as if levels 0 and 1 crossed
+    start = tracker.start_vectors(0.5)
+    np.testing.assert_array_equal(start[:2], newest[:2])
+    np.testing.assert_array_equal(start[2:], untouched[2:])
+
+
+def test_min_gap_tracker_keeps_nearest_starts_and_small_gaps():
+    from hybridxai.anneal.operators import AnnealingOperator
+
+    op = AnnealingOperator.from_bqm(random_feature_qubo(8, 1))
+    tracker = GapTracker(op, 1, "davidson", 1, None, 2, np.random.default_rng(0))
+    assert not tracker.sweep
+    for s in (0.2, 0.9, 0.5):
+        tracker(s, 1e-8)
+    assert tracker.start_vectors(0.52) is tracker.cache[0.5]
+    kept = set(tracker.cache)
+    gaps = {s: tracker.points[s].gap for s in (0.2, 0.9, 0.5)}
+    assert max(gaps, key=gaps.get) not in kept  # the largest gap was evicted
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_extrapolated_profile_matches_dense_eigh_at_fine_steps(seed):
+    # a fine grid: many consecutive extrapolated starts, each point still to tol
+    bqm = random_feature_qubo(10, seed)
+    dense = compute_gap_profile(bqm, 40, solver="dense")
+    iterative = compute_gap_profile(bqm, 40, solver="davidson")
+    np.testing.assert_allclose(iterative.gaps, dense.gaps, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(iterative.couplings, dense.couplings, rtol=1e-4, atol=1e-7)

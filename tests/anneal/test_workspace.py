@@ -73,3 +73,30 @@ def test_staggered_profile_matches_the_dense_one(monkeypatch: pytest.MonkeyPatch
     iterative = compute_gap_profile(bqm, 12, solver="davidson")
     np.testing.assert_allclose(iterative.gaps, dense.gaps, rtol=0, atol=1e-9)
     np.testing.assert_allclose(iterative.couplings, dense.couplings, rtol=1e-4, atol=1e-7)
+
+
+@settings(max_examples=20, deadline=None)
+@given(rows=st.integers(1, 12), d=st.integers(17, 18), slot=st.integers(0, 64))
+def test_float32_rows_are_staggered_by_a_cache_line_too(rows: int, d: int, slot: int) -> None:
+    a = staggered_rows(rows, 1 << d, first_slot=slot, dtype=np.float32)
+    assert a.dtype == np.float32 and a.shape == (rows, 1 << d) and not a.any()
+    starts = [a[i].ctypes.data for i in range(rows)]
+    assert starts[0] - a.base.ctypes.data == 64 * slot
+    assert len({(x // 64) % 2048 for x in starts}) == rows
+    assert all(a[i].flags.c_contiguous for i in range(rows))
+
+
+def test_profile_inner_steps_run_in_single_precision(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the profile's inner CG uses the workspace's float32 rows; min_gap has no inner steps
+    from hybridxai.anneal.gap_profile import GapTracker
+
+    _stagger_everything(monkeypatch)
+    op = AnnealingOperator.from_bqm(dense_random_bqm(11, 2))
+    tracker = GapTracker(op, 1, "davidson", 1, None, 2, np.random.default_rng(0), couplings=True)
+    tracker(0.5, 1e-10)
+    assert tracker.workspace is not None and tracker.workspace._single is not None
+    single = tracker.workspace.single_rows
+    assert single.dtype == np.float32 and not single.flags.c_contiguous
+    plain = GapTracker(op, 1, "davidson", 1, None, 2, np.random.default_rng(0))
+    plain(0.5, 1e-10)
+    assert plain.workspace is not None and plain.workspace._single is None
