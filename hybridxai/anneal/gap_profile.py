@@ -209,7 +209,8 @@ class GapTracker:
             through them (:meth:`start_vectors`), instead of those of the nearest point:
             an error of third instead of first order in the grid step (``gap_profile`` of the
             d = 18 ``chelsea`` QUBO: 5250 products in 27–31 s instead of 7077 in 50–55 s;
-            docs/benchmarks.md, fourth round). ``min_gap`` visits ``s`` in no such order and keeps the nearest start.
+            docs/benchmarks.md, fourth round). ``min_gap`` visits ``s`` in no such order and
+            keeps the nearest point's vectors.
     """
 
     def __init__(self, op: AnnealingOperator, g: int, solver: str, guard: int,
