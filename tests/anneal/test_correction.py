@@ -53,6 +53,13 @@ def _ritz_pair(op: AnnealingOperator, s: float, level: int, noise: float, seed: 
     return h, values, ritz, float(theta[level]), residual
 
 
+def _correction_case(d: int, level: int, s: float):
+    """The operator of instance ``level`` on ``d`` qubits and a perturbed Ritz pair of ``level`` at ``s``."""
+    op = AnnealingOperator.from_bqm(_bqm(d, level))
+    h, _, ritz, theta, residual = _ritz_pair(op, s, level, 1e-2, seed=level)
+    return op, h, ritz, theta, residual
+
+
 def _walsh_levels(op: AnnealingOperator, s: float) -> np.ndarray:
     """The Walsh-basis diagonal of ``H(s)`` per Hamming weight (as the Davidson solver passes it)."""
     weights = np.arange(op.num_qubits + 1, dtype=np.float64)
@@ -63,9 +70,7 @@ def _walsh_levels(op: AnnealingOperator, s: float) -> np.ndarray:
 @pytest.mark.parametrize(("level", "s"), [(0, 0.3), (1, 0.6), (2, 0.9)])
 def test_solve_correction_solves_the_projected_equation(walsh: bool, level: int, s: float) -> None:
     # enough CG steps: the result is the exact solution of (I-QQ^T)(H-θ)(I-QQ^T) t = -r, t ⊥ Q
-    d = 6
-    op = AnnealingOperator.from_bqm(_bqm(d, level))
-    h, _, ritz, theta, residual = _ritz_pair(op, s, level, 1e-2, seed=level)
+    op, h, ritz, theta, residual = _correction_case(6, level, s)
     n = op.dimension
     levels = _walsh_levels(op, s)
     out, rows = np.empty(n), np.empty((SCRATCH_ROWS, n))
@@ -171,9 +176,7 @@ def test_bad_inner_options_are_named(name: str, value: object) -> None:
 @pytest.mark.parametrize(("level", "s"), [(0, 0.3), (1, 0.6), (2, 0.9)])
 def test_single_precision_inner_steps_solve_the_same_equation(walsh: bool, level: int, s: float) -> None:
     # float32 scratch rows: the same correction to float32 accuracy, written into a float64 out
-    d = 7
-    op = AnnealingOperator.from_bqm(_bqm(d, level))
-    _, _, ritz, theta, residual = _ritz_pair(op, s, level, 1e-2, seed=level)
+    op, _, ritz, theta, residual = _correction_case(7, level, s)
     n = op.dimension
     options = {"steps": 6, "reduction": 1e-3, "diagonal_floor": 1e-3,
                "walsh_levels": _walsh_levels(op, s) if walsh else None}
