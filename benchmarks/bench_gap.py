@@ -39,7 +39,8 @@ hybridxai's eigensolvers) at each given ``s``, beside ``min_gap``'s Δ_min and s
     python benchmarks/bench_gap.py --reference 0.999 0.9995 0.9999 0.99995 0.99998 0.99999 --min-gap-d 20
 
 ``--reference-instance random --seed 7`` does the same on ``random_feature_qubo(d, 7)``, and
-``--near-min`` adds ``s*`` and ``s* ± 1e-2, 1e-3, 1e-4`` to the given points::
+``--near-min`` adds ``s*`` and ``s* ± 1e-2, 1e-3, 1e-4`` to the given points (other offsets with
+``--near-steps``; at d = 24 each point is a cold eigsh of several minutes)::
 
     python benchmarks/bench_gap.py --reference 0.1 0.3 0.5 0.7 0.9 --near-min \
         --reference-instance random --seed 7 --min-gap-d 20
@@ -49,9 +50,17 @@ serial and threaded (each numba variant called directly), against a copy of a ve
 same size (``numpy.copyto``, the memory-bandwidth floor), at ``--kernel-d``, and the threaded
 product from one row of a block of vectors into the next, plain and staggered as the Davidson
 workspace does it (:func:`hybridxai.anneal.eigensolvers.staggered_rows`), and the staggered
-product and the threaded Walsh transform in float32, as the profile's inner CG steps run them::
+product and the threaded Walsh transform in float32, as the profile's inner CG steps run them,
+and the Gram matrix of 16 staggered rows against 4, handed to the kernel as the padded 2-D
+arrays are (strided) and as the solver hands them (:func:`hybridxai._util.jit.row_major`)::
 
     python benchmarks/bench_gap.py --kernels --kernel-d 16 20 24
+
+``--threading 12 13 14 16`` times ``gap_profile(random_feature_qubo(d, --seed))`` with every
+kernel serial and with every kernel threaded, the two sides of
+:data:`hybridxai.anneal.operators.PARALLEL_MIN_QUBITS`::
+
+    python benchmarks/bench_gap.py --threading 12 13 14 16 --seed 3
 """
 
 from __future__ import annotations
@@ -128,7 +137,7 @@ def _best(f, repeat: int) -> float:  # noqa: ANN001
 def _kernel_row(d: int, repeat: int) -> str:
     # the kernels' serial and threaded numba variants, called directly (private names: this
     # benchmark measures the implementation, not an API)
-    from hybridxai.anneal import operators
+    from hybridxai.anneal import eigensolvers, operators
     from hybridxai.anneal.correction import walsh_transform
 
     rng = np.random.default_rng(0)
@@ -153,11 +162,20 @@ def _kernel_row(d: int, repeat: int) -> str:
     rows["single"] = _best(lambda: operators._kernel_parallel(diag32, single[0], single[1], a32, b32, d),
                            repeat)
     walsh32 = _best(lambda: walsh_transform(single[1], d, parallel=True), repeat)
+    # the Gram matrix of a Davidson search space (16 staggered rows) against 4 new images: the
+    # kernel handed the padded 2-D arrays as they are (numba's non-contiguous "A" layout)
+    # against the row_major views the solver hands it
+    basis, images = staggered_rows(16, n), staggered_rows(4, n, first_slot=17)
+    basis[:] = v
+    images[:] = v
+    gram = {"A": _best(lambda: eigensolvers._dots_parallel(basis, 16, images, 4, n), repeat),
+            "C": _best(lambda: eigensolvers._gram(basis, 16, images, 4, parallel=True), repeat)}
     return (f"| {d} | {8 * n / 2**20:.3g} MiB | {copy * 1e3:.2f} | {mv['serial'] * 1e3:.2f} | "
             f"{mv['parallel'] * 1e3:.2f} | {mv['parallel'] / copy:.1f} | {wt['serial'] * 1e3:.2f} | "
             f"{wt['parallel'] * 1e3:.2f} | {mv['serial'] / mv['parallel']:.2f} | "
             f"{rows['plain'] * 1e3:.2f} | {rows['staggered'] * 1e3:.2f} | "
-            f"{rows['single'] * 1e3:.2f} | {walsh32 * 1e3:.2f} |")
+            f"{rows['single'] * 1e3:.2f} | {walsh32 * 1e3:.2f} | {gram['A'] * 1e3:.2f} | "
+            f"{gram['C'] * 1e3:.2f} |")
 
 
 def kernel_timings(sizes: list[int], repeat: int = 5) -> None:
@@ -166,10 +184,34 @@ def kernel_timings(sizes: list[int], repeat: int = 5) -> None:
     print("| d | vector | copy (ms) | H·v serial (ms) | H·v threaded (ms) | threaded × copy | "
           "Walsh serial (ms) | Walsh threaded (ms) | H·v serial / threaded | "
           "H·v threaded, row to row (ms) | same, staggered rows (ms) | same, float32 (ms) | "
-          "Walsh threaded, float32 (ms) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "Walsh threaded, float32 (ms) | Gram 16 × 4 staggered rows, as strided arrays (ms) | "
+          "same, row_major views (ms) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for d in sizes:
         print(_kernel_row(d, repeat), flush=True)
+
+
+def threading_threshold(sizes: list[int], seed: int, repeat: int = 3) -> None:
+    """``gap_profile`` with every kernel serial against the threaded kernels, best of ``repeat``."""
+    from hybridxai.analysis import gap_profile
+    from hybridxai.anneal import operators
+
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
+          f"gap_profile(random_feature_qubo(d, {seed})), 64 points, best of {repeat}")
+    print("| d | serial (s) | threaded (s) | serial / threaded |")
+    print("|---|---|---|---|")
+    default = operators.PARALLEL_MIN_QUBITS
+    try:
+        for d in sizes:
+            bqm = random_feature_qubo(d, seed)
+            seconds = {}
+            for name, threshold in (("serial", 41), ("threaded", 1)):
+                operators.PARALLEL_MIN_QUBITS = threshold  # read when an operator is made
+                seconds[name] = _best(lambda b=bqm: gap_profile(b), repeat)
+            print(f"| {d} | {seconds['serial']:.2f} | {seconds['threaded']:.2f} | "
+                  f"{seconds['serial'] / seconds['threaded']:.2f} |", flush=True)
+    finally:
+        operators.PARALLEL_MIN_QUBITS = default
 
 
 def search_spaces(sizes: list[int], spaces: list[int]) -> None:
@@ -198,8 +240,8 @@ def search_spaces(sizes: list[int], spaces: list[int]) -> None:
 
 
 def independent_reference(sizes: list[int], s_values: list[float], instance: str, seed: int,
-                          near_min: bool) -> None:
-    """Cold ARPACK gaps at ``s_values`` (and around s* with ``near_min``) beside ``min_gap``."""
+                          near_min: bool, steps: tuple[float, ...] = (1e-2, 1e-3, 1e-4)) -> None:
+    """Cold ARPACK gaps at ``s_values`` (and at s*, s* ± ``steps`` with ``near_min``) beside ``min_gap``."""
     qubos = (chelsea_qubos(sizes) if instance == "chelsea"
              else {d: random_feature_qubo(d, seed) for d in sizes})
     for d in sizes:
@@ -210,7 +252,7 @@ def independent_reference(sizes: list[int], s_values: list[float], instance: str
         n = op.dimension
         points = list(s_values)
         if near_min:
-            points += [result.s_min + sign * step for step in (1e-2, 1e-3, 1e-4) for sign in (-1, 1)]
+            points += [result.s_min + sign * step for step in steps for sign in (-1, 1)]
             points.append(result.s_min)
         for s in sorted({min(1.0, max(0.0, x)) for x in points}):
             t0 = time.perf_counter()
@@ -300,24 +342,31 @@ def main() -> None:
     parser.add_argument("--kernels", action="store_true",
                         help="time the H·v and Walsh kernels, serial vs threaded, against a copy")
     parser.add_argument("--kernel-d", type=int, nargs="+", default=[16, 20, 24])
+    parser.add_argument("--threading", type=int, nargs="*", default=[],
+                        help="gap_profile at these d with serial and with threaded kernels")
     parser.add_argument("--reference", type=float, nargs="*", default=[],
                         help="cold eigsh gaps at these s beside min_gap, at --min-gap-d")
     parser.add_argument("--reference-instance", choices=["chelsea", "random"], default="chelsea",
                         help="--reference on the chelsea QUBOs or on random_feature_qubo(d, --seed)")
     parser.add_argument("--near-min", action="store_true",
-                        help="--reference also at s* and s* ± 1e-2, 1e-3, 1e-4")
+                        help="--reference also at s* and s* ± each of --near-steps")
+    parser.add_argument("--near-steps", type=float, nargs="+", default=[1e-2, 1e-3, 1e-4],
+                        help="offsets from s* for --near-min (each point costs a cold eigsh)")
     parser.add_argument("--search-spaces", type=int, nargs="*", default=[],
                         help="time min_gap at --min-gap-d with these Davidson search spaces")
     args = parser.parse_args()
     if args.reference or args.near_min:
         independent_reference(args.min_gap_d, args.reference, args.reference_instance, args.seed,
-                              args.near_min)
+                              args.near_min, tuple(args.near_steps))
         return
     if args.search_spaces:
         search_spaces(args.min_gap_d, args.search_spaces)
         return
     if args.kernels:
         kernel_timings(args.kernel_d)
+        return
+    if args.threading:
+        threading_threshold(args.threading, args.seed)
         return
     if args.real:
         real_scaling(args)

@@ -34,7 +34,7 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["serial_and_parallel", "threads_respond"]
+__all__ = ["serial_and_parallel", "threads_respond", "row_major"]
 
 
 def _renamed(func: Callable[..., Any], suffix: str) -> types.FunctionType:
@@ -63,6 +63,58 @@ def serial_and_parallel(func: Callable[..., Any], *, cache: bool = True,
     serial = numba.njit(parallel=False, cache=cache, **options)(_renamed(func, "serial"))
     parallel = numba.njit(parallel=True, cache=cache, **options)(_renamed(func, "parallel"))
     return serial, parallel
+
+
+def row_major(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous view of a 2-D array whose rows are contiguous but padded apart.
+
+    numba compiles a kernel once per array layout, and for a 2-D array that is not
+    C-contiguous (rows padded apart, as
+    :func:`hybridxai.anneal.eigensolvers.staggered_rows` makes them from rows of 1 MiB on) it
+    cannot assume that a row's elements are adjacent, so the loops over a row do not
+    vectorise: the Gram matrix of 16 × 4 such rows at d = 20 took 44 ms against 11 ms on the
+    same rows seen C-contiguously (2-core machine, ``python benchmarks/bench_gap.py
+    --kernels``; docs/benchmarks.md, fifth round). This
+    returns the rows with their padding, ``shape[1]`` being the row stride, so a kernel must
+    take the row length from elsewhere and never touch the padding. Any other array
+    (C-contiguous already, rows not contiguous, or the last row's padding outside the
+    buffer) comes back unchanged.
+
+    Args:
+        a: A 2-D array.
+
+    Returns:
+        ``a``, or a view of the same memory with ``view[:, :a.shape[1]]`` equal to ``a``.
+
+    Example:
+        >>> buffer = np.arange(12.0)
+        >>> a = buffer.reshape(3, 4)[:, :3]  # rows of 3, four apart
+        >>> a.flags.c_contiguous
+        False
+        >>> view = row_major(a)
+        >>> view.flags.c_contiguous, view.shape, bool((view[:, :3] == a).all())
+        (True, (3, 4), True)
+        >>> strided = buffer.reshape(4, 3)[:, ::2]  # rows not contiguous: unchanged
+        >>> row_major(strided) is strided
+        True
+    """
+    if a.ndim != 2 or a.flags.c_contiguous or a.shape[0] == 0:
+        return a
+    item, stride = a.itemsize, a.strides[0]
+    if a.strides[1] != item or stride % item or stride < a.shape[1] * item:
+        return a
+    root, base = a, a.base
+    while base is not None:  # the owner of the memory (as_strided puts a non-array between)
+        if isinstance(base, np.ndarray):
+            root = base
+        base = getattr(base, "base", None)
+    if not root.flags.c_contiguous:
+        return a
+    start = a.__array_interface__["data"][0]
+    if start + a.shape[0] * stride > root.__array_interface__["data"][0] + root.nbytes:
+        return a
+    return np.lib.stride_tricks.as_strided(a, shape=(a.shape[0], stride // item),
+                                           strides=(stride, item), writeable=a.flags.writeable)
 
 
 def _touch(x):  # pragma: no cover - compiled

@@ -23,8 +23,9 @@ The inner iterations may run in single precision (float32 scratch rows): they on
 shrink the correction equation's residual tenfold, which float32's 1e-7 does with room to
 spare, while the outer Davidson iteration (Rayleigh–Ritz, residuals, Gram–Schmidt) stays in
 float64 and alone decides convergence, so the eigenpairs are as accurate as before. In float32
-a product moves half the bytes (``H·v`` between staggered rows at d = 20: 4.8 ms against 5.9 ms,
-d = 24: 96 ms against 132 ms on the 2-core machine; docs/benchmarks.md, fourth round).
+a product moves half the bytes and fits twice the amplitudes in a SIMD register (``H·v``
+between staggered rows at d = 20: 1.9 ms against 4.8 ms, d = 24: 49 ms against 105 ms on the
+2-core machine; ``python benchmarks/bench_gap.py --kernels``, docs/benchmarks.md, fifth round).
 
 Example:
     >>> import numpy as np
@@ -56,7 +57,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridxai._util.jit import serial_and_parallel
+from hybridxai._util.jit import row_major, serial_and_parallel
 from hybridxai.anneal.operators import AnnealingOperator
 
 __all__ = ["solve_correction", "walsh_transform", "SCRATCH_ROWS", "single_scratch_rows"]
@@ -81,6 +82,16 @@ _CHUNK = 2048
 _TILE_BITS_WALSH = 11
 
 
+@numba.njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _butterfly4(a, b, c, e):  # pragma: no cover - compiled
+    # the Walsh transform of four amplitudes indexed by two bits (radix 4)
+    ab = a + b
+    amb = a - b
+    ce = c + e
+    cme = c - e
+    return ab + ce, amb + cme, ab - ce, amb - cme
+
+
 def _walsh(v, d):  # pragma: no cover - compiled
     # in-place unnormalised Walsh-Hadamard transform over the d bits of the index:
     # v <- W v with W[k, x] = (-1)^popcount(k & x) (W @ W = 2**d I). The low bits are done
@@ -94,19 +105,16 @@ def _walsh(v, d):  # pragma: no cover - compiled
         h = 1
         if low >= 2:  # bits 0 and 1 together, in groups of four
             for i in range(0, width, 4):
-                x0 = x[i]
-                x1 = x[i + 1]
-                x2 = x[i + 2]
-                x3 = x[i + 3]
-                s01 = x0 + x1
-                d01 = x0 - x1
-                s23 = x2 + x3
-                d23 = x2 - x3
-                x[i] = s01 + s23
-                x[i + 1] = d01 + d23
-                x[i + 2] = s01 - s23
-                x[i + 3] = d01 - d23
+                x[i], x[i + 1], x[i + 2], x[i + 3] = _butterfly4(x[i], x[i + 1], x[i + 2],
+                                                                 x[i + 3])
             h = 4
+        if low >= 4:  # bits 2 and 3 together, in groups of sixteen (fixed trip counts)
+            for i in range(0, width, 16):
+                xs = x[i:i + 16]
+                for j in range(4):
+                    xs[j], xs[j + 4], xs[j + 8], xs[j + 12] = _butterfly4(xs[j], xs[j + 4],
+                                                                          xs[j + 8], xs[j + 12])
+            h = 16
         while h < width:  # contiguous halves as views of their own, so the loop vectorises
             for i0 in range(0, width, 2 * h):
                 lo = x[i0:i0 + h]
@@ -126,19 +134,12 @@ def _walsh(v, d):  # pragma: no cover - compiled
             for t in numba.prange(ntiles // 4):
                 tile = ((t >> qb) << (qb + 2)) | (t & ((1 << qb) - 1))
                 s0 = tile * width
+                v0 = v[s0:s0 + width]
+                v1 = v[s0 + h:s0 + h + width]
+                v2 = v[s0 + 2 * h:s0 + 2 * h + width]
+                v3 = v[s0 + 3 * h:s0 + 3 * h + width]
                 for j in range(width):
-                    a = v[s0 + j]
-                    b = v[s0 + h + j]
-                    c = v[s0 + 2 * h + j]
-                    e = v[s0 + 3 * h + j]
-                    ab = a + b
-                    amb = a - b
-                    ce = c + e
-                    cme = c - e
-                    v[s0 + j] = ab + ce
-                    v[s0 + h + j] = amb + cme
-                    v[s0 + 2 * h + j] = ab - ce
-                    v[s0 + 3 * h + j] = amb - cme
+                    v0[j], v1[j], v2[j], v3[j] = _butterfly4(v0[j], v1[j], v2[j], v3[j])
             q += 2
         else:
             qb = q - low
@@ -146,11 +147,13 @@ def _walsh(v, d):  # pragma: no cover - compiled
             for t in numba.prange(ntiles // 2):
                 tile = ((t >> qb) << (qb + 1)) | (t & ((1 << qb) - 1))
                 s0 = tile * width
+                v0 = v[s0:s0 + width]
+                v1 = v[s0 + h:s0 + h + width]
                 for j in range(width):
-                    a = v[s0 + j]
-                    b = v[s0 + h + j]
-                    v[s0 + j] = a + b
-                    v[s0 + h + j] = a - b
+                    a = v0[j]
+                    b = v1[j]
+                    v0[j] = a + b
+                    v1[j] = a - b
             q += 1
 
 
@@ -162,17 +165,19 @@ def _project_dots(q, nq, a, b):  # pragma: no cover - compiled
     for c in numba.prange(nchunks):
         lo = c * _CHUNK
         hi = min(n, lo + _CHUNK)
+        bc = b[lo:hi]
         for t in range(nq):
-            qt = q[t]
+            qt = q[t][lo:hi]
             acc = 0.0
-            for i in range(lo, hi):
-                acc += qt[i] * b[i]
+            for i in range(hi - lo):
+                acc += qt[i] * bc[i]
             partial[c, t] = acc
+        ac = a[lo:hi]
         ab = 0.0
         aa = 0.0
-        for i in range(lo, hi):
-            ab += a[i] * b[i]
-            aa += a[i] * a[i]
+        for i in range(hi - lo):
+            ab += ac[i] * bc[i]
+            aa += ac[i] * ac[i]
         partial[c, nq] = ab
         partial[c, nq + 1] = aa
     return partial.sum(axis=0)
@@ -189,38 +194,45 @@ def _cg_update(q, nq, coef, theta, alpha, p, hp, x, r, z, energies, s, floor,
     for c in numba.prange(nchunks):
         lo = c * _CHUNK
         hi = min(n, lo + _CHUNK)
-        buf = np.empty_like(r[lo:hi])
-        for i in range(lo, hi):
-            buf[i - lo] = hp[i] - theta * p[i]
+        width = hi - lo
+        pc = p[lo:hi]
+        hc = hp[lo:hi]
+        xc = x[lo:hi]
+        rc = r[lo:hi]
+        zc = z[lo:hi]
+        buf = np.empty_like(rc)
+        for i in range(width):
+            buf[i] = hc[i] - theta * pc[i]
         for t in range(nq):
-            qt = q[t]
+            qt = q[t][lo:hi]
             a = coef[t]
-            for i in range(lo, hi):
-                buf[i - lo] -= a * qt[i]
+            for i in range(width):
+                buf[i] -= a * qt[i]
         rr = 0.0
         rz = 0.0
         if divide:
-            for i in range(lo, hi):
-                x[i] += alpha * p[i]
-                ri = r[i] - alpha * buf[i - lo]
-                zi = ri / max(abs(s * energies[i] - theta), floor)
-                r[i] = ri
-                z[i] = zi
+            ec = energies[lo:hi]
+            for i in range(width):
+                xc[i] += alpha * pc[i]
+                ri = rc[i] - alpha * buf[i]
+                zi = ri / max(abs(s * ec[i] - theta), floor)
+                rc[i] = ri
+                zc[i] = zi
                 rr += ri * ri
                 rz += ri * zi
         else:
-            for i in range(lo, hi):
-                x[i] += alpha * p[i]
-                ri = r[i] - alpha * buf[i - lo]
-                r[i] = ri
-                z[i] = ri
+            for i in range(width):
+                xc[i] += alpha * pc[i]
+                ri = rc[i] - alpha * buf[i]
+                rc[i] = ri
+                zc[i] = ri
                 rr += ri * ri
             rz = rr
         for t in range(nq):
-            qt = q[t]
+            qt = q[t][lo:hi]
             acc = 0.0
-            for i in range(lo, hi):
-                acc += qt[i] * z[i]
+            for i in range(width):
+                acc += qt[i] * zc[i]
             partial[c, t] = acc
         partial[c, nq] = rz
         partial[c, nq + 1] = rr
@@ -235,20 +247,23 @@ def _direction(q, nq, coef, z, beta, p):  # pragma: no cover - compiled
     for c in numba.prange(nchunks):
         lo = c * _CHUNK
         hi = min(n, lo + _CHUNK)
-        buf = np.empty_like(z[lo:hi])
+        width = hi - lo
+        zc = z[lo:hi]
+        pc = p[lo:hi]
+        buf = np.empty_like(zc)
         if beta != 0.0:
-            for i in range(lo, hi):
-                buf[i - lo] = z[i] + beta * p[i]
+            for i in range(width):
+                buf[i] = zc[i] + beta * pc[i]
         else:
-            for i in range(lo, hi):
-                buf[i - lo] = z[i]
+            for i in range(width):
+                buf[i] = zc[i]
         for t in range(nq):
-            qt = q[t]
+            qt = q[t][lo:hi]
             a = coef[t]
-            for i in range(lo, hi):
-                buf[i - lo] -= a * qt[i]
-        for i in range(lo, hi):
-            p[i] = buf[i - lo]
+            for i in range(width):
+                buf[i] -= a * qt[i]
+        for i in range(width):
+            pc[i] = buf[i]
 
 
 def _divide_diagonal(energies, s, theta, floor, r, z):  # pragma: no cover - compiled
@@ -256,8 +271,13 @@ def _divide_diagonal(energies, s, theta, floor, r, z):  # pragma: no cover - com
     n = r.shape[0]
     nchunks = (n + _CHUNK - 1) // _CHUNK
     for c in numba.prange(nchunks):
-        for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
-            z[i] = r[i] / max(abs(s * energies[i] - theta), floor)
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        ec = energies[lo:hi]
+        rc = r[lo:hi]
+        zc = z[lo:hi]
+        for i in range(hi - lo):
+            zc[i] = rc[i] / max(abs(s * ec[i] - theta), floor)
 
 
 def _divide_levels(levels, z):  # pragma: no cover - compiled
@@ -356,6 +376,7 @@ def solve_correction(
     else:
         real = np.float64
         x, projector, energies = out, q, op.diagonal
+    projector = row_major(projector)  # the kernels read rows [0, 2**d) of it only
     theta_cast, floor_cast = real(theta), real(diagonal_floor)
     if walsh_levels is not None:
         levels = np.maximum(np.abs(walsh_levels - theta), diagonal_floor).astype(real)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 import numba
@@ -28,7 +29,7 @@ from numpy.typing import NDArray
 from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
 from hybridxai._util.blas import blas_threads
-from hybridxai._util.jit import serial_and_parallel
+from hybridxai._util.jit import row_major, serial_and_parallel
 from hybridxai.anneal.correction import (
     SCRATCH_ROWS,
     single_scratch_rows,
@@ -43,10 +44,10 @@ _WALSH_RATIO = 1.0
 _SENTINEL_FRACTION = 0.05
 
 
-def _combine(coef, basis, images, m, theta, u_out, r_out):  # pragma: no cover - compiled
+def _combine(coef, basis, images, m, theta, u_out, r_out, n):  # pragma: no cover - compiled
     # u_j = sum_q coef[q, j] basis[q];  r_j = sum_q coef[q, j] images[q] - theta_j u_j;
     # returns |r_j|^2. One pass over basis and images, in cache-sized chunks (SIMD).
-    n = basis.shape[1]
+    # Rows of length n (the arrays may be wider: row_major views of padded rows).
     nr = coef.shape[1]
     nchunks = (n + _CHUNK - 1) // _CHUNK
     partial = np.zeros((nchunks, nr))
@@ -137,9 +138,8 @@ def _moments(energies, s, theta, u, r):  # pragma: no cover - compiled
     return part.sum(axis=0)
 
 
-def _recombine(rows, q, m):  # pragma: no cover - compiled
-    # rows[p] <- sum_j q[j, p] rows[j] for p < q.shape[1], in place (chunk buffer)
-    n = rows.shape[1]
+def _recombine(rows, q, m, n):  # pragma: no cover - compiled
+    # rows[p, :n] <- sum_j q[j, p] rows[j, :n] for p < q.shape[1], in place (chunk buffer)
     r = q.shape[1]
     nchunks = (n + _CHUNK - 1) // _CHUNK
     for c in numba.prange(nchunks):
@@ -157,9 +157,8 @@ def _recombine(rows, q, m):  # pragma: no cover - compiled
             rows[p, lo:hi] = buf[p]
 
 
-def _dots(a, ma, b, mb):  # pragma: no cover - compiled
-    # out[p, q] = <a[p], b[q]> for p < ma, q < mb; chunked, one pass over both
-    n = a.shape[1]
+def _dots(a, ma, b, mb, n):  # pragma: no cover - compiled
+    # out[p, q] = <a[p, :n], b[q, :n]> for p < ma, q < mb; chunked, one pass over both
     nchunks = (n + _CHUNK - 1) // _CHUNK
     partial = np.zeros((nchunks, ma, mb))
     for c in numba.prange(nchunks):
@@ -176,9 +175,8 @@ def _dots(a, ma, b, mb):  # pragma: no cover - compiled
     return partial.sum(axis=0)
 
 
-def _subtract(block, coef, basis, m):  # pragma: no cover - compiled
-    # block[j] -= sum_q coef[j, q] basis[q], q < m
-    n = block.shape[1]
+def _subtract(block, coef, basis, m, n):  # pragma: no cover - compiled
+    # block[j, :n] -= sum_q coef[j, q] basis[q, :n], q < m
     nb = block.shape[0]
     nchunks = (n + _CHUNK - 1) // _CHUNK
     for c in numba.prange(nchunks):
@@ -247,6 +245,42 @@ _moments_serial, _moments_parallel = serial_and_parallel(_moments, nogil=True, f
 _recombine_serial, _recombine_parallel = serial_and_parallel(_recombine, nogil=True, fastmath=True)
 _scale_serial, _scale_parallel = serial_and_parallel(_scale, nogil=True, fastmath=True)
 _olsen_walsh_serial, _olsen_walsh_parallel = serial_and_parallel(_olsen_walsh, nogil=True)
+
+
+# The kernels over blocks of rows, called on row_major views (rows of 1 MiB and more are
+# padded apart, and numba vectorises the C-contiguous layout only) with the row length.
+
+
+def _gram(a: NDArray[np.float64], ma: int, b: NDArray[np.float64], mb: int, *,
+          parallel: bool) -> NDArray[np.float64]:
+    """``[<a_p, b_q>]`` for ``p < ma``, ``q < mb``."""
+    kernel = _dots_parallel if parallel else _dots_serial
+    return kernel(row_major(a), ma, row_major(b), mb, a.shape[1])
+
+
+def _subtract_rows(block: NDArray[np.float64], coef: NDArray[np.float64],
+                   basis: NDArray[np.float64], m: int, *, parallel: bool) -> None:
+    """``block_j -= Σ_{q < m} coef[j, q]·basis_q`` in place."""
+    kernel = _subtract_parallel if parallel else _subtract_serial
+    kernel(row_major(block), coef, row_major(basis), m, block.shape[1])
+
+
+def _recombine_rows(rows: NDArray[np.float64], q: NDArray[np.float64], m: int, *,
+                    parallel: bool) -> None:
+    """``rows_p ← Σ_{j < m} q[j, p]·rows_j`` for ``p < q.shape[1]``, in place."""
+    kernel = _recombine_parallel if parallel else _recombine_serial
+    kernel(row_major(rows), q, m, rows.shape[1])
+
+
+def _combine_rows(coef: NDArray[np.float64], basis: NDArray[np.float64],
+                  images: NDArray[np.float64], m: int, theta: NDArray[np.float64],
+                  u_out: NDArray[np.float64], r_out: NDArray[np.float64], *,
+                  parallel: bool) -> NDArray[np.float64]:
+    """Ritz vectors and residuals into ``u_out``, ``r_out``; returns the squared residual norms."""
+    kernel = _combine_parallel if parallel else _combine_serial
+    return kernel(coef, row_major(basis), row_major(images), m, theta, row_major(u_out),
+                  row_major(r_out), basis.shape[1])
+
 
 __all__ = [
     "blas_threads",
@@ -401,10 +435,11 @@ def _orthonormalize_against(block: NDArray[np.float64], basis: NDArray[np.float6
     Classical Gram–Schmidt against ``basis`` with a second pass only when the first one
     cancelled most of a row (Daniel–Gragg–Kaufman–Stewart criterion), then modified
     Gram–Schmidt inside the block. Rows that vanish are dropped: the ``r`` kept rows are
-    moved to the front of ``block`` and ``r`` is returned. ``block`` must be C-contiguous.
+    moved to the front of ``block`` and ``r`` is returned. Each row of ``block`` must be
+    C-contiguous.
     """
-    dots = _dots_parallel if parallel else _dots_serial
-    subtract = _subtract_parallel if parallel else _subtract_serial
+    dots = partial(_gram, parallel=parallel)
+    subtract = partial(_subtract_rows, parallel=parallel)
     scale = _scale_parallel if parallel else _scale_serial
     count = block.shape[0]
     for i in range(count):
@@ -448,10 +483,12 @@ def staggered_rows(rows: int, dimension: int, first_slot: int = 0,
     streams to the same cache sets. From ``dimension = 2**17`` (rows of 1 MiB) row ``i`` is
     padded by one cache line, and the array starts ``first_slot`` cache lines into its
     buffer, so that arrays given distinct slot ranges do not collide either; each row stays
-    C-contiguous, the array does not. Below that the array is plain C-contiguous: the rows
-    fit in the cache anyway, and kernels over a C-contiguous block vectorise better. On the
-    2-core machine ``H·v`` from one row into the next took 4.4 ms at d = 18 against 1.1 ms
-    between padded rows (docs/benchmarks.md).
+    C-contiguous, the array does not (the block kernels see it through
+    :func:`hybridxai._util.jit.row_major`, so that they still vectorise). Below that the
+    array is plain C-contiguous: the rows fit in the cache anyway. On the 2-core machine
+    ``H·v`` from one row into the next took 4.4 ms at d = 18 against 1.1 ms between padded
+    rows with the third round's product kernel, and 5.1 ms against 4.8 ms at d = 20 with the
+    fifth round's (``python benchmarks/bench_gap.py --kernels``, docs/benchmarks.md).
 
     Args:
         rows: Number of rows.
@@ -622,10 +659,10 @@ def davidson(
         workspace = DavidsonWorkspace(n, max_subspace, block)
     basis, images = workspace.basis, workspace.images
     parallel = op.threaded
-    combine = _combine_parallel if parallel else _combine_serial
-    dots = _dots_parallel if parallel else _dots_serial
+    combine = partial(_combine_rows, parallel=parallel)
+    dots = partial(_gram, parallel=parallel)
     olsen = _olsen_parallel if parallel else _olsen_serial
-    recombine = _recombine_parallel if parallel else _recombine_serial
+    recombine = partial(_recombine_rows, parallel=parallel)
     if isinstance(inner_steps, bool) or not isinstance(inner_steps, (int, np.integer)) or inner_steps < 0:
         raise invalid_argument("inner_steps", inner_steps, "must be an integer >= 0",
                                "pass inner_steps=0 (Olsen steps) or e.g. inner_steps=10")

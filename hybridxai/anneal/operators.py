@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from scipy.sparse.linalg import LinearOperator
 
 from hybridxai._util.checks import check_bqm
-from hybridxai._util.jit import serial_and_parallel, threads_respond
+from hybridxai._util.jit import row_major, serial_and_parallel, threads_respond
 from hybridxai._util.memory import check_statevector_memory
 from hybridxai.anneal.ising import basis_energies, dense_qubo
 from hybridxai.anneal.spec import DriverScale, resolve_driver_scale
@@ -59,39 +59,49 @@ PARALLEL_MIN_QUBITS = 14
 qubits on, when the threads respond (:attr:`AnnealingOperator.threaded`); set it above 40 to
 keep every kernel single-threaded. Chosen by measurement on the 2-core machine
 (``gap_profile`` of the ``chelsea`` QUBOs: d = 14 3.1 s serial, 2.0 s threaded; d = 16 12.8 s,
-7.1 s; docs/benchmarks.md)."""
+7.1 s; docs/benchmarks.md) and rechecked with the faster kernels of the fifth round
+(``python benchmarks/bench_gap.py --threading 12 13 14 16 --seed 3``: serial/threaded 0.74 at
+d = 12, 1.08 at 13, 1.27 at 14, 1.73 at 16)."""
 
 
-@numba.njit(nogil=True, fastmath=True, cache=True)
+_GROUP = 16  # the flips of bits 0-3 are done in registers, 16 amplitudes at a time
+
+
+@numba.njit(nogil=True, fastmath=True, cache=True, inline="always")
 def _product_tile(diag, v, out, start, low, a, b, d):  # pragma: no cover - compiled
     # out[tile] = a * diag * v + b * sum_q v[i ^ (1 << q)] for the tile of 2**low amplitudes
-    # at start: the flips of the low bits are butterflies inside the tile (contiguous, so they
-    # vectorise; bits 0 and 1 together in groups of four), each high bit adds its partner
-    # tile, and the tile of out stays in L1 until the diagonal term finishes it.
+    # at start, with the tile of out kept in L1 until the diagonal term finishes it:
+    # - bits 0-3: each group of 16 amplitudes is one or two SIMD registers, the four flips
+    #   permutations of it (one pass instead of four short-strided ones);
+    # - bits 4 to low - 1: butterflies between contiguous halves, as views of their own so
+    #   that the loops vectorise;
+    # - each high bit adds its partner tile (contiguous).
+    # Inlined into its callers (numba inline="always"): called as a function, its loops
+    # vectorised worse in the threaded kernel (docs/benchmarks.md, fifth round).
     width = 1 << low
     o = out[start:start + width]
     x = v[start:start + width]
-    first = 0
-    if low >= 2:
-        for i in range(0, width, 4):
-            x0 = x[i]
-            x1 = x[i + 1]
-            x2 = x[i + 2]
-            x3 = x[i + 3]
-            o[i] = x1 + x2
-            o[i + 1] = x0 + x3
-            o[i + 2] = x3 + x0
-            o[i + 3] = x2 + x1
-        first = 2
-    else:
+    if low >= 4:
+        for i in range(0, width, _GROUP):
+            xs = x[i:i + _GROUP]
+            os = o[i:i + _GROUP]
+            for k in range(_GROUP):
+                os[k] = xs[k ^ 1] + xs[k ^ 2] + xs[k ^ 4] + xs[k ^ 8]
+        first = 4
+    else:  # a tiny problem: every in-tile bit the plain way
         for i in range(width):
             o[i] = 0.0
+        first = 0
     for q in range(first, low):
         h = 1 << q
         for i0 in range(0, width, 2 * h):
-            for j in range(i0, i0 + h):
-                o[j] += x[j + h]
-                o[j + h] += x[j]
+            o_lo = o[i0:i0 + h]
+            o_hi = o[i0 + h:i0 + 2 * h]
+            x_lo = x[i0:i0 + h]
+            x_hi = x[i0 + h:i0 + 2 * h]
+            for j in range(h):
+                o_lo[j] += x_hi[j]
+                o_hi[j] += x_lo[j]
     for q in range(low, d):
         p0 = start ^ (1 << q)
         partner = v[p0:p0 + width]
@@ -112,7 +122,7 @@ def _kernel(diag, v, out, a, b, d):  # pragma: no cover - compiled
 
 def _kernel_overlaps(diag, v, out, a, b, d, q, nq):  # pragma: no cover - compiled
     # out = H v as _kernel, and [q_0·out, ..., q_{nq-1}·out, v·out, v·v] while each tile of
-    # out is still in cache
+    # out is still in cache (on views of the tile: indexing the whole rows vectorises worse)
     low = min(d, _TILE_BITS)
     width = 1 << low
     ntiles = v.shape[0] >> low
@@ -120,17 +130,19 @@ def _kernel_overlaps(diag, v, out, a, b, d, q, nq):  # pragma: no cover - compil
     for t in numba.prange(ntiles):
         start = t << low
         _product_tile(diag, v, out, start, low, a, b, d)
+        o = out[start:start + width]
         for r in range(nq):
-            qr = q[r]
+            qr = q[r][start:start + width]
             acc = 0.0
-            for j in range(start, start + width):
-                acc += qr[j] * out[j]
+            for j in range(width):
+                acc += qr[j] * o[j]
             partial[t, r] = acc
+        x = v[start:start + width]
         vo = 0.0
         vv = 0.0
-        for j in range(start, start + width):
-            vo += v[j] * out[j]
-            vv += v[j] * v[j]
+        for j in range(width):
+            vo += x[j] * o[j]
+            vv += x[j] * x[j]
         partial[t, nq] = vo
         partial[t, nq + 1] = vv
     return partial.sum(axis=0)
@@ -316,8 +328,8 @@ class AnnealingOperator:
         single = v.dtype == np.float32
         scalar = np.float32 if single else float
         return kernel(self.single_diagonal if single else self.diagonal, v, out, scalar(s),
-                      scalar(-(1.0 - float(s)) * self.driver_coefficient), self.num_qubits, rows,
-                      rows.shape[0])
+                      scalar(-(1.0 - float(s)) * self.driver_coefficient), self.num_qubits,
+                      row_major(rows), rows.shape[0])
 
     def driver_matvec(self, v: NDArray[np.floating],
                       out: NDArray[np.float64] | None = None) -> NDArray[np.float64]:

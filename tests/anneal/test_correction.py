@@ -23,10 +23,11 @@ from tests.anneal._instances import dense_random_bqm
 _bqm = dense_random_bqm
 
 
-@pytest.mark.parametrize("d", [1, 2, 3, 5, 11, 12, 13, 14])
+@pytest.mark.parametrize("d", [1, 2, 3, 4, 5, 11, 12, 13, 14])
 @pytest.mark.parametrize("parallel", [False, True])
 def test_walsh_transform_matches_hadamard_matrix(d: int, parallel: bool) -> None:
-    # d = 1: no in-tile group of four; 11: one tile; 12, 13, 14: radix-2 and radix-4 tile passes
+    # d = 1: no in-tile group of four; d < 4: no group of sixteen; 11: one tile; 12, 13, 14:
+    # radix-2 and radix-4 tile passes
     v = np.random.default_rng(d).standard_normal(2**d)
     w = v.copy()
     walsh_transform(w, d, parallel=parallel)
@@ -236,3 +237,46 @@ def test_scratch_rows_full_of_nan_do_not_leak_into_the_correction(dtype: type) -
     assert np.all(np.isfinite(results))
     np.testing.assert_array_equal(results[1], results[0])
     np.testing.assert_array_equal(results[2], results[0])
+
+
+def _nan_padded(values: np.ndarray, pad: int = 16) -> np.ndarray:
+    """``values`` as rows ``pad`` entries apart in one buffer, the padding NaN (as a staggered
+    workspace lays out rows of 1 MiB and more, with poison in the gaps)."""
+    rows, n = values.shape
+    buffer = np.full(rows * (n + pad), np.nan, dtype=values.dtype)
+    padded = buffer.reshape(rows, n + pad)[:, :n]
+    padded[...] = values
+    return padded
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("walsh", [False, True])
+@pytest.mark.parametrize("d", [7, 14])
+def test_padded_rows_give_the_same_correction(dtype: type, walsh: bool, d: int) -> None:
+    # Ritz rows and scratch rows padded apart reach the kernels as wider C-contiguous views;
+    # nothing may read the padding (d = 14: the threaded kernels)
+    level, s = 2, 0.6
+    op = AnnealingOperator.from_bqm(_bqm(d, level))
+    n = op.dimension
+    rng = np.random.default_rng(d)
+    basis = np.linalg.qr(rng.standard_normal((n, level + 1)))[0].T.copy()
+    theta = float(basis[level] @ op.matvec(s, basis[level]))
+    residual = op.matvec(s, basis[level]) - theta * basis[level]
+    residual -= basis.T @ (basis @ residual)  # orthogonal to Q, as the solver's residuals are
+    count = SCRATCH_ROWS if dtype == np.float64 else single_scratch_rows(level + 1)
+    options = {"steps": 5, "reduction": 1e-6, "diagonal_floor": 1e-3,
+               "walsh_levels": _walsh_levels(op, s) if walsh else None}
+    plain, padded = np.empty(n), np.empty(n)
+    solve_correction(op, s, theta, basis, residual, plain, np.zeros((count, n), dtype=dtype),
+                     **options)
+    solve_correction(op, s, theta, _nan_padded(basis), residual, padded,
+                     _nan_padded(np.zeros((count, n), dtype=dtype)), **options)
+    assert np.isfinite(padded).all()
+    np.testing.assert_allclose(padded, plain, rtol=1e-6 if dtype == np.float32 else 1e-12,
+                               atol=1e-6 * np.abs(plain).max())
+    v = rng.standard_normal(n).astype(dtype)
+    out = np.empty(n, dtype=dtype)
+    overlaps = op.matvec_overlaps(s, v, out, _nan_padded(basis.astype(dtype)))
+    assert np.isfinite(overlaps).all()
+    np.testing.assert_allclose(overlaps[:level + 1], basis @ out.astype(np.float64),
+                               rtol=1e-5, atol=1e-4 if dtype == np.float32 else 1e-10)

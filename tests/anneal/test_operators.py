@@ -33,9 +33,10 @@ def test_matvec_sparse_dense_agree_with_kronecker_reference(make_bqm, d, scale):
         np.testing.assert_allclose(op.linear_operator(s).matmat(block), ref @ block, atol=1e-10)
 
 
-@pytest.mark.parametrize("d", [1, 2, 3, 11, 12, 13, 15])
+@pytest.mark.parametrize("d", [1, 2, 3, 4, 5, 11, 12, 13, 15])
 def test_serial_and_threaded_kernels_match_the_sparse_product(make_bqm, d):
-    # bits 0-1 in groups of four (d >= 2), butterflies up to the 11 tile bits, then partner tiles
+    # d < 4: every bit the plain way; from d = 4 bits 0-3 in groups of sixteen, butterflies up
+    # to the 11 tile bits, then partner tiles
     from hybridxai.anneal import operators
 
     op = AnnealingOperator.from_bqm(make_bqm(d, seed=d), "unit")

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hybridxai._util.jit import row_major
 from hybridxai.anneal import eigensolvers
 from hybridxai.anneal.eigensolvers import davidson, staggered_rows
 from hybridxai.anneal.gap_profile import compute_gap_profile
@@ -100,3 +101,50 @@ def test_profile_inner_steps_run_in_single_precision(monkeypatch: pytest.MonkeyP
     plain = GapTracker(op, 1, "davidson", 1, None, 2, np.random.default_rng(0))
     plain(0.5, 1e-10)
     assert plain.workspace is not None and plain.workspace._single is None
+
+
+def _nan_padded(values: np.ndarray, pad: int = 16) -> np.ndarray:
+    """``values`` as rows ``pad`` entries apart in one buffer, the padding NaN."""
+    rows, n = values.shape
+    buffer = np.full(rows * (n + pad), np.nan, dtype=values.dtype)
+    padded = buffer.reshape(rows, n + pad)[:, :n]
+    padded[...] = values
+    return padded
+
+
+def _padding_is_nan(a: np.ndarray) -> bool:
+    return bool(np.isnan(row_major(a)[:, a.shape[1]:]).all())
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 5000), m=st.integers(1, 6), nr=st.integers(1, 3), parallel=st.booleans(),
+       seed=st.integers(0, 99))
+def test_block_kernels_read_and_write_the_rows_never_their_padding(n: int, m: int, nr: int,
+                                                                   parallel: bool,
+                                                                   seed: int) -> None:
+    # padded rows reach the kernels as row_major views, wider than the rows: a NaN in the
+    # padding would leak into any result that read it, and any write would overwrite it
+    # (n up to 5000: several chunks of 2048 and a partial one)
+    rng = np.random.default_rng(seed)
+    basis, images = (_nan_padded(rng.standard_normal((m, n))) for _ in range(2))
+    coef, theta = rng.standard_normal((m, nr)), rng.standard_normal(nr)
+    np.testing.assert_allclose(eigensolvers._gram(basis, m, images, nr if nr <= m else m,
+                                                  parallel=parallel),
+                               basis @ images[:min(nr, m)].T, rtol=1e-10, atol=1e-10)
+    u_out, r_out = (_nan_padded(np.zeros((nr, n))) for _ in range(2))
+    squares = eigensolvers._combine_rows(coef, basis, images, m, theta, u_out, r_out,
+                                         parallel=parallel)
+    u = coef.T @ basis
+    r = coef.T @ images - theta[:, None] * u
+    np.testing.assert_allclose(u_out, u, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(r_out, r, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(squares, (r * r).sum(axis=1), rtol=1e-10, atol=1e-10)
+    block = _nan_padded(rng.standard_normal((nr, n)))
+    expected = block - (coef.T @ basis)
+    eigensolvers._subtract_rows(block, np.ascontiguousarray(coef.T), basis, m, parallel=parallel)
+    np.testing.assert_allclose(block, expected, rtol=1e-10, atol=1e-10)
+    q = np.linalg.qr(rng.standard_normal((m, m)))[0][:, :min(nr, m)].copy()
+    expected = q.T @ basis
+    eigensolvers._recombine_rows(basis, q, m, parallel=parallel)
+    np.testing.assert_allclose(basis[:q.shape[1]], expected, rtol=1e-10, atol=1e-10)
+    assert all(_padding_is_nan(a) for a in (basis, images, u_out, r_out, block))

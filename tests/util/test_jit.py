@@ -18,8 +18,10 @@ from pathlib import Path
 import numba
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hybridxai._util.jit import serial_and_parallel
+from hybridxai._util.jit import row_major, serial_and_parallel
 
 KERNELS = textwrap.dedent("""
     import numba
@@ -106,3 +108,44 @@ def test_threads_respond_decides_the_operator_kernels(monkeypatch) -> None:
     object.__setattr__(slow, "threaded", False)  # cached_property's slot, set by hand
     object.__setattr__(fast, "threaded", True)
     np.testing.assert_allclose(fast.matvec(0.4, v), slow.matvec(0.4, v), rtol=1e-12, atol=1e-12)
+
+
+def _padded(rows: int, n: int, pad: int, offset: int, dtype: type, tail: int | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    # rows of n values, n + pad apart, offset values into a NaN-filled buffer that ends
+    # ``tail`` values after the last row's n values (default: after its padding)
+    stride = n + pad
+    end = offset + rows * stride - pad + (pad if tail is None else tail)
+    buffer = np.full(end, np.nan, dtype=dtype)
+    a = np.lib.stride_tricks.as_strided(buffer[offset:], shape=(rows, n),
+                                        strides=(stride * buffer.itemsize, buffer.itemsize))
+    return buffer, a
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 6), n=st.integers(1, 40), pad=st.integers(0, 9),
+       offset=st.integers(0, 7), single=st.booleans())
+def test_row_major_sees_padded_rows_contiguously(rows: int, n: int, pad: int, offset: int,
+                                                 single: bool) -> None:
+    buffer, a = _padded(rows, n, pad, offset, np.float32 if single else np.float64)
+    a[...] = np.arange(rows * n).reshape(rows, n)
+    view = row_major(a)
+    assert view.flags.c_contiguous and view.dtype == a.dtype
+    # a single row, or rows without padding, are C-contiguous already: returned as they are
+    assert view.shape == (rows, n + pad if rows > 1 and pad else n)
+    np.testing.assert_array_equal(view[:, :n], a)
+    view[:, :n] += 1.0  # the same memory, writable
+    np.testing.assert_array_equal(a, np.arange(rows * n).reshape(rows, n) + 1.0)
+    assert np.isnan(view[:, n:]).all()  # the padding, untouched
+
+
+@pytest.mark.parametrize("case", ["last row's padding outside the buffer", "strided elements",
+                                  "one dimension"])
+def test_row_major_leaves_other_arrays_alone(case: str) -> None:
+    if case == "last row's padding outside the buffer":
+        _, a = _padded(3, 5, 4, 1, np.float64, tail=2)
+    elif case == "strided elements":
+        a = np.zeros((4, 6))[:, ::2]
+    else:
+        a = np.zeros(8)
+    assert row_major(a) is a
