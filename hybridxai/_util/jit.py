@@ -69,16 +69,14 @@ def row_major(a: np.ndarray) -> np.ndarray:
     """A C-contiguous view of a 2-D array whose rows are contiguous but padded apart.
 
     numba compiles a kernel once per array layout, and for a 2-D array that is not
-    C-contiguous (rows padded apart, as
-    :func:`hybridxai.anneal.eigensolvers.staggered_rows` makes them from rows of 1 MiB on) it
-    cannot assume that a row's elements are adjacent, so the loops over a row do not
-    vectorise: the Gram matrix of 16 × 4 such rows at d = 20 took 44 ms against 11 ms on the
-    same rows seen C-contiguously (2-core machine, ``python benchmarks/bench_gap.py
-    --kernels``; docs/benchmarks.md, fifth round). This
-    returns the rows with their padding, ``shape[1]`` being the row stride, so a kernel must
-    take the row length from elsewhere and never touch the padding. Any other array
-    (C-contiguous already, rows not contiguous, or the last row's padding outside the
-    buffer) comes back unchanged.
+    C-contiguous (rows padded apart, as :func:`hybridxai.anneal.eigensolvers.staggered_rows`
+    makes them from rows of 1 MiB on) it cannot assume that a row's elements are adjacent, so
+    the loops over a row do not vectorise: the Gram matrix of 16 × 4 such rows at d = 20 took
+    44 ms against 11 ms on the same rows seen C-contiguously (2-core machine, ``python
+    benchmarks/bench_gap.py --kernels``; docs/benchmarks.md, fifth round). This returns the
+    rows with their padding, ``shape[1]`` being the row stride, so a kernel must take the row
+    length from elsewhere and never touch the padding. Any other array (C-contiguous already,
+    rows not contiguous, or the last row's padding outside the buffer) comes back unchanged.
 
     Args:
         a: A 2-D array.
