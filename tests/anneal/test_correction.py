@@ -254,7 +254,7 @@ def _nan_padded(values: np.ndarray, pad: int = 16) -> np.ndarray:
 @pytest.mark.parametrize("d", [7, 14])
 def test_padded_rows_give_the_same_correction(dtype: type, walsh: bool, d: int) -> None:
     # Ritz rows and scratch rows padded apart reach the kernels as wider C-contiguous views;
-    # nothing may read the padding (d = 14: the threaded kernels)
+    # nothing may read the padding (d = 14: the threaded kernels, where the threads respond)
     level, s = 2, 0.6
     op = AnnealingOperator.from_bqm(_bqm(d, level))
     n = op.dimension

@@ -148,3 +148,17 @@ def test_block_kernels_read_and_write_the_rows_never_their_padding(n: int, m: in
     eigensolvers._recombine_rows(basis, q, m, parallel=parallel)
     np.testing.assert_allclose(basis[:q.shape[1]], expected, rtol=1e-10, atol=1e-10)
     assert all(_padding_is_nan(a) for a in (basis, images, u_out, r_out, block))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_staggered_rows_reach_the_kernels_c_contiguous(dtype: type) -> None:
+    # the fast path: a staggered block, and any run of its rows, seen through row_major is
+    # C-contiguous (numba's vectorised layout) over the same memory, one cache line wider
+    a = staggered_rows(5, 1 << 17, first_slot=3, dtype=dtype)
+    assert not a.flags.c_contiguous
+    for rows in (a, a[1:4], a[3:]):
+        view = row_major(rows)
+        assert view.flags.c_contiguous
+        assert view.shape == (rows.shape[0], (1 << 17) + 64 // a.itemsize)
+        assert np.shares_memory(view, a)
+        np.testing.assert_array_equal(view[:, :1 << 17], rows)
