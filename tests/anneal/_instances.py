@@ -1,4 +1,4 @@
-"""Small dense random QUBOs shared by the eigensolver tests."""
+"""Small dense random QUBOs and padded row blocks shared by the eigensolver tests."""
 
 from __future__ import annotations
 
@@ -13,3 +13,13 @@ def dense_random_bqm(d: int, seed: int) -> dimod.BinaryQuadraticModel:
         {i: float(rng.uniform(-1.0, 0.0)) for i in range(d)},
         {(i, j): float(rng.uniform(0.0, 0.5)) for i in range(d) for j in range(i + 1, d)}, 0.0,
         "BINARY")
+
+
+def nan_padded(values: np.ndarray, pad: int = 16) -> np.ndarray:
+    """``values`` as rows ``pad`` entries apart in one buffer, the padding NaN (as a staggered
+    workspace lays out rows of 1 MiB and more, with poison in the gaps)."""
+    rows, n = values.shape
+    buffer = np.full(rows * (n + pad), np.nan, dtype=values.dtype)
+    padded = buffer.reshape(rows, n + pad)[:, :n]
+    padded[...] = values
+    return padded

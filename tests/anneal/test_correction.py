@@ -18,7 +18,7 @@ from hybridxai.anneal.eigensolvers import davidson
 from hybridxai.anneal.gap_profile import compute_gap_profile
 from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import InvalidArgumentError
-from tests.anneal._instances import dense_random_bqm
+from tests.anneal._instances import dense_random_bqm, nan_padded
 
 _bqm = dense_random_bqm
 
@@ -59,6 +59,13 @@ def _correction_case(d: int, level: int, s: float):
     op = AnnealingOperator.from_bqm(_bqm(d, level))
     h, _, ritz, theta, residual = _ritz_pair(op, s, level, 1e-2, seed=level)
     return op, h, ritz, theta, residual
+
+
+def _product_case(d: int, rows: int, seed: int):
+    """The operator of instance ``seed`` on ``d`` qubits, a random vector and ``rows`` random rows."""
+    op = AnnealingOperator.from_bqm(_bqm(d, seed))
+    rng = np.random.default_rng(seed)
+    return op, rng.standard_normal(op.dimension), rng.standard_normal((rows, op.dimension))
 
 
 def _walsh_levels(op: AnnealingOperator, s: float) -> np.ndarray:
@@ -151,10 +158,7 @@ def test_profile_with_inner_steps_matches_the_dense_profile(seed: int) -> None:
 @settings(max_examples=25, deadline=None)
 @given(d=st.integers(1, 13), s=st.floats(0.0, 1.0), rows=st.integers(0, 3), seed=st.integers(0, 99))
 def test_fused_product_overlaps_match_separate_ones(d: int, s: float, rows: int, seed: int) -> None:
-    op = AnnealingOperator.from_bqm(_bqm(d, seed))
-    rng = np.random.default_rng(seed)
-    v = rng.standard_normal(op.dimension)
-    q = rng.standard_normal((rows, op.dimension))
+    op, v, q = _product_case(d, rows, seed)
     out = np.empty(op.dimension)
     overlaps = op.matvec_overlaps(s, v, out, q)
     expected = op.matvec(s, v)
@@ -207,10 +211,7 @@ def test_single_precision_inner_steps_keep_double_accuracy(d: int, s: float) -> 
 @settings(max_examples=20, deadline=None)
 @given(d=st.integers(1, 13), s=st.floats(0.0, 1.0), rows=st.integers(0, 3), seed=st.integers(0, 99))
 def test_single_precision_product_matches_double(d: int, s: float, rows: int, seed: int) -> None:
-    op = AnnealingOperator.from_bqm(_bqm(d, seed))
-    rng = np.random.default_rng(seed)
-    v = rng.standard_normal(op.dimension)
-    q = rng.standard_normal((rows, op.dimension))
+    op, v, q = _product_case(d, rows, seed)
     out = np.empty(op.dimension, dtype=np.float32)
     overlaps = op.matvec_overlaps(s, v.astype(np.float32), out, q.astype(np.float32))
     expected = op.matvec(s, v)
@@ -239,16 +240,6 @@ def test_scratch_rows_full_of_nan_do_not_leak_into_the_correction(dtype: type) -
     np.testing.assert_array_equal(results[2], results[0])
 
 
-def _nan_padded(values: np.ndarray, pad: int = 16) -> np.ndarray:
-    """``values`` as rows ``pad`` entries apart in one buffer, the padding NaN (as a staggered
-    workspace lays out rows of 1 MiB and more, with poison in the gaps)."""
-    rows, n = values.shape
-    buffer = np.full(rows * (n + pad), np.nan, dtype=values.dtype)
-    padded = buffer.reshape(rows, n + pad)[:, :n]
-    padded[...] = values
-    return padded
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("walsh", [False, True])
 @pytest.mark.parametrize("d", [7, 14])
@@ -269,14 +260,14 @@ def test_padded_rows_give_the_same_correction(dtype: type, walsh: bool, d: int) 
     plain, padded = np.empty(n), np.empty(n)
     solve_correction(op, s, theta, basis, residual, plain, np.zeros((count, n), dtype=dtype),
                      **options)
-    solve_correction(op, s, theta, _nan_padded(basis), residual, padded,
-                     _nan_padded(np.zeros((count, n), dtype=dtype)), **options)
+    solve_correction(op, s, theta, nan_padded(basis), residual, padded,
+                     nan_padded(np.zeros((count, n), dtype=dtype)), **options)
     assert np.isfinite(padded).all()
     np.testing.assert_allclose(padded, plain, rtol=1e-6 if dtype == np.float32 else 1e-12,
                                atol=1e-6 * np.abs(plain).max())
     v = rng.standard_normal(n).astype(dtype)
     out = np.empty(n, dtype=dtype)
-    overlaps = op.matvec_overlaps(s, v, out, _nan_padded(basis.astype(dtype)))
+    overlaps = op.matvec_overlaps(s, v, out, nan_padded(basis.astype(dtype)))
     assert np.isfinite(overlaps).all()
     np.testing.assert_allclose(overlaps[:level + 1], basis @ out.astype(np.float64),
                                rtol=1e-5, atol=1e-4 if dtype == np.float32 else 1e-10)

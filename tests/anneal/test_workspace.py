@@ -12,7 +12,7 @@ from hybridxai.anneal import eigensolvers
 from hybridxai.anneal.eigensolvers import davidson, staggered_rows
 from hybridxai.anneal.gap_profile import compute_gap_profile
 from hybridxai.anneal.operators import AnnealingOperator
-from tests.anneal._instances import dense_random_bqm
+from tests.anneal._instances import dense_random_bqm, nan_padded
 
 
 @settings(max_examples=30, deadline=None)
@@ -103,15 +103,6 @@ def test_profile_inner_steps_run_in_single_precision(monkeypatch: pytest.MonkeyP
     assert plain.workspace is not None and plain.workspace._single is None
 
 
-def _nan_padded(values: np.ndarray, pad: int = 16) -> np.ndarray:
-    """``values`` as rows ``pad`` entries apart in one buffer, the padding NaN."""
-    rows, n = values.shape
-    buffer = np.full(rows * (n + pad), np.nan, dtype=values.dtype)
-    padded = buffer.reshape(rows, n + pad)[:, :n]
-    padded[...] = values
-    return padded
-
-
 def _padding_is_nan(a: np.ndarray) -> bool:
     return bool(np.isnan(row_major(a)[:, a.shape[1]:]).all())
 
@@ -126,12 +117,12 @@ def test_block_kernels_read_and_write_the_rows_never_their_padding(n: int, m: in
     # padding would leak into any result that read it, and any write would overwrite it
     # (n up to 5000: several chunks of 2048 and a partial one)
     rng = np.random.default_rng(seed)
-    basis, images = (_nan_padded(rng.standard_normal((m, n))) for _ in range(2))
+    basis, images = (nan_padded(rng.standard_normal((m, n))) for _ in range(2))
     coef, theta = rng.standard_normal((m, nr)), rng.standard_normal(nr)
     np.testing.assert_allclose(eigensolvers._gram(basis, m, images, nr if nr <= m else m,
                                                   parallel=parallel),
                                basis @ images[:min(nr, m)].T, rtol=1e-10, atol=1e-10)
-    u_out, r_out = (_nan_padded(np.zeros((nr, n))) for _ in range(2))
+    u_out, r_out = (nan_padded(np.zeros((nr, n))) for _ in range(2))
     squares = eigensolvers._combine_rows(coef, basis, images, m, theta, u_out, r_out,
                                          parallel=parallel)
     u = coef.T @ basis
@@ -139,7 +130,7 @@ def test_block_kernels_read_and_write_the_rows_never_their_padding(n: int, m: in
     np.testing.assert_allclose(u_out, u, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(r_out, r, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(squares, (r * r).sum(axis=1), rtol=1e-10, atol=1e-10)
-    block = _nan_padded(rng.standard_normal((nr, n)))
+    block = nan_padded(rng.standard_normal((nr, n)))
     expected = block - (coef.T @ basis)
     eigensolvers._subtract_rows(block, np.ascontiguousarray(coef.T), basis, m, parallel=parallel)
     np.testing.assert_allclose(block, expected, rtol=1e-10, atol=1e-10)
