@@ -45,6 +45,21 @@ hybridxai's eigensolvers) at each given ``s``, beside ``min_gap``'s Δ_min and s
     python benchmarks/bench_gap.py --reference 0.1 0.3 0.5 0.7 0.9 --near-min \
         --reference-instance random --seed 7 --min-gap-d 20
 
+``--fine-grid 51`` checks ``min_gap`` at each ``--min-gap-d`` against a reference over all of
+[0, 1] that uses none of hybridxai's eigensolvers: ARPACK gaps on 51 evenly spaced ``s``
+(:class:`ArpackGaps`, each solve started from the last one's vectors), refined by scipy's
+bounded Brent search around every grid minimum within 20 % of the lowest; it prints
+``min_gap − reference`` and whether that is within ``--tol``::
+
+    python benchmarks/bench_gap.py --fine-grid 51 --min-gap-d 20 --reference-instance random --seed 7
+
+``--profile-tols 1e-8 1e-6`` and ``--profile-spaces 8 10`` time ``gap_profile`` on the real
+QUBOs at ``--profile-d`` at each ``tol`` and with each Davidson search space forced, beside the
+default (``tol=1e-10``, search space 16), with how far their gaps and matrix elements are from
+it::
+
+    python benchmarks/bench_gap.py --profile-d 20 --profile-tols 1e-8 1e-6 --profile-spaces 8 10
+
 ``--kernels`` times the product ``H(s)·v`` and the Walsh–Hadamard transform of the gap solver,
 serial and threaded (each numba variant called directly), against a copy of a vector of the
 same size (``numpy.copyto``, the memory-bandwidth floor), at ``--kernel-d``, and the threaded
@@ -67,8 +82,10 @@ kernel serial and with every kernel threaded, the two sides of
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import dimod
@@ -218,29 +235,67 @@ def threading_threshold(sizes: list[int], seed: int, repeat: int = 3) -> None:
         operators.PARALLEL_MIN_QUBITS = default
 
 
-def search_spaces(sizes: list[int], spaces: list[int]) -> None:
-    """``min_gap`` on the real QUBOs with the Davidson search space forced to each of ``spaces``."""
+@contextlib.contextmanager
+def forced_search_space(space: int) -> Iterator[None]:
+    """Every ``GapTracker`` made inside gets a Davidson search space of ``space`` (0: its own)."""
     from hybridxai.anneal import gap_profile as tracking
 
+    original = tracking.GapTracker.__init__
+
+    def forced(self, op, g, solver, guard, own, *rest, **kw):  # noqa: ANN001, ANN202
+        original(self, op, g, solver, guard, space or own, *rest, **kw)
+
+    tracking.GapTracker.__init__ = forced  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        tracking.GapTracker.__init__ = original  # type: ignore[method-assign]
+
+
+def search_spaces(sizes: list[int], spaces: list[int]) -> None:
+    """``min_gap`` on the real QUBOs with the Davidson search space forced to each of ``spaces``."""
     qubos = chelsea_qubos(sorted(set(sizes) | {10}))
     min_gap(qubos[10], solver="davidson")  # compile the kernels outside the timings
-    original = tracking.GapTracker.__init__
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print("| d | search space | seconds | products H·v | Δ_min |")
     print("|---|---|---|---|---|")
-    try:
-        for d in sizes:
-            for space in spaces:
-                def forced(self, op, g, solver, guard, _space, *rest, space=space, **kw):  # noqa: ANN001, ANN202
-                    original(self, op, g, solver, guard, space, *rest, **kw)
-
-                tracking.GapTracker.__init__ = forced  # type: ignore[method-assign]
+    for d in sizes:
+        for space in spaces:
+            with forced_search_space(space):
                 t0 = time.perf_counter()
                 result = min_gap(qubos[d])
-                print(f"| {d} | {space} | {time.perf_counter() - t0:.1f} | {result.matvecs} | "
-                      f"{result.min_gap:.9f} |", flush=True)
-    finally:
-        tracking.GapTracker.__init__ = original  # type: ignore[method-assign]
+            print(f"| {d} | {space} | {time.perf_counter() - t0:.1f} | {result.matvecs} | "
+                  f"{result.min_gap:.9f} |", flush=True)
+
+
+def profile_variants(sizes: list[int], spaces: list[int], tols: list[float]) -> None:
+    """``gap_profile`` on the real QUBOs at each ``tol`` and forced search space, against the default.
+
+    The default run (``tol=1e-10``, the tracker's own search space) comes first; every other
+    row says how far its gaps and matrix elements are from it.
+    """
+    from hybridxai.analysis import gap_profile
+
+    qubos = chelsea_qubos(sorted(set(sizes) | {10}))
+    gap_profile(qubos[10], solver="davidson")  # compile the kernels outside the timings
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print("| d | tol | search space | seconds | products H·v | max abs. gap difference | "
+          "max abs. matrix-element difference | smallest gap |")
+    print("|---|---|---|---|---|---|---|---|")
+    variants = [(1e-10, 0)] + [(tol, 0) for tol in tols if tol != 1e-10]
+    variants += [(1e-10, space) for space in spaces if space]
+    for d in sizes:
+        reference = None
+        for tol, space in variants:
+            with forced_search_space(space):
+                t0 = time.perf_counter()
+                profile = gap_profile(qubos[d], tol=tol)
+            seconds = time.perf_counter() - t0
+            reference = reference or profile
+            print(f"| {d} | {tol:g} | {space or 'default'} | {seconds:.1f} | {profile.matvecs} | "
+                  f"{np.abs(profile.gaps - reference.gaps).max():.1e} | "
+                  f"{np.abs(profile.couplings - reference.couplings).max():.1e} | "
+                  f"{profile.min_gap:.9f} |", flush=True)
 
 
 def independent_reference(sizes: list[int], s_values: list[float], instance: str, seed: int,
@@ -266,6 +321,86 @@ def independent_reference(sizes: list[int], s_values: list[float], instance: str
                 w = np.sort(eigsh(lin, k=3, which="SA", tol=1e-12)[0])
             print(f"  eigsh s={s:.6f}: gap={w[1] - w[0]:.10f} ({time.perf_counter() - t0:.0f} s)",
                   flush=True)
+
+
+class ArpackGaps:
+    """``Δ(s)`` from ARPACK alone, each solve started from the previous one's two lowest vectors.
+
+    ``eigsh(k=g+2, which="SA", tol=1e-12)`` on the matrix-free operator; ``v0`` is the last
+    point's ground and first excited vector plus a little noise (which keeps Lanczos out of a
+    single symmetry sector). The end points are exact: ``2c`` at ``s = 0``, ``E_P``'s own gap
+    at ``s = 1``.
+    """
+
+    def __init__(self, bqm: dimod.BinaryQuadraticModel, seed: int) -> None:
+        from hybridxai.anneal.gap_profile import ground_degeneracy
+
+        self.op = AnnealingOperator.from_bqm(bqm)
+        self.g = ground_degeneracy(self.op.diagonal)
+        self.rng = np.random.default_rng(seed)
+        self.start: np.ndarray | None = None
+
+    def __call__(self, s: float) -> float:
+        op, g, n = self.op, self.g, self.op.dimension
+        if s in (0.0, 1.0):
+            lowest = np.sort(op.diagonal)[: g + 1]
+            return 2.0 * op.driver_coefficient if s == 0.0 else float(lowest[g] - lowest[0])
+        lin = LinearOperator((n, n), matvec=lambda v: op.matvec(s, v), dtype=np.float64)
+        v0 = self.rng.standard_normal(n) if self.start is None else self.start
+        v0 = v0 / np.linalg.norm(v0) + 1e-3 * self.rng.standard_normal(n) / np.sqrt(n)
+        with blas_threads(1):
+            values, vectors = eigsh(lin, k=g + 2, which="SA", tol=1e-12, v0=v0)
+        order = np.argsort(values)
+        self.start = vectors[:, order[0]] + vectors[:, order[g]]
+        return float(values[order[g]] - values[order[0]])
+
+
+def fine_reference(sizes: list[int], instance: str, seed: int, num_points: int,
+                   tol: float = 1e-6) -> None:
+    """``min_gap`` against ARPACK (:class:`ArpackGaps`) on a fine grid over all of [0, 1].
+
+    The grid is ``num_points`` evenly spaced ``s`` swept from ``s = 1`` down; then scipy's
+    bounded Brent minimisation of the ARPACK gap between the neighbours of every grid minimum
+    within 20 % of the lowest. Prints every grid value, the refined minima and the verdict
+    ``|Δ_min − Δ_ref| ≤ tol``.
+    """
+    from scipy.optimize import minimize_scalar
+
+    qubos = (chelsea_qubos(sizes) if instance == "chelsea"
+             else {d: random_feature_qubo(d, seed) for d in sizes})
+    for d in sizes:
+        label = f"d={d} ({instance}{'' if instance == 'chelsea' else f', seed {seed}'})"
+        t0 = time.perf_counter()
+        result = min_gap(qubos[d], tol=tol)
+        print(f"{label}: min_gap Δ_min={result.min_gap:.10f} at s*={result.s_min:.6f} "
+              f"({time.perf_counter() - t0:.1f} s)", flush=True)
+        arpack_gap = ArpackGaps(qubos[d], seed)
+        grid = np.linspace(0.0, 1.0, num_points)
+        gaps = np.empty(num_points)
+        t0 = time.perf_counter()
+        for i in range(num_points - 1, -1, -1):
+            t1 = time.perf_counter()
+            gaps[i] = arpack_gap(float(grid[i]))
+            print(f"  grid s={grid[i]:.6f}: gap={gaps[i]:.10f} ({time.perf_counter() - t1:.0f} s)",
+                  flush=True)
+        print(f"  grid of {num_points} points: {time.perf_counter() - t0:.0f} s; lowest "
+              f"{gaps.min():.10f} at s={grid[np.argmin(gaps)]:.6f}", flush=True)
+        best, where = float(gaps.min()), float(grid[np.argmin(gaps)])
+        for i in range(num_points):
+            lo, hi = max(i - 1, 0), min(i + 1, num_points - 1)
+            if gaps[i] > min(gaps[lo], gaps[hi], 1.2 * best):
+                continue
+            t0 = time.perf_counter()
+            found = minimize_scalar(arpack_gap, bounds=(float(grid[lo]), float(grid[hi])),
+                                    method="bounded", options={"xatol": 1e-7})
+            print(f"  Brent on [{grid[lo]:.6f}, {grid[hi]:.6f}]: {found.fun:.10f} at "
+                  f"s={found.x:.7f} ({found.nfev} eigsh, {time.perf_counter() - t0:.0f} s)",
+                  flush=True)
+            if found.fun < best:
+                best, where = float(found.fun), float(found.x)
+        verdict = "within" if abs(result.min_gap - best) <= tol else "NOT within"
+        print(f"{label}: reference Δ_ref={best:.10f} at s={where:.7f}; min_gap − reference = "
+              f"{result.min_gap - best:.2e}, {verdict} tol={tol:g}", flush=True)
 
 
 def real_scaling(args: argparse.Namespace) -> None:
@@ -356,12 +491,24 @@ def main() -> None:
                         help="--reference also at s* and s* ± each of --near-steps")
     parser.add_argument("--near-steps", type=float, nargs="+", default=[1e-2, 1e-3, 1e-4],
                         help="offsets from s* for --near-min (each point costs a cold eigsh)")
+    parser.add_argument("--profile-tols", type=float, nargs="*", default=[],
+                        help="gap_profile at --profile-d at each tol against tol=1e-10")
+    parser.add_argument("--profile-spaces", type=int, nargs="*", default=[],
+                        help="gap_profile at --profile-d with each forced Davidson search space")
+    parser.add_argument("--fine-grid", type=int, default=0,
+                        help="min_gap at --min-gap-d against ARPACK on this many points over [0, 1]")
     parser.add_argument("--search-spaces", type=int, nargs="*", default=[],
                         help="time min_gap at --min-gap-d with these Davidson search spaces")
     args = parser.parse_args()
     if args.reference or args.near_min:
         independent_reference(args.min_gap_d, args.reference, args.reference_instance, args.seed,
                               args.near_min, tuple(args.near_steps))
+        return
+    if args.fine_grid:
+        fine_reference(args.min_gap_d, args.reference_instance, args.seed, args.fine_grid, args.tol)
+        return
+    if args.profile_tols or args.profile_spaces:
+        profile_variants(args.profile_d, args.profile_spaces, args.profile_tols)
         return
     if args.search_spaces:
         search_spaces(args.min_gap_d, args.search_spaces)

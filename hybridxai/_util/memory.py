@@ -52,6 +52,7 @@ def check_statevector_memory(
     backend: str,
     max_bytes: int | None = None,
     subject: str | None = None,
+    fix: str | None = None,
 ) -> int:
     """Refuse, before allocating, a statevector that would not fit in memory.
 
@@ -63,6 +64,9 @@ def check_statevector_memory(
         max_bytes: Budget; default 80 % of the currently available memory.
         subject: What needs the ``2**d`` values, for the message; default
             ``"the '<backend>' backend: its statevector"``.
+        fix: What to do instead, for the message; ``{fit}`` in it becomes the largest qubit
+            count that fits. Default: fewer feature maps in ``hybridxai.explain()`` or
+            ``backend='sa'``.
 
     Returns:
         The number of bytes that will be needed.
@@ -70,16 +74,27 @@ def check_statevector_memory(
     Raises:
         ProblemTooLargeError: If the need exceeds the budget; the message names the qubit
             count, the bytes needed and the fix.
+
+    Example:
+        >>> check_statevector_memory(10, 24, backend="statevector", max_bytes=2**20)
+        24576
+        >>> try:
+        ...     check_statevector_memory(20, 24, backend="statevector", max_bytes=2**20)
+        ... except ProblemTooLargeError as exc:
+        ...     print(exc)  # doctest: +NORMALIZE_WHITESPACE
+        num_qubits=20 is too large for the 'statevector' backend: its statevector needs 24.0 MiB
+        but only 1.0 MiB may be used. Fix: pass max_qubits=15 (or fewer) to hybridxai.explain()
+        to keep only the most important feature maps, or use backend='sa' for large problems.
     """
     need = (2**num_qubits) * bytes_per_amplitude
     budget = int(0.8 * available_memory_bytes()) if max_bytes is None else int(max_bytes)
     if need > budget:
-        fit = max(0, int(math.log2(max(budget, 1) / bytes_per_amplitude)))
+        fit = min(max(0, int(math.log2(max(budget, 1) / bytes_per_amplitude))), num_qubits - 1)
         what = subject or f"the {backend!r} backend: its statevector"
+        advice = fix or ("pass max_qubits={fit} (or fewer) to hybridxai.explain() to keep only the "
+                         "most important feature maps, or use backend='sa' for large problems")
         raise ProblemTooLargeError(
-            f"num_qubits={num_qubits} is too large for {what} needs {_human_bytes(need)} but only "
-            f"{_human_bytes(budget)} may be used. Fix: pass max_qubits={min(fit, num_qubits - 1)} "
-            "(or fewer) to hybridxai.explain() to keep only the most important feature maps, or "
-            "use backend='sa' for large problems."
+            f"num_qubits={num_qubits} is too large for {what} needs {_human_bytes(need)} but "
+            f"only {_human_bytes(budget)} may be used. Fix: {advice.format(fit=fit)}."
         )
     return need

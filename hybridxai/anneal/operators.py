@@ -38,7 +38,7 @@ from hybridxai._util.jit import row_major, serial_and_parallel, threads_respond
 from hybridxai._util.memory import check_statevector_memory
 from hybridxai.anneal.ising import basis_energies, dense_qubo
 from hybridxai.anneal.spec import DriverScale, resolve_driver_scale
-from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
+from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = [
     "AnnealingOperator",
@@ -180,17 +180,14 @@ def check_s(s: float, name: str = "s") -> float:
 
 def _check_memory(num_qubits: int, bytes_per_amplitude: int, purpose: str,
                   max_bytes: int | None) -> None:
-    try:
-        check_statevector_memory(num_qubits, bytes_per_amplitude, backend=purpose,
-                                 max_bytes=max_bytes)
-    except ProblemTooLargeError as exc:
-        needed = (2**num_qubits) * bytes_per_amplitude
-        raise ProblemTooLargeError(
-            f"bqm has {num_qubits} variables, too many for {purpose}: it works on vectors of "
-            f"2**{num_qubits} amplitudes and needs about {needed / 2**30:.3g} GiB ({exc}). Fix: "
-            "analyse a smaller QUBO (exact spectra are practical up to about 24-26 variables), "
-            "e.g. keep fewer feature maps with max_qubits=... in hybridxai.explain()."
-        ) from None
+    check_statevector_memory(
+        num_qubits, bytes_per_amplitude, backend=purpose, max_bytes=max_bytes,
+        subject=(f"{purpose}: bqm has {num_qubits} variables, and its work on vectors of "
+                 f"2**{num_qubits} amplitudes"),
+        fix=("analyse a smaller QUBO (at most {fit} variables fit in that budget), e.g. keep the "
+             "most important feature maps with hybridxai.explain(..., max_qubits={fit}), or run "
+             "it where more memory is free"),
+    )
 
 
 @dataclass(frozen=True)

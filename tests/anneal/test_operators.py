@@ -1,3 +1,4 @@
+import re
 import time
 
 import dimod
@@ -94,9 +95,15 @@ def test_check_s_rejects_out_of_range(bad):
 def test_forty_qubits_fail_fast_before_allocating():
     bqm = dimod.BinaryQuadraticModel({i: -1.0 for i in range(40)}, {}, 0.0, "BINARY")
     t0 = time.perf_counter()
-    with pytest.raises(ProblemTooLargeError, match="40 variables.*Fix"):
-        AnnealingOperator.from_bqm(bqm)
+    with pytest.raises(ProblemTooLargeError, match="40 variables.*Fix") as info:
+        AnnealingOperator.from_bqm(bqm, purpose="spectrum")
     assert time.perf_counter() - t0 < 1.0
+    # one sentence for the analysis: what, how much, and the largest size that fits
+    message = str(info.value)
+    assert message.startswith("num_qubits=40 is too large for spectrum: bqm has 40 variables")
+    fit = int(re.search(r"at most (\d+) variables fit", message).group(1))
+    assert f"max_qubits={fit})" in message and 0 < fit < 40
+    assert "backend=" not in message and message.count("Fix:") == 1
 
 
 def test_bad_inputs_name_argument():
