@@ -448,7 +448,7 @@ def min_gap(
     minimum_subspace = 2 * block + 1
     op = AnnealingOperator.from_bqm(
         bqm, driver_scale, bytes_per_amplitude=8 * tracker_vectors(block, minimum_subspace),
-        max_memory_bytes=budget, purpose="min_gap",
+        max_memory_bytes=max_memory_bytes, purpose="min_gap",
     )
     n = op.dimension
     g = ground_degeneracy(op.diagonal)

@@ -607,7 +607,7 @@ def compute_gap_profile(
         bqm, driver_scale,
         bytes_per_amplitude=8 * tracker_vectors(block, 2 * block + 1,
                                                 single_rows=single_scratch_rows(block)),
-        max_memory_bytes=budget, purpose="gap_profile",
+        max_memory_bytes=max_memory_bytes, purpose="gap_profile",
     )
     g = ground_degeneracy(op.diagonal)
     if g >= op.dimension:

@@ -184,9 +184,10 @@ def _check_memory(num_qubits: int, bytes_per_amplitude: int, purpose: str,
         num_qubits, bytes_per_amplitude, backend=purpose, max_bytes=max_bytes,
         subject=(f"{purpose}: bqm has {num_qubits} variables, and its work on vectors of "
                  f"2**{num_qubits} amplitudes"),
-        fix=("analyse a smaller QUBO (at most {fit} variables fit in that budget), e.g. keep the "
-             "most important feature maps with hybridxai.explain(..., max_qubits={fit}), or run "
-             "it where more memory is free"),
+        fix=("analyse a smaller QUBO (the budget fits d ≤ {fit}), e.g. keep the "
+             "most important feature maps with hybridxai.explain(..., max_qubits={fit}), or "
+             + ("run it where more memory is free" if max_bytes is None
+                else "pass a larger max_memory_bytes")),
     )
 
 

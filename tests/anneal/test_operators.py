@@ -101,7 +101,7 @@ def test_forty_qubits_fail_fast_before_allocating():
     # one sentence for the analysis: what, how much, and the largest size that fits
     message = str(info.value)
     assert message.startswith("num_qubits=40 is too large for spectrum: bqm has 40 variables")
-    fit = int(re.search(r"at most (\d+) variables fit", message).group(1))
+    fit = int(re.search(r"the budget fits d ≤ (\d+)", message).group(1))
     assert f"max_qubits={fit})" in message and 0 < fit < 40
     assert "backend=" not in message and message.count("Fix:") == 1
 

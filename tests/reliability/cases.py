@@ -919,7 +919,11 @@ add(MG, "a constant H_P (no gap)",
 add(MG, "NaN bias in the BQM", lambda: _an().min_gap(S.nan_bqm()), InvalidArgumentError, "bqm=",
     "NaN or infinite biases", "Fix:", topic="NaN/inf")
 add(MG, "40 variables", lambda: _an().min_gap(S.wide_bqm()), ProblemTooLargeError,
-    "bqm has 40 variables", "min_gap", "Fix: pass max_qubits=", topic="memory")
+    "bqm has 40 variables", "min_gap", "Fix: analyse a smaller QUBO", "max_qubits=",
+    topic="memory")
+add(MG, "a memory budget of 1 KiB", lambda: _an().min_gap(S.chain_bqm(4), max_memory_bytes=1024),
+    ProblemTooLargeError, "bqm has 4 variables", "1.0 KiB may be used",
+    "Fix: analyse a smaller QUBO", "pass a larger max_memory_bytes", topic="memory")
 add(MG, "tol = 0", lambda: _an().min_gap(S.chain_bqm(2), tol=0.0), InvalidArgumentError, "tol=0.0",
     "(0, 0.1]", "Fix: pass e.g. tol=1e-6", topic="out of range")
 add(MG, "unknown eigensolver", lambda: _an().min_gap(S.chain_bqm(2), solver="lapack"),
@@ -930,6 +934,22 @@ add(MG, "an s_grid of two points", lambda: _an().min_gap(S.chain_bqm(2), s_grid=
     InvalidArgumentError, "s_grid=", "at least 3 points", "Fix:", topic="wrong shape")
 add("analysis.gap_at", "s = 1.5", lambda: _an().gap_at(S.chain_bqm(2), 1.5), InvalidArgumentError,
     "s=1.5", "[0, 1]", "Fix:", topic="out of range")
+GP = "analysis.gap_profile"
+add(GP, "40 variables", lambda: _an().gap_profile(S.wide_bqm()), ProblemTooLargeError,
+    "bqm has 40 variables", "gap_profile", "Fix: analyse a smaller QUBO", "max_qubits=",
+    topic="memory")
+add(GP, "a memory budget of 1 KiB",
+    lambda: _an().gap_profile(S.chain_bqm(4), max_memory_bytes=1024), ProblemTooLargeError,
+    "bqm has 4 variables", "1.0 KiB may be used", "pass a larger max_memory_bytes", topic="memory")
+add(GP, "num_points = 1", lambda: _an().gap_profile(S.chain_bqm(2), num_points=1),
+    InvalidArgumentError, "num_points=1", "at least 2 grid points", "Fix: pass e.g. num_points=64",
+    topic="out of range")
+add(GP, "the end point s = 1 in the grid", lambda: _an().gap_profile(S.chain_bqm(2), s=[0.5, 1.0]),
+    InvalidArgumentError, "s=1.0", "end points are excluded", "Fix:", topic="out of range")
+add(GP, "tol = 0", lambda: _an().gap_profile(S.chain_bqm(2), tol=0.0), InvalidArgumentError,
+    "tol=0.0", "(0, 0.1]", "Fix: pass e.g. tol=1e-10", topic="out of range")
+add(GP, "unknown eigensolver", lambda: _an().gap_profile(S.chain_bqm(2), solver="lapack"),
+    InvalidArgumentError, "solver='lapack'", "unknown eigensolver", "Fix:", topic="unknown name")
 add(FC, "no anneal times", lambda: _an().fidelity_curve(S.chain_bqm(2), []), InvalidArgumentError,
     "total_times=[]", "empty", "Fix: pass e.g. total_times=[10, 30, 50, 70, 100]", topic="empty")
 add(FC, "an anneal time of 0", lambda: _an().fidelity_curve(S.chain_bqm(2), [10.0, 0.0]),
@@ -955,7 +975,7 @@ add(FC, "40 variables with expm_multiply", lambda: _an().fidelity_curve(S.wide_b
     "Fix: pass method='statevector'", topic="memory")
 add(FC, "40 variables with the statevector method",
     lambda: _an().fidelity_curve(S.wide_bqm(), [1.0], method="statevector"), ProblemTooLargeError,
-    "bqm has 40 variables", "Fix: pass max_qubits=", topic="memory")
+    "bqm has 40 variables", "Fix: analyse a smaller QUBO", "max_qubits=", topic="memory")
 add(SP, "k = 0 levels", lambda: _an().spectrum(S.chain_bqm(2), [0.5], k=0), InvalidArgumentError,
     "k=0", "at least 1", "Fix: pass e.g. k=4", topic="out of range")
 add(SP, "k is a float", lambda: _an().spectrum(S.chain_bqm(2), [0.5], k=2.5), InvalidTypeError,
@@ -967,7 +987,8 @@ add(SP, "s outside [0, 1]", lambda: _an().spectrum(S.chain_bqm(2), [0.5, 1.5]), 
 add(SP, "no s values", lambda: _an().spectrum(S.chain_bqm(2), []), InvalidArgumentError,
     "s_values=[]", "empty", "Fix:", topic="empty")
 add(SP, "40 variables", lambda: _an().spectrum(S.wide_bqm(), [0.5]), ProblemTooLargeError,
-    "bqm has 40 variables", "spectrum", "Fix: pass max_qubits=", topic="memory")
+    "bqm has 40 variables", "spectrum", "Fix: analyse a smaller QUBO", "max_qubits=",
+    topic="memory")
 add("analysis.fit_exponential", "x and y of different lengths",
     lambda: _an().fit_exponential([4, 6, 8, 10], [0.9, 0.8, 0.7]), InvalidArgumentError,
     "has 3 values for 4", "Fix:", topic="wrong shape")
