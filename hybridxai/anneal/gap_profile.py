@@ -61,9 +61,9 @@ from hybridxai.anneal.eigensolvers import (
     blas_threads,
     lowest_eigenpairs,
 )
-from hybridxai.anneal.operators import AnnealingOperator, check_s
+from hybridxai.anneal.operators import AnnealingOperator, check_analysis_memory, check_s
 from hybridxai.anneal.spec import DriverScale, ground_fidelity
-from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
+from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = [
     "GapPoint",
@@ -270,12 +270,7 @@ class GapTracker:
         max_subspace = int(min(preferred, max(2 * block + 1, rows)))
         if solver == "davidson" and rows < 2 * block + 1:
             needed = tracker_vectors(block, 2 * block + 1, cache_entries, single_rows=single)
-            raise ProblemTooLargeError(
-                f"{purpose} on {op.num_qubits} qubits needs at least {needed} vectors of "
-                f"{per_vector / 2**30:.3g} GiB ({needed * per_vector / 2**30:.3g} GiB) but only "
-                f"{budget / 2**30:.3g} GiB may be used. "
-                "Fix: analyse a smaller QUBO or pass a larger max_memory_bytes."
-            )
+            check_analysis_memory(op.num_qubits, 8 * needed, purpose, budget, vectors=needed)
         tracker = cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings)
         if solver == "davidson":
             tracker.planned_bytes = per_vector * tracker_vectors(block, max_subspace, cache_entries,

@@ -46,6 +46,7 @@ __all__ = [
     "annealing_matrix",
     "driver_sum_csr",
     "check_s",
+    "check_analysis_memory",
     "ANALYSIS_BYTES_PER_AMPLITUDE",
     "PARALLEL_MIN_QUBITS",
 ]
@@ -178,11 +179,42 @@ def check_s(s: float, name: str = "s") -> float:
     return float(s)
 
 
-def _check_memory(num_qubits: int, bytes_per_amplitude: int, purpose: str,
-                  max_bytes: int | None) -> None:
-    check_statevector_memory(
+def check_analysis_memory(num_qubits: int, bytes_per_amplitude: int, purpose: str,
+                          max_bytes: int | None, *, vectors: int | None = None) -> int:
+    """Refuse, before allocating, an exact analysis whose ``2**d`` vectors would not fit.
+
+    The analysis' wording of :func:`hybridxai._util.memory.check_statevector_memory`: what
+    needs the memory, how much, and the largest ``d`` that fits.
+
+    Args:
+        num_qubits: ``d``.
+        bytes_per_amplitude: All bytes needed per basis state.
+        purpose: The analysis, for the message (``"min_gap"``, ``"gap_profile"``, …).
+        max_bytes: The caller's budget; ``None``: 80 % of the available memory (the fix then
+            does not mention ``max_memory_bytes``, which such callers do not take).
+        vectors: How many vectors that is, for the message (optional).
+
+    Returns:
+        The bytes needed.
+
+    Raises:
+        ProblemTooLargeError: If they exceed the budget.
+
+    Example:
+        >>> from hybridxai.exceptions import ProblemTooLargeError
+        >>> try:
+        ...     check_analysis_memory(13, 8 * 31, "min_gap", 2**20, vectors=31)
+        ... except ProblemTooLargeError as exc:
+        ...     print(exc)  # doctest: +NORMALIZE_WHITESPACE
+        num_qubits=13 is too large for min_gap: bqm has 13 variables, and its work on 31 vectors
+        of 2**13 amplitudes needs 1.9 MiB but only 1.0 MiB may be used. Fix: analyse a smaller
+        QUBO (the budget fits d ≤ 12), e.g. keep the most important feature maps with
+        hybridxai.explain(..., max_qubits=12), or pass a larger max_memory_bytes.
+    """
+    work = f"{vectors} vectors" if vectors else "vectors"
+    return check_statevector_memory(
         num_qubits, bytes_per_amplitude, backend=purpose, max_bytes=max_bytes,
-        subject=(f"{purpose}: bqm has {num_qubits} variables, and its work on vectors of "
+        subject=(f"{purpose}: bqm has {num_qubits} variables, and its work on {work} of "
                  f"2**{num_qubits} amplitudes"),
         fix=("analyse a smaller QUBO (the budget fits d ≤ {fit}), e.g. keep the "
              "most important feature maps with hybridxai.explain(..., max_qubits={fit}), or "
@@ -240,7 +272,7 @@ class AnnealingOperator:
             raise invalid_argument("bqm", bqm, "has no variables, so there is nothing to anneal",
                                    "pass a QUBO with at least one variable")
         coefficient = resolve_driver_scale(driver_scale, d)
-        _check_memory(d, bytes_per_amplitude, purpose, max_memory_bytes)
+        check_analysis_memory(d, bytes_per_amplitude, purpose, max_memory_bytes)
         return cls(basis_energies(dense_qubo(bqm)), coefficient, d)
 
     @property

@@ -35,8 +35,15 @@ def _symmetric_bqm(d: int, seed: int) -> dimod.BinaryQuadraticModel:
         {}, {(i, j): rng.normal() for i in range(d) for j in range(i + 1, d)}, 0.0, "SPIN")
 
 
+def _wide_ground_bqm(d: int) -> dimod.BinaryQuadraticModel:
+    """One biased variable: the ground level of H_P is ``2**(d-1)``-fold, more than ``d``."""
+    return dimod.BinaryQuadraticModel({0: -1.0, **{i: 0.0 for i in range(1, d)}}, {}, 0.0,
+                                      "BINARY")
+
+
 @pytest.mark.parametrize("bqm", [random_feature_qubo(6, 0), random_feature_qubo(8, 7),
-                                 _symmetric_bqm(6, 3)], ids=["paper-6", "paper-8", "z2-6"])
+                                 _symmetric_bqm(6, 3), _wide_ground_bqm(4)],
+                         ids=["paper-6", "paper-8", "z2-6", "g-above-d-4"])
 def test_arpack_gaps_match_dense_eigh_along_a_sweep(bqm):
     gaps = _bench_gap().ArpackGaps(bqm, seed=0)
     for s in np.linspace(1.0, 0.0, 11):  # from s = 1 down, each solve started from the last

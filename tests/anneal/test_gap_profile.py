@@ -7,12 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hybridxai.analysis import random_feature_qubo
+from hybridxai.anneal.correction import single_scratch_rows
 from hybridxai.anneal.gap_profile import (
     GapTracker,
     compute_gap_profile,
     extrapolation_weights,
     ground_degeneracy,
     profile_grid,
+    tracker_vectors,
 )
 from hybridxai.anneal.ising import basis_energies
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, ProblemTooLargeError
@@ -139,6 +141,22 @@ def test_too_large_fails_before_allocating():
     bqm = dimod.BinaryQuadraticModel({i: -1.0 for i in range(40)}, {}, 0.0, "BINARY")
     with pytest.raises(ProblemTooLargeError, match="gap_profile"):
         compute_gap_profile(bqm)
+
+
+def test_a_degenerate_ground_level_refused_with_the_vectors_it_needs():
+    # only two variables carry biases: the ground level of H_P is 2**9-fold, so the Davidson
+    # block (g + 2 levels + guard) outgrows a budget that the unique-ground plan would fit
+    d, n = 11, 2**11
+    bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -1.0, **{i: 0.0 for i in range(2, d)}}, {},
+                                     0.0, "BINARY")
+    budget = 8 * n * tracker_vectors(4, 9, single_rows=single_scratch_rows(4))
+    with pytest.raises(ProblemTooLargeError) as info:
+        compute_gap_profile(bqm, num_points=4, solver="davidson", max_memory_bytes=budget)
+    message = str(info.value)
+    needed = tracker_vectors(515, 1031, 2, single_rows=single_scratch_rows(515))
+    assert message.startswith(f"num_qubits=11 is too large for gap_profile: bqm has 11 variables, "
+                              f"and its work on {needed} vectors of 2**11 amplitudes needs")
+    assert message.endswith("or pass a larger max_memory_bytes.")
 
 
 def test_profile_falls_back_to_arpack_when_davidson_stalls(monkeypatch):

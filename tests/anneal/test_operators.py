@@ -104,6 +104,8 @@ def test_forty_qubits_fail_fast_before_allocating():
     fit = int(re.search(r"the budget fits d ≤ (\d+)", message).group(1))
     assert f"max_qubits={fit})" in message and 0 < fit < 40
     assert "backend=" not in message and message.count("Fix:") == 1
+    # spectrum takes no max_memory_bytes: its fix does not send the user looking for one
+    assert message.endswith("or run it where more memory is free.")
 
 
 def test_bad_inputs_name_argument():
