@@ -94,7 +94,8 @@ def check_statevector_memory(
         advice = fix or ("pass max_qubits={fit} (or fewer) to hybridxai.explain() to keep only the "
                          "most important feature maps, or use backend='sa' for large problems")
         if fit < 1:  # not even one qubit: only a larger budget helps
-            advice = "free memory or raise the budget: not even one qubit fits in it"
+            advice = ("free memory or raise the memory budget (max_memory_bytes): not even one "
+                      "qubit fits in it")
         raise ProblemTooLargeError(
             f"num_qubits={num_qubits} is too large for {what} needs {_human_bytes(need)} but "
             f"only {_human_bytes(budget)} may be used. Fix: {advice.format(fit=fit)}."

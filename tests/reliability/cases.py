@@ -304,8 +304,8 @@ add(E, "a single feature map", explain(model=S.single_map_net), None,
 add(E, "more qubits than the statevector memory budget",
     lambda: _explain()(S.tiny_cnn(), S.image(), seed=0,
                           backend=_hx().get_sampler("statevector", max_memory_bytes=64)),
-    ProblemTooLargeError, "num_qubits=", "'statevector' backend", "Fix: pass max_qubits=",
-    topic="memory")
+    ProblemTooLargeError, "num_qubits=", "'statevector' backend",
+    "Fix: free memory or raise the memory budget (max_memory_bytes)", topic="memory")
 add(E, "backend's SDK not installed (aer without qiskit-aer)",
     S.without(["qiskit_aer"], explain(backend="aer")), MissingDependencyError, "qiskit_aer",
     "Fix: pip install 'hybridxai[qiskit]'", setup=_warm_quantum, topic="missing SDK")
