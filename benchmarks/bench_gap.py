@@ -334,8 +334,8 @@ class ArpackGaps:
     above, where warm starts converge in few products, 64 vectors only make each restart
     dearer: 50 s against 22 s at s = 0.98, d = 20); ``v0`` is the last
     point's ground and ``E_g`` vectors summed, plus a little noise (which keeps Lanczos out of a
-    single symmetry sector). The end points are exact: ``2c`` at ``s = 0``, ``E_P``'s own gap
-    at ``s = 1``.
+    single symmetry sector). The end points are exact: ``2c·w`` at ``s = 0`` (``w`` the Hamming
+    weight of level ``g`` of ``-c·ΣX``), ``E_P``'s own gap at ``s = 1``.
     """
 
     def __init__(self, bqm: dimod.BinaryQuadraticModel, seed: int) -> None:
