@@ -7,6 +7,7 @@ dense diagonalisation is the ground truth.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 from types import ModuleType
@@ -19,7 +20,8 @@ from hybridxai.analysis import random_feature_qubo
 from tests.analysis._reference import reference_gap
 
 
-def _bench_gap() -> ModuleType:
+@functools.cache
+def _bench_gap() -> ModuleType:  # loaded once for all tests
     script = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_gap.py"
     spec = importlib.util.spec_from_file_location("bench_gap", script)
     assert spec is not None and spec.loader is not None
