@@ -60,6 +60,14 @@ it::
 
     python benchmarks/bench_gap.py --profile-d 20 --profile-tols 1e-8 1e-6 --profile-spaces 8 10
 
+``--continuation 18 20`` times ``gap_profile`` (``tol=1e-10``) against a profile of the same 64
+points by eigenvector continuation (:class:`ReducedBasisProfile`: Davidson solves only where a
+shared reduced basis cannot certify a point to ``tol``, every other point from Gram matrices
+of that basis), on the real QUBOs or ``--reference-instance random --seed 7``, with both
+product counts and how far the reduced basis's gaps and matrix elements are::
+
+    python benchmarks/bench_gap.py --continuation 18 20 --reference-instance random --seed 7
+
 ``--kernels`` times the product ``H(s)·v`` and the Walsh–Hadamard transform of the gap solver,
 serial and threaded (each numba variant called directly), against a copy of a vector of the
 same size (``numpy.copyto``, the memory-bandwidth floor), at ``--kernel-d``, and the threaded
@@ -420,6 +428,164 @@ def fine_reference(sizes: list[int], instance: str, seed: int, num_points: int,
               f"{result.min_gap - best:.2e}, {verdict} tol={tol:g}", flush=True)
 
 
+class ReducedBasisProfile:
+    """A gap profile by eigenvector continuation: how many products a reduced basis would save.
+
+    ``H(s) = s·E_P − (1 − s)·c·ΣX`` is affine in ``s``, so in a basis ``V`` (orthonormal rows)
+    the projection ``V·H(s)·Vᵀ = s·A_P − (1 − s)·c·A_X`` and ``V·H(s)²·Vᵀ`` (hence every Ritz
+    residual norm, ``‖r‖² = yᵀ·V H² Vᵀ·y − θ²``) follow for any ``s`` from five Gram matrices of
+    ``V``: ``V X Vᵀ``, ``V E_P Vᵀ``, ``V X² Vᵀ``, ``V E_P² Vᵀ`` and ``V X E_P Vᵀ``. Greedy
+    (reduced-basis method): solve, with the profile's Davidson settings and started from the
+    Ritz vectors, at the grid point whose error bound ``min(‖r‖, ‖r‖²/δ)`` (Davidson's own) for
+    ``E_0`` or ``E_g`` is worst, add its ``g + 2`` eigenvectors to ``V``, and repeat until every
+    point's bound is at most ``tol / 2`` or has been solved directly (whose own error then
+    counts). Values come from the reduced model everywhere (at a solved point its space holds
+    the solver's, so its Ritz values are no higher). Each basis vector costs three driver
+    products, ``ΣX·v``, ``ΣX·(ΣX·v)`` and ``ΣX·(E_P∘v)``. The residual norm comes from a
+    difference of squares, so rounding floors it near ``sqrt(ε)·‖H‖``: points the floor
+    hides are solved directly (cheaply, from near-exact starts).
+    """
+
+    def __init__(self, bqm: dimod.BinaryQuadraticModel, tol: float = 1e-10,
+                 max_vectors: int = 160, seed: int = 0) -> None:
+        from hybridxai.anneal.gap_profile import ground_degeneracy
+
+        self.op = AnnealingOperator.from_bqm(bqm)
+        self.tol, self.g = tol, ground_degeneracy(self.op.diagonal)
+        self.k = min(self.g + 2, self.op.dimension)
+        size = min(max_vectors, self.op.dimension)
+        self.basis = np.zeros((size, self.op.dimension))
+        self.grams = np.zeros((5, size, size))  # X, E_P, X², E_P², X·E_P (not symmetric)
+        self.m = 0
+        self.products = 0
+        self.solves = 0
+        self.rng = np.random.default_rng(seed)
+        self.workspace = None
+
+    def add(self, rows: np.ndarray) -> None:
+        """Orthonormalize ``rows`` against the basis and append them with their Gram entries."""
+        op, p, m = self.op, self.op.diagonal, self.m
+        block = np.array(rows, dtype=np.float64)
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+        for _ in range(3):  # classical Gram–Schmidt, three times: the remainders are small
+            block -= (block @ self.basis[:m].T) @ self.basis[:m]
+        q, r = np.linalg.qr(block.T)
+        # dropping a remainder below 1e-8 moves no eigenvalue by more than ~1e-16·‖H‖ (a
+        # threshold of 1e-6 cost 1e-9 in the gap); below it, normalising magnifies rounding
+        keep = np.abs(np.diag(r)) > 1e-8
+        new = q[:, keep].T[: self.basis.shape[0] - m]
+        if not new.shape[0]:
+            return
+        end = m + new.shape[0]
+        self.basis[m:end] = new
+        images = np.empty((new.shape[0], 6, self.op.dimension))
+        for j, w in enumerate(new):  # X w, E_P w, X² w, E_P² w, X E_P w, E_P X w
+            xw = op.driver_matvec(w)
+            images[j] = (xw, p * w, op.driver_matvec(xw), p * p * w, op.driver_matvec(p * w), p * xw)
+        self.products += 3 * new.shape[0]
+        columns = (self.basis[:end] @ images.reshape(-1, self.op.dimension).T).reshape(end, -1, 6)
+        for j in range(new.shape[0]):
+            col = m + j
+            for t in range(4):
+                self.grams[t, :end, col] = self.grams[t, col, :end] = columns[:, j, t]
+            self.grams[4, :end, col] = columns[:, j, 4]  # v_i·X E_P w
+            self.grams[4, col, :end] = columns[:, j, 5]  # w·X E_P v_i = (E_P X w)·v_i
+        self.m = end
+
+    def reduced(self, s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Ritz values, their coefficient vectors and error bounds at ``s``."""
+        m, c = self.m, self.op.driver_coefficient
+        a, b = s, -(1.0 - s) * c
+        x, e, xx, ee, xe = self.grams[:, :m, :m]
+        h = a * e + b * x
+        theta, y = np.linalg.eigh(0.5 * (h + h.T))
+        square = a * a * ee + b * b * xx + a * b * (xe + xe.T)
+        nr = min(self.k + 1, m)
+        rnorm = np.sqrt(np.maximum(np.einsum("ij,ik,kj->j", y[:, :nr], square, y[:, :nr])
+                                   - theta[:nr] ** 2, 0.0))
+        others = np.abs(theta[:nr, None] - theta[None, :])
+        others[np.arange(nr), np.arange(nr)] = np.inf
+        delta = np.maximum(others.min(axis=1), 1e-300)
+        return theta, y, np.minimum(rnorm, rnorm**2 / delta)
+
+    def solve(self, s: float) -> float:
+        """Davidson at ``s`` (the profile's settings) from the Ritz vectors; adds the eigenvectors."""
+        from hybridxai.anneal.eigensolvers import DavidsonWorkspace, lowest_eigenpairs
+
+        _, y, _ = self.reduced(s)
+        start = y[:, : self.k + 1].T @ self.basis[: self.m]
+        block = min(self.k + 1, self.op.dimension)
+        if self.workspace is None:
+            self.workspace = DavidsonWorkspace(self.op.dimension, max(16, 4 * block), block,
+                                               staggered=True)
+        pairs = lowest_eigenpairs(self.op, s, self.k, solver="davidson", x0=start,
+                                  tol=0.5 * self.tol, rng=self.rng, guard=1,
+                                  max_subspace=max(16, 4 * block), workspace=self.workspace,
+                                  sentinel=True, inner_steps=10, inner_reduction=0.1,
+                                  inner_precision="single")
+        self.products += pairs.matvecs
+        self.solves += 1
+        self.add(pairs.vectors[: self.k])
+        return float(pairs.errors[0] + pairs.errors[self.g])  # the gap's, as GapPoint.error
+
+    def profile(self, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Gaps, matrix elements ``‖P_g·∂ₛH·P_<‖`` and error bounds of the gaps on ``grid``."""
+        op, g = self.op, self.g
+        lowest = np.argsort(op.diagonal, kind="stable")[: self.k + 1]
+        start = np.zeros((lowest.size + 1, op.dimension))
+        start[np.arange(lowest.size), lowest] = 1.0  # the classical states (s = 1)
+        start[-1] = 1.0  # the uniform superposition (s = 0)
+        self.add(start)
+        solved: dict[float, float] = {}
+        with blas_threads(1):
+            while True:
+                bounds = {float(s): float(max(self.reduced(float(s))[2][[0, g]]))
+                          for s in grid if float(s) not in solved}
+                worst = max(bounds, key=bounds.get, default=None)
+                if worst is None or bounds[worst] <= 0.5 * self.tol:
+                    break
+                if self.m + self.k > self.basis.shape[0]:
+                    raise RuntimeError(f"the reduced basis is full ({self.m} vectors)")
+                solved[worst] = self.solve(worst)
+        spread = float(op.diagonal.max() - op.diagonal.min()) + op.num_qubits
+        x, e = self.grams[:2, : self.m, : self.m]
+        derivative = e + op.driver_coefficient * x  # ∂ₛH = E_P + c·ΣX in the basis
+        gaps, couplings, errors = (np.empty(grid.size) for _ in range(3))
+        for i, s in enumerate(grid):
+            theta, y, err = self.reduced(float(s))
+            members = [j for j in range(g, min(self.k + 1, theta.size))
+                       if theta[j] - theta[g] <= 1e-9 * spread]
+            gaps[i] = theta[g] - theta[0]
+            couplings[i] = float(np.linalg.norm(y[:, members].T @ derivative @ y[:, :g]))
+            errors[i] = solved.get(float(s), float(err[0] + err[g]))
+        return gaps, couplings, errors
+
+
+def continuation(sizes: list[int], instance: str, seed: int, tol: float) -> None:
+    """``gap_profile`` against :class:`ReducedBasisProfile` on 64 points: products, time, agreement."""
+    from hybridxai.analysis import gap_profile
+    from hybridxai.anneal.gap_profile import profile_grid
+
+    qubos = (chelsea_qubos(sorted(set(sizes) | {10})) if instance == "chelsea"
+             else {d: random_feature_qubo(d, seed) for d in sorted(set(sizes) | {10})})
+    gap_profile(qubos[10], solver="davidson")  # compile the kernels outside the timings
+    print("| d | gap_profile s | products | reduced basis s | products (solves + 3/vector) | "
+          "solves | vectors | max gap diff | max matrix-element diff | max bound |", flush=True)
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for d in sizes:
+        t0 = time.perf_counter()
+        reference = gap_profile(qubos[d], tol=tol, solver="davidson")
+        seconds = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        reduced = ReducedBasisProfile(qubos[d], tol=tol, seed=seed)
+        gaps, couplings, errors = reduced.profile(profile_grid())
+        rb_seconds = time.perf_counter() - t0
+        print(f"| {d} | {seconds:.1f} | {reference.matvecs} | {rb_seconds:.1f} | {reduced.products} | "
+              f"{reduced.solves} | {reduced.m} | {np.abs(gaps - reference.gaps).max():.1e} | "
+              f"{np.abs(couplings - reference.couplings).max():.1e} | {errors.max():.1e} |",
+              flush=True)
+
+
 def real_scaling(args: argparse.Namespace) -> None:
     """Time gap_profile and min_gap on real instances against the eigsh peer; plot time vs d."""
     from hybridxai.analysis import gap_profile
@@ -515,6 +681,9 @@ def main() -> None:
     parser.add_argument("--fine-grid", type=int, default=0,
                         help="min_gap at --min-gap-d against ARPACK on this many points over "
                              "[0, 1] (each point an ARPACK solve: about 30 s at d = 20)")
+    parser.add_argument("--continuation", type=int, nargs="*", default=[],
+                        help="gap_profile against a reduced-basis profile at these d "
+                             "(--reference-instance, --seed; tol 1e-10)")
     parser.add_argument("--search-spaces", type=int, nargs="*", default=[],
                         help="time min_gap at --min-gap-d with these Davidson search spaces")
     args = parser.parse_args()
@@ -524,6 +693,9 @@ def main() -> None:
         return
     if args.fine_grid:
         fine_reference(args.min_gap_d, args.reference_instance, args.seed, args.fine_grid, args.tol)
+        return
+    if args.continuation:
+        continuation(args.continuation, args.reference_instance, args.seed, 1e-10)
         return
     if args.profile_tols or args.profile_spaces:
         profile_variants(args.profile_d, args.profile_spaces, args.profile_tols)

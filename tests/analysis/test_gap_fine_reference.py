@@ -2,7 +2,9 @@
 
 ``docs/benchmarks.md`` checks ``min_gap`` at d = 20 against ARPACK on a grid over all of
 [0, 1]; these tests make sure that reference computes the gap it claims to, on sizes where a
-dense diagonalisation is the ground truth.
+dense diagonalisation is the ground truth. The same for the reduced-basis profile of
+``--continuation`` (seventh round), whose products and times the docs compare with
+``gap_profile``'s.
 """
 
 from __future__ import annotations
@@ -57,3 +59,33 @@ def test_fine_reference_agrees_with_min_gap(capsys):
     verdict = capsys.readouterr().out.strip().splitlines()[-1]
     assert verdict.startswith("d=8 (random, seed 7): reference") and verdict.endswith(
         ", within tol=1e-06")
+
+
+@pytest.mark.parametrize("bqm", [random_feature_qubo(8, 7), _symmetric_bqm(8, 3)],
+                         ids=["paper-8", "z2-8"])
+def test_reduced_basis_profile_matches_the_dense_profile(bqm):
+    """``--continuation``'s reduced-basis profile: the dense profile's gaps and matrix elements."""
+    from hybridxai.anneal.gap_profile import compute_gap_profile, profile_grid
+
+    reduced = _bench_gap().ReducedBasisProfile(bqm, tol=1e-10)
+    gaps, couplings, errors = reduced.profile(profile_grid())
+    dense = compute_gap_profile(bqm, solver="dense")
+    np.testing.assert_allclose(gaps, dense.gaps, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(couplings, dense.couplings, rtol=0, atol=1e-5)
+    assert errors.max() <= 1e-10
+    # fewer solves than grid points, and a basis far smaller than the space
+    assert reduced.solves < 64 and reduced.m < reduced.op.dimension // 2
+    basis = reduced.basis[: reduced.m]
+    np.testing.assert_allclose(basis @ basis.T, np.eye(reduced.m), atol=1e-12)
+
+
+def test_reduced_basis_grams_are_the_projected_operators():
+    reduced = _bench_gap().ReducedBasisProfile(random_feature_qubo(6, 1))
+    reduced.profile(np.array([0.2, 0.5, 0.9]))
+    op, basis = reduced.op, reduced.basis[: reduced.m]
+    flips = np.stack([op.driver_matvec(e) for e in np.eye(op.dimension)])  # ΣX, symmetric
+    energies = np.diag(op.diagonal)
+    for gram, matrix in zip(reduced.grams[:, : reduced.m, : reduced.m],
+                            [flips, energies, flips @ flips, energies @ energies, flips @ energies],
+                            strict=True):
+        np.testing.assert_allclose(gram, basis @ matrix @ basis.T, atol=1e-12)
