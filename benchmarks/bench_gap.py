@@ -64,7 +64,8 @@ it::
 points by eigenvector continuation (:class:`ReducedBasisProfile`: Davidson solves only where a
 shared reduced basis cannot certify a point to ``tol``, every other point from Gram matrices
 of that basis), on the real QUBOs or ``--reference-instance random --seed 7``, with both
-product counts and how far the reduced basis's gaps and matrix elements are::
+product counts and how far the reduced basis's gaps and matrix elements are from
+``gap_profile``'s::
 
     python benchmarks/bench_gap.py --continuation 18 20 --reference-instance random --seed 7
 
@@ -437,13 +438,17 @@ class ReducedBasisProfile:
     ``V``: ``V X Vᵀ``, ``V E_P Vᵀ``, ``V X² Vᵀ``, ``V E_P² Vᵀ`` and ``V X E_P Vᵀ``. Greedy
     (reduced-basis method): solve, with the profile's Davidson settings and started from the
     Ritz vectors, at the grid point whose error bound ``min(‖r‖, ‖r‖²/δ)`` (Davidson's own) for
-    ``E_0`` or ``E_g`` is worst, add its ``g + 2`` eigenvectors to ``V``, and repeat until every
-    point's bound is at most ``tol / 2`` or has been solved directly (whose own error then
-    counts). Values come from the reduced model everywhere (at a solved point its space holds
-    the solver's, so its Ritz values are no higher). Each basis vector costs three driver
-    products, ``ΣX·v``, ``ΣX·(ΣX·v)`` and ``ΣX·(E_P∘v)``. The residual norm comes from a
-    difference of squares, so rounding floors it near ``sqrt(ε)·‖H‖``: points the floor
-    hides are solved directly (cheaply, from near-exact starts).
+    any of ``E_0 … E_g`` (the levels the gap and the matrix element use) is worst, add its
+    ``g + 2`` eigenvectors to ``V``, and repeat until every point's bound is at most
+    ``tol / 2`` or has been solved directly (whose own error then counts). Values come from
+    the reduced model everywhere (at a solved point ``V`` holds the solver's vectors, up to
+    remainders below 1e-8, so its Ritz values are no higher). Each basis vector costs three
+    driver products, ``ΣX·v``, ``ΣX·(ΣX·v)`` and ``ΣX·(E_P∘v)``. The residual norm comes
+    from a difference of squares, so rounding hides it below about
+    ``sqrt(m·ε)·(s·max|E_P| + (1 − s)·c·d)``: it is never taken as smaller than that, and the
+    points it would hide are solved directly (cheaply, from near-exact starts). The matrix
+    element counts the levels within ``1e-9·spread`` of ``E_g`` among the ``g + 2`` computed
+    (no widening as ``gap_profile`` does for a degenerate ``E_g``).
     """
 
     def __init__(self, bqm: dimod.BinaryQuadraticModel, tol: float = 1e-10,
@@ -501,8 +506,10 @@ class ReducedBasisProfile:
         theta, y = np.linalg.eigh(0.5 * (h + h.T))
         square = a * a * ee + b * b * xx + a * b * (xe + xe.T)
         nr = min(self.k + 1, m)
+        floor = math.sqrt(m * np.finfo(float).eps) * (
+            abs(a) * float(np.abs(self.op.diagonal).max()) + abs(b) * self.op.num_qubits)
         rnorm = np.sqrt(np.maximum(np.einsum("ij,ik,kj->j", y[:, :nr], square, y[:, :nr])
-                                   - theta[:nr] ** 2, 0.0))
+                                   - theta[:nr] ** 2, floor**2))
         others = np.abs(theta[:nr, None] - theta[None, :])
         others[np.arange(nr), np.arange(nr)] = np.inf
         delta = np.maximum(others.min(axis=1), 1e-300)
@@ -539,7 +546,7 @@ class ReducedBasisProfile:
         solved: dict[float, float] = {}
         with blas_threads(1):
             while True:
-                bounds = {float(s): float(max(self.reduced(float(s))[2][[0, g]]))
+                bounds = {float(s): float(self.reduced(float(s))[2][: g + 1].max())
                           for s in grid if float(s) not in solved}
                 worst = max(bounds, key=bounds.get, default=None)
                 if worst is None or bounds[worst] <= 0.5 * self.tol:
