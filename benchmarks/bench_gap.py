@@ -593,6 +593,87 @@ def continuation(sizes: list[int], instance: str, seed: int, tol: float) -> None
               flush=True)
 
 
+def adaptive_profiles(sizes: list[int], instance: str, seed: int, grid_max_d: int,
+                      fine_max_d: int) -> None:
+    """The adaptive profile against the 64-point grid and ``min_gap``, same instances, one run.
+
+    Per d: the grid profile (``gap_profile(bqm)``, up to ``grid_max_d``), the adaptive one
+    (``gap_profile(bqm, adaptive=True)``) and ``min_gap(bqm)`` (its default tol, 1e-6). Up to
+    ``fine_max_d`` both profiles are also checked against a fine reference profile (the 1024
+    cell midpoints and 300 points ``1 − 10^-k``, k from 2 to 6, tol 1e-10): the largest
+    relative error of each one's straight lines for the gap over the reference points inside its
+    first and last point, and ``max_u |s(u) − s_ref(u)|`` of the local-adiabatic schedules built
+    from each (what ``schedule="local-adiabatic"`` would anneal with). Above ``fine_max_d`` the
+    adaptive straight lines are compared with the grid's gaps instead.
+    """
+    from hybridxai.analysis import gap_profile
+    from hybridxai.anneal.schedules import ProblemSchedule
+
+    qubos = (chelsea_qubos(sorted(set(sizes) | {10})) if instance == "chelsea"
+             else {d: random_feature_qubo(d, seed) for d in sorted(set(sizes) | {10})})
+    gap_profile(qubos[10], solver="davidson")  # compile the kernels outside the timings
+    gap_profile(qubos[10], solver="davidson", adaptive=True)
+    print(f"instance {instance}" + ("" if instance == "chelsea" else f", seed {seed}")
+          + f"; load average {os.getloadavg()[0]:.2f}", flush=True)
+    print("| d | grid s | products | grid lowest − Δ_min | adaptive s | products | points | "
+          "Δ_min at s* (adaptive) | adaptive − min_gap | gap line error: grid / adaptive | "
+          "schedule error: grid / adaptive |", flush=True)
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    u = np.linspace(0.0, 1.0, 4001)
+    rule = ProblemSchedule()
+    fine_s = np.unique(np.concatenate([(np.arange(1024) + 0.5) / 1024, 1.0 - np.logspace(-2, -6, 300)]))
+
+    def line_error(profile, s, gaps) -> float:  # noqa: ANN001
+        inside = (s >= profile.s[0]) & (s <= profile.s[-1])
+        return float(np.abs(np.interp(s[inside], profile.s, profile.gaps) / gaps[inside] - 1).max())
+
+    for d in sizes:
+        bqm = qubos[d]
+        grid = gap_profile(bqm) if d <= grid_max_d else None
+        adaptive = gap_profile(bqm, adaptive=True)
+        reference = min_gap(bqm)
+        row = [str(d), "not run", "", ""]
+        if grid is not None:
+            row = [str(d), f"{grid.seconds:.1f}", str(grid.matvecs),
+                   f"{grid.min_gap - reference.min_gap:.1e}"]
+        row += [f"{adaptive.seconds:.1f}", str(adaptive.matvecs), str(adaptive.s.size),
+                f"{adaptive.min_gap:.10f} at {adaptive.s_min:.6f}",
+                f"{adaptive.min_gap - reference.min_gap:.1e}"]
+        if d <= fine_max_d and grid is not None:
+            fine = gap_profile(bqm, s=fine_s, tol=1e-10)
+            schedule = rule.from_profile(fine)(u)
+            row += [" / ".join(f"{line_error(p, fine.s, fine.gaps):.1e}" for p in (grid, adaptive)),
+                    " / ".join(f"{np.abs(rule.from_profile(p)(u) - schedule).max():.3f}"
+                               for p in (grid, adaptive))]
+        elif grid is not None:
+            row += [f"— / {line_error(adaptive, grid.s, grid.gaps):.1e} (against the grid)", ""]
+        else:
+            row += ["", ""]
+        print("| " + " | ".join(row) + " |", flush=True)
+
+
+def cross_check(sizes: list[int], seeds: int, tol: float) -> None:
+    """``min_gap`` against the adaptive profile's lowest point on ``random_feature_qubo(d, seed)``.
+
+    Two different searches for ``Δ_min`` (Brent with a tangent stop; bisection by the Hermite
+    error, then Hermite minima); every instance where they differ by more than ``tol`` is printed.
+    """
+    from hybridxai.analysis import gap_profile
+
+    differ = 0
+    with blas_threads(1):
+        for d in sizes:
+            for seed in range(seeds):
+                bqm = random_feature_qubo(d, seed)
+                found = min_gap(bqm, tol=tol)
+                profile = gap_profile(bqm, adaptive=True, num_points=128)
+                if abs(profile.min_gap - found.min_gap) > tol:
+                    differ += 1
+                    print(f"d={d} seed={seed}: min_gap {found.min_gap:.9f} at {found.s_min:.6f}, "
+                          f"adaptive profile {profile.min_gap:.9f} at {profile.s_min:.6f}", flush=True)
+    print(f"{differ} of {len(sizes) * seeds} instances differ by more than {tol:g}")
+
+
 def real_scaling(args: argparse.Namespace) -> None:
     """Time gap_profile and min_gap on real instances against the eigsh peer; plot time vs d."""
     from hybridxai.analysis import gap_profile
@@ -691,6 +772,17 @@ def main() -> None:
     parser.add_argument("--continuation", type=int, nargs="*", default=[],
                         help="gap_profile against a reduced-basis profile at these d "
                              "(--reference-instance, --seed; tol 1e-10)")
+    parser.add_argument("--adaptive", type=int, nargs="*", default=[],
+                        help="gap_profile(adaptive=True) against the 64-point grid and min_gap at "
+                             "these d (--reference-instance, --seed)")
+    parser.add_argument("--grid-max-d", type=int, default=22,
+                        help="with --adaptive: run the 64-point grid profile up to this d")
+    parser.add_argument("--fine-max-d", type=int, default=16,
+                        help="with --adaptive: check both profiles against a fine one up to this d")
+    parser.add_argument("--cross-check", type=int, nargs="*", default=[],
+                        help="min_gap against gap_profile(adaptive=True) on random_feature_qubo(d, "
+                             "seed) at these d, seeds 0 .. --seeds - 1 (--tol)")
+    parser.add_argument("--seeds", type=int, default=150)
     parser.add_argument("--search-spaces", type=int, nargs="*", default=[],
                         help="time min_gap at --min-gap-d with these Davidson search spaces")
     args = parser.parse_args()
@@ -703,6 +795,13 @@ def main() -> None:
         return
     if args.continuation:
         continuation(args.continuation, args.reference_instance, args.seed, 1e-10)
+        return
+    if args.cross_check:
+        cross_check(args.cross_check, args.seeds, args.tol)
+        return
+    if args.adaptive:
+        adaptive_profiles(args.adaptive, args.reference_instance, args.seed, args.grid_max_d,
+                          args.fine_max_d)
         return
     if args.profile_tols or args.profile_spaces:
         profile_variants(args.profile_d, args.profile_spaces, args.profile_tols)

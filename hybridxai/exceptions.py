@@ -30,6 +30,7 @@ __all__ = [
     "ConfigurationError",
     "ServiceUnavailableError",
     "SuboptimalSelectionWarning",
+    "UnresolvedProfileWarning",
     "invalid_argument",
     "invalid_type",
     "describe_value",
@@ -79,6 +80,15 @@ class SuboptimalSelectionWarning(UserWarning):
     provably not optimal (see ``Explanation.info["optimality"]``); the message names the settings
     that fix it (``total_time``, ``schedule="local-adiabatic"``, ``num_reads``,
     ``postprocess="descent"``).
+    """
+
+
+class UnresolvedProfileWarning(UserWarning):
+    """An adaptive gap profile ran out of points before its interpolation error reached ``rtol``.
+
+    Raised (as a warning) by :func:`hybridxai.analysis.gap_profile` with ``adaptive=True``; the
+    result's ``info["interpolation_error"]`` says how far it got, and the message names the fix
+    (a larger ``num_points`` or ``rtol``).
     """
 
 

@@ -70,8 +70,13 @@ from hybridxai.anneal.eigensolvers import (
     endpoint_eigenvalues,
     lowest_eigenpairs,
 )
-from hybridxai.anneal.gap_profile import GapPoint, GapTracker, ground_degeneracy, tracker_vectors
-from hybridxai.anneal.ising import dense_qubo
+from hybridxai.anneal.gap_profile import (
+    GapPoint,
+    GapTracker,
+    exact_end_points,
+    ground_degeneracy,
+    tracker_vectors,
+)
 from hybridxai.anneal.operators import AnnealingOperator, check_s
 from hybridxai.anneal.schedules import ScheduleLike, as_schedule
 from hybridxai.anneal.settings import AnnealSpec, Conventions, GapDefinition, TimeGrid
@@ -200,54 +205,6 @@ def per_step_points(total_time: float, time_step: float = DEFAULT_TIME_STEP,
     spec = AnnealSpec(total_time=float(total_time), time_step=float(time_step),
                       schedule=as_schedule(schedule), time_grid=time_grid)
     return spec.s_points()
-
-
-def _endpoint_slope_at_one(op: AnnealingOperator, g: int) -> float:
-    """One-sided ``Δ'(1)`` from first-order degenerate perturbation theory in ``1 - s``.
-
-    Near ``s = 1`` a classical level ``e`` with manifold ``P`` splits as
-    ``E ≈ e + (1 - s)·(λ(P·H_D·P) - e)``; ``P·H_D·P = -c·A`` with ``A`` the single-flip adjacency
-    inside the manifold. ``E_0`` is the lowest of the ground manifold and ``E_g`` the lowest of
-    the next one, so ``Δ'(1) = (e_1 - e_0) + c·(λ_max(A_1) - λ_max(A_0))``.
-    """
-    energies = op.diagonal
-    e_min = float(energies.min())
-    spread = float(energies.max()) - e_min
-    atol = 1e-9 * max(1.0, spread)
-    ground = np.flatnonzero(energies <= e_min + atol)
-    above = energies[energies > e_min + atol]
-    if above.size == 0:
-        return math.nan
-    e1 = float(above.min())
-    first = np.flatnonzero(np.abs(energies - e1) <= atol)
-    lam = []
-    for manifold in (ground, first):
-        if manifold.size > 2048:
-            return math.nan
-        adjacency = np.zeros((manifold.size, manifold.size))
-        position = {int(z): i for i, z in enumerate(manifold)}
-        for i, z in enumerate(manifold):
-            for q in range(op.num_qubits):
-                j = position.get(int(z) ^ (1 << q))
-                if j is not None:
-                    adjacency[i, j] = 1.0
-        lam.append(float(np.linalg.eigvalsh(adjacency)[-1]) if manifold.size > 1 else 0.0)
-    return (e1 - e_min) + op.driver_coefficient * (lam[1] - lam[0])
-
-
-def _endpoint_slope_at_zero(bqm: dimod.BinaryQuadraticModel, op: AnnealingOperator, g: int) -> float:
-    """One-sided ``Δ'(0)`` from first-order perturbation theory in ``s``.
-
-    ``E_0 ≈ -c·d + s·(mean(E_P) + c·d)``; the ``d`` single-flip states of ``H_D`` (energy
-    ``-c·(d - 2)``) split by ``<+|Z_p H_P Z_q|+> = mean(E_P)·δ_pq + B_pq/4`` (``B`` the symmetric
-    BINARY couplings), so ``Δ'(0) = λ_g(B)/4 - 2c`` for ``g <= d`` (``λ_g`` the ``g``-th smallest).
-    """
-    d, c = op.num_qubits, op.driver_coefficient
-    if g > d:
-        return math.nan
-    b = dense_qubo(bqm).quadratic
-    b = b + b.T
-    return float(np.linalg.eigvalsh(b)[g - 1]) / 4.0 - 2.0 * c
 
 
 def _brent(f: Callable[[float], float], a: float, x: float, b: float, fx: float,
@@ -458,17 +415,10 @@ def min_gap(
             "pass a QUBO with at least two distinct energies",
         )
     level = g if spec.gap == "manifold" else 1  # Δ = E_level − E_0
-    k = level + 1
     evaluator = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed))
 
     # exact end points
-    low0 = endpoint_eigenvalues(op, 0.0, k)
-    low1 = endpoint_eigenvalues(op, 1.0, k)
-    slope1 = _endpoint_slope_at_one(op, g) if level == g else math.nan
-    exact0 = GapPoint(0.0, float(low0[level] - low0[0]), _endpoint_slope_at_zero(bqm, op, level), 0.0,
-                      0.0, float(low0[0]), float(low0[level]))
-    exact1 = GapPoint(1.0, float(low1[level] - low1[0]), slope1, 0.0, 0.0,
-                      float(low1[0]), float(low1[level]))
+    exact0, exact1 = exact_end_points(bqm, op, level, g)
     evaluator.add_exact(exact0)
     evaluator.add_exact(exact1)
     tight = tol / 2.0  # error of each refined gap value (each eigenvalue: tol / 4)
@@ -641,8 +591,12 @@ def _lower_bound(pa: GapPoint, px: GapPoint, pb: GapPoint) -> float:
     """A lower bound of ``Δ`` on ``[a, b]`` from the tangents at both ends.
 
     The slopes are widened by their error bounds. Valid for a convex ``Δ`` (as it is close
-    enough to a minimum, kinks included); ``-inf`` unless the slopes at ``a < x < b``
-    increase, as convexity requires.
+    enough to a minimum, kinks included); ``-inf`` unless the three points are consistent with
+    convexity: the slopes at ``a < x < b`` increase, and no point's tangent passes above
+    another point's value (allowing for the errors). The slopes alone are not enough: at a
+    sharp avoided crossing ``Δ`` is convex near its minimum but concave beyond it, and the
+    tangent at ``b`` then passes far above ``Δ(x)`` (``chelsea``, d = 18: a "bound" of 0.0325
+    against the true minimum 0.02998; docs/benchmarks.md, eighth round).
     """
     da = pa.slope - pa.slope_error
     db = pb.slope + pb.slope_error
@@ -650,6 +604,13 @@ def _lower_bound(pa: GapPoint, px: GapPoint, pb: GapPoint) -> float:
         return -math.inf
     if not pa.slope <= px.slope <= pb.slope:
         return -math.inf
+    trio = (pa, px, pb)
+    for p in trio:
+        for q in trio:
+            reach = abs(q.s - p.s)
+            if q is not p and (p.gap + p.slope * (q.s - p.s) - reach * p.slope_error
+                               > q.gap + p.error + q.error):
+                return -math.inf  # a tangent above another point: not convex on [a, b]
     x = (pb.gap - pa.gap + da * pa.s - db * pb.s) / (da - db)
     x = min(max(x, pa.s), pb.s)
     return min(pa.gap + da * (x - pa.s), pb.gap + db * (x - pb.s)) - pa.error - pb.error

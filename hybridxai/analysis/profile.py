@@ -15,6 +15,13 @@ Example:
     >>> fig = profile.plot()
     >>> len(fig.axes)
     2
+
+    An adaptive profile puts its points where the gap needs them, and its lowest point is the
+    minimum gap as :func:`hybridxai.analysis.min_gap` finds it (``Δ_min = 0.39658352`` here):
+
+    >>> adaptive = gap_profile(bqm, adaptive=True)
+    >>> adaptive.s.size, adaptive.info["resolved"], round(adaptive.min_gap, 8)
+    (12, True, 0.39658352)
 """
 
 from __future__ import annotations
@@ -27,7 +34,12 @@ import dimod
 from numpy.typing import ArrayLike
 
 from hybridxai.anneal.conventions import Conventions, GapDefinition
-from hybridxai.anneal.gap_profile import DEFAULT_PROFILE_POINTS, GapProfile, compute_gap_profile
+from hybridxai.anneal.gap_profile import (
+    DEFAULT_PROFILE_POINTS,
+    DEFAULT_PROFILE_RTOL,
+    GapProfile,
+    compute_gap_profile,
+)
 from hybridxai.anneal.spec import DriverScale
 
 __all__ = ["GapProfileResult", "gap_profile"]
@@ -74,13 +86,16 @@ def gap_profile(
     seed: int = 0,
     conventions: Conventions = "hybridxai",
     gap: GapDefinition | None = None,
+    adaptive: bool = False,
+    rtol: float = DEFAULT_PROFILE_RTOL,
 ) -> GapProfileResult:
     """``E_0(s)``, ``E_1(s)``, the gap ``Δ(s)`` and ``|<1|∂ₛH|0>|`` on a grid of ``s``.
 
     Args:
         bqm: The QUBO (BINARY or SPIN; qubit ``i`` = ``i``-th variable).
         num_points: Grid size ``N``; the grid is the cell midpoints ``s_i = (i + ½)/N`` (the
-            end points are excluded: the levels are degenerate there).
+            end points are excluded: the levels are degenerate there). With ``adaptive=True``
+            the most points.
         driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (the authors' code) or a number
             (default: the preset's).
         s: Explicit grid in ``(0, 1)`` instead.
@@ -94,6 +109,11 @@ def gap_profile(
             ``gap="lowest-two"``; see :class:`hybridxai.anneal.settings.AnnealSpec`).
         gap: ``"manifold"`` (``E_g − E_0``) or ``"lowest-two"`` (``E_1 − E_0``) (default: the
             preset's).
+        adaptive: Place the points where the gap needs them (fewer points, each solved only
+            as accurately as its gap needs, and the lowest at ``Δ_min`` to ``tol``; see
+            :func:`~hybridxai.anneal.gap_profile.compute_gap_profile`) instead of on the grid.
+        rtol: With ``adaptive=True``, the largest relative error of the gap read off the
+            straight line between two points (estimated; ``info["interpolation_error"]``).
 
     Returns:
         A :class:`GapProfileResult` with ``.plot(path=None)``; ``info`` records the conventions.
@@ -105,4 +125,5 @@ def gap_profile(
     return GapProfileResult.from_profile(compute_gap_profile(
         bqm, num_points, driver_scale=driver_scale, s=s, solver=solver, tol=tol,
         max_memory_bytes=max_memory_bytes, seed=seed, conventions=conventions, gap=gap,
+        adaptive=adaptive, rtol=rtol,
     ))

@@ -22,6 +22,9 @@ CASES = [
     ("gauss", 3, 0), ("gauss", 4, 2), ("gauss", 5, 2), ("gauss", 6, 1), ("gauss", 7, 0),
     ("paper", 4, 2), ("paper", 6, 0), ("paper", 7, 3), ("paper", 8, 1),
     ("z2", 5, 0), ("z2", 6, 3),
+    # sharp avoided crossings near the end, where a tangent "bound" used to stop Brent early
+    # (min_gap was 2e-3 to 8e-3 above Δ_min on these; 31 of 450 such instances, d = 6-8)
+    ("sharp", 6, 19), ("sharp", 7, 132), ("sharp", 8, 71),
 ]
 _REFERENCE: dict = {}
 
@@ -29,6 +32,7 @@ _REFERENCE: dict = {}
 def _bqm(kind, d, seed, make_bqm):
     return {"gauss": lambda: make_bqm(d, seed),
             "paper": lambda: random_feature_qubo(d, seed, pixels=49),
+            "sharp": lambda: random_feature_qubo(d, seed),
             "z2": lambda: z2_symmetric_bqm(d, seed)}[kind]()
 
 
@@ -61,6 +65,22 @@ def test_davidson_path_matches_dense_scan(make_bqm, kind, d, seed):
     result = min_gap(bqm, solver="davidson")
     assert result.solver == "davidson" and result.matvecs > 0
     assert result.min_gap == pytest.approx(ref_gap, abs=1e-6)
+
+
+def test_tangent_bound_refuses_a_gap_that_is_not_convex():
+    # chelsea d = 18 (docs/benchmarks.md, eighth round): the slopes increase from a to x to b,
+    # but b's tangent passes 6e-3 above Δ(x); the true minimum, 0.0299778, lies below the old
+    # "bound" of 0.0325
+    from hybridxai.analysis.gap import _lower_bound
+    from hybridxai.anneal.gap_profile import GapPoint
+
+    a = GapPoint(0.974196, 0.03254865, -0.9597, 1e-6, 1e-9, 0.0, 0.0)
+    x = GapPoint(0.981015, 0.03025575, 0.3265, 1e-6, 1e-9, 0.0, 0.0)
+    b = GapPoint(0.996875, 0.04397008, 0.4678, 1e-6, 1e-9, 0.0, 0.0)
+    assert _lower_bound(a, x, b) == -np.inf
+    # a convex parabola: the bound is below its minimum and close to it
+    f = [GapPoint(s, (s - 0.5) ** 2 + 0.1, 2 * (s - 0.5), 0.0, 0.0, 0.0, 0.0) for s in (0.4, 0.5, 0.6)]
+    assert 0.09 <= _lower_bound(*f) <= 0.1
 
 
 def test_degenerate_gap_is_to_first_level_outside_ground_manifold():

@@ -950,6 +950,13 @@ add(GP, "tol = 0", lambda: _an().gap_profile(S.chain_bqm(2), tol=0.0), InvalidAr
     "tol=0.0", "(0, 0.1]", "Fix: pass e.g. tol=1e-10", topic="out of range")
 add(GP, "unknown eigensolver", lambda: _an().gap_profile(S.chain_bqm(2), solver="lapack"),
     InvalidArgumentError, "solver='lapack'", "unknown eigensolver", "Fix:", topic="unknown name")
+add(GP, "adaptive with rtol = 0", lambda: _an().gap_profile(S.chain_bqm(2), adaptive=True, rtol=0.0),
+    InvalidArgumentError, "rtol=0.0", "(0, 0.5]", "Fix: pass e.g. rtol=0.01", topic="out of range")
+add(GP, "adaptive with an explicit grid",
+    lambda: _an().gap_profile(S.chain_bqm(2), adaptive=True, s=[0.5]), InvalidArgumentError,
+    "s=[0.5]", "cannot be combined with adaptive=True", "Fix:", topic="wrong shape")
+add(GP, "adaptive given as a string", lambda: _an().gap_profile(S.chain_bqm(2), adaptive="yes"),
+    InvalidTypeError, "adaptive", "'yes'", "Fix: pass adaptive=True", topic="wrong type")
 add(FC, "no anneal times", lambda: _an().fidelity_curve(S.chain_bqm(2), []), InvalidArgumentError,
     "total_times=[]", "empty", "Fix: pass e.g. total_times=[10, 30, 50, 70, 100]", topic="empty")
 add(FC, "an anneal time of 0", lambda: _an().fidelity_curve(S.chain_bqm(2), [10.0, 0.0]),

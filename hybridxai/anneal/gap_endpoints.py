@@ -1,0 +1,93 @@
+"""The gap at the two ends of the anneal, ``s = 0`` and ``s = 1``, exactly and with its slope.
+
+``H(0) = -c·ΣX`` and ``H(1) = H_P`` (diagonal) have known spectra, so ``Δ(0)`` and ``Δ(1)`` cost
+nothing (:func:`hybridxai.anneal.eigensolvers.endpoint_eigenvalues`); their one-sided slopes
+follow from first-order (degenerate) perturbation theory. :func:`hybridxai.analysis.min_gap`
+and the adaptive :func:`hybridxai.anneal.gap_profile.compute_gap_profile` start from them.
+
+Example:
+    >>> import dimod
+    >>> from hybridxai.anneal.operators import AnnealingOperator
+    >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -0.5}, {(0, 1): 1.2}, 0.0, "BINARY")
+    >>> op = AnnealingOperator.from_bqm(bqm, "unit")
+    >>> round(slope_at_one(op, 1), 6), round(slope_at_zero(bqm, op, 1), 6)
+    (0.5, -2.3)
+"""
+
+from __future__ import annotations
+
+import math
+
+import dimod
+import numpy as np
+
+from hybridxai.anneal.ising import dense_qubo
+from hybridxai.anneal.operators import AnnealingOperator
+
+__all__ = ["slope_at_one", "slope_at_zero"]
+
+_MAX_MANIFOLD = 2048  # classical levels with more states than this get no slope (NaN)
+
+
+def slope_at_one(op: AnnealingOperator, g: int) -> float:
+    """One-sided ``Δ'(1)`` of ``Δ = E_g − E_0`` from first-order degenerate perturbation theory.
+
+    Near ``s = 1`` a classical level ``e`` with manifold ``P`` splits as
+    ``E ≈ e + (1 - s)·(λ(P·H_D·P) - e)``; ``P·H_D·P = -c·A`` with ``A`` the single-flip adjacency
+    inside the manifold. ``E_0`` is the lowest of the ground manifold and ``E_g`` the lowest of
+    the next one, so ``Δ'(1) = (e_1 - e_0) + c·(λ_max(A_1) - λ_max(A_0))``.
+
+    Args:
+        op: The operator (its diagonal is ``E_P``).
+        g: The degeneracy of the ground level of ``H_P`` (the gap is ``E_g − E_0``).
+
+    Returns:
+        The slope, or NaN when ``H_P`` is constant or a manifold has more than 2048 states.
+    """
+    energies = op.diagonal
+    e_min = float(energies.min())
+    spread = float(energies.max()) - e_min
+    atol = 1e-9 * max(1.0, spread)
+    ground = np.flatnonzero(energies <= e_min + atol)
+    above = energies[energies > e_min + atol]
+    if above.size == 0:
+        return math.nan
+    e1 = float(above.min())
+    first = np.flatnonzero(np.abs(energies - e1) <= atol)
+    lam = []
+    for manifold in (ground, first):
+        if manifold.size > _MAX_MANIFOLD:
+            return math.nan
+        adjacency = np.zeros((manifold.size, manifold.size))
+        position = {int(z): i for i, z in enumerate(manifold)}
+        for i, z in enumerate(manifold):
+            for q in range(op.num_qubits):
+                j = position.get(int(z) ^ (1 << q))
+                if j is not None:
+                    adjacency[i, j] = 1.0
+        lam.append(float(np.linalg.eigvalsh(adjacency)[-1]) if manifold.size > 1 else 0.0)
+    return (e1 - e_min) + op.driver_coefficient * (lam[1] - lam[0])
+
+
+def slope_at_zero(bqm: dimod.BinaryQuadraticModel, op: AnnealingOperator, level: int) -> float:
+    """One-sided ``Δ'(0)`` of ``Δ = E_level − E_0`` from first-order perturbation theory in ``s``.
+
+    ``E_0 ≈ -c·d + s·(mean(E_P) + c·d)``; the ``d`` single-flip states of ``H_D`` (energy
+    ``-c·(d - 2)``) split by ``<+|Z_p H_P Z_q|+> = mean(E_P)·δ_pq + B_pq/4`` (``B`` the symmetric
+    BINARY couplings), so ``Δ'(0) = λ_level(B)/4 - 2c`` for ``level <= d`` (``λ_level`` the
+    ``level``-th smallest).
+
+    Args:
+        bqm: The QUBO.
+        op: Its operator.
+        level: Which level above ``E_0`` (``g`` for the manifold gap, 1 for ``E_1 − E_0``).
+
+    Returns:
+        The slope, or NaN when ``level > d`` (``E_level`` is not a single-flip state at ``s = 0``).
+    """
+    d, c = op.num_qubits, op.driver_coefficient
+    if level > d:
+        return math.nan
+    b = dense_qubo(bqm).quadratic
+    b = b + b.T
+    return float(np.linalg.eigvalsh(b)[level - 1]) / 4.0 - 2.0 * c

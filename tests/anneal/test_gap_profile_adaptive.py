@@ -1,0 +1,173 @@
+"""Adaptive gap profiles (``adaptive=True``) against dense references and the fixed-grid path."""
+
+
+import dimod
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hybridxai.analysis import gap_profile, min_gap, random_feature_qubo
+from hybridxai.anneal.eigensolvers import blas_threads
+from hybridxai.anneal.gap_profile import (
+    GapPoint,
+    compute_gap_profile,
+    hermite_minimum,
+    interval_error,
+)
+from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, UnresolvedProfileWarning
+from tests.analysis._reference import dense_hamiltonian, reference_gap, reference_min_gap
+from tests.anneal.test_gap_profile import reference_profile, z2_symmetric_bqm
+
+
+def _linear_error(profile, bqm, gap_at_ends, fine=401):
+    """Largest relative error of the profile's straight lines (end points included) on a fine grid."""
+    s = np.concatenate([[0.0], profile.s, [1.0]])
+    gaps = np.concatenate([[gap_at_ends[0]], profile.gaps, [gap_at_ends[1]]])
+    grid = np.linspace(0.0, 1.0, fine)
+    exact = np.array([reference_gap(bqm, x) for x in grid])
+    return float(np.max(np.abs(np.interp(grid, s, gaps) - exact) / exact))
+
+
+@pytest.mark.parametrize(("kind", "d", "seed"), [("paper", 6, 1), ("paper", 8, 4), ("z2", 6, 3)])
+def test_adaptive_profile_matches_dense_eigh(kind, d, seed):
+    bqm = random_feature_qubo(d, seed) if kind == "paper" else z2_symmetric_bqm(d, seed)
+    with blas_threads(1):
+        profile = compute_gap_profile(bqm, adaptive=True)
+        g, e0, eg, gaps, couplings = reference_profile(bqm, profile.s)
+        ends = (reference_gap(bqm, 0.0), reference_gap(bqm, 1.0))
+        line_error = _linear_error(profile, bqm, ends)
+        reference_min, reference_s = reference_min_gap(bqm)
+    assert profile.degeneracy == g
+    assert profile.info["grid"] == "adaptive" and profile.info["resolved"]
+    assert profile.info["interpolation_error"] <= profile.info["rtol"]
+    np.testing.assert_allclose(profile.gaps, gaps, atol=1e-9)
+    np.testing.assert_allclose(profile.ground_energies, e0, atol=1e-9)
+    np.testing.assert_allclose(profile.couplings, couplings, atol=1e-7)
+    # the straight lines between the points: within rtol of Δ (an estimate; 1.5x headroom)
+    assert line_error <= 1.5 * profile.info["rtol"]
+    # the lowest point is Δ_min to tol (1e-10), not the lowest value of a grid
+    assert profile.min_gap == pytest.approx(reference_min, abs=1e-9)
+    assert profile.s_min == pytest.approx(reference_s, abs=1e-3)
+    assert np.all(np.diff(profile.s) > 0) and 0.0 < profile.s[0] and profile.s[-1] < 1.0
+    assert profile.s.size < 32
+
+
+def test_adaptive_davidson_matches_fixed_grid_and_min_gap():
+    bqm = random_feature_qubo(12, 3)
+    profile = compute_gap_profile(bqm, adaptive=True)
+    fixed = compute_gap_profile(bqm, s=profile.s, tol=1e-10)
+    assert profile.solver == "davidson" and profile.matvecs > 0
+    np.testing.assert_allclose(profile.gaps, fixed.gaps, atol=2 * profile.errors.max() + 1e-10)
+    np.testing.assert_array_less(profile.errors, np.maximum(1e-10, 1e-4 * profile.gaps) + 1e-16)
+    # each coupling to ~sqrt(error/Δ) relative (compute_gap_profile's contract)
+    bound = np.sqrt(np.maximum(profile.errors, 1e-10) / profile.gaps) * fixed.couplings
+    assert np.all(np.abs(profile.couplings - fixed.couplings) <= 10 * bound + 1e-8)
+    reference = min_gap(bqm, tol=1e-10)
+    assert profile.min_gap == pytest.approx(reference.min_gap, abs=2e-10)
+    assert profile.errors[np.argmin(profile.gaps)] <= 1e-10
+
+
+def test_fewer_points_than_the_fixed_grid_and_the_true_minimum():
+    bqm = random_feature_qubo(8, 4)
+    adaptive = compute_gap_profile(bqm, adaptive=True)
+    fixed = compute_gap_profile(bqm)
+    assert adaptive.s.size < fixed.s.size
+    assert adaptive.min_gap <= fixed.min_gap  # the grid's lowest value is above Δ_min
+
+
+def test_lowest_two_gap_of_a_degenerate_problem_warns_instead_of_chasing_zero():
+    # E_1 − E_0 of a degenerate H_P closes exponentially towards s = 1: relative accuracy
+    # there needs ever more points, so the profile stops at num_points and says so
+    bqm = z2_symmetric_bqm(6, 3)
+    with pytest.warns(UnresolvedProfileWarning, match="num_points=24"):
+        profile = compute_gap_profile(bqm, 24, adaptive=True, gap="lowest-two")
+    assert not profile.info["resolved"] and profile.degeneracy == 2 and profile.s.size == 24
+    assert np.all(profile.gaps > 0)
+    np.testing.assert_allclose(profile.gaps, [reference_gap_lowest_two(bqm, s) for s in profile.s],
+                               atol=1e-9)
+
+
+def reference_gap_lowest_two(bqm, s):
+    w = np.linalg.eigvalsh(dense_hamiltonian(bqm, s))
+    return w[1] - w[0]
+
+
+def test_too_few_points_warn_and_say_how_far_they_got():
+    bqm = random_feature_qubo(6, 1)
+    with pytest.warns(UnresolvedProfileWarning, match="num_points=4.*rtol=0.001"):
+        profile = compute_gap_profile(bqm, 4, adaptive=True, rtol=1e-3)
+    assert profile.s.size == 4 and not profile.info["resolved"]
+    assert profile.info["interpolation_error"] > 1e-3
+
+
+def test_rtol_trades_points_for_accuracy():
+    bqm = random_feature_qubo(7, 2)
+    loose = compute_gap_profile(bqm, adaptive=True, rtol=0.1)
+    tight = compute_gap_profile(bqm, adaptive=True, rtol=1e-3)
+    assert loose.s.size < tight.s.size
+    assert tight.info["interpolation_error"] <= 1e-3 < loose.info["interpolation_error"] + 1e-3
+    assert loose.min_gap == pytest.approx(tight.min_gap, abs=1e-9)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(d=st.integers(2, 5), seed=st.integers(0, 10_000), spin=st.booleans())
+def test_any_small_qubo_gets_a_resolved_profile_with_its_minimum(d, seed, spin):
+    rng = np.random.default_rng(seed)
+    linear = {i: float(rng.normal()) for i in range(d)}
+    quad = {(i, j): float(rng.normal()) for i in range(d) for j in range(i + 1, d) if rng.random() < 0.7}
+    bqm = dimod.BinaryQuadraticModel(linear, quad, 0.0, "SPIN" if spin else "BINARY")
+    with blas_threads(1):
+        profile = compute_gap_profile(bqm, adaptive=True)
+        reference_min, _ = reference_min_gap(bqm)
+    assert profile.info["resolved"]
+    assert np.all(np.diff(profile.s) > 0) and 0.0 < profile.s[0] and profile.s[-1] < 1.0
+    assert np.all(np.isfinite(profile.couplings)) and np.all(profile.gaps > 0)
+    # Δ_min is the lowest point, to tol: never above the dense reference by more than tol
+    # (and never below it, a lowest point is a value actually evaluated)
+    assert profile.min_gap == pytest.approx(reference_min, abs=1e-8)
+
+
+def test_interval_error_and_hermite_minimum_are_those_of_the_cubic():
+    a = GapPoint(0.2, 0.5, -3.0, 0.0, 0.0, 0.0, 0.5)
+    b = GapPoint(0.6, 0.4, 2.0, 0.0, 0.0, 0.0, 0.4)
+    from scipy.interpolate import CubicHermiteSpline
+    spline = CubicHermiteSpline([a.s, b.s], [a.gap, b.gap], [a.slope, b.slope])
+    assert interval_error(a, b) == pytest.approx(abs(spline(0.4) - 0.45))
+    grid = np.linspace(a.s, b.s, 100_001)
+    s_min, value = hermite_minimum(a, b)
+    assert value == pytest.approx(spline(grid).min(), abs=1e-12)
+    assert s_min == pytest.approx(grid[np.argmin(spline(grid))], abs=1e-5)
+    # one slope unknown: the quadratic through it; none: unknown (infinite)
+    nan = GapPoint(0.6, 0.4, float("nan"), 0.0, 0.0, 0.0, 0.4)
+    assert interval_error(a, nan) == pytest.approx(0.1 * abs(-3.0 - (0.4 - 0.5) / 0.4))
+    assert interval_error(GapPoint(0.2, 0.5, float("nan"), 0, 0, 0, 0.5), nan) == float("inf")
+
+
+def test_analysis_gap_profile_is_adaptive_and_plots(tmp_path):
+    bqm = random_feature_qubo(6, 1)
+    result = gap_profile(bqm, adaptive=True, rtol=0.05)
+    assert result.info["grid"] == "adaptive" and result.info["rtol"] == 0.05
+    result.plot(tmp_path / "profile.png")
+    assert (tmp_path / "profile.png").stat().st_size > 0
+    assert gap_profile(bqm, 8).info["grid"] == "midpoints"
+    assert gap_profile(bqm, s=[0.5]).info["grid"] == "explicit"
+
+
+@pytest.mark.parametrize(("kwargs", "error", "names"), [
+    ({"rtol": 0.0}, InvalidArgumentError, ("rtol=0.0", "(0, 0.5]", "rtol=0.01")),
+    ({"rtol": float("nan")}, InvalidArgumentError, ("rtol=nan",)),
+    ({"rtol": "1e-2"}, InvalidTypeError, ("rtol", "rtol=0.01")),
+    ({"s": [0.5]}, InvalidArgumentError, ("s=[0.5]", "adaptive=True")),
+    ({"num_points": 3}, InvalidArgumentError, ("num_points=3", ">= 4")),
+])
+def test_bad_adaptive_options_name_the_argument(kwargs, error, names):
+    with pytest.raises(error) as info:
+        compute_gap_profile(random_feature_qubo(4, 0), adaptive=True, **kwargs)
+    for name in names:
+        assert name in str(info.value)
+
+
+def test_adaptive_must_be_a_bool():
+    with pytest.raises(InvalidTypeError, match="adaptive"):
+        compute_gap_profile(random_feature_qubo(4, 0), adaptive="yes")
