@@ -84,11 +84,14 @@ class SuboptimalSelectionWarning(UserWarning):
 
 
 class UnresolvedProfileWarning(UserWarning):
-    """An adaptive gap profile ran out of points before its interpolation error reached ``rtol``.
+    """An adaptive gap profile stopped before its targets were met.
 
-    Raised (as a warning) by :func:`hybridxai.analysis.gap_profile` with ``adaptive=True``; the
-    result's ``info["interpolation_error"]`` says how far it got, and the message names the fix
-    (a larger ``num_points`` or ``rtol``).
+    Raised (as a warning) by :func:`hybridxai.analysis.gap_profile` (and
+    :func:`hybridxai.anneal.gap_profile.compute_gap_profile`) with ``adaptive=True`` when the
+    points ran out before every interpolation error was within ``rtol`` or before the lowest
+    point was within ``tol`` of the minimum (also when the eigensolver cannot reach ``tol``);
+    the result's ``info["interpolation_error"]`` and ``info["resolved"]`` say how far it got,
+    and the message names the fix (a larger ``num_points``, ``rtol`` or ``tol``).
     """
 
 

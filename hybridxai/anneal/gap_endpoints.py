@@ -1,16 +1,18 @@
-"""The gap at the two ends of the anneal, ``s = 0`` and ``s = 1``, exactly and with its slope.
+"""The one-sided slopes of the gap at the two ends of the anneal, ``s = 0`` and ``s = 1``.
 
 ``H(0) = -c·ΣX`` and ``H(1) = H_P`` (diagonal) have known spectra, so ``Δ(0)`` and ``Δ(1)`` cost
 nothing (:func:`hybridxai.anneal.eigensolvers.endpoint_eigenvalues`); their one-sided slopes
-follow from first-order (degenerate) perturbation theory. :func:`hybridxai.analysis.min_gap`
-and the adaptive :func:`hybridxai.anneal.gap_profile.compute_gap_profile` start from them.
+follow from first-order (degenerate) perturbation theory, here.
+:func:`hybridxai.anneal.gap_profile.exact_end_points` puts values and slopes together for
+:func:`hybridxai.analysis.min_gap` and the adaptive
+:func:`hybridxai.anneal.gap_profile.compute_gap_profile`.
 
 Example:
     >>> import dimod
     >>> from hybridxai.anneal.operators import AnnealingOperator
     >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -0.5}, {(0, 1): 1.2}, 0.0, "BINARY")
     >>> op = AnnealingOperator.from_bqm(bqm, "unit")
-    >>> round(slope_at_one(op, 1), 6), round(slope_at_zero(bqm, op, 1), 6)
+    >>> round(slope_at_one(op), 6), round(slope_at_zero(bqm, op, 1), 6)
     (0.5, -2.3)
 """
 
@@ -29,7 +31,7 @@ __all__ = ["slope_at_one", "slope_at_zero"]
 _MAX_MANIFOLD = 2048  # classical levels with more states than this get no slope (NaN)
 
 
-def slope_at_one(op: AnnealingOperator, g: int) -> float:
+def slope_at_one(op: AnnealingOperator) -> float:
     """One-sided ``Δ'(1)`` of ``Δ = E_g − E_0`` from first-order degenerate perturbation theory.
 
     Near ``s = 1`` a classical level ``e`` with manifold ``P`` splits as
@@ -38,8 +40,8 @@ def slope_at_one(op: AnnealingOperator, g: int) -> float:
     the next one, so ``Δ'(1) = (e_1 - e_0) + c·(λ_max(A_1) - λ_max(A_0))``.
 
     Args:
-        op: The operator (its diagonal is ``E_P``).
-        g: The degeneracy of the ground level of ``H_P`` (the gap is ``E_g − E_0``).
+        op: The operator (its diagonal is ``E_P``; ``g``, the degeneracy of its lowest value,
+            is read from it).
 
     Returns:
         The slope, or NaN when ``H_P`` is constant or a manifold has more than 2048 states.

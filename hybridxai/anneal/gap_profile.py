@@ -559,7 +559,7 @@ def exact_end_points(bqm: dimod.BinaryQuadraticModel, op: AnnealingOperator, lev
     """
     low0 = endpoint_eigenvalues(op, 0.0, level + 1)
     low1 = endpoint_eigenvalues(op, 1.0, level + 1)
-    slope1 = slope_at_one(op, g) if level == g else math.nan
+    slope1 = slope_at_one(op) if level == g else math.nan
     # below g, E_level and E_0 are one degenerate level of H_P: the gap is 0, not rounding
     e_level = float(low1[level]) if level == g else float(low1[0])
     return (
@@ -619,10 +619,13 @@ def _adaptive_points(tracker: GapTracker, ends: tuple[GapPoint, GapPoint], rtol:
         left (:func:`interval_error` over the smaller gap of the interval's ends, or over
         ``tol / rtol`` if that is larger); whether every target was met within ``max_points``.
     """
+    def accuracy(gap: float) -> float:
+        return max(tol, _ADAPTIVE_ACCURACY * rtol * gap)
+
     def solve(s: float, estimate: float) -> GapPoint:
-        point = tracker(s, max(tol, _ADAPTIVE_ACCURACY * rtol * estimate))
-        if point.error > max(tol, _ADAPTIVE_ACCURACY * rtol * point.gap):  # lower than predicted
-            point = tracker(s, max(tol, _ADAPTIVE_ACCURACY * rtol * point.gap))
+        point = tracker(s, accuracy(estimate))
+        if point.error > accuracy(point.gap):  # the gap came out lower than predicted: tighten
+            point = tracker(s, accuracy(point.gap))
         return point
 
     start, end = ends
@@ -639,8 +642,10 @@ def _adaptive_points(tracker: GapTracker, ends: tuple[GapPoint, GapPoint], rtol:
         """The interval's estimated error relative to its smaller gap (at least ``tol / rtol``)."""
         if b is end and end.gap <= 0.0:  # E_1 − E_0 of a degenerate H_P closes at s = 1: by definition
             return 0.0
-        reference = min(x.gap for x in (a, b) if x.gap > 0.0)
+        reference = min((x.gap for x in (a, b) if x.gap > 0.0), default=0.0)
         return interval_error(a, b) / max(reference, tol / rtol)
+
+    tightened: set[float] = set()  # points already re-solved to tol (a solver's floor may be above)
 
     while True:
         nodes = [start, *(points[s] for s in sorted(points)), end]
@@ -649,28 +654,34 @@ def _adaptive_points(tracker: GapTracker, ends: tuple[GapPoint, GapPoint], rtol:
         target: tuple[float, float] | None = None
         if worst > rtol:  # bisect the interval whose straight line is worst
             i = int(np.argmax(errors))
-            target = (0.5 * (nodes[i].s + nodes[i + 1].s), min(nodes[i].gap, nodes[i + 1].gap))
+            middle = 0.5 * (nodes[i].s + nodes[i + 1].s)
+            if middle in (nodes[i].s, nodes[i + 1].s):  # one float wide: nothing left to bisect
+                return [points[s] for s in sorted(points)], worst, False
+            target = (middle, min(nodes[i].gap, nodes[i + 1].gap))
         else:  # the shape is resolved: find the minimum to tol
             best = min(points.values(), key=lambda p: (p.gap, -p.s))
-            if best.error > tol:
-                target = (best.s, best.gap)
-            else:
-                i = nodes.index(best)
-                for a, b in ((nodes[i - 1], best), (best, nodes[i + 1])):
-                    if not (math.isfinite(a.slope) and math.isfinite(b.slope)):
-                        continue
-                    s_min, predicted = hermite_minimum(a, b)
-                    margin = 1e-3 * (b.s - a.s)  # strictly inside, away from both points
-                    s_min = min(max(s_min, a.s + margin), b.s - margin)
-                    if best.gap - predicted > tol and s_min not in points:
-                        target = (s_min, predicted)
-                        break
+            if best.error > tol and best.s not in tightened:
+                tightened.add(best.s)
+                points[best.s] = tracker(best.s, tol)
+                continue
+            if best.error > tol:  # the solver cannot reach tol here: say so
+                return [points[s] for s in sorted(points)], worst, False
+            i = nodes.index(best)
+            for a, b in ((nodes[i - 1], best), (best, nodes[i + 1])):
+                if not (math.isfinite(a.slope) and math.isfinite(b.slope)):
+                    continue
+                s_min, predicted = hermite_minimum(a, b)
+                margin = 1e-3 * (b.s - a.s)  # strictly inside, away from both points
+                s_min = min(max(s_min, a.s + margin), b.s - margin)
+                if best.gap - predicted > tol and s_min not in points:
+                    target = (s_min, predicted)
+                    break
         if target is None:
             return [points[s] for s in sorted(points)], worst, True
         if len(points) >= max_points:
             return [points[s] for s in sorted(points)], worst, False
         s, estimate = target
-        points[s] = solve(s, estimate) if s not in points else tracker(s, tol)
+        points[s] = solve(s, estimate)
 
 
 def compute_gap_profile(
@@ -696,16 +707,18 @@ def compute_gap_profile(
     solved first (a sweep from ``s = 1``); then, one point at a time, the interval whose
     straight line is worst is bisected until every interval's estimated interpolation error
     (:func:`interval_error`, from the Hellmann–Feynman slopes) is at most ``rtol`` times the
-    smaller gap at its ends; last, the lowest point is refined at the minimum of the cubic
-    Hermite interpolant beside it (:func:`hermite_minimum`) until that predicts no gap lower
-    by more than ``tol``. Each point's gap is solved to ``max(tol, rtol·Δ/100)``, the lowest
-    to ``tol``, so the profile's :attr:`GapProfile.min_gap` is ``Δ_min`` as
-    :func:`hybridxai.analysis.min_gap` finds it, not the lowest value of a grid. Far fewer
-    points than a fixed grid, each solved only as accurately as its gap needs
-    (docs/benchmarks.md, eighth round). The points are placed for ``Δ`` only: the matrix
-    element at each point is as accurate as on the grid, but its straight line between two
-    points may miss a bump, which is why ``schedule="local-adiabatic"`` keeps the grid (its
-    schedules came out further from a fine reference's with adaptive profiles, same section).
+    smaller gap at its ends, or ``tol`` if that is larger (the interval to ``s = 1`` is left
+    alone where ``E_1 − E_0`` of a degenerate ``H_P`` closes there, ``gap="lowest-two"``);
+    last, the lowest point is refined at the minimum of the cubic Hermite interpolant beside
+    it (:func:`hermite_minimum`) until that predicts no gap lower by more than ``tol``. Each
+    point's gap is solved to ``max(tol, rtol·Δ/100)``, the lowest to ``tol``, so the
+    profile's :attr:`GapProfile.min_gap` is ``Δ_min`` as :func:`hybridxai.analysis.min_gap`
+    finds it, not the lowest value of a grid. Far fewer points than a fixed grid, each solved
+    only as accurately as its gap needs (docs/benchmarks.md, eighth round). The points are
+    placed for ``Δ`` only: the matrix element at each point is as accurate as on the grid, but
+    its straight line between two points may miss a bump, which is why
+    ``schedule="local-adiabatic"`` keeps the grid (its schedules came out further from a fine
+    reference's with adaptive profiles, same section).
 
     Args:
         bqm: The QUBO (BINARY or SPIN; qubit ``i`` = ``i``-th variable).
@@ -741,8 +754,10 @@ def compute_gap_profile(
 
     Raises:
         InvalidArgumentError: For a bad ``num_points``, ``s``, ``driver_scale``, ``solver``,
-            ``tol``, ``guard``, ``adaptive`` or ``rtol`` (or ``s`` with ``adaptive=True``), or
-            when ``H_P`` is constant (no gap).
+            ``tol``, ``guard`` or ``rtol`` (or ``s`` with ``adaptive=True``), or when ``H_P`` is
+            constant (no gap).
+        InvalidTypeError: For an ``adaptive`` that is not a bool, or an ``rtol`` that is not a
+            number.
         ProblemTooLargeError: When the vectors of ``2**d`` amplitudes do not fit in memory
             (checked before any allocation).
     """
@@ -794,9 +809,10 @@ def compute_gap_profile(
                     "resolved": resolved}
             if not resolved:
                 warnings.warn(
-                    f"gap_profile(adaptive=True) used all num_points={int(num_points)} points "
-                    f"with the estimated relative interpolation error at {worst:.3g} (rtol={rtol:g}) "
-                    "or the minimum not yet within tol; pass a larger num_points or rtol",
+                    f"gap_profile(adaptive=True) stopped at {len(points)} of num_points="
+                    f"{int(num_points)} points with the estimated relative interpolation error "
+                    f"at {worst:.3g} (rtol={rtol:g}) or the lowest point not within tol={tol:g} "
+                    "of the minimum; pass a larger num_points or rtol (or tol)",
                     UnresolvedProfileWarning, stacklevel=3)
         else:
             for value in grid[::-1]:  # continuation from the classical states at s = 1

@@ -27,7 +27,7 @@ def test_end_points_are_exact_and_slopes_match_finite_differences(bqm):
     at_one = [(end.gap - reference_gap(bqm, 1.0 - x)) / x for x in (h, h / 2)]
     assert start.slope == pytest.approx(2 * at_zero[1] - at_zero[0], abs=1e-5)
     assert end.slope == pytest.approx(2 * at_one[1] - at_one[0], abs=1e-5)
-    assert slope_at_one(op, g) == end.slope and slope_at_zero(bqm, op, g) == start.slope
+    assert slope_at_one(op) == end.slope and slope_at_zero(bqm, op, g) == start.slope
 
 
 def test_lowest_two_of_a_degenerate_problem_has_no_slope_at_one():
