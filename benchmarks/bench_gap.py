@@ -141,6 +141,14 @@ def chelsea_qubos(sizes: list[int]) -> dict[int, dimod.BinaryQuadraticModel]:
             for d in sizes}
 
 
+def instance_qubos(sizes: list[int], instance: str, seed: int) -> dict[int, dimod.BinaryQuadraticModel]:
+    """``chelsea`` or ``random_feature_qubo(·, seed)`` QUBOs at ``sizes`` and d = 10 (for warm-up)."""
+    every = sorted(set(sizes) | {10})
+    if instance == "chelsea":
+        return chelsea_qubos(every)
+    return {d: random_feature_qubo(d, seed) for d in every}
+
+
 def peer_seconds(op: AnnealingOperator, k: int, s_values: list[float]) -> float:
     """Mean seconds of a cold ``eigsh(k, which="SA", tol=1e-10)`` per point."""
     n = op.dimension
@@ -573,8 +581,7 @@ def continuation(sizes: list[int], instance: str, seed: int, tol: float) -> None
     from hybridxai.analysis import gap_profile
     from hybridxai.anneal.gap_profile import profile_grid
 
-    qubos = (chelsea_qubos(sorted(set(sizes) | {10})) if instance == "chelsea"
-             else {d: random_feature_qubo(d, seed) for d in sorted(set(sizes) | {10})})
+    qubos = instance_qubos(sizes, instance, seed)
     gap_profile(qubos[10], solver="davidson")  # compile the kernels outside the timings
     print("| d | gap_profile s | products | reduced basis s | products (solves + 3/vector) | "
           "solves | vectors | max gap diff | max matrix-element diff | max bound |", flush=True)
@@ -609,8 +616,7 @@ def adaptive_profiles(sizes: list[int], instance: str, seed: int, grid_max_d: in
     from hybridxai.analysis import gap_profile
     from hybridxai.anneal.schedules import ProblemSchedule
 
-    qubos = (chelsea_qubos(sorted(set(sizes) | {10})) if instance == "chelsea"
-             else {d: random_feature_qubo(d, seed) for d in sorted(set(sizes) | {10})})
+    qubos = instance_qubos(sizes, instance, seed)
     gap_profile(qubos[10], solver="davidson")  # compile the kernels outside the timings
     gap_profile(qubos[10], solver="davidson", adaptive=True)
     print(f"instance {instance}" + ("" if instance == "chelsea" else f", seed {seed}")
