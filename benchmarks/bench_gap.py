@@ -81,6 +81,15 @@ below d = 17 the rows are not padded, so both are the same layout)::
 
     python benchmarks/bench_gap.py --kernels --kernel-d 16 20 24
 
+``--starts 16 18 20 --seeds 4`` times ``gap_profile(adaptive=True)`` with its start points (the
+midpoints of 4 cells) against a candidate, :func:`field_ratio_starts` (where the
+driver-to-problem energy ratio is 1, 1/4, 1/16, 1/64; patched in), on the ``chelsea`` QUBO
+and ``random_feature_qubo(d, seed)`` for seeds ``0 .. --seeds - 1``, with both conventions
+(driver ``"unit"`` and ``"1/d"``): products, points, seconds and ``Δ_min`` of each, the totals
+and their ratio::
+
+    python benchmarks/bench_gap.py --starts 16 18 20 --seeds 4
+
 ``--threading 12 13 14 16`` times ``gap_profile(random_feature_qubo(d, --seed))`` with every
 kernel serial and with every kernel threaded, the two sides of
 :data:`hybridxai.anneal.operators.PARALLEL_MIN_QUBITS`::
@@ -579,7 +588,7 @@ class ReducedBasisProfile:
 def continuation(sizes: list[int], instance: str, seed: int, tol: float) -> None:
     """``gap_profile`` against :class:`ReducedBasisProfile` on 64 points: products, time, agreement."""
     from hybridxai.analysis import gap_profile
-    from hybridxai.anneal.gap_profile import profile_grid
+    from hybridxai.anneal.gap_points import profile_grid
 
     qubos = instance_qubos(sizes, instance, seed)
     gap_profile(qubos[10], solver="davidson")  # compile the kernels outside the timings
@@ -656,6 +665,66 @@ def adaptive_profiles(sizes: list[int], instance: str, seed: int, grid_max_d: in
         else:
             row += ["", ""]
         print("| " + " | ".join(row) + " |", flush=True)
+
+
+def field_ratio_starts(op: AnnealingOperator) -> np.ndarray:
+    """Start points where the driver-to-problem energy ratio ``Γ(s) = (1 − s)·c/(s·λ)`` is 1, 1/4, 1/16, 1/64.
+
+    ``λ = max|E_P − mean(E_P)|/d`` is the problem's energy per qubit, ``c`` the driver's, so the
+    points follow the driver scale and the size of the QUBO's energies: ``s = c/(c + λ·Γ)``.
+    A candidate for :func:`hybridxai.anneal.gap_adaptive.adaptive_points` measured against its
+    midpoint starts (docs/benchmarks.md, ninth round); not adopted.
+    """
+    ratios = np.array([1.0, 1 / 4, 1 / 16, 1 / 64])
+    scale = op.diagonal_deviation / op.num_qubits
+    return np.unique(op.driver_coefficient / (op.driver_coefficient + scale * ratios))
+
+
+@contextlib.contextmanager
+def field_ratio_start() -> Iterator[None]:
+    """Adaptive profiles made inside start from :func:`field_ratio_starts` instead of midpoints."""
+    from hybridxai.anneal import gap_profile as profiles
+
+    original = profiles.adaptive_points
+
+    def patched(tracker, ends, rtol, tol, max_points):  # noqa: ANN001, ANN202
+        return original(tracker, ends, rtol, tol, max_points, starts=field_ratio_starts(tracker.op))
+
+    profiles.adaptive_points = patched  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        profiles.adaptive_points = original  # type: ignore[assignment]
+
+
+def start_points_comparison(sizes: list[int], seeds: int) -> None:
+    """``gap_profile(adaptive=True)`` from its midpoint starts against :func:`field_ratio_starts`."""
+    from hybridxai.analysis import gap_profile
+
+    gap_profile(random_feature_qubo(10, 0), solver="davidson", adaptive=True)  # compile the kernels
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print("| conventions | d | instance | midpoint starts: products / points / s | "
+          "field-ratio starts: products / points / s | Δ_min (both) |")
+    print("|---|---|---|---|---|---|")
+    for conventions in ("hybridxai", "authors"):
+        for d in sizes:
+            instances = {"chelsea": chelsea_qubos([d])[d],
+                         **{f"random seed {seed}": random_feature_qubo(d, seed) for seed in range(seeds)}}
+            totals = np.zeros((2, 2))
+            for name, bqm in instances.items():
+                before = gap_profile(bqm, adaptive=True, conventions=conventions)
+                with field_ratio_start():
+                    after = gap_profile(bqm, adaptive=True, conventions=conventions)
+                totals += [[before.matvecs, before.seconds], [after.matvecs, after.seconds]]
+                same = abs(before.min_gap - after.min_gap) <= before.tol + after.tol
+                print(f"| {conventions} | {d} | {name} | {before.matvecs} / {before.s.size} / "
+                      f"{before.seconds:.1f} | {after.matvecs} / {after.s.size} / {after.seconds:.1f} | "
+                      f"{after.min_gap:.10f}{'' if same else f' (midpoints: {before.min_gap:.10f})'} |",
+                      flush=True)
+            print(f"| {conventions} | {d} | **total** | {totals[0, 0]:.0f} / — / {totals[0, 1]:.1f} | "
+                  f"{totals[1, 0]:.0f} / — / {totals[1, 1]:.1f} | "
+                  f"products × {totals[1, 0] / totals[0, 0]:.2f}, "
+                  f"time × {totals[1, 1] / totals[0, 1]:.2f} |", flush=True)
 
 
 def cross_check(sizes: list[int], seeds: int, tol: float) -> None:
@@ -788,7 +857,11 @@ def main() -> None:
     parser.add_argument("--cross-check", type=int, nargs="*", default=[],
                         help="min_gap against gap_profile(adaptive=True) on random_feature_qubo(d, "
                              "seed) at these d, seeds 0 .. --seeds - 1 (--tol)")
-    parser.add_argument("--seeds", type=int, default=150)
+    parser.add_argument("--seeds", type=int, default=150,
+                        help="random instances per d of --cross-check and --starts")
+    parser.add_argument("--starts", type=int, nargs="*", default=[],
+                        help="gap_profile(adaptive=True) from its midpoint starts against "
+                             "field-ratio starts at these d, on chelsea and --seeds random instances")
     parser.add_argument("--search-spaces", type=int, nargs="*", default=[],
                         help="time min_gap at --min-gap-d with these Davidson search spaces")
     args = parser.parse_args()
@@ -804,6 +877,9 @@ def main() -> None:
         return
     if args.cross_check:
         cross_check(args.cross_check, args.seeds, args.tol)
+        return
+    if args.starts:
+        start_points_comparison(args.starts, args.seeds)
         return
     if args.adaptive:
         adaptive_profiles(args.adaptive, args.reference_instance, args.seed, args.grid_max_d,

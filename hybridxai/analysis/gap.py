@@ -70,13 +70,9 @@ from hybridxai.anneal.eigensolvers import (
     endpoint_eigenvalues,
     lowest_eigenpairs,
 )
-from hybridxai.anneal.gap_profile import (
-    GapPoint,
-    GapTracker,
-    exact_end_points,
-    ground_degeneracy,
-    tracker_vectors,
-)
+from hybridxai.anneal.gap_endpoints import exact_end_points
+from hybridxai.anneal.gap_points import GapPoint
+from hybridxai.anneal.gap_profile import GapTracker, ground_degeneracy, tracker_vectors
 from hybridxai.anneal.operators import AnnealingOperator, check_s
 from hybridxai.anneal.schedules import ScheduleLike, as_schedule
 from hybridxai.anneal.settings import AnnealSpec, Conventions, GapDefinition, TimeGrid

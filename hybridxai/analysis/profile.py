@@ -34,12 +34,9 @@ import dimod
 from numpy.typing import ArrayLike
 
 from hybridxai.anneal.conventions import Conventions, GapDefinition
-from hybridxai.anneal.gap_profile import (
-    DEFAULT_PROFILE_POINTS,
-    DEFAULT_PROFILE_RTOL,
-    GapProfile,
-    compute_gap_profile,
-)
+from hybridxai.anneal.gap_adaptive import DEFAULT_PROFILE_RTOL
+from hybridxai.anneal.gap_points import DEFAULT_PROFILE_POINTS
+from hybridxai.anneal.gap_profile import GapProfile, compute_gap_profile
 from hybridxai.anneal.spec import DriverScale
 
 __all__ = ["GapProfileResult", "gap_profile"]

@@ -8,9 +8,11 @@ native statevector evolution.
 * :mod:`~hybridxai.anneal.spec` — driver scale, time step, ground-state fidelity;
 * :mod:`~hybridxai.anneal.operators`, :mod:`~hybridxai.anneal.eigensolvers` — ``H(s)`` as a
   matrix-free operator and its lowest eigenpairs (dense, ARPACK, warm-started block Davidson);
-* :mod:`~hybridxai.anneal.gap_profile` — ``E_0``, ``E_1``, gap and ``|<1|∂ₛH|0>|`` along ``s``
-  (on a grid or at adaptively placed points); :mod:`~hybridxai.anneal.gap_endpoints` — the
-  gap's slopes at ``s = 0`` and ``s = 1``;
+* :mod:`~hybridxai.anneal.gap_profile` — ``E_0``, ``E_1``, gap and ``|<1|∂ₛH|0>|`` along ``s``,
+  on a grid or at points placed by :mod:`~hybridxai.anneal.gap_adaptive`;
+  :mod:`~hybridxai.anneal.gap_points` — one point of ``Δ(s)`` with its slope, the fixed grid,
+  and the cubic between two; :mod:`~hybridxai.anneal.gap_endpoints` — the exact gap and its
+  slopes at ``s = 0`` and ``s = 1``;
 * :mod:`~hybridxai.anneal.schedules` — ``s(u)`` schedules (linear, pause, local-adiabatic) and
   the Trotter layer sequence;
 * :mod:`~hybridxai.anneal.auto_time` — the shortest ``T`` reaching a target fidelity;

@@ -1,9 +1,9 @@
-"""The one-sided slopes of the gap at the two ends of the anneal, ``s = 0`` and ``s = 1``.
+"""The gap at the two ends of the anneal, ``s = 0`` and ``s = 1``, and its one-sided slopes there.
 
 ``H(0) = -c·ΣX`` and ``H(1) = H_P`` (diagonal) have known spectra, so ``Δ(0)`` and ``Δ(1)`` cost
 nothing (:func:`hybridxai.anneal.eigensolvers.endpoint_eigenvalues`); their one-sided slopes
-follow from first-order (degenerate) perturbation theory, here.
-:func:`hybridxai.anneal.gap_profile.exact_end_points` puts values and slopes together for
+follow from first-order (degenerate) perturbation theory, here. :func:`exact_end_points` puts
+values and slopes together as two :class:`~hybridxai.anneal.gap_points.GapPoint` for
 :func:`hybridxai.analysis.min_gap` and the adaptive
 :func:`hybridxai.anneal.gap_profile.compute_gap_profile`.
 
@@ -23,10 +23,12 @@ import math
 import dimod
 import numpy as np
 
+from hybridxai.anneal.eigensolvers import endpoint_eigenvalues
+from hybridxai.anneal.gap_points import GapPoint
 from hybridxai.anneal.ising import dense_qubo
 from hybridxai.anneal.operators import AnnealingOperator
 
-__all__ = ["slope_at_one", "slope_at_zero"]
+__all__ = ["exact_end_points", "slope_at_one", "slope_at_zero"]
 
 _MAX_MANIFOLD = 2048  # classical levels with more states than this get no slope (NaN)
 
@@ -93,3 +95,30 @@ def slope_at_zero(bqm: dimod.BinaryQuadraticModel, op: AnnealingOperator, level:
     b = dense_qubo(bqm).quadratic
     b = b + b.T
     return float(np.linalg.eigvalsh(b)[level - 1]) / 4.0 - 2.0 * c
+
+
+def exact_end_points(bqm: dimod.BinaryQuadraticModel, op: AnnealingOperator, level: int,
+                     g: int) -> tuple[GapPoint, GapPoint]:
+    """The exact gap points at ``s = 0`` and ``s = 1``, slopes from perturbation theory.
+
+    Args:
+        bqm: The QUBO (for the couplings behind ``Δ'(0)``).
+        op: Its operator.
+        level: The gap is ``E_level − E_0`` (``g`` for the manifold gap, 1 for the lowest two).
+        g: Ground degeneracy of ``H_P``.
+
+    Returns:
+        ``(point at 0, point at 1)``, error 0, matrix element NaN (undefined at degenerate ends);
+        a slope is NaN where perturbation theory does not give it
+        (:mod:`hybridxai.anneal.gap_endpoints`).
+    """
+    low0 = endpoint_eigenvalues(op, 0.0, level + 1)
+    low1 = endpoint_eigenvalues(op, 1.0, level + 1)
+    slope1 = slope_at_one(op) if level == g else math.nan
+    # below g, E_level and E_0 are one degenerate level of H_P: the gap is 0, not rounding
+    e_level = float(low1[level]) if level == g else float(low1[0])
+    return (
+        GapPoint(0.0, float(low0[level] - low0[0]), slope_at_zero(bqm, op, level), 0.0, 0.0,
+                 float(low0[0]), float(low0[level])),
+        GapPoint(1.0, e_level - float(low1[0]), slope1, 0.0, 0.0, float(low1[0]), e_level),
+    )

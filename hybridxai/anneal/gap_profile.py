@@ -51,7 +51,6 @@ from typing import Any
 import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.interpolate import CubicHermiteSpline
 
 from hybridxai._util.memory import available_memory_bytes
 from hybridxai.anneal.conventions import PRESETS, check_choice
@@ -61,35 +60,23 @@ from hybridxai.anneal.eigensolvers import (
     DavidsonWorkspace,
     Eigenpairs,
     blas_threads,
-    endpoint_eigenvalues,
     lowest_eigenpairs,
 )
-from hybridxai.anneal.gap_endpoints import slope_at_one, slope_at_zero
-from hybridxai.anneal.operators import AnnealingOperator, check_analysis_memory, check_s
+from hybridxai.anneal.gap_adaptive import DEFAULT_PROFILE_RTOL, adaptive_points, check_adaptive
+from hybridxai.anneal.gap_endpoints import exact_end_points
+from hybridxai.anneal.gap_points import DEFAULT_PROFILE_POINTS, GapPoint, profile_grid
+from hybridxai.anneal.operators import AnnealingOperator, check_analysis_memory
 from hybridxai.anneal.spec import DriverScale, ground_fidelity
 from hybridxai.exceptions import UnresolvedProfileWarning, invalid_argument, invalid_type
 
 __all__ = [
-    "GapPoint",
     "GapTracker",
     "GapProfile",
     "compute_gap_profile",
     "ground_degeneracy",
     "tracker_vectors",
-    "profile_grid",
     "extrapolation_weights",
-    "exact_end_points",
-    "interval_error",
-    "hermite_minimum",
-    "DEFAULT_PROFILE_POINTS",
-    "DEFAULT_PROFILE_RTOL",
 ]
-
-DEFAULT_PROFILE_POINTS = 64
-"""Grid points of a gap profile unless told otherwise (with ``adaptive=True``: the most points)."""
-
-DEFAULT_PROFILE_RTOL = 1e-2
-"""Relative interpolation error of an adaptive profile's gap unless told otherwise."""
 
 _SOLVERS = ("auto", "dense", "davidson", "eigsh")
 _CACHE_ENTRIES = 4  # warm starts kept; more cost a fresh (page-faulted) array per point
@@ -97,8 +84,6 @@ _INNER_STEPS = 10  # CG steps per correction in a profile (docs/benchmarks.md, t
 _INNER_REDUCTION = 0.1
 _EXTRAPOLATION_POINTS = 3  # a sweep's start vectors: quadratic in s (docs/benchmarks.md, fourth round)
 _SAME_LEVEL = 0.5  # |overlap| above which two points' vectors count as the same level
-_ADAPTIVE_START = 4  # cell midpoints an adaptive profile sweeps first (docs/benchmarks.md, eighth round)
-_ADAPTIVE_ACCURACY = 0.01  # an adaptive profile solves a point's gap to 1 % of rtol·Δ (at least tol)
 
 
 def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
@@ -173,31 +158,6 @@ def ground_degeneracy(energies: NDArray[np.float64]) -> int:
         2
     """
     return int(ground_fidelity(energies, energies)[2].size)
-
-
-@dataclass
-class GapPoint:
-    """``Δ(s)`` at one ``s`` and what was learnt computing it.
-
-    Attributes:
-        s: The annealing parameter.
-        gap: ``E_g - E_0``.
-        slope: ``dΔ/ds`` (Hellmann–Feynman; NaN where unknown).
-        slope_error: Rough bound on the error of ``slope``.
-        error: Estimated absolute error of ``gap``.
-        e0: ``E_0(s)``.
-        eg: ``E_g(s)``.
-        coupling: ``|<g|∂ₛH|0>|`` (NaN unless the tracker computes couplings).
-    """
-
-    s: float
-    gap: float
-    slope: float
-    slope_error: float
-    error: float
-    e0: float
-    eg: float
-    coupling: float = math.nan
 
 
 class GapTracker:
@@ -506,184 +466,6 @@ class GapProfile:
         }
 
 
-def profile_grid(num_points: int = DEFAULT_PROFILE_POINTS, s: ArrayLike | None = None) -> NDArray[np.float64]:
-    """The validated ``s`` grid of a profile: explicit values, or the ``num_points`` cell midpoints.
-
-    Args:
-        num_points: ``N`` (at least 2), used when ``s`` is not given.
-        s: Explicit values in the open interval ``(0, 1)``.
-
-    Returns:
-        Ascending, distinct values in ``(0, 1)``.
-
-    Example:
-        >>> profile_grid(4).tolist()
-        [0.125, 0.375, 0.625, 0.875]
-    """
-    if s is None:
-        if isinstance(num_points, bool) or not isinstance(num_points, (int, np.integer)):
-            raise invalid_type("num_points", num_points, "an integer >= 2", "pass e.g. num_points=64")
-        if num_points < 2:
-            raise invalid_argument("num_points", num_points, "needs at least 2 grid points",
-                                   f"pass e.g. num_points={DEFAULT_PROFILE_POINTS}")
-        return (np.arange(int(num_points)) + 0.5) / int(num_points)
-    grid = np.asarray(s, dtype=np.float64).ravel()
-    if grid.size == 0:
-        raise invalid_argument("s", s, "is empty", "pass values in (0, 1), e.g. s=[0.25, 0.5, 0.75]")
-    for value in grid:
-        check_s(float(value), "s")
-        if value in (0.0, 1.0):
-            raise invalid_argument(
-                "s", float(value),
-                "the end points are excluded: the levels of H_D (s = 0) and H_P (s = 1) are "
-                "degenerate there, so the matrix element is not defined",
-                "pass values strictly between 0 and 1",
-            )
-    return np.unique(grid)
-
-
-def exact_end_points(bqm: dimod.BinaryQuadraticModel, op: AnnealingOperator, level: int,
-                     g: int) -> tuple[GapPoint, GapPoint]:
-    """The exact gap points at ``s = 0`` and ``s = 1``, slopes from perturbation theory.
-
-    Args:
-        bqm: The QUBO (for the couplings behind ``Δ'(0)``).
-        op: Its operator.
-        level: The gap is ``E_level − E_0`` (``g`` for the manifold gap, 1 for the lowest two).
-        g: Ground degeneracy of ``H_P``.
-
-    Returns:
-        ``(point at 0, point at 1)``, error 0, matrix element NaN (undefined at degenerate ends);
-        a slope is NaN where perturbation theory does not give it
-        (:mod:`hybridxai.anneal.gap_endpoints`).
-    """
-    low0 = endpoint_eigenvalues(op, 0.0, level + 1)
-    low1 = endpoint_eigenvalues(op, 1.0, level + 1)
-    slope1 = slope_at_one(op) if level == g else math.nan
-    # below g, E_level and E_0 are one degenerate level of H_P: the gap is 0, not rounding
-    e_level = float(low1[level]) if level == g else float(low1[0])
-    return (
-        GapPoint(0.0, float(low0[level] - low0[0]), slope_at_zero(bqm, op, level), 0.0, 0.0,
-                 float(low0[0]), float(low0[level])),
-        GapPoint(1.0, e_level - float(low1[0]), slope1, 0.0, 0.0, float(low1[0]), e_level),
-    )
-
-
-def interval_error(a: GapPoint, b: GapPoint) -> float:
-    """Estimated error of the straight line between two gap points, at its middle.
-
-    With both slopes known it is the distance between the chord and the cubic Hermite
-    interpolant at the midpoint, ``h/8·|Δ'(a) − Δ'(b)|`` (``h = b − a``; for a smooth ``Δ`` that
-    is ``h²/8·|Δ''|``, the leading error of linear interpolation); with one slope known, the
-    quadratic through it, ``h/4·|Δ' − (Δ(b) − Δ(a))/h|``; with none, infinite.
-
-    Example:
-        >>> a = GapPoint(0.0, 1.0, -1.0, 0.0, 0.0, 0.0, 1.0)
-        >>> b = GapPoint(0.5, 0.5, 1.0, 0.0, 0.0, 0.0, 0.5)
-        >>> interval_error(a, b)
-        0.125
-    """
-    h = b.s - a.s
-    known = [x for x in (a.slope, b.slope) if math.isfinite(x)]
-    if len(known) == 2:
-        return h / 8.0 * abs(a.slope - b.slope)
-    if known:
-        return h / 4.0 * abs(known[0] - (b.gap - a.gap) / h)
-    return math.inf
-
-
-def hermite_minimum(a: GapPoint, b: GapPoint) -> tuple[float, float]:
-    """Where the cubic Hermite interpolant of ``Δ`` on ``[a.s, b.s]`` is lowest, and its value.
-
-    Both slopes must be finite (:class:`scipy.interpolate.CubicHermiteSpline`).
-
-    Example:
-        >>> a = GapPoint(0.0, 1.0, -2.0, 0.0, 0.0, 0.0, 1.0)
-        >>> b = GapPoint(1.0, 1.0, 2.0, 0.0, 0.0, 0.0, 1.0)
-        >>> [round(v, 6) for v in hermite_minimum(a, b)]
-        [0.5, 0.5]
-    """
-    spline = CubicHermiteSpline([a.s, b.s], [a.gap, b.gap], [a.slope, b.slope])
-    candidates = np.concatenate([[a.s, b.s], spline.derivative().roots(extrapolate=False)])
-    values = spline(candidates)
-    best = int(np.argmin(values))
-    return float(candidates[best]), float(values[best])
-
-
-def _adaptive_points(tracker: GapTracker, ends: tuple[GapPoint, GapPoint], rtol: float, tol: float,
-                     max_points: int) -> tuple[list[GapPoint], float, bool]:
-    """The points of an adaptive profile (see :func:`compute_gap_profile`, ``adaptive=True``).
-
-    Returns:
-        The points in ascending ``s``; the largest estimated relative error of a straight line
-        left (:func:`interval_error` over the smaller gap of the interval's ends, or over
-        ``tol / rtol`` if that is larger); whether every target was met within ``max_points``.
-    """
-    def accuracy(gap: float) -> float:
-        return max(tol, _ADAPTIVE_ACCURACY * rtol * gap)
-
-    def solve(s: float, estimate: float) -> GapPoint:
-        point = tracker(s, accuracy(estimate))
-        if point.error > accuracy(point.gap):  # the gap came out lower than predicted: tighten
-            point = tracker(s, accuracy(point.gap))
-        return point
-
-    start, end = ends
-    points: dict[float, GapPoint] = {}
-    previous = end
-    for value in profile_grid(min(_ADAPTIVE_START, max_points))[::-1]:  # a sweep from s = 1
-        estimate = previous.gap
-        if math.isfinite(previous.slope):  # the tangent, but not below half the last gap
-            estimate = max(0.5 * previous.gap, previous.gap + previous.slope * (value - previous.s))
-        previous = points[float(value)] = solve(float(value), estimate)
-    tracker.sweep = False  # refinements come in no order along s: start from the nearest point
-
-    def relative_error(a: GapPoint, b: GapPoint) -> float:
-        """The interval's estimated error relative to its smaller gap (at least ``tol / rtol``)."""
-        if b is end and end.gap <= 0.0:  # E_1 − E_0 of a degenerate H_P closes at s = 1: by definition
-            return 0.0
-        reference = min((x.gap for x in (a, b) if x.gap > 0.0), default=0.0)
-        return interval_error(a, b) / max(reference, tol / rtol)
-
-    tightened: set[float] = set()  # points already re-solved to tol (a solver's floor may be above)
-
-    while True:
-        nodes = [start, *(points[s] for s in sorted(points)), end]
-        errors = [relative_error(a, b) for a, b in zip(nodes[:-1], nodes[1:], strict=True)]
-        worst = max(errors)
-        target: tuple[float, float] | None = None
-        if worst > rtol:  # bisect the interval whose straight line is worst
-            i = int(np.argmax(errors))
-            middle = 0.5 * (nodes[i].s + nodes[i + 1].s)
-            if middle in (nodes[i].s, nodes[i + 1].s):  # one float wide: nothing left to bisect
-                return [points[s] for s in sorted(points)], worst, False
-            target = (middle, min(nodes[i].gap, nodes[i + 1].gap))
-        else:  # the shape is resolved: find the minimum to tol
-            best = min(points.values(), key=lambda p: (p.gap, -p.s))
-            if best.error > tol and best.s not in tightened:
-                tightened.add(best.s)
-                points[best.s] = tracker(best.s, tol)
-                continue
-            if best.error > tol:  # the solver cannot reach tol here: say so
-                return [points[s] for s in sorted(points)], worst, False
-            i = nodes.index(best)
-            for a, b in ((nodes[i - 1], best), (best, nodes[i + 1])):
-                if not (math.isfinite(a.slope) and math.isfinite(b.slope)):
-                    continue
-                s_min, predicted = hermite_minimum(a, b)
-                margin = 1e-3 * (b.s - a.s)  # strictly inside, away from both points
-                s_min = min(max(s_min, a.s + margin), b.s - margin)
-                if best.gap - predicted > tol and s_min not in points:
-                    target = (s_min, predicted)
-                    break
-        if target is None:
-            return [points[s] for s in sorted(points)], worst, True
-        if len(points) >= max_points:
-            return [points[s] for s in sorted(points)], worst, False
-        s, estimate = target
-        points[s] = solve(s, estimate)
-
-
 def compute_gap_profile(
     bqm: dimod.BinaryQuadraticModel,
     num_points: int = DEFAULT_PROFILE_POINTS,
@@ -703,22 +485,25 @@ def compute_gap_profile(
     """The gap profile of a BQM (see the module docstring for the definitions).
 
     With ``adaptive=True`` the points are placed where ``Δ`` needs them instead of on a fixed
-    grid. The exact end points (:func:`exact_end_points`) and the cell midpoints of 4 cells are
-    solved first (a sweep from ``s = 1``); then, one point at a time, the interval whose
+    grid (:func:`hybridxai.anneal.gap_adaptive.adaptive_points`). The exact end points
+    (:func:`~hybridxai.anneal.gap_endpoints.exact_end_points`) and the midpoints of 4 cells
+    are solved first (a sweep from ``s = 1``); then, one point at a time, the interval whose
     straight line is worst is bisected until every interval's estimated interpolation error
-    (:func:`interval_error`, from the Hellmann–Feynman slopes) is at most ``rtol`` times the
-    smaller gap at its ends, or ``tol`` if that is larger (the interval to ``s = 1`` is left
-    alone where ``E_1 − E_0`` of a degenerate ``H_P`` closes there, ``gap="lowest-two"``);
-    last, the lowest point is refined at the minimum of the cubic Hermite interpolant beside
-    it (:func:`hermite_minimum`) until that predicts no gap lower by more than ``tol``. Each
-    point's gap is solved to ``max(tol, rtol·Δ/100)``, the lowest to ``tol``, so the
-    profile's :attr:`GapProfile.min_gap` is ``Δ_min`` as :func:`hybridxai.analysis.min_gap`
-    finds it, not the lowest value of a grid. Far fewer points than a fixed grid, each solved
-    only as accurately as its gap needs (docs/benchmarks.md, eighth round). The points are
+    (:func:`~hybridxai.anneal.gap_points.interval_error`, from the Hellmann–Feynman slopes)
+    is at most ``rtol`` times the smaller gap at its ends, or ``tol`` if that is larger (the
+    interval to ``s = 1`` is left alone where ``E_1 − E_0`` of a degenerate ``H_P`` closes
+    there, ``gap="lowest-two"``); last, the lowest point and its two neighbours are solved to
+    ``tol`` and the lowest is refined at the minimum of the cubic Hermite interpolant beside
+    it (:func:`~hybridxai.anneal.gap_points.hermite_minimum`) until that predicts no gap lower
+    by more than ``tol``. Every other point's gap is solved to ``max(tol, rtol·Δ/100)``, so the
+    profile's
+    :attr:`GapProfile.min_gap` is ``Δ_min`` as :func:`hybridxai.analysis.min_gap` finds it,
+    not the lowest value of a grid. Far fewer points than a fixed grid, each solved only as
+    accurately as its gap needs (docs/benchmarks.md, eighth round). The points are
     placed for ``Δ`` only: the matrix element at each point is as accurate as on the grid, but
     its straight line between two points may miss a bump, which is why
     ``schedule="local-adiabatic"`` keeps the grid (its schedules came out further from a fine
-    reference's with adaptive profiles, same section).
+    reference's with adaptive profiles, docs/benchmarks.md, eighth round).
 
     Args:
         bqm: The QUBO (BINARY or SPIN; qubit ``i`` = ``i``-th variable).
@@ -762,7 +547,7 @@ def compute_gap_profile(
             (checked before any allocation).
     """
     t_start = time.perf_counter()
-    _check_adaptive(adaptive, rtol, num_points, s)
+    check_adaptive(adaptive, rtol, num_points, s)
     grid = profile_grid(num_points, s)  # adaptive: replaced by the points placed
     preset = PRESETS[check_choice("conventions", conventions)]
     driver_scale = preset["driver_scale"] if driver_scale is None else driver_scale
@@ -802,7 +587,7 @@ def compute_gap_profile(
     info: dict[str, Any] = {"grid": "midpoints" if s is None else "explicit"}
     with blas_threads(1):
         if adaptive:
-            points, worst, resolved = _adaptive_points(
+            points, worst, resolved = adaptive_points(
                 tracker, exact_end_points(bqm, op, level, g), float(rtol), float(tol), int(num_points))
             grid = np.array([p.s for p in points])
             info = {"grid": "adaptive", "rtol": float(rtol), "interpolation_error": worst,
@@ -828,23 +613,3 @@ def compute_gap_profile(
         info={**info, "conventions": conventions, "gap": gap, "driver_scale": driver_scale,
               "memory_bytes": tracker.planned_bytes},
     )
-
-
-def _check_adaptive(adaptive: bool, rtol: float, num_points: int, s: ArrayLike | None) -> None:
-    """Check ``adaptive`` and, for an adaptive profile, ``rtol``, ``num_points`` and ``s``."""
-    if not isinstance(adaptive, (bool, np.bool_)):
-        raise invalid_type("adaptive", adaptive, "True or False", "pass adaptive=True")
-    if not adaptive:
-        return
-    if s is not None:
-        raise invalid_argument("s", s, "an explicit grid cannot be combined with adaptive=True",
-                               "pass either s=[...] or adaptive=True")
-    if isinstance(rtol, bool) or not isinstance(rtol, (int, float, np.integer, np.floating)):
-        raise invalid_type("rtol", rtol, "a number in (0, 0.5]", f"pass e.g. rtol={DEFAULT_PROFILE_RTOL:g}")
-    if not (math.isfinite(rtol) and 0.0 < rtol <= 0.5):
-        raise invalid_argument("rtol", rtol, "must lie in (0, 0.5]",
-                               f"pass e.g. rtol={DEFAULT_PROFILE_RTOL:g}")
-    if isinstance(num_points, bool) or not isinstance(num_points, (int, np.integer)) or num_points < 4:
-        raise invalid_argument("num_points", num_points,
-                               "an adaptive profile needs an integer >= 4 (the most points)",
-                               f"pass e.g. num_points={DEFAULT_PROFILE_POINTS}")

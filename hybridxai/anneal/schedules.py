@@ -44,7 +44,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.checks import check_positive_int
-from hybridxai.anneal.gap_profile import DEFAULT_PROFILE_POINTS, GapProfile, compute_gap_profile
+from hybridxai.anneal.gap_points import DEFAULT_PROFILE_POINTS
+from hybridxai.anneal.gap_profile import GapProfile, compute_gap_profile
 from hybridxai.anneal.ising import dense_qubo
 from hybridxai.anneal.spec import DriverScale, resolve_driver_scale
 from hybridxai.exceptions import invalid_argument, invalid_type

@@ -72,7 +72,7 @@ def test_tangent_bound_refuses_a_gap_that_is_not_convex():
     # but b's tangent passes 6e-3 above Δ(x); the true minimum, 0.0299778, lies below the old
     # "bound" of 0.0325
     from hybridxai.analysis.gap import _lower_bound
-    from hybridxai.anneal.gap_profile import GapPoint
+    from hybridxai.anneal.gap_points import GapPoint
 
     a = GapPoint(0.974196, 0.03254865, -0.9597, 1e-6, 1e-9, 0.0, 0.0)
     x = GapPoint(0.981015, 0.03025575, 0.3265, 1e-6, 1e-9, 0.0, 0.0)

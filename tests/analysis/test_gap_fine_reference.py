@@ -65,7 +65,8 @@ def test_fine_reference_agrees_with_min_gap(capsys):
                          ids=["paper-8", "z2-8"])
 def test_reduced_basis_profile_matches_the_dense_profile(bqm):
     """``--continuation``'s reduced-basis profile: the dense profile's gaps and matrix elements."""
-    from hybridxai.anneal.gap_profile import compute_gap_profile, profile_grid
+    from hybridxai.anneal.gap_points import profile_grid
+    from hybridxai.anneal.gap_profile import compute_gap_profile
 
     reduced = _bench_gap().ReducedBasisProfile(bqm, tol=1e-10)
     gaps, couplings, errors = reduced.profile(profile_grid())

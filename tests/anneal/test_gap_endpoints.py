@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from hybridxai.analysis import random_feature_qubo
-from hybridxai.anneal.gap_endpoints import slope_at_one, slope_at_zero
-from hybridxai.anneal.gap_profile import exact_end_points, ground_degeneracy
+from hybridxai.anneal.gap_endpoints import exact_end_points, slope_at_one, slope_at_zero
+from hybridxai.anneal.gap_profile import ground_degeneracy
 from hybridxai.anneal.operators import AnnealingOperator
 from tests.analysis._reference import dense_hamiltonian, reference_gap
 from tests.anneal.test_gap_profile import z2_symmetric_bqm

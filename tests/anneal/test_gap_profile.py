@@ -13,7 +13,6 @@ from hybridxai.anneal.gap_profile import (
     compute_gap_profile,
     extrapolation_weights,
     ground_degeneracy,
-    profile_grid,
     tracker_vectors,
 )
 from hybridxai.anneal.ising import basis_energies
@@ -112,7 +111,6 @@ def test_explicit_grid_and_defaults():
     bqm = random_feature_qubo(4, 0)
     profile = compute_gap_profile(bqm, s=[0.7, 0.2, 0.5, 0.2])
     assert profile.s.tolist() == [0.2, 0.5, 0.7]
-    assert profile_grid(4).tolist() == [0.125, 0.375, 0.625, 0.875]
     summary = profile.as_dict()
     assert summary["num_points"] == 3 and summary["solver"] == "dense"
     np.testing.assert_allclose(profile.adiabatic_ratio, profile.couplings / profile.gaps**2)

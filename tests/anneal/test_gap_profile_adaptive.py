@@ -9,12 +9,7 @@ from hypothesis import strategies as st
 
 from hybridxai.analysis import gap_profile, min_gap, random_feature_qubo
 from hybridxai.anneal.eigensolvers import blas_threads
-from hybridxai.anneal.gap_profile import (
-    GapPoint,
-    compute_gap_profile,
-    hermite_minimum,
-    interval_error,
-)
+from hybridxai.anneal.gap_profile import compute_gap_profile
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, UnresolvedProfileWarning
 from tests.analysis._reference import dense_hamiltonian, reference_gap, reference_min_gap
 from tests.anneal.test_gap_profile import reference_profile, z2_symmetric_bqm
@@ -126,22 +121,6 @@ def test_any_small_qubo_gets_a_resolved_profile_with_its_minimum(d, seed, spin):
     # Δ_min is the lowest point, to tol: never above the dense reference by more than tol
     # (and never below it, a lowest point is a value actually evaluated)
     assert profile.min_gap == pytest.approx(reference_min, abs=1e-8)
-
-
-def test_interval_error_and_hermite_minimum_are_those_of_the_cubic():
-    a = GapPoint(0.2, 0.5, -3.0, 0.0, 0.0, 0.0, 0.5)
-    b = GapPoint(0.6, 0.4, 2.0, 0.0, 0.0, 0.0, 0.4)
-    from scipy.interpolate import CubicHermiteSpline
-    spline = CubicHermiteSpline([a.s, b.s], [a.gap, b.gap], [a.slope, b.slope])
-    assert interval_error(a, b) == pytest.approx(abs(spline(0.4) - 0.45))
-    grid = np.linspace(a.s, b.s, 100_001)
-    s_min, value = hermite_minimum(a, b)
-    assert value == pytest.approx(spline(grid).min(), abs=1e-12)
-    assert s_min == pytest.approx(grid[np.argmin(spline(grid))], abs=1e-5)
-    # one slope unknown: the quadratic through it; none: unknown (infinite)
-    nan = GapPoint(0.6, 0.4, float("nan"), 0.0, 0.0, 0.0, 0.4)
-    assert interval_error(a, nan) == pytest.approx(0.1 * abs(-3.0 - (0.4 - 0.5) / 0.4))
-    assert interval_error(GapPoint(0.2, 0.5, float("nan"), 0, 0, 0, 0.5), nan) == float("inf")
 
 
 def test_analysis_gap_profile_is_adaptive_and_plots(tmp_path):

@@ -1,0 +1,207 @@
+"""Adaptively placed points of a gap profile: where ``Δ`` needs them, the lowest at ``Δ_min``.
+
+:func:`adaptive_points` is ``compute_gap_profile(..., adaptive=True)``
+(:mod:`hybridxai.anneal.gap_profile`). From the exact end points with their perturbative
+slopes (:func:`hybridxai.anneal.gap_endpoints.exact_end_points`) and the midpoints of
+:data:`_ADAPTIVE_START` cells swept from ``s = 1``, it bisects, one point at a time, the
+interval whose straight line is worst (:func:`hybridxai.anneal.gap_points.interval_error`,
+the cubic Hermite estimate from the Hellmann–Feynman slopes) until every interval is within
+``max(rtol·Δ, tol)``; last, it solves the lowest point and its two neighbours to ``tol`` and
+refines the lowest point at the minimum of the Hermite cubic beside it
+(:func:`hybridxai.anneal.gap_points.hermite_minimum`) until that predicts no gap lower by more
+than ``tol``. Every other point is solved to ``max(tol, rtol·Δ/100)`` (docs/benchmarks.md,
+eighth and ninth rounds). The lowest point is then within ``tol`` of its own value, and that
+value within about ``tol`` of ``Δ_min``: a solver whose every answer is off by its whole
+tolerance leaves it at most ``3·tol`` above ``Δ_min``
+(``tests/anneal/test_gap_adaptive.py``).
+
+The points come from any :class:`PointSolver`: a callable ``(s, tol) -> GapPoint`` with a
+``sweep`` flag, which it clears once the points stop coming in order along ``s``.
+
+Example:
+    >>> import dimod
+    >>> from hybridxai.anneal.gap_profile import compute_gap_profile
+    >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -0.5}, {(0, 1): 1.2}, 0.0, "BINARY")
+    >>> profile = compute_gap_profile(bqm, adaptive=True)
+    >>> profile.info["grid"], profile.info["resolved"]
+    ('adaptive', True)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from hybridxai.anneal.gap_points import (
+    DEFAULT_PROFILE_POINTS,
+    GapPoint,
+    hermite_minimum,
+    interval_error,
+    profile_grid,
+)
+from hybridxai.exceptions import invalid_argument, invalid_type
+
+__all__ = ["PointSolver", "adaptive_points", "check_adaptive", "DEFAULT_PROFILE_RTOL"]
+
+DEFAULT_PROFILE_RTOL = 1e-2
+"""Relative interpolation error of an adaptive profile's gap unless told otherwise."""
+
+_ADAPTIVE_START = 4  # cell midpoints an adaptive profile sweeps first (docs/benchmarks.md, eighth round)
+_ADAPTIVE_ACCURACY = 0.01  # an adaptive profile solves a point's gap to 1 % of rtol·Δ (at least tol)
+
+
+class PointSolver(Protocol):
+    """What :func:`adaptive_points` needs to solve one point.
+
+    :class:`hybridxai.anneal.gap_profile.GapTracker` is one.
+    """
+
+    sweep: bool
+    """Whether the points come in order along ``s`` (cleared once refinement begins)."""
+
+    def __call__(self, s: float, tol: float) -> GapPoint:
+        """``Δ(s)`` with an error of at most ``tol``."""
+        ...
+
+
+def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol: float, tol: float,
+                    max_points: int, starts: ArrayLike | None = None) -> tuple[list[GapPoint], float, bool]:
+    """The points of an adaptive profile (the module docstring says how they are placed).
+
+    Args:
+        tracker: Solves ``Δ`` at one ``s`` (a :class:`hybridxai.anneal.gap_profile.GapTracker`).
+        ends: The exact points at ``s = 0`` and ``s = 1``
+            (:func:`hybridxai.anneal.gap_endpoints.exact_end_points`).
+        rtol: Largest estimated relative error of a straight line between two points.
+        tol: Absolute accuracy of the lowest point (and the floor of every target).
+        max_points: The most points solved (re-solving a point does not count).
+        starts: The points solved first, in a sweep from ``s = 1`` (values in ``(0, 1)``; at
+            most ``max_points`` of them, the largest); default: the midpoints of
+            ``min(_ADAPTIVE_START, max_points)`` cells
+            (docs/benchmarks.md: the eighth round chose 4 cells over 8; the ninth measured
+            start points placed by the driver-to-problem energy ratio and kept these).
+
+    Returns:
+        The points in ascending ``s``; the largest estimated relative error of a straight line
+        left (:func:`~hybridxai.anneal.gap_points.interval_error` over the smaller gap of the
+        interval's ends, or over ``tol / rtol`` if that is larger); whether every target was met
+        within ``max_points``.
+    """
+    def accuracy(gap: float) -> float:
+        return max(tol, _ADAPTIVE_ACCURACY * rtol * gap)
+
+    def solve(s: float, estimate: float) -> GapPoint:
+        point = tracker(s, accuracy(estimate))
+        if point.error > accuracy(point.gap):  # the gap came out lower than predicted: tighten
+            point = tracker(s, accuracy(point.gap))
+        return point
+
+    start, end = ends
+    points: dict[float, GapPoint] = {}
+    previous = end
+    if starts is None:
+        first = profile_grid(min(_ADAPTIVE_START, max_points))
+    else:
+        first = profile_grid(s=starts, name="starts")
+    for value in first[::-1][:max_points]:  # a sweep from s = 1
+        estimate = previous.gap
+        if math.isfinite(previous.slope):  # the tangent, but not below half the last gap
+            estimate = max(0.5 * previous.gap, previous.gap + previous.slope * (value - previous.s))
+        previous = points[float(value)] = solve(float(value), estimate)
+    tracker.sweep = False  # refinements come in no order along s: start from the nearest point
+
+    def relative_error(a: GapPoint, b: GapPoint) -> float:
+        """The interval's estimated error relative to its smaller gap (at least ``tol / rtol``)."""
+        if b is end and end.gap <= 0.0:  # E_1 − E_0 of a degenerate H_P closes at s = 1: by definition
+            return 0.0
+        reference = min((x.gap for x in (a, b) if x.gap > 0.0), default=0.0)
+        return interval_error(a, b) / max(reference, tol / rtol)
+
+    tightened: set[float] = set()  # points already re-solved to tol (a solver's floor may be above)
+
+    while True:
+        nodes = [start, *(points[s] for s in sorted(points)), end]
+        errors = [relative_error(a, b) for a, b in zip(nodes[:-1], nodes[1:], strict=True)]
+        worst = max(errors)
+        target: tuple[float, float] | None = None
+        if worst > rtol:  # bisect the interval whose straight line is worst
+            i = int(np.argmax(errors))
+            middle = 0.5 * (nodes[i].s + nodes[i + 1].s)
+            if middle in (nodes[i].s, nodes[i + 1].s):  # one float wide: nothing left to bisect
+                return [points[s] for s in sorted(points)], worst, False
+            target = (middle, min(nodes[i].gap, nodes[i + 1].gap))
+        else:  # the shape is resolved: find the minimum to tol
+            best = min(points.values(), key=lambda p: (p.gap, -p.s))
+            if best.error > tol and best.s not in tightened:
+                tightened.add(best.s)
+                points[best.s] = tracker(best.s, tol)
+                continue
+            if best.error > tol:  # the solver cannot reach tol here: say so
+                return [points[s] for s in sorted(points)], worst, False
+            i = nodes.index(best)
+            # the cubics beside the lowest point are only as good as its neighbours: a
+            # neighbour solved to rtol·Δ/100 can hide a lower minimum (docs/benchmarks.md, ninth round)
+            loose = [x for x in (nodes[i - 1], nodes[i + 1]) if x.s in points and x.error > tol]
+            if any(x.s not in tightened for x in loose):
+                for x in loose:
+                    tightened.add(x.s)
+                    points[x.s] = tracker(x.s, tol)
+                continue
+            if loose:  # the solver cannot reach tol there: the minimum is not certain to tol
+                return [points[s] for s in sorted(points)], worst, False
+            for a, b in ((nodes[i - 1], best), (best, nodes[i + 1])):
+                if not (math.isfinite(a.slope) and math.isfinite(b.slope)):
+                    continue
+                s_min, predicted = hermite_minimum(a, b)
+                margin = 1e-3 * (b.s - a.s)  # strictly inside, away from both points
+                s_min = min(max(s_min, a.s + margin), b.s - margin)
+                if best.gap - predicted > tol and s_min not in points:
+                    target = (s_min, predicted)
+                    break
+        if target is None:
+            return [points[s] for s in sorted(points)], worst, True
+        if len(points) >= max_points:
+            return [points[s] for s in sorted(points)], worst, False
+        s, estimate = target
+        points[s] = solve(s, estimate)
+
+
+def check_adaptive(adaptive: bool, rtol: float, num_points: int, s: ArrayLike | None) -> None:
+    """Check ``adaptive`` and, for an adaptive profile, ``rtol``, ``num_points`` and ``s``.
+
+    Args:
+        adaptive: ``compute_gap_profile``'s ``adaptive``.
+        rtol: Its ``rtol``, in ``(0, 0.5]``.
+        num_points: Its ``num_points``, the most points: an integer of at least 4.
+        s: Its explicit grid, which must be ``None`` with ``adaptive=True``.
+
+    Raises:
+        InvalidTypeError: For an ``adaptive`` that is not a bool or an ``rtol`` that is not a number.
+        InvalidArgumentError: For an ``rtol``, ``num_points`` or ``s`` out of range.
+
+    Example:
+        >>> check_adaptive(True, 1e-2, 64, None)
+        >>> check_adaptive(True, 0.0, 64, None)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        hybridxai.exceptions.InvalidArgumentError: rtol=0.0 is invalid: must lie in (0, 0.5]...
+    """
+    if not isinstance(adaptive, (bool, np.bool_)):
+        raise invalid_type("adaptive", adaptive, "True or False", "pass adaptive=True")
+    if not adaptive:
+        return
+    if s is not None:
+        raise invalid_argument("s", s, "an explicit grid cannot be combined with adaptive=True",
+                               "pass either s=[...] or adaptive=True")
+    if isinstance(rtol, bool) or not isinstance(rtol, (int, float, np.integer, np.floating)):
+        raise invalid_type("rtol", rtol, "a number in (0, 0.5]", f"pass e.g. rtol={DEFAULT_PROFILE_RTOL:g}")
+    if not (math.isfinite(rtol) and 0.0 < rtol <= 0.5):
+        raise invalid_argument("rtol", rtol, "must lie in (0, 0.5]",
+                               f"pass e.g. rtol={DEFAULT_PROFILE_RTOL:g}")
+    if isinstance(num_points, bool) or not isinstance(num_points, (int, np.integer)) or num_points < 4:
+        raise invalid_argument("num_points", num_points,
+                               "an adaptive profile needs an integer >= 4 (the most points)",
+                               f"pass e.g. num_points={DEFAULT_PROFILE_POINTS}")

@@ -1,0 +1,141 @@
+"""Points of a gap profile: one ``Δ(s)`` with its slope, where they lie, and the cubic between two.
+
+A :class:`GapPoint` is what :class:`hybridxai.anneal.gap_profile.GapTracker` learns at one
+``s``: the gap, its Hellmann–Feynman slope and their errors. Two neighbouring points define
+the cubic Hermite interpolant of ``Δ`` between them; :func:`interval_error` estimates how far
+the straight line between them is from it, and :func:`hermite_minimum` finds its lowest
+value. The adaptive profile (:mod:`hybridxai.anneal.gap_adaptive`) places its points with
+these; ``min_gap`` (:mod:`hybridxai.analysis.gap`) records its evaluations as
+:class:`GapPoint`; :func:`profile_grid` gives the fixed grid of an ordinary profile.
+
+Example:
+    >>> a = GapPoint(0.0, 1.0, -2.0, 0.0, 0.0, 0.0, 1.0)
+    >>> b = GapPoint(1.0, 1.0, 2.0, 0.0, 0.0, 0.0, 1.0)
+    >>> interval_error(a, b)  # h/8·|Δ'(a) − Δ'(b)|
+    0.5
+    >>> profile_grid(2).tolist()
+    [0.25, 0.75]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.interpolate import CubicHermiteSpline
+
+from hybridxai.anneal.operators import check_s
+from hybridxai.exceptions import invalid_argument, invalid_type
+
+__all__ = ["GapPoint", "profile_grid", "interval_error", "hermite_minimum", "DEFAULT_PROFILE_POINTS"]
+
+DEFAULT_PROFILE_POINTS = 64
+"""Grid points of a gap profile unless told otherwise (with ``adaptive=True``: the most points)."""
+
+
+@dataclass
+class GapPoint:
+    """``Δ(s)`` at one ``s`` and what was learnt computing it.
+
+    Attributes:
+        s: The annealing parameter.
+        gap: ``E_g - E_0``.
+        slope: ``dΔ/ds`` (Hellmann–Feynman; NaN where unknown).
+        slope_error: Rough bound on the error of ``slope``.
+        error: Estimated absolute error of ``gap``.
+        e0: ``E_0(s)``.
+        eg: ``E_g(s)``.
+        coupling: ``|<g|∂ₛH|0>|`` (NaN unless the tracker computes couplings).
+    """
+
+    s: float
+    gap: float
+    slope: float
+    slope_error: float
+    error: float
+    e0: float
+    eg: float
+    coupling: float = math.nan
+
+
+def profile_grid(num_points: int = DEFAULT_PROFILE_POINTS, s: ArrayLike | None = None, *,
+                 name: str = "s") -> NDArray[np.float64]:
+    """The validated ``s`` grid of a profile: explicit values, or the ``num_points`` cell midpoints.
+
+    Args:
+        num_points: ``N`` (at least 2), used when ``s`` is not given.
+        s: Explicit values in the open interval ``(0, 1)``.
+        name: The argument that passed ``s``, for error messages.
+
+    Returns:
+        Ascending, distinct values in ``(0, 1)``.
+
+    Example:
+        >>> profile_grid(4).tolist()
+        [0.125, 0.375, 0.625, 0.875]
+    """
+    if s is None:
+        if isinstance(num_points, bool) or not isinstance(num_points, (int, np.integer)):
+            raise invalid_type("num_points", num_points, "an integer >= 2", "pass e.g. num_points=64")
+        if num_points < 2:
+            raise invalid_argument("num_points", num_points, "needs at least 2 grid points",
+                                   f"pass e.g. num_points={DEFAULT_PROFILE_POINTS}")
+        return (np.arange(int(num_points)) + 0.5) / int(num_points)
+    grid = np.asarray(s, dtype=np.float64).ravel()
+    if grid.size == 0:
+        raise invalid_argument(name, s, "is empty", f"pass values in (0, 1), e.g. {name}=[0.25, 0.5, 0.75]")
+    for value in grid:
+        check_s(float(value), name)
+        if value in (0.0, 1.0):
+            raise invalid_argument(
+                name, float(value),
+                "the end points are excluded: the levels of H_D (s = 0) and H_P (s = 1) are "
+                "degenerate there, so the matrix element is not defined",
+                "pass values strictly between 0 and 1",
+            )
+    return np.unique(grid)
+
+
+def interval_error(a: GapPoint, b: GapPoint) -> float:
+    """Estimated error of the straight line between two gap points, at its middle.
+
+    With both slopes known it is the distance between the chord and the cubic Hermite
+    interpolant at the midpoint, ``h/8·|Δ'(a) − Δ'(b)|`` (``h = b − a``; for a smooth ``Δ`` that
+    is ``h²/8·|Δ''|``, the leading error of linear interpolation); with one slope known, the
+    quadratic through it, ``h/4·|Δ' − (Δ(b) − Δ(a))/h|``; with none, infinite.
+
+    Example:
+        >>> a = GapPoint(0.0, 1.0, -1.0, 0.0, 0.0, 0.0, 1.0)
+        >>> b = GapPoint(0.5, 0.5, 1.0, 0.0, 0.0, 0.0, 0.5)
+        >>> interval_error(a, b)
+        0.125
+    """
+    h = b.s - a.s
+    known = [x for x in (a.slope, b.slope) if math.isfinite(x)]
+    if len(known) == 2:
+        return h / 8.0 * abs(a.slope - b.slope)
+    if known:
+        return h / 4.0 * abs(known[0] - (b.gap - a.gap) / h)
+    return math.inf
+
+
+def hermite_minimum(a: GapPoint, b: GapPoint) -> tuple[float, float]:
+    """Where the cubic Hermite interpolant of ``Δ`` on ``[a.s, b.s]`` is lowest, and its value.
+
+    Both slopes must be finite (:class:`scipy.interpolate.CubicHermiteSpline`).
+
+    Example:
+        >>> a = GapPoint(0.0, 1.0, -2.0, 0.0, 0.0, 0.0, 1.0)
+        >>> b = GapPoint(1.0, 1.0, 2.0, 0.0, 0.0, 0.0, 1.0)
+        >>> [round(v, 6) for v in hermite_minimum(a, b)]
+        [0.5, 0.5]
+    """
+    spline = CubicHermiteSpline([a.s, b.s], [a.gap, b.gap], [a.slope, b.slope])
+    roots = spline.derivative().roots(extrapolate=False)
+    # a derivative that vanishes on the whole interval (a constant) reports NaN as its root
+    candidates = np.concatenate([[a.s, b.s], roots[np.isfinite(roots)]])
+    values = spline(candidates)
+    best = int(np.argmin(values))
+    return float(candidates[best]), float(values[best])

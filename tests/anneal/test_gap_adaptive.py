@@ -1,0 +1,118 @@
+"""Adaptive point placement against an analytic gap (no eigensolver in the loop)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from hybridxai.anneal.gap_adaptive import adaptive_points
+from hybridxai.anneal.gap_points import GapPoint, interval_error
+from hybridxai.exceptions import InvalidArgumentError
+
+
+class AvoidedCrossing:
+    """``Δ(s) = sqrt((s − s0)² + w²)`` with its exact slope: a solver with a known answer."""
+
+    def __init__(self, s0: float, width: float) -> None:
+        self.s0, self.width = s0, width
+        self.sweep = True
+        self.calls: list[tuple[float, float, bool]] = []
+
+    def gap(self, s: float) -> float:
+        return math.hypot(s - self.s0, self.width)
+
+    def __call__(self, s: float, tol: float) -> GapPoint:
+        self.calls.append((s, tol, self.sweep))
+        gap = self.gap(s)
+        return GapPoint(s, gap, (s - self.s0) / gap, 0.0, 0.5 * tol, 0.0, gap)
+
+    def ends(self) -> tuple[GapPoint, GapPoint]:
+        return self(0.0, 0.0), self(1.0, 0.0)
+
+
+@pytest.mark.parametrize(("s0", "width"), [(0.7, 0.1), (0.97, 0.005), (0.3, 0.02)])
+def test_places_points_until_the_lines_and_the_minimum_are_resolved(s0, width):
+    solver = AvoidedCrossing(s0, width)
+    ends = solver.ends()
+    solver.calls.clear()
+    points, worst, resolved = adaptive_points(solver, ends, rtol=1e-2, tol=1e-9, max_points=200,
+                                              starts=[0.5, 0.875, 0.96875])
+    assert resolved and worst <= 1e-2
+    nodes = [ends[0], *points, ends[1]]
+    assert all(interval_error(a, b) <= 1e-2 * min(a.gap, b.gap) + 1e-12
+               for a, b in zip(nodes[:-1], nodes[1:], strict=True))
+    # the lowest point is the minimum, width at s0, to tol
+    assert min(p.gap for p in points) == pytest.approx(width, abs=1e-9)
+    # the starts came first, from s = 1 down, as a sweep (a start whose gap came out lower
+    # than its estimate is solved again, tighter); the refinements after, not as one
+    sweep = [s for s, _, swept in solver.calls if swept]
+    assert list(dict.fromkeys(sweep)) == [0.96875, 0.875, 0.5]
+    assert not any(swept for _, _, swept in solver.calls[len(sweep):])
+    assert [p.s for p in points] == sorted(p.s for p in points)
+
+
+def test_stops_at_max_points_and_says_so():
+    solver = AvoidedCrossing(0.99, 1e-4)
+    points, worst, resolved = adaptive_points(solver, solver.ends(), rtol=1e-3, tol=1e-12,
+                                              max_points=6)
+    assert not resolved and len(points) == 6 and worst > 1e-3
+
+
+def test_never_solves_more_starts_than_max_points():
+    solver = AvoidedCrossing(0.5, 0.3)
+    ends = solver.ends()
+    solver.calls.clear()
+    adaptive_points(solver, ends, rtol=0.5, tol=1e-3, max_points=4, starts=np.linspace(0.1, 0.9, 9))
+    assert [s for s, _, _ in solver.calls[:4]] == pytest.approx([0.9, 0.8, 0.7, 0.6])
+    assert len({s for s, _, _ in solver.calls}) <= 4
+
+
+def test_starts_by_default_from_the_midpoints_of_four_cells():
+    solver = AvoidedCrossing(0.6, 0.05)
+    ends = solver.ends()
+    solver.calls.clear()
+    adaptive_points(solver, ends, rtol=1e-2, tol=1e-8, max_points=64)
+    swept = [s for s, _, sweep in solver.calls if sweep]
+    assert list(dict.fromkeys(swept)) == [0.875, 0.625, 0.375, 0.125]
+
+
+def test_with_fewer_points_than_start_cells_the_start_is_a_coarser_grid():
+    solver = AvoidedCrossing(0.6, 0.05)
+    ends = solver.ends()
+    solver.calls.clear()
+    adaptive_points(solver, ends, rtol=1e-2, tol=1e-8, max_points=2)
+    assert list(dict.fromkeys(s for s, _, _ in solver.calls)) == [0.75, 0.25]
+
+
+@pytest.mark.parametrize("starts", [[], [0.0, 0.5], [0.5, 1.5], [float("nan")]])
+def test_bad_start_points_are_refused_by_name(starts):
+    solver = AvoidedCrossing(0.6, 0.05)
+    with pytest.raises(InvalidArgumentError, match="starts"):
+        adaptive_points(solver, solver.ends(), rtol=1e-2, tol=1e-8, max_points=8, starts=starts)
+
+
+class AtTheEdge(AvoidedCrossing):
+    """Answers as bad as allowed: the gap too high by 0.9·tol and the slope off by 0.9·sqrt(tol).
+
+    A real eigensolver's point solved to ``rtol·Δ/100`` can be that far off; the cubic between
+    the lowest point and such a neighbour then puts the minimum in the wrong place.
+    """
+
+    def __call__(self, s: float, tol: float) -> GapPoint:
+        self.calls.append((s, tol, self.sweep))
+        gap = self.gap(s)
+        return GapPoint(s, gap + 0.9 * tol, (s - self.s0) / gap + 0.9 * math.sqrt(tol), 0.0,
+                        0.9 * tol, 0.0, gap)
+
+
+@pytest.mark.parametrize("width", [1e-1, 1e-2, 3e-3])
+def test_the_minimum_holds_when_every_point_is_off_by_its_whole_tolerance(width):
+    # the lowest point's own error (tol) and the stopping margin of the cubic (tol): 2·tol,
+    # plus the slopes' bias; before the neighbours were re-solved to tol this missed by 7.8e-6
+    tol = 1e-10
+    for s0 in np.linspace(0.3, 0.95, 27):
+        solver = AtTheEdge(float(s0), width)
+        points, _, resolved = adaptive_points(solver, solver.ends(), rtol=1e-2, tol=tol,
+                                              max_points=200)
+        assert resolved
+        assert min(p.gap for p in points) - width <= 3 * tol

@@ -1,0 +1,72 @@
+"""Gap points: the cubic Hermite estimate between two of them, and the profile grid."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from scipy.interpolate import CubicHermiteSpline
+
+from hybridxai.anneal.gap_points import GapPoint, hermite_minimum, interval_error, profile_grid
+from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError
+
+
+def test_interval_error_and_hermite_minimum_are_those_of_the_cubic():
+    a = GapPoint(0.2, 0.5, -3.0, 0.0, 0.0, 0.0, 0.5)
+    b = GapPoint(0.6, 0.4, 2.0, 0.0, 0.0, 0.0, 0.4)
+    spline = CubicHermiteSpline([a.s, b.s], [a.gap, b.gap], [a.slope, b.slope])
+    assert interval_error(a, b) == pytest.approx(abs(spline(0.4) - 0.45))
+    grid = np.linspace(a.s, b.s, 100_001)
+    s_min, value = hermite_minimum(a, b)
+    assert value == pytest.approx(spline(grid).min(), abs=1e-12)
+    assert s_min == pytest.approx(grid[np.argmin(spline(grid))], abs=1e-5)
+    # one slope unknown: the quadratic through it; none: unknown (infinite)
+    nan = GapPoint(0.6, 0.4, float("nan"), 0.0, 0.0, 0.0, 0.4)
+    assert interval_error(a, nan) == pytest.approx(0.1 * abs(-3.0 - (0.4 - 0.5) / 0.4))
+    assert interval_error(GapPoint(0.2, 0.5, float("nan"), 0, 0, 0, 0.5), nan) == float("inf")
+
+
+finite = st.floats(-5.0, 5.0, allow_nan=False)
+
+
+@given(st.floats(0.0, 0.8), st.floats(0.05, 0.2), st.floats(0.01, 2.0), st.floats(0.01, 2.0),
+       finite, finite)
+@example(0.2, 0.1, 1.0, 1.0, 0.0, 0.0)  # a constant gap: scipy reports NaN roots of its derivative
+def test_estimates_are_exact_for_any_cubic(a_s, h, a_gap, b_gap, a_slope, b_slope):
+    # Δ a cubic on [a, b]: the Hermite interpolant is Δ itself, so the estimate of the line's
+    # error at the middle is exact, and the minimum is the cubic's minimum on a fine grid
+    a = GapPoint(a_s, a_gap, a_slope, 0.0, 0.0, 0.0, a_gap)
+    b = GapPoint(a_s + h, b_gap, b_slope, 0.0, 0.0, 0.0, b_gap)
+    cubic = CubicHermiteSpline([a.s, b.s], [a.gap, b.gap], [a.slope, b.slope])
+    middle = 0.5 * (a.s + b.s)
+    assert interval_error(a, b) == pytest.approx(abs(cubic(middle) - 0.5 * (a.gap + b.gap)),
+                                                 rel=1e-9, abs=1e-12)
+    grid = np.linspace(a.s, b.s, 20_001)
+    s_min, value = hermite_minimum(a, b)
+    assert a.s <= s_min <= b.s
+    assert value <= cubic(grid).min() + 1e-12
+    assert value == pytest.approx(float(cubic(s_min)), abs=1e-12)
+    assert math.isfinite(value)
+
+
+def test_profile_grid_midpoints_and_explicit_values():
+    assert profile_grid(4).tolist() == [0.125, 0.375, 0.625, 0.875]
+    assert profile_grid(s=[0.7, 0.2, 0.7]).tolist() == [0.2, 0.7]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "name"), [
+    ({"num_points": 1}, InvalidArgumentError, "num_points"),
+    ({"num_points": 2.5}, InvalidTypeError, "num_points"),
+    ({"s": []}, InvalidArgumentError, "s"),
+    ({"s": [0.0, 0.5]}, InvalidArgumentError, "s"),
+    ({"s": [0.5, 1.2]}, InvalidArgumentError, "s"),
+])
+def test_bad_grids_name_the_argument(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        profile_grid(**kwargs)
+
+
+def test_bad_values_name_the_argument_they_came_in():
+    with pytest.raises(InvalidArgumentError, match="starts=1.5"):
+        profile_grid(s=[0.5, 1.5], name="starts")
