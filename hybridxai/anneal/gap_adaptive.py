@@ -121,6 +121,14 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
 
     tightened: set[float] = set()  # points already re-solved to tol (a solver's floor may be above)
 
+    def tighten(candidates: list[GapPoint]) -> bool:
+        """Re-solve to ``tol`` (once each) the solved candidates above it; whether any was."""
+        loose = [x for x in candidates if x.s in points and x.error > tol and x.s not in tightened]
+        for x in loose:
+            tightened.add(x.s)
+            points[x.s] = tracker(x.s, tol)
+        return bool(loose)
+
     while True:
         nodes = [start, *(points[s] for s in sorted(points)), end]
         errors = [relative_error(a, b) for a, b in zip(nodes[:-1], nodes[1:], strict=True)]
@@ -134,22 +142,15 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
             target = (middle, min(nodes[i].gap, nodes[i + 1].gap))
         else:  # the shape is resolved: find the minimum to tol
             best = min(points.values(), key=lambda p: (p.gap, -p.s))
-            if best.error > tol and best.s not in tightened:
-                tightened.add(best.s)
-                points[best.s] = tracker(best.s, tol)
+            if tighten([best]):
                 continue
-            if best.error > tol:  # the solver cannot reach tol here: say so
-                return [points[s] for s in sorted(points)], worst, False
             i = nodes.index(best)
             # the cubics beside the lowest point are only as good as its neighbours: a
             # neighbour solved to rtol·Δ/100 can hide a lower minimum (docs/benchmarks.md, ninth round)
-            loose = [x for x in (nodes[i - 1], nodes[i + 1]) if x.s in points and x.error > tol]
-            if any(x.s not in tightened for x in loose):
-                for x in loose:
-                    tightened.add(x.s)
-                    points[x.s] = tracker(x.s, tol)
+            around = [nodes[i - 1], best, nodes[i + 1]]
+            if tighten(around):
                 continue
-            if loose:  # the solver cannot reach tol there: the minimum is not certain to tol
+            if any(x.error > tol for x in around):  # the solver cannot reach tol there: say so
                 return [points[s] for s in sorted(points)], worst, False
             for a, b in ((nodes[i - 1], best), (best, nodes[i + 1])):
                 if not (math.isfinite(a.slope) and math.isfinite(b.slope)):
