@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -41,9 +42,10 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.linalg import expm_multiply
 
+from hybridxai._util.progress import ProgressLike, check_progress, progress_bar, show_progress
 from hybridxai.anneal.evolution import evolve
 from hybridxai.anneal.ising import dense_qubo
-from hybridxai.anneal.operators import AnnealingOperator, driver_sum_csr
+from hybridxai.anneal.operators import PROGRESS_MIN_QUBITS, AnnealingOperator, driver_sum_csr
 from hybridxai.anneal.schedules import (
     Schedule,
     ScheduleLike,
@@ -138,7 +140,8 @@ def _steps_for(times: NDArray[np.float64], num_steps: int | Sequence[int] | None
 
 def expm_multiply_final_state(op: AnnealingOperator, total_time: float, num_steps: int,
                               schedule: ScheduleLike = None, *, time_grid: TimeGrid = "midpoint",
-                              step_time: float | None = None) -> NDArray[np.complex128]:
+                              step_time: float | None = None,
+                              on_step: Callable[[int], Any] | None = None) -> NDArray[np.complex128]:
     """``ψ(T)`` with ``H(s_k)`` constant over each of ``num_steps`` steps.
 
     Args:
@@ -149,6 +152,7 @@ def expm_multiply_final_state(op: AnnealingOperator, total_time: float, num_step
         time_grid: ``"midpoint"`` (``s_k = s((k + ½)/M)``, hybridxai's) or ``"endpoints"``
             (``s_k = s(k/(M − 1))``, the authors').
         step_time: The time each point is applied for (default ``T/M``).
+        on_step: Called with 1 after each step (e.g. a progress bar's ``update``).
 
     Returns:
         The final state (little-endian basis), complex128.
@@ -172,6 +176,8 @@ def expm_multiply_final_state(op: AnnealingOperator, total_time: float, num_step
         data[:, 1:] = 1j * dt * (1.0 - s) * op.driver_coefficient
         step = sp.csr_matrix((data.ravel(), indices, indptr), shape=(n, n))
         psi = expm_multiply(step, psi)
+        if on_step is not None:
+            on_step(1)
     return psi
 
 
@@ -188,6 +194,7 @@ def fidelity_curve(
     conventions: Conventions = "hybridxai",
     time_grid: TimeGrid | None = None,
     fidelity: FidelityDefinition | None = None,
+    progress: ProgressLike = None,
 ) -> FidelityCurve:
     """Final ground-state fidelity ``F(T)`` for each anneal time ``T``.
 
@@ -211,6 +218,11 @@ def fidelity_curve(
             each for ``dt = 0.01``, fidelity = probability of the lowest-``H_P`` basis state.
         time_grid: ``"midpoint"`` or ``"endpoints"`` (default: the preset's).
         fidelity: ``"manifold"`` or ``"lowest-state"`` (default: the preset's).
+        progress: Draw a progress bar that counts the steps of all the anneals (and, first,
+            one of the gap profile a gap-aware ``schedule`` needs, unless it is cached):
+            ``True``, ``False``, ``None`` (the default: from
+            :data:`~hybridxai.anneal.operators.PROGRESS_MIN_QUBITS` = 20 qubits on) or a
+            tqdm-compatible class to draw it with.
 
     Returns:
         A :class:`FidelityCurve` (its ``conventions`` and ``info`` record the settings).
@@ -218,6 +230,7 @@ def fidelity_curve(
     Raises:
         InvalidArgumentError: For non-positive times, bad ``num_steps``, ``method``,
             ``driver_scale`` or conventions.
+        InvalidTypeError: For a ``progress`` that is neither a bool, ``None`` nor a class.
         ProblemTooLargeError: If the state does not fit in memory, or ``d > 20`` with
             ``"expm_multiply"``.
 
@@ -238,6 +251,7 @@ def fidelity_curve(
         raise invalid_argument("method", method, "unknown evolution method",
                                "pass method='expm_multiply' or method='statevector'")
     checked = check_schedule(schedule)  # validated before any work; built below if gap-aware
+    check_progress(progress)
     base = AnnealSpec.from_conventions(conventions, total_time=float(times[0]), time_step=time_step,
                                        driver_scale=driver_scale, time_grid=time_grid,
                                        fidelity=fidelity, order=order)
@@ -257,26 +271,33 @@ def fidelity_curve(
         bqm, base.driver_scale, purpose=f"fidelity_curve(method='{method}')",
         bytes_per_amplitude=8 + 16 * 8 + (12 + 16) * (d + 1) if method == "expm_multiply" else 8 + 16 * 4,
     )
-    sched = checked if isinstance(checked, Schedule) else checked.build(bqm, base.driver_scale)
+    sched = checked if isinstance(checked, Schedule) else checked.build(bqm, base.driver_scale,
+                                                                        progress=progress)
     base = replace(base, schedule=sched)
     target = base.final_fidelity(op.diagonal, op.diagonal)[2]
     g = int(ground_fidelity(op.diagonal, op.diagonal)[2].size)
     fidelities = np.empty(times.size)
     if method == "statevector":
         qubo = dense_qubo(bqm)
-    for i, (total_time, m) in enumerate(zip(times, steps, strict=True)):
+    runs = []  # every anneal's settings, checked before the first one runs
+    for total_time, m in zip(times, steps, strict=True):
         if num_steps is None:
-            run = replace(base, total_time=float(total_time))
+            runs.append(replace(base, total_time=float(total_time)))
         else:
             check_anneal_parameters(float(total_time), int(m), order)
-            run = replace(base, total_time=float(total_time), num_steps=int(m))
-        if method == "expm_multiply":
-            state = expm_multiply_final_state(op, run.total_time, run.steps(), sched,
-                                              time_grid=run.time_grid, step_time=run.step_time())
-        else:
-            state = evolve(qubo, run.trotter_layers(d), diagonal=op.diagonal)
-        probabilities = np.abs(np.asarray(state, dtype=np.complex128)) ** 2
-        fidelities[i] = run.final_fidelity(probabilities / probabilities.sum(), op.diagonal)[0]
+            runs.append(replace(base, total_time=float(total_time), num_steps=int(m)))
+    bar = progress_bar(progress, total=sum(run.steps() for run in runs), desc="fidelity_curve",
+                       unit="step", disable=not show_progress(progress, d >= PROGRESS_MIN_QUBITS))
+    with closing(bar):
+        for i, run in enumerate(runs):
+            if method == "expm_multiply":
+                state = expm_multiply_final_state(op, run.total_time, run.steps(), sched,
+                                                  time_grid=run.time_grid, step_time=run.step_time(),
+                                                  on_step=bar.update)
+            else:
+                state = evolve(qubo, run.trotter_layers(d), diagonal=op.diagonal, on_step=bar.update)
+            probabilities = np.abs(np.asarray(state, dtype=np.complex128)) ** 2
+            fidelities[i] = run.final_fidelity(probabilities / probabilities.sum(), op.diagonal)[0]
     info = {k: v for k, v in base.to_dict().items() if k not in ("total_time", "num_steps")}
     return FidelityCurve(times, fidelities, steps, method, op.num_qubits, g,
                          target.size / op.dimension, base.driver_scale, sched.name,

@@ -54,6 +54,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.memory import available_memory_bytes
+from hybridxai._util.progress import ProgressLike, check_progress, progress_bar, show_progress
 from hybridxai.anneal.eigensolvers import (
     DENSE_MAX_QUBITS,
     SolverName,
@@ -73,7 +75,7 @@ from hybridxai.anneal.eigensolvers import (
 from hybridxai.anneal.gap_endpoints import exact_end_points
 from hybridxai.anneal.gap_points import GapPoint
 from hybridxai.anneal.gap_profile import GapTracker, ground_degeneracy, tracker_vectors
-from hybridxai.anneal.operators import AnnealingOperator, check_s
+from hybridxai.anneal.operators import PROGRESS_MIN_QUBITS, AnnealingOperator, check_s
 from hybridxai.anneal.schedules import ScheduleLike, as_schedule
 from hybridxai.anneal.settings import AnnealSpec, Conventions, GapDefinition, TimeGrid
 from hybridxai.anneal.spec import DEFAULT_TIME_STEP, DriverScale
@@ -325,6 +327,7 @@ def min_gap(
     total_time: float | None = None,
     time_grid: TimeGrid | None = None,
     gap: GapDefinition | None = None,
+    progress: ProgressLike = None,
 ) -> MinGapResult:
     """Minimum gap ``Δ_min = min_s (E_g(s) - E_0(s))`` and its location ``s*``.
 
@@ -355,6 +358,11 @@ def min_gap(
         time_grid: ``"midpoint"`` or ``"endpoints"`` (default: the preset's).
         gap: ``"manifold"`` (``E_g − E_0``, ``g`` the ground degeneracy of ``H_P``) or
             ``"lowest-two"`` (``E_1 − E_0``) (default: the preset's).
+        progress: Draw a progress bar that counts the points ``s`` solved, with the last
+            one's ``s``, gap and the products ``H(s)·v`` so far: ``True``, ``False``, ``None``
+            (the default: from :data:`~hybridxai.anneal.operators.PROGRESS_MIN_QUBITS` = 20
+            qubits on, where the search takes seconds to minutes) or a tqdm-compatible
+            class to draw it with.
 
     Returns:
         A :class:`MinGapResult` (``conventions`` and ``info`` record the settings;
@@ -364,6 +372,7 @@ def min_gap(
     Raises:
         InvalidArgumentError: For a bad ``tol``, ``s_grid``, ``driver_scale`` or ``solver``,
             or when ``H_P`` is constant (every state is a ground state: no gap).
+        InvalidTypeError: For a ``progress`` that is neither a bool, ``None`` nor a class.
         ProblemTooLargeError: When the vectors for ``2**d`` amplitudes do not fit in memory.
 
     Example:
@@ -377,6 +386,7 @@ def min_gap(
     if solver not in ("auto", "dense", "davidson", "eigsh"):
         raise invalid_argument("solver", solver, "unknown eigensolver",
                                "pass solver='auto', 'dense', 'davidson' or 'eigsh'")
+    check_progress(progress)
     if isinstance(guard, bool) or not isinstance(guard, (int, np.integer)) or guard < 0:
         raise invalid_argument("guard", guard, "must be an integer >= 0", "pass guard=1")
     grid = _check_options(tol, s_grid)
@@ -419,8 +429,13 @@ def min_gap(
     evaluator.add_exact(exact1)
     tight = tol / 2.0  # error of each refined gap value (each eigenvalue: tol / 4)
     brackets: list[tuple[float, float]] = []
+    # per step, the points are known (those strictly inside (0, 1): the ends are exact)
+    inside = np.unique(np.asarray(points_per_step, dtype=np.float64)) if dense else None
+    evaluator.progress = progress_bar(
+        progress, total=None if inside is None else int(((inside > 0.0) & (inside < 1.0)).sum()),
+        desc="min_gap", unit="point", disable=not show_progress(progress, d >= PROGRESS_MIN_QUBITS))
 
-    with blas_threads(1):
+    with closing(evaluator.progress), blas_threads(1):
         if dense:
             sweep = np.sort(np.asarray(points_per_step, dtype=np.float64))[::-1]
             _sweep(evaluator, sweep, tight)

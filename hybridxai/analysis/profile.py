@@ -33,6 +33,7 @@ from typing import Any
 import dimod
 from numpy.typing import ArrayLike
 
+from hybridxai._util.progress import ProgressLike
 from hybridxai.anneal.conventions import Conventions, GapDefinition
 from hybridxai.anneal.gap_adaptive import DEFAULT_PROFILE_RTOL
 from hybridxai.anneal.gap_points import DEFAULT_PROFILE_POINTS
@@ -85,6 +86,7 @@ def gap_profile(
     gap: GapDefinition | None = None,
     adaptive: bool = False,
     rtol: float = DEFAULT_PROFILE_RTOL,
+    progress: ProgressLike = None,
 ) -> GapProfileResult:
     """``E_0(s)``, ``E_1(s)``, the gap ``Δ(s)`` and ``|<1|∂ₛH|0>|`` on a grid of ``s``.
 
@@ -111,6 +113,10 @@ def gap_profile(
             :func:`~hybridxai.anneal.gap_profile.compute_gap_profile`) instead of on the grid.
         rtol: With ``adaptive=True``, the largest relative error of the gap read off the
             straight line between two points (estimated; ``info["interpolation_error"]``).
+        progress: Draw a progress bar of the points solved, with the last one's ``s``, gap and
+            the products ``H(s)·v`` so far: ``True``, ``False``, ``None`` (the default: from
+            :data:`~hybridxai.anneal.operators.PROGRESS_MIN_QUBITS` = 20 qubits on, where a
+            profile takes seconds to minutes) or a tqdm-compatible class to draw it with.
 
     Returns:
         A :class:`GapProfileResult` with ``.plot(path=None)``; ``info`` records the conventions.
@@ -122,5 +128,5 @@ def gap_profile(
     return GapProfileResult.from_profile(compute_gap_profile(
         bqm, num_points, driver_scale=driver_scale, s=s, solver=solver, tol=tol,
         max_memory_bytes=max_memory_bytes, seed=seed, conventions=conventions, gap=gap,
-        adaptive=adaptive, rtol=rtol,
+        adaptive=adaptive, rtol=rtol, progress=progress,
     ))

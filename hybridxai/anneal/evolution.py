@@ -40,7 +40,7 @@ import importlib
 import math
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
@@ -246,6 +246,7 @@ def evolve_numpy(
     diagonal: NDArray[np.float64],
     layers: Sequence[Layer],
     dtype: str = "complex128",
+    on_step: Callable[[int], Any] | None = None,
 ) -> NDArray[np.complexfloating]:
     """Apply the layers to ``|+>^d`` with plain numpy (the reference engine).
 
@@ -253,6 +254,7 @@ def evolve_numpy(
         diagonal: ``basis_energies`` of the problem (length ``2**d``, offset included).
         layers: ``("driver", θ)`` / ``("problem", γ)`` layers, applied left to right.
         dtype: ``"complex128"`` or ``"complex64"``.
+        on_step: Called with 1 after each problem layer.
 
     Returns:
         The final state (little-endian, length ``2**d``).
@@ -265,6 +267,8 @@ def evolve_numpy(
             _apply_driver_numpy(psi, num_qubits, float(coeff))
         elif kind == "problem":
             _apply_problem_numpy(psi, diagonal, float(coeff))
+            if on_step is not None:
+                on_step(1)
         else:
             raise invalid_argument("layers", (kind, coeff), "kind must be 'driver' or 'problem'",
                                    "build the layers with hybridxai.circuits.trotter_layers()")
@@ -332,14 +336,16 @@ def default_threads() -> int:
 
 
 def _evolve_threaded(
-    kernels: Any, re: NDArray, im: NDArray, args: tuple, nthreads: int, nchunks: int
+    kernels: Any, re: NDArray, im: NDArray, args: tuple, nthreads: int, nchunks: int,
+    after_pass: Callable[[int], Any] | None = None,
 ) -> None:
     """Run the passes on ``nthreads`` threads; the numba kernels release the GIL.
 
     Each pass is cut into ``nchunks`` chunks of tiles that the threads claim one at a time, and
     the pass ends when every chunk is done (the next pass reads what all of them wrote). The
     calling thread works too and never waits for a helper that has not started: on a busy
-    machine it simply does more of the chunks itself.
+    machine it simply does more of the chunks itself. ``after_pass(p)`` is called on the
+    calling thread once pass ``p`` is complete.
     """
     d, t, rb, sb, lin, quadratic, offset, gam = args[:8]
     ws = kernels.workspaces(re, d, t, rb, sb, nthreads)
@@ -379,6 +385,8 @@ def _evolve_threaded(
                 error = state["error"]
             if error is not None:
                 raise error
+            if after_pass is not None:
+                after_pass(p)
 
 
 def evolve_numba(
@@ -386,6 +394,7 @@ def evolve_numba(
     layers: Sequence[Layer],
     dtype: str = "complex128",
     threads: int | None = None,
+    on_step: Callable[[int], Any] | None = None,
 ) -> NDArray[np.complexfloating]:
     """Apply the layers to ``|+>^d`` with the fused numba kernel.
 
@@ -395,6 +404,8 @@ def evolve_numba(
         dtype: ``"complex128"`` or ``"complex64"``.
         threads: Worker threads (``None``: one per available core). Problems under 2**18
             amplitudes always run on one thread.
+        on_step: Called with the number of problem layers applied since its last call: after
+            each one when the passes run threaded, once at the end on one thread.
 
     Returns:
         The final state (little-endian, length ``2**d``).
@@ -446,8 +457,12 @@ def evolve_numba(
         nthreads = 1 if 2**d < _MIN_PARALLEL_SIZE else min(threads or default_threads(), ntiles)
         if nthreads == 1:
             kernels.evolve_serial(re, im, *args)
+            if on_step is not None and num_problem:
+                on_step(num_problem)
         else:
-            _evolve_threaded(kernels, re, im, args, nthreads, min(ntiles, 4 * nthreads))
+            # one pass per problem layer, and maybe one more that finishes the last driver layer
+            after = None if on_step is None else (lambda p: on_step(1) if p < num_problem else None)
+            _evolve_threaded(kernels, re, im, args, nthreads, min(ntiles, 4 * nthreads), after)
     state = np.empty(2**d, dtype=_DTYPES[name])
     state.real.reshape(blocks, 1 << t)[...] = re.reshape(blocks, stride)[:, : 1 << t]
     del re
@@ -464,6 +479,7 @@ def evolve(
     engine: str = "auto",
     threads: int | None = None,
     diagonal: NDArray[np.float64] | None = None,
+    on_step: Callable[[int], Any] | None = None,
 ) -> NDArray[np.complexfloating]:
     """Apply ``layers`` to ``|+>^d`` with the chosen engine; the one entry point of this module.
 
@@ -480,6 +496,10 @@ def evolve(
         engine: ``"auto"`` (numba when it imports), ``"numba"`` or ``"numpy"``.
         threads: Threads of the numba engine (``None``: one per available core).
         diagonal: ``basis_energies(qubo)`` when the caller has it already (numpy engine).
+        on_step: Called with the number of steps (problem layers) applied since its last call,
+            e.g. a progress bar's ``update``: after each step with the numpy engine and with
+            the numba engine on several threads (from 2**18 amplitudes on), once at the end
+            with the numba engine on one thread (smaller states, or ``threads=1``).
 
     Returns:
         The final state (little-endian, length ``2**d``).
@@ -497,5 +517,6 @@ def evolve(
     """
     name = state_dtype(dtype, precision)
     if resolve_engine(check_engine(engine)) == "numpy":
-        return evolve_numpy(basis_energies(qubo) if diagonal is None else diagonal, layers, name)
-    return evolve_numba(qubo, layers, name, check_threads(threads))
+        return evolve_numpy(basis_energies(qubo) if diagonal is None else diagonal, layers, name,
+                            on_step)
+    return evolve_numba(qubo, layers, name, check_threads(threads), on_step)

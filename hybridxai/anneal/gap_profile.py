@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.memory import available_memory_bytes
+from hybridxai._util.progress import ProgressLike, check_progress, progress_bar, show_progress
 from hybridxai.anneal.conventions import PRESETS, check_choice
 from hybridxai.anneal.correction import single_scratch_rows
 from hybridxai.anneal.eigensolvers import (
@@ -65,7 +67,7 @@ from hybridxai.anneal.eigensolvers import (
 from hybridxai.anneal.gap_adaptive import DEFAULT_PROFILE_RTOL, adaptive_points, check_adaptive
 from hybridxai.anneal.gap_endpoints import exact_end_points
 from hybridxai.anneal.gap_points import DEFAULT_PROFILE_POINTS, GapPoint, profile_grid
-from hybridxai.anneal.operators import AnnealingOperator, check_analysis_memory
+from hybridxai.anneal.operators import PROGRESS_MIN_QUBITS, AnnealingOperator, check_analysis_memory
 from hybridxai.anneal.spec import DriverScale, ground_fidelity
 from hybridxai.exceptions import UnresolvedProfileWarning, invalid_argument, invalid_type
 
@@ -191,6 +193,9 @@ class GapTracker:
                  *, couplings: bool = False, inner_steps: int | None = None,
                  sweep: bool | None = None) -> None:
         self.op, self.g = op, g
+        # a progress bar (tqdm's update(n), and set_postfix_str if it has it) advanced by one
+        # per new point and labelled with it (see hybridxai._util.progress); None: none
+        self.progress: Any = None
         self.couplings = couplings
         self.sweep = couplings if sweep is None else sweep
         self.inner_steps = (_INNER_STEPS if couplings else 0) if inner_steps is None else inner_steps
@@ -375,7 +380,9 @@ class GapTracker:
             float(pairs.derivative_errors[g] + pairs.derivative_errors[0]),
             float(pairs.errors[g] + pairs.errors[0]), e0, eg, coupling,
         )
+        new = s not in self.points
         self.points[s] = point
+        self._report(point, new)
         if pairs.vectors is not None:
             replaced = self.cache.get(s)
             self.cache[s] = pairs.vectors
@@ -383,6 +390,16 @@ class GapTracker:
                 self._recycle(replaced)
             self._evict(s)
         return point
+
+    def _report(self, point: GapPoint, new: bool) -> None:
+        """Advance the progress bar for a new point; relabel it for a re-solved one."""
+        if self.progress is None:
+            return
+        if new:
+            self.progress.update(1)
+        label = getattr(self.progress, "set_postfix_str", None)  # tqdm's; optional elsewhere
+        if label is not None:
+            label(f"s={point.s:.6g} gap={point.gap:.4g} products={self.matvecs}")
 
     def _evict(self, keep: float) -> None:
         while len(self.cache) > self.cache_entries:
@@ -481,6 +498,7 @@ def compute_gap_profile(
     gap: str | None = None,
     adaptive: bool = False,
     rtol: float = DEFAULT_PROFILE_RTOL,
+    progress: ProgressLike = False,
 ) -> GapProfile:
     """The gap profile of a BQM (see the module docstring for the definitions).
 
@@ -528,6 +546,12 @@ def compute_gap_profile(
         adaptive: Place the points by the gap's shape (above) instead of on the grid.
         rtol: With ``adaptive=True``, the largest relative error of ``Δ`` between two points
             when read off the straight line between them (estimated), in ``(0, 0.5]``.
+        progress: Draw a progress bar that counts the points solved (of ``num_points`` on a
+            grid), with the last one's ``s``, ``Δ`` and the products so far: ``True``,
+            ``False`` (the default here: the gap-aware schedules build profiles inside other
+            work), ``None`` (from :data:`~hybridxai.anneal.operators.PROGRESS_MIN_QUBITS`
+            qubits on, the default of :func:`hybridxai.analysis.gap_profile`) or a
+            tqdm-compatible class to draw it with.
 
     Returns:
         A :class:`GapProfile` whose ``info`` records ``grid`` (``"midpoints"``, ``"explicit"``
@@ -541,13 +565,14 @@ def compute_gap_profile(
         InvalidArgumentError: For a bad ``num_points``, ``s``, ``driver_scale``, ``solver``,
             ``tol``, ``guard`` or ``rtol`` (or ``s`` with ``adaptive=True``), or when ``H_P`` is
             constant (no gap).
-        InvalidTypeError: For an ``adaptive`` that is not a bool, or an ``rtol`` that is not a
-            number.
+        InvalidTypeError: For an ``adaptive`` that is not a bool, an ``rtol`` that is not a
+            number, or a ``progress`` that is neither a bool, ``None`` nor a class.
         ProblemTooLargeError: When the vectors of ``2**d`` amplitudes do not fit in memory
             (checked before any allocation).
     """
     t_start = time.perf_counter()
     check_adaptive(adaptive, rtol, num_points, s)
+    check_progress(progress)
     grid = profile_grid(num_points, s)  # adaptive: replaced by the points placed
     preset = PRESETS[check_choice("conventions", conventions)]
     driver_scale = preset["driver_scale"] if driver_scale is None else driver_scale
@@ -585,7 +610,10 @@ def compute_gap_profile(
     tracker = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed),
                                        couplings=True, purpose="gap_profile")
     info: dict[str, Any] = {"grid": "midpoints" if s is None else "explicit"}
-    with blas_threads(1):
+    tracker.progress = progress_bar(progress, total=None if adaptive else int(grid.size),
+                                    desc="gap_profile", unit="point",
+                                    disable=not show_progress(progress, d >= PROGRESS_MIN_QUBITS))
+    with closing(tracker.progress), blas_threads(1):
         if adaptive:
             points, worst, resolved = adaptive_points(
                 tracker, exact_end_points(bqm, op, level, g), float(rtol), float(tol), int(num_points))

@@ -49,6 +49,7 @@ __all__ = [
     "check_analysis_memory",
     "ANALYSIS_BYTES_PER_AMPLITUDE",
     "PARALLEL_MIN_QUBITS",
+    "PROGRESS_MIN_QUBITS",
 ]
 
 ANALYSIS_BYTES_PER_AMPLITUDE = 8 * 8
@@ -63,6 +64,16 @@ keep every kernel single-threaded. Chosen by measurement on the 2-core machine
 7.1 s; docs/benchmarks.md) and rechecked with the faster kernels of the fifth round
 (``python benchmarks/bench_gap.py --threading 12 13 14 16 --seed 3``: serial/threaded 0.74 at
 d = 12, 1.08 at 13, 1.27 at 14, 1.73 at 16)."""
+
+
+PROGRESS_MIN_QUBITS = 20
+"""From this many qubits on, the exact analyses (``min_gap``, ``gap_profile``,
+``fidelity_curve``) draw a progress bar unless told otherwise (``progress=None``): there the
+profiles take tens of seconds on the 2-core machine, and every two more qubits cost 2.8-6 times
+more (``chelsea`` QUBO, d = 18 → 20: ``min_gap`` 1.5 → 4.2 s, ``gap_profile(adaptive=True)``
+2.7 → 15.5 s, the 64-point ``gap_profile()`` 10.3 → 53.3 s, one ``fidelity_curve`` anneal
+of ``T = 10`` 0.6 → 2.6 s, tenth round; d = 24: ``min_gap`` 90.3 s, eighth round,
+``gap_profile(adaptive=True)`` 310.1 s, ninth round; docs/benchmarks.md)."""
 
 
 _GROUP_BITS = 4  # the flips of bits 0-3 are done in registers, 16 amplitudes at a time

@@ -44,6 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.checks import check_positive_int
+from hybridxai._util.progress import ProgressLike
 from hybridxai.anneal.gap_points import DEFAULT_PROFILE_POINTS
 from hybridxai.anneal.gap_profile import GapProfile, compute_gap_profile
 from hybridxai.anneal.ising import dense_qubo
@@ -164,17 +165,20 @@ class ProblemSchedule:
         return (f"{LOCAL_ADIABATIC}(a={self.coupling_exponent:g}, b={self.gap_exponent:g}, "
                 f"num_points={self.num_points})")
 
-    def build(self, problem: dimod.BinaryQuadraticModel, driver_scale: DriverScale = "unit") -> Schedule:
+    def build(self, problem: dimod.BinaryQuadraticModel, driver_scale: DriverScale = "unit", *,
+              progress: ProgressLike = False) -> Schedule:
         """The schedule ``s(u)`` of ``problem`` (computes or reuses its gap profile).
 
         Args:
             problem: The BQM to be annealed.
             driver_scale: ``"unit"``, ``"1/d"`` or a number, as the anneal uses.
+            progress: The progress bar of the gap profile, if one is computed (see
+                :func:`~hybridxai.anneal.gap_profile.compute_gap_profile`).
 
         Returns:
             A validated :class:`Schedule` named :attr:`name`.
         """
-        profile = cached_gap_profile(problem, driver_scale, self.num_points)
+        profile = cached_gap_profile(problem, driver_scale, self.num_points, progress=progress)
         return self.from_profile(profile)
 
     def from_profile(self, profile: GapProfile) -> Schedule:
@@ -254,7 +258,8 @@ def pause_schedule(s_pause: float, fraction: float) -> Schedule:
 
 
 def cached_gap_profile(problem: dimod.BinaryQuadraticModel, driver_scale: DriverScale = "unit",
-                       num_points: int = DEFAULT_PROFILE_POINTS) -> GapProfile:
+                       num_points: int = DEFAULT_PROFILE_POINTS, *,
+                       progress: ProgressLike = False) -> GapProfile:
     """The gap profile of ``problem``, cached per (QUBO, driver coefficient, ``num_points``).
 
     The key is a digest of the dense QUBO arrays (qubit order, offset included), so equal
@@ -264,6 +269,8 @@ def cached_gap_profile(problem: dimod.BinaryQuadraticModel, driver_scale: Driver
         problem: The BQM.
         driver_scale: ``"unit"``, ``"1/d"`` or a number.
         num_points: Grid points (cell midpoints).
+        progress: The progress bar of the profile when it is computed, not found in the cache
+            (see :func:`~hybridxai.anneal.gap_profile.compute_gap_profile`).
 
     Returns:
         The :class:`~hybridxai.anneal.gap_profile.GapProfile` (shared: do not modify it).
@@ -280,7 +287,7 @@ def cached_gap_profile(problem: dimod.BinaryQuadraticModel, driver_scale: Driver
             _profile_cache.move_to_end(key)
             return hit
     profile = compute_gap_profile(problem, num_points, driver_scale=float(coefficient),
-                                  tol=SCHEDULE_PROFILE_TOL)
+                                  tol=SCHEDULE_PROFILE_TOL, progress=progress)
     with _profile_lock:
         _profile_cache[key] = profile
         while len(_profile_cache) > _PROFILE_CACHE_SIZE:

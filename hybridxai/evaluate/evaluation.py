@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from hybridxai._util.checks import check_positive_int
 from hybridxai._util.fileio import output_folder, to_jsonable, versions, write_atomic
+from hybridxai._util.progress import show_progress
 from hybridxai.evaluate.faithfulness import METRICS, QuantusSettings, score_methods
 from hybridxai.evaluate.methods import MethodSpec, compute_maps, parse_methods
 from hybridxai.evaluate.statistics import holm, mean_ci, paired_wilcoxon
@@ -333,7 +334,7 @@ def evaluate(
         raise invalid_argument("images", images, f"holds {n} image; the paired tests need several",
                                "pass at least 2 images (for a meaningful test, dozens)")
 
-    show = progress if progress is not None else n > 1
+    show = show_progress(progress, n > 1)
     started = time.perf_counter()
     steps = len(specs) + len(specs) * len(chosen_metrics) + 1
     with tqdm(total=steps, desc="evaluate", unit="step", disable=not show) as bar:

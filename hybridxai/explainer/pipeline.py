@@ -16,10 +16,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from hybridxai._util.progress import progress_bar, show_progress
 from hybridxai.anneal.qubo import FeatureQubo, build_qubo
 from hybridxai.exceptions import invalid_argument, invalid_type
 from hybridxai.explainer.explanation import Explanation
-from hybridxai.explainer.settings import ExplainSettings, progress_bar
+from hybridxai.explainer.settings import ExplainSettings
 from hybridxai.explainer.solve import solve
 from hybridxai.vision.features import extract_features
 from hybridxai.vision.features.layers import LayerLike
@@ -85,7 +86,7 @@ def _analysis(qubo: FeatureQubo, options: dict[str, Any]) -> dict[str, Any]:
     from hybridxai.analysis import min_gap
 
     driver = options.get("driver_scale", "unit")
-    result = min_gap(qubo.bqm, driver_scale=driver)
+    result = min_gap(qubo.bqm, driver_scale=driver, progress=False)  # explain draws its own bar
     return {"min_gap": float(result.min_gap), "s_min": float(result.s_min)}
 
 
@@ -179,11 +180,11 @@ def _explain_checked(model: nn.Module, images: ImageLike | Sequence[ImageLike], 
     size = tuple(prepared.batch.shape[-2:])
     run_seed = s.seed if s.seed is not None else _sampler_seed(sampler, s.sampler_options)
     n = len(features.targets)
-    show = s.progress if s.progress is not None else n > 1
     results: list[Explanation] = []
     alphas = features.importance_of(s.importance)
     max_qubits = s.qubits_for(sampler)
-    bar = progress_bar(s.progress, total=n, desc="explain", unit="image", disable=not show)
+    bar = progress_bar(s.progress, total=n, desc="explain", unit="image",
+                       disable=not show_progress(s.progress, n > 1))
     try:
         for i in range(n):
             activations = features.activations[i]

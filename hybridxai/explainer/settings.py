@@ -37,9 +37,9 @@ import dimod
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from hybridxai._util.checks import check_positive_int, check_seed
+from hybridxai._util.progress import ProgressLike, check_progress
 from hybridxai.anneal.qubo import check_importance_mode
 from hybridxai.backends.annealing import AnnealingSampler
 from hybridxai.backends.base import BaseSampler
@@ -48,7 +48,7 @@ from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, invalid
 from hybridxai.vision.features.layers import LayerLike
 from hybridxai.vision.targets import TargetLike, check_target, parse_targets
 
-__all__ = ["ExplainSettings", "SETTING_NAMES", "UnknownSettingError", "backend_name", "progress_bar",
+__all__ = ["ExplainSettings", "SETTING_NAMES", "UnknownSettingError", "backend_name",
            "QUANTUM_MAX_QUBITS"]
 
 QUANTUM_MAX_QUBITS = AnnealingSampler.default_max_variables
@@ -75,29 +75,6 @@ class UnknownSettingError(InvalidArgumentError, TypeError):
     Also an :class:`~hybridxai.exceptions.InvalidArgumentError` (a ``ValueError``), as unknown
     sampler options were before they were told apart from misspelt settings.
     """
-
-
-def progress_bar(progress: bool | Callable[..., Any] | None, *, total: int, initial: int = 0,
-                 desc: str, unit: str, disable: bool) -> Any:
-    """The progress bar the ``progress`` setting asks for: tqdm's, or the given tqdm-like class.
-
-    Args:
-        progress: The setting (a bool, ``None`` or a class called like ``tqdm``).
-        total: Steps in all.
-        initial: Steps already done (a resumed run).
-        desc: Label.
-        unit: Name of one step.
-        disable: Draw nothing.
-
-    Returns:
-        An object with tqdm's ``update(n)``, ``write(text)`` and ``close()``.
-
-    Example:
-        >>> bar = progress_bar(False, total=2, desc="explain", unit="image", disable=True)
-        >>> bar.update(1); bar.close()
-    """
-    factory = progress if callable(progress) and not isinstance(progress, bool) else tqdm
-    return factory(total=total, initial=initial, desc=desc, unit=unit, disable=disable)
 
 
 def _check_beta(beta: Any) -> float | None:
@@ -208,7 +185,7 @@ class ExplainSettings:
     transform: Callable[[Any], torch.Tensor] | None = None
     class_names: Sequence[str] | None = None
     analyze: bool = False
-    progress: bool | Callable[..., Any] | None = None
+    progress: ProgressLike = None
     sampler_options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -237,10 +214,7 @@ class ExplainSettings:
                                "pass e.g. weights.transforms(), or None for the model's registered one")
         set_(self, "class_names", _check_class_names(self.class_names))
         _check_flag("analyze", self.analyze)
-        progress = self.progress
-        if not (progress is None or isinstance(progress, (bool, np.bool_)) or callable(progress)):
-            raise invalid_type("progress", self.progress, "True, False, None or a tqdm-compatible class",
-                               "pass progress=False to hide the bar")
+        check_progress(self.progress)
         if not isinstance(self.sampler_options, Mapping) or not all(
                 isinstance(k, str) for k in self.sampler_options):
             raise invalid_type("sampler_options", self.sampler_options, "a mapping of option names to values",

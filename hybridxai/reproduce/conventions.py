@@ -45,12 +45,14 @@ def _measure(bqm: Any, variant: str, total_times: Sequence[float]) -> dict[str, 
     from hybridxai.analysis import fidelity_curve, min_gap
 
     if variant.startswith("authors"):
-        gap = min_gap(bqm, conventions="authors", total_time=10.0)
-        curve = fidelity_curve(bqm, list(total_times), conventions="authors", method="expm_multiply")
+        gap = min_gap(bqm, conventions="authors", total_time=10.0, progress=False)
+        curve = fidelity_curve(bqm, list(total_times), conventions="authors", method="expm_multiply",
+                               progress=False)
     else:
         driver = "1/d" if variant.endswith("1/d") else "unit"
-        gap = min_gap(bqm, driver_scale=driver)
-        curve = fidelity_curve(bqm, list(total_times), driver_scale=driver, method="statevector")
+        gap = min_gap(bqm, driver_scale=driver, progress=False)
+        curve = fidelity_curve(bqm, list(total_times), driver_scale=driver, method="statevector",
+                               progress=False)
     ground = int(np.argmin(_energies(bqm)))
     return {"min_gap": float(gap.min_gap), "s_min": float(gap.s_min),
             "fidelity": {f"{t:g}": float(f) for t, f in zip(total_times, curve.fidelities, strict=True)},

@@ -405,13 +405,14 @@ def physics_unit(ctx: StageContext, positions: list[int]) -> list[dict[str, Any]
         measures = None
         others: dict[str, PhysicsMeasures] = {}
         if q.num_variables >= 1:
-            gap = min_gap(q.bqm, driver_scale=config.driver_scale)
+            gap = min_gap(q.bqm, driver_scale=config.driver_scale, progress=False)
             curve = fidelity_curve(
                 q.bqm,
                 list(config.total_times),
                 time_step=config.time_step,
                 driver_scale=config.driver_scale,
                 method="statevector",
+                progress=False,
             )
             measures = PhysicsMeasures(float(gap.min_gap), float(gap.s_min),
                                        tuple(float(f) for f in curve.fidelities), tuple(config.total_times))
@@ -440,9 +441,9 @@ def _authors_measures(activations: np.ndarray, gradients: np.ndarray,
 
     q = build_qubo(activations, gradients, beta=config.qa_beta, max_qubits=config.max_qubits,
                    conventions="authors")
-    gap = min_gap(q.bqm, conventions="authors", dense=False)
+    gap = min_gap(q.bqm, conventions="authors", dense=False, progress=False)
     curve = fidelity_curve(q.bqm, list(config.total_times), time_step=config.time_step,
-                           conventions="authors", method="statevector")
+                           conventions="authors", method="statevector", progress=False)
     return PhysicsMeasures(float(gap.min_gap), float(gap.s_min), tuple(float(f) for f in curve.fidelities),
                            tuple(config.total_times))
 

@@ -17,10 +17,11 @@ from PIL import Image
 from torchvision.transforms import ToTensor
 
 import hybridxai
+from hybridxai._util.progress import progress_bar
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, UnknownBackendError
 from hybridxai.explainer.folder import explain_folder
 from hybridxai.explainer.pipeline import explain, explain_batch
-from hybridxai.explainer.settings import ExplainSettings, UnknownSettingError, progress_bar
+from hybridxai.explainer.settings import ExplainSettings, UnknownSettingError
 
 
 class Untouchable(torch.nn.Module):

@@ -932,6 +932,9 @@ add(MG, "driver_scale = 0", lambda: _an().min_gap(S.chain_bqm(2), driver_scale=0
     InvalidArgumentError, "driver_scale=0", "positive", "Fix:", topic="out of range")
 add(MG, "an s_grid of two points", lambda: _an().min_gap(S.chain_bqm(2), s_grid=2),
     InvalidArgumentError, "s_grid=", "at least 3 points", "Fix:", topic="wrong shape")
+add(MG, "progress given as a string", lambda: _an().min_gap(S.chain_bqm(2), progress="yes"),
+    InvalidTypeError, "progress has type str", "tqdm-compatible class", "Fix: pass progress=False",
+    topic="wrong type")
 add("analysis.gap_at", "s = 1.5", lambda: _an().gap_at(S.chain_bqm(2), 1.5), InvalidArgumentError,
     "s=1.5", "[0, 1]", "Fix:", topic="out of range")
 GP = "analysis.gap_profile"
@@ -957,6 +960,12 @@ add(GP, "adaptive with an explicit grid",
     "s=[0.5]", "cannot be combined with adaptive=True", "Fix:", topic="wrong shape")
 add(GP, "adaptive given as a string", lambda: _an().gap_profile(S.chain_bqm(2), adaptive="yes"),
     InvalidTypeError, "adaptive", "'yes'", "Fix: pass adaptive=True", topic="wrong type")
+add(GP, "progress given as a string", lambda: _an().gap_profile(S.chain_bqm(2), progress="yes"),
+    InvalidTypeError, "progress has type str", "tqdm-compatible class", "Fix: pass progress=False",
+    topic="wrong type")
+add(FC, "progress given as a string",
+    lambda: _an().fidelity_curve(S.chain_bqm(2), [1.0], progress="yes"), InvalidTypeError,
+    "progress has type str", "tqdm-compatible class", "Fix: pass progress=False", topic="wrong type")
 add(FC, "no anneal times", lambda: _an().fidelity_curve(S.chain_bqm(2), []), InvalidArgumentError,
     "total_times=[]", "empty", "Fix: pass e.g. total_times=[10, 30, 50, 70, 100]", topic="empty")
 add(FC, "an anneal time of 0", lambda: _an().fidelity_curve(S.chain_bqm(2), [10.0, 0.0]),
