@@ -75,12 +75,18 @@ def progress_bar(progress: ProgressLike, *, total: int | None, initial: int = 0,
         An object with tqdm's ``update(n)``, ``write(text)`` and ``close()``.
 
     Raises:
-        InvalidTypeError: If ``progress`` is a callable that does not take tqdm's arguments.
+        InvalidTypeError: If ``progress`` is a callable that does not take tqdm's arguments or
+            does not return an object with ``update`` and ``close``.
     """
     factory = progress if callable(progress) and not isinstance(progress, (bool, np.bool_)) else tqdm
+    expected = ("True, False, None or a tqdm-compatible class (called as tqdm(total=, initial=, "
+                "desc=, unit=, disable=), returning an object with update(n) and close())")
     try:
-        return factory(total=total, initial=initial, desc=desc, unit=unit, disable=disable)
+        bar = factory(total=total, initial=initial, desc=desc, unit=unit, disable=disable)
     except TypeError as exc:  # a callable that is not called like tqdm (e.g. print)
-        raise invalid_type("progress", progress, "True, False, None or a tqdm-compatible class "
-                           "(called as tqdm(total=, initial=, desc=, unit=, disable=))",
+        raise invalid_type("progress", progress, expected,
                            f"pass progress=True for tqdm's bar ({exc})") from exc
+    if not (callable(getattr(bar, "update", None)) and callable(getattr(bar, "close", None))):
+        raise invalid_type("progress", progress, expected,
+                           f"pass progress=True for tqdm's bar (it returned {type(bar).__name__})")
+    return bar

@@ -61,6 +61,10 @@ __all__ = ["FidelityCurve", "fidelity_curve", "expm_multiply_final_state"]
 
 FidelityMethod = Literal["expm_multiply", "statevector"]
 _EXPM_MAX_QUBITS = 20
+# expm_multiply's steps are slow: 2.8, 11.6, 58.7 and 332.3 ms each at d = 12, 14, 16, 18 on the
+# chelsea QUBOs (docs/benchmarks.md, tenth round), so the paper's five anneal times (26 000
+# steps) take over a minute from d = 12 on: its bar is shown from there by default
+_EXPM_PROGRESS_MIN_QUBITS = 12
 
 
 @dataclass
@@ -220,9 +224,10 @@ def fidelity_curve(
         fidelity: ``"manifold"`` or ``"lowest-state"`` (default: the preset's).
         progress: Draw a progress bar that counts the steps of all the anneals (and, first,
             one of the gap profile a gap-aware ``schedule`` needs, unless it is cached):
-            ``True``, ``False``, ``None`` (the default: from
-            :data:`~hybridxai.anneal.operators.PROGRESS_MIN_QUBITS` = 20 qubits on) or a
-            tqdm-compatible class to draw it with.
+            ``True``, ``False``, ``None`` (the default: from 12 qubits on with
+            ``"expm_multiply"``, whose steps are slow, from
+            :data:`~hybridxai.anneal.operators.PROGRESS_MIN_QUBITS` = 20 on with
+            ``"statevector"``) or a tqdm-compatible class to draw it with.
 
     Returns:
         A :class:`FidelityCurve` (its ``conventions`` and ``info`` record the settings).
@@ -286,8 +291,9 @@ def fidelity_curve(
         else:
             check_anneal_parameters(float(total_time), int(m), order)
             runs.append(replace(base, total_time=float(total_time), num_steps=int(m)))
+    long = d >= (_EXPM_PROGRESS_MIN_QUBITS if method == "expm_multiply" else PROGRESS_MIN_QUBITS)
     bar = progress_bar(progress, total=sum(run.steps() for run in runs), desc="fidelity_curve",
-                       unit="step", disable=not show_progress(progress, d >= PROGRESS_MIN_QUBITS))
+                       unit="step", disable=not show_progress(progress, long))
     with closing(bar):
         for i, run in enumerate(runs):
             if method == "expm_multiply":

@@ -94,8 +94,10 @@ class MinGapResult:
     """The minimum gap of one problem and every point evaluated to find it.
 
     Attributes:
-        min_gap: ``Δ_min``, the smallest gap found (a gap value actually evaluated, so an
-            upper bound on the true minimum, within ``tol`` of it for ``dense=False``).
+        min_gap: ``Δ_min``, the smallest gap found: a gap value actually evaluated, so an
+            upper bound on the true minimum up to that value's own error (``errors`` at
+            ``s_min``; an iterative solver's gap may lie that much below the exact one), and
+            within ``tol`` of the true minimum for ``dense=False``.
         s_min: ``s*``, where it occurs.
         s: Evaluated ``s`` values, ascending.
         gaps: ``Δ(s)`` at those points.

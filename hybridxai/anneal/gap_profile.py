@@ -620,17 +620,17 @@ def compute_gap_profile(
             grid = np.array([p.s for p in points])
             info = {"grid": "adaptive", "rtol": float(rtol), "interpolation_error": worst,
                     "resolved": resolved}
-            if not resolved:
-                warnings.warn(
-                    f"gap_profile(adaptive=True) stopped at {len(points)} of num_points="
-                    f"{int(num_points)} points with the estimated relative interpolation error "
-                    f"at {worst:.3g} (rtol={rtol:g}) or the lowest point not within tol={tol:g} "
-                    "of the minimum; pass a larger num_points or rtol (or tol)",
-                    UnresolvedProfileWarning, stacklevel=3)
         else:
             for value in grid[::-1]:  # continuation from the classical states at s = 1
                 tracker(float(value), tol)
             points = [tracker.points[float(value)] for value in grid]
+    if adaptive and not resolved:  # after the bar is closed, so that it does not cut the line
+        warnings.warn(
+            f"gap_profile(adaptive=True) stopped at {len(points)} of num_points="
+            f"{int(num_points)} points with the estimated relative interpolation error "
+            f"at {worst:.3g} (rtol={rtol:g}) or the lowest point not within tol={tol:g} "
+            "of the minimum; pass a larger num_points or rtol (or tol)",
+            UnresolvedProfileWarning, stacklevel=3)
     return GapProfile(
         s=grid, ground_energies=np.array([p.e0 for p in points]),
         excited_energies=np.array([p.eg for p in points]), gaps=np.array([p.gap for p in points]),

@@ -199,3 +199,37 @@ def test_a_gap_aware_schedule_shows_its_profile_first(monkeypatch):
 def test_a_callable_that_is_not_a_bar_is_refused_by_name(bqm):
     with pytest.raises(InvalidTypeError, match="^progress has type builtin_function_or_method"):
         min_gap(bqm, progress=print)
+
+
+def test_expm_multiply_shows_its_bar_by_default_from_12_qubits(capsys):
+    fidelity_curve(random_feature_qubo(11, 0), [0.05])
+    assert capsys.readouterr().err == ""
+    fidelity_curve(random_feature_qubo(12, 0), [0.05])
+    assert capsys.readouterr().err.startswith("\rfidelity_curve: ")
+
+
+def test_a_callable_returning_no_bar_is_refused_before_the_search(bqm, monkeypatch):
+    def no_solve(self, *args, **kwargs):
+        raise AssertionError("the search started before the argument was refused")
+
+    monkeypatch.setattr(GapTracker, "_pairs", no_solve)
+    with pytest.raises(InvalidTypeError, match="it returned NoneType"):
+        min_gap(bqm, progress=lambda **options: None)
+    with pytest.raises(InvalidTypeError, match="it returned dict"):
+        gap_profile(bqm, adaptive=True, progress=dict)
+
+
+def test_an_unresolved_profile_warns_after_its_bar_is_closed(bqm):
+    # a warning printed while the bar is open would land in the middle of its line
+    import warnings as warnings_module
+
+    seen = []
+
+    def show(message, *args, **kwargs):
+        seen.append((str(message), Recorder.made[0].closed))
+
+    with warnings_module.catch_warnings():
+        warnings_module.simplefilter("always")
+        warnings_module.showwarning = show
+        gap_profile(bqm, adaptive=True, num_points=4, rtol=1e-4, progress=Recorder)
+    assert [closed for message, closed in seen if "stopped at" in message] == [1]
