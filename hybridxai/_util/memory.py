@@ -7,11 +7,46 @@ Shared by the annealing backends, the circuit builders and the exact analysis, s
 from __future__ import annotations
 
 import math
+import numbers
 import os
 
-from hybridxai.exceptions import ProblemTooLargeError
+from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
 
-__all__ = ["available_memory_bytes", "check_statevector_memory"]
+__all__ = ["available_memory_bytes", "check_memory_budget", "check_statevector_memory"]
+
+
+def check_memory_budget(max_bytes: object, name: str = "max_memory_bytes") -> int | None:
+    """A memory budget argument as whole bytes: ``None`` (the default budget) or a positive number.
+
+    Args:
+        max_bytes: The argument.
+        name: Its name, for the message.
+
+    Returns:
+        ``None``, or ``int(max_bytes)``.
+
+    Raises:
+        InvalidTypeError: For a string, a bool or anything else that is not a real number.
+        InvalidArgumentError: For a number below one byte, NaN or infinity.
+
+    Example:
+        >>> check_memory_budget(None), check_memory_budget(2.5e9)
+        (None, 2500000000)
+        >>> check_memory_budget("1GB")
+        Traceback (most recent call last):
+        ...
+        hybridxai.exceptions.InvalidTypeError: max_memory_bytes has type str ('1GB'); expected a
+        number of bytes or None. Fix: pass e.g. max_memory_bytes=2**30 (1 GiB), or None for 80 %
+        of the available memory.
+    """
+    fix = f"pass e.g. {name}=2**30 (1 GiB), or None for 80 % of the available memory"
+    if max_bytes is None:
+        return None
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Real):
+        raise invalid_type(name, max_bytes, "a number of bytes or None", fix)
+    if not math.isfinite(float(max_bytes)) or max_bytes < 1:
+        raise invalid_argument(name, max_bytes, "must be a positive, finite number of bytes", fix)
+    return int(max_bytes)
 
 
 def available_memory_bytes() -> int:
@@ -87,7 +122,8 @@ def check_statevector_memory(
         to keep only the most important feature maps, or use backend='sa' for large problems.
     """
     need = (2**num_qubits) * bytes_per_amplitude
-    budget = int(0.8 * available_memory_bytes()) if max_bytes is None else int(max_bytes)
+    checked = check_memory_budget(max_bytes)
+    budget = int(0.8 * available_memory_bytes()) if checked is None else checked
     if need > budget:
         fit = min(max(0, int(math.log2(max(budget, 1) / bytes_per_amplitude))), num_qubits - 1)
         what = subject or f"the {backend!r} backend: its statevector"

@@ -214,7 +214,8 @@ def fidelity_curve(
             ``bqm``), ``("pause", s_p, fraction)``, a callable ``s(u)`` or ``(times, values)``.
         method: ``"expm_multiply"`` (piecewise-constant evolution, ``d <= 20``) or
             ``"statevector"`` (the native Trotterized annealer).
-        order: Trotter order of the ``"statevector"`` method (1 or 2).
+        order: Trotter order of the ``"statevector"`` method (1 or 2); refused with
+            ``"expm_multiply"``, whose steps are exact.
         conventions: ``"hybridxai"`` (default) or ``"authors"``: the preset of
             :class:`hybridxai.anneal.settings.AnnealSpec` filling in ``driver_scale``,
             ``time_grid`` and ``fidelity`` where they are not given. ``"authors"`` reproduces
@@ -257,6 +258,10 @@ def fidelity_curve(
                                "pass method='expm_multiply' or method='statevector'")
     checked = check_schedule(schedule)  # validated before any work; built below if gap-aware
     check_progress(progress)
+    if method == "expm_multiply" and order != 1:  # its steps are exact exponentials
+        raise invalid_argument("order", order, "is the Trotter order of method='statevector'; "
+                               "method='expm_multiply' applies each step exactly",
+                               "drop order, or pass method='statevector'")
     base = AnnealSpec.from_conventions(conventions, total_time=float(times[0]), time_step=time_step,
                                        driver_scale=driver_scale, time_grid=time_grid,
                                        fidelity=fidelity, order=order)

@@ -63,7 +63,8 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridxai._util.memory import available_memory_bytes
+from hybridxai._util.checks import check_seed
+from hybridxai._util.memory import available_memory_bytes, check_memory_budget
 from hybridxai._util.progress import ProgressLike, check_progress, progress_bar, show_progress
 from hybridxai.anneal.eigensolvers import (
     DENSE_MAX_QUBITS,
@@ -389,6 +390,11 @@ def min_gap(
         raise invalid_argument("solver", solver, "unknown eigensolver",
                                "pass solver='auto', 'dense', 'davidson' or 'eigsh'")
     check_progress(progress)
+    max_memory_bytes = check_memory_budget(max_memory_bytes)
+    seed = check_seed(seed)
+    if dense is not None and not isinstance(dense, (bool, np.bool_)):
+        raise invalid_type("dense", dense, "True, False or None",
+                           "pass dense=False (adaptive search) or dense=True (every time step)")
     if isinstance(guard, bool) or not isinstance(guard, (int, np.integer)) or guard < 0:
         raise invalid_argument("guard", guard, "must be an integer >= 0", "pass guard=1")
     grid = _check_options(tol, s_grid)

@@ -21,7 +21,7 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridxai._util.checks import check_positive_int
+from hybridxai._util.checks import check_positive_int, check_seed
 from hybridxai.anneal.conventions import PRESETS, Conventions, check_choice
 from hybridxai.anneal.eigensolvers import (
     DENSE_MAX_QUBITS,
@@ -151,15 +151,18 @@ def spectrum(
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise invalid_type("k", k, "a positive integer", "pass e.g. k=4")
     check_positive_int("k", k, "pass e.g. k=4")
+    seed = check_seed(seed)
     if solver not in ("auto", "dense", "eigsh", "davidson"):
         raise invalid_argument("solver", solver, "unknown eigensolver",
                                "pass solver='auto', 'dense', 'eigsh' or 'davidson'")
+    if isinstance(bqm, dimod.BinaryQuadraticModel):  # before the memory check, which k drives
+        d = len(bqm.variables)
+        if d < 64 and k > 2**d:
+            raise invalid_argument("k", k, f"exceeds the {2**d} levels of a {d}-qubit problem",
+                                   f"pass k <= {2**d}")
     op = AnnealingOperator.from_bqm(bqm, driver_scale, purpose="spectrum",
                                     bytes_per_amplitude=8 * (4 * int(k) + 24))
     n = op.dimension
-    if k > n:
-        raise invalid_argument("k", k, f"exceeds the {n} levels of a {op.num_qubits}-qubit problem",
-                               f"pass k <= {n}")
     if solver == "auto":
         solver = "dense" if op.num_qubits <= DENSE_MAX_QUBITS else "eigsh"
     if solver == "eigsh" and k >= n - 1:

@@ -53,7 +53,8 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridxai._util.memory import available_memory_bytes
+from hybridxai._util.checks import check_seed
+from hybridxai._util.memory import available_memory_bytes, check_memory_budget
 from hybridxai._util.progress import ProgressLike, check_progress, progress_bar, show_progress
 from hybridxai.anneal.conventions import PRESETS, check_choice
 from hybridxai.anneal.correction import single_scratch_rows
@@ -573,6 +574,8 @@ def compute_gap_profile(
     t_start = time.perf_counter()
     check_adaptive(adaptive, rtol, num_points, s)
     check_progress(progress)
+    max_memory_bytes = check_memory_budget(max_memory_bytes)
+    seed = check_seed(seed)
     grid = profile_grid(num_points, s)  # adaptive: replaced by the points placed
     preset = PRESETS[check_choice("conventions", conventions)]
     driver_scale = preset["driver_scale"] if driver_scale is None else driver_scale

@@ -122,6 +122,13 @@ class AnnealSpec:
         resolve_driver_scale(self.driver_scale, 1)
         object.__setattr__(self, "schedule", check_schedule(self.schedule))
         if self.time_grid == "endpoints" and self.steps() < 2:
+            if self.num_steps is None:  # the points come from total_time / time_step
+                raise invalid_argument(
+                    "total_time", self.total_time,
+                    f"gives int(total_time / time_step) = {self.steps()} point with "
+                    f"time_step={self.time_step:g}, and the endpoint grid needs at least 2 "
+                    "(s = 0 and s = 1)",
+                    f"pass total_time >= {2 * self.time_step:g} or num_steps >= 2")
             raise invalid_argument("num_steps", self.num_steps,
                                    "the endpoint grid needs at least 2 points (s = 0 and s = 1)",
                                    "pass a longer total_time or num_steps >= 2")

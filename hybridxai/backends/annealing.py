@@ -26,7 +26,7 @@ import dimod
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridxai._util.memory import check_statevector_memory
+from hybridxai._util.memory import check_memory_budget, check_statevector_memory
 from hybridxai.anneal.auto_time import auto_total_time, check_target_fidelity
 from hybridxai.anneal.conventions import PRESETS, check_choice
 from hybridxai.anneal.ising import DenseQubo, basis_energies, dense_qubo, indices_to_bits
@@ -148,7 +148,7 @@ class AnnealingSampler(BaseSampler):
                          order=order, driver_scale=driver_scale, schedule=schedule,
                          postprocess=check_postprocess(postprocess), conventions=conventions,
                          time_grid=time_grid, fidelity=fidelity)
-        self.max_memory_bytes = max_memory_bytes
+        self.max_memory_bytes = check_memory_budget(max_memory_bytes)
         # validate the defaults once, now, so a bad constructor argument fails early
         check_anneal_parameters(total_time, 1 if num_steps is None else num_steps, order)
         AnnealSpec.from_conventions(conventions, driver_scale=driver_scale, time_grid=time_grid,

@@ -59,3 +59,11 @@ def test_the_endpoint_grid_needs_two_points() -> None:
         AnnealSpec.from_conventions("authors", total_time=0.015)
     with pytest.raises(InvalidTypeError, match="num_steps"):
         AnnealSpec(num_steps=2.5)
+
+
+@pytest.mark.parametrize("total_time", [0.001, 0.015, 0.0199])
+def test_a_too_short_endpoint_anneal_names_total_time_not_num_steps(total_time):
+    # num_steps was never given: the one point comes from total_time / time_step
+    with pytest.raises(InvalidArgumentError, match=rf"^total_time={total_time} is invalid") as info:
+        AnnealSpec.from_conventions("authors", total_time=total_time)
+    assert "Fix: pass total_time >= 0.02 or num_steps >= 2" in str(info.value)

@@ -932,6 +932,19 @@ add(MG, "driver_scale = 0", lambda: _an().min_gap(S.chain_bqm(2), driver_scale=0
     InvalidArgumentError, "driver_scale=0", "positive", "Fix:", topic="out of range")
 add(MG, "an s_grid of two points", lambda: _an().min_gap(S.chain_bqm(2), s_grid=2),
     InvalidArgumentError, "s_grid=", "at least 3 points", "Fix:", topic="wrong shape")
+add(MG, "max_memory_bytes as a string", lambda: _an().min_gap(S.chain_bqm(2), max_memory_bytes="1GB"),
+    InvalidTypeError, "max_memory_bytes has type str", "Fix: pass e.g. max_memory_bytes=2**30",
+    topic="wrong type")
+add(MG, "max_memory_bytes negative", lambda: _an().min_gap(S.chain_bqm(2), max_memory_bytes=-5),
+    InvalidArgumentError, "max_memory_bytes=-5", "positive, finite number of bytes", "Fix:",
+    topic="out of range")
+add("get_sampler", "statevector with max_memory_bytes=True",
+    lambda: _hx().get_sampler("statevector", max_memory_bytes=True), InvalidTypeError,
+    "max_memory_bytes has type bool", "Fix: pass e.g. max_memory_bytes=2**30", topic="wrong type")
+add(MG, "seed as a string", lambda: _an().min_gap(S.chain_bqm(2), seed="a"), InvalidArgumentError,
+    "seed='a'", "non-negative integer", "Fix: pass e.g. seed=0", topic="wrong type")
+add(MG, "dense as a string", lambda: _an().min_gap(S.chain_bqm(2), dense="yes"), InvalidTypeError,
+    "dense has type str", "Fix: pass dense=False", topic="wrong type")
 add(MG, "progress given as a string", lambda: _an().min_gap(S.chain_bqm(2), progress="yes"),
     InvalidTypeError, "progress has type str", "tqdm-compatible class", "Fix: pass progress=False",
     topic="wrong type")
@@ -960,9 +973,16 @@ add(GP, "adaptive with an explicit grid",
     "s=[0.5]", "cannot be combined with adaptive=True", "Fix:", topic="wrong shape")
 add(GP, "adaptive given as a string", lambda: _an().gap_profile(S.chain_bqm(2), adaptive="yes"),
     InvalidTypeError, "adaptive", "'yes'", "Fix: pass adaptive=True", topic="wrong type")
+add(GP, "max_memory_bytes NaN", lambda: _an().gap_profile(S.chain_bqm(2), max_memory_bytes=math.nan),
+    InvalidArgumentError, "max_memory_bytes=nan", "positive, finite number of bytes", "Fix:",
+    topic="NaN/inf")
 add(GP, "progress given as a string", lambda: _an().gap_profile(S.chain_bqm(2), progress="yes"),
     InvalidTypeError, "progress has type str", "tqdm-compatible class", "Fix: pass progress=False",
     topic="wrong type")
+add(FC, "order 2 with expm_multiply",
+    lambda: _an().fidelity_curve(S.chain_bqm(2), [1.0], method="expm_multiply", order=2),
+    InvalidArgumentError, "order=2", "Trotter order of method='statevector'",
+    "Fix: drop order, or pass method='statevector'", topic="unknown option")
 add(FC, "progress given as a string",
     lambda: _an().fidelity_curve(S.chain_bqm(2), [1.0], progress="yes"), InvalidTypeError,
     "progress has type str", "tqdm-compatible class", "Fix: pass progress=False", topic="wrong type")
@@ -998,6 +1018,12 @@ add(SP, "k is a float", lambda: _an().spectrum(S.chain_bqm(2), [0.5], k=2.5), In
     "k has type float", "2.5", "Fix: pass e.g. k=4", topic="wrong type")
 add(SP, "more levels than 2**d", lambda: _an().spectrum(S.chain_bqm(2), [0.5], k=5),
     InvalidArgumentError, "k=5", "exceeds the 4 levels", "Fix:", topic="out of range")
+add(SP, "more levels than 2**d, enough to exceed the memory",
+    lambda: _an().spectrum(S.chain_bqm(16), [0.5], k=2**16 + 1), InvalidArgumentError,
+    "k=65537", "exceeds the 65536 levels of a 16-qubit problem", "Fix: pass k <= 65536",
+    topic="out of range")
+add(SP, "seed negative", lambda: _an().spectrum(S.chain_bqm(2), [0.5], seed=-1), InvalidArgumentError,
+    "seed=-1", "non-negative integer", "Fix: pass e.g. seed=0", topic="out of range")
 add(SP, "s outside [0, 1]", lambda: _an().spectrum(S.chain_bqm(2), [0.5, 1.5]), InvalidArgumentError,
     "s_values=", "[0, 1]", "Fix:", topic="out of range")
 add(SP, "no s values", lambda: _an().spectrum(S.chain_bqm(2), []), InvalidArgumentError,
