@@ -186,6 +186,15 @@ def _preflight(sampler: dimod.Sampler, options: dict[str, Any]) -> None:
         _refused(lambda: check(**given), name, f"check_options({name}={value!r})")  # noqa: B023
         _refused(lambda: check(bqm, **given), name, f"check_options(bqm, {name}={value!r})")  # noqa: B023
         _refused(lambda: sampler.sample(bqm, **given), name, f"sample({name}={value!r})")  # noqa: B023
+    try:  # check_options(None) checks the options alone; sample(None) must not get that far
+        sampler.sample(None, **options)
+    except InvalidTypeError:
+        pass
+    except Exception as exc:  # noqa: BLE001 - any other outcome breaks the rule
+        raise AssertionError(f"sample(None) raised {type(exc).__name__}: {exc}, not InvalidTypeError") \
+            from exc
+    else:
+        raise AssertionError("sample(None) was accepted")
 
 
 def _strict_keywords(sampler: dimod.Sampler, options: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from unittest import mock
 import dimod
 import pytest
 
+from hybridxai._util.checks import check_bqm
 from hybridxai.backends.base import BaseSampler
 from hybridxai.backends.registry import BACKENDS, get_sampler
 from hybridxai.backends.testing import check_sampler, contract_checks
@@ -127,6 +128,7 @@ class _Lenient(BaseSampler):
         pass
 
     def sample(self, bqm, **options):
+        check_bqm(bqm)
         self.check_options(bqm, **options)
         return self.to_sampleset(dimod.ExactSolver().sample(bqm).lowest(), info={}, timing={"sampling_ns": 0})
 

@@ -564,6 +564,9 @@ for _b in ("exact", "sa", "statevector", "aer", "pennylane"):
     add(_e, "bqm is a dict, not a BQM", sample(_b, lambda: {0: -1.0}, **_p), InvalidTypeError,
         "bqm has type dict", "{0: -1.0}", "Fix: build one with hybridxai.build_qubo", setup=_setup,
         topic="wrong type")
+    add(_e, "bqm is None", sample(_b, lambda: None, **_p), InvalidTypeError,
+        "bqm has type NoneType", "Fix: build one with hybridxai.build_qubo", setup=_setup,
+        topic="wrong type")
     add(_e, "NaN bias in the BQM", sample(_b, S.nan_bqm, **_p), InvalidArgumentError, "bqm=",
         "NaN or infinite biases", "Fix: check how the QUBO was built", setup=_setup, topic="NaN/inf")
     add(_e, "an unknown option", sample(_b, shots=10, **_p), InvalidArgumentError, "shots",
