@@ -130,7 +130,9 @@ def plot_fidelity(result: Any, path: str | Path | None = None, *,
     ``result`` is a :class:`~hybridxai.analysis.fidelity.FidelityCurve`.
     """
     fig, ax = new_figure(ax)
-    ax.plot(result.total_times, result.fidelities, "o-", lw=1, label=result.method)
+    order = np.argsort(result.total_times, kind="stable")  # times given in any order: one line
+    ax.plot(np.asarray(result.total_times)[order], np.asarray(result.fidelities)[order], "o-", lw=1,
+            label=result.method)
     ax.axhline(result.initial_overlap, color="0.5", ls=":", lw=1,
                label=f"$|\\langle +|$ground$\\rangle|^2$ = {result.initial_overlap:.3g}")
     ax.set_xscale("log")

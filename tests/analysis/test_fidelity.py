@@ -84,3 +84,12 @@ def test_plot_writes_png(make_bqm, tmp_path):
     curve.plot(tmp_path / "fidelity.png")
     data = (tmp_path / "fidelity.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
+
+
+def test_plot_draws_the_times_in_order_whatever_order_they_were_given(make_bqm):
+    curve = fidelity_curve(make_bqm(3, 1), [3.0, 0.1, 1.0], num_steps=[300, 10, 100])
+    line = curve.plot().axes[0].get_lines()[0]
+    times, fidelities = line.get_data()
+    assert list(times) == [0.1, 1.0, 3.0]
+    by_time = dict(zip(curve.total_times.tolist(), curve.fidelities.tolist(), strict=True))
+    assert list(fidelities) == [by_time[t] for t in (0.1, 1.0, 3.0)]
