@@ -9,7 +9,7 @@ physics (:func:`hybridxai.analysis.min_gap`, :func:`hybridxai.analysis.gap_profi
 :func:`hybridxai.analysis.fidelity_curve`) share them.
 
 Example:
-    >>> bar = progress_bar(False, total=2, desc="explain", unit="image", disable=True)
+    >>> bar = progress_bar(False, total=2, desc="explain", unit="image", default=True)
     >>> bar.update(1); bar.close()
     >>> check_progress("yes")
     Traceback (most recent call last):
@@ -60,7 +60,7 @@ def show_progress(progress: ProgressLike, default: bool) -> bool:
 
 
 def progress_bar(progress: ProgressLike, *, total: int | None, initial: int = 0,
-                 desc: str, unit: str, disable: bool) -> Any:
+                 desc: str, unit: str, default: bool) -> Any:
     """The progress bar the ``progress`` argument asks for: tqdm's, or the given tqdm-like class.
 
     Args:
@@ -69,7 +69,8 @@ def progress_bar(progress: ProgressLike, *, total: int | None, initial: int = 0,
         initial: Steps already done (a resumed run).
         desc: Label.
         unit: Name of one step.
-        disable: Draw nothing.
+        default: Whether the bar is drawn when ``progress`` is ``None`` (:func:`show_progress`);
+            otherwise it is made but draws nothing.
 
     Returns:
         An object with tqdm's ``update(n)``, ``write(text)`` and ``close()``.
@@ -82,7 +83,8 @@ def progress_bar(progress: ProgressLike, *, total: int | None, initial: int = 0,
     expected = ("True, False, None or a tqdm-compatible class (called as tqdm(total=, initial=, "
                 "desc=, unit=, disable=), returning an object with update(n) and close())")
     try:
-        bar = factory(total=total, initial=initial, desc=desc, unit=unit, disable=disable)
+        bar = factory(total=total, initial=initial, desc=desc, unit=unit,
+                      disable=not show_progress(progress, default))
     except TypeError as exc:  # a callable that is not called like tqdm (e.g. print)
         raise invalid_type("progress", progress, expected,
                            f"pass progress=True for tqdm's bar ({exc})") from exc

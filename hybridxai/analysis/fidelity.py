@@ -42,7 +42,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.linalg import expm_multiply
 
-from hybridxai._util.progress import ProgressLike, check_progress, progress_bar, show_progress
+from hybridxai._util.progress import ProgressLike, check_progress, progress_bar
 from hybridxai.anneal.evolution import evolve
 from hybridxai.anneal.ising import dense_qubo
 from hybridxai.anneal.operators import PROGRESS_MIN_QUBITS, AnnealingOperator, driver_sum_csr
@@ -298,7 +298,7 @@ def fidelity_curve(
             runs.append(replace(base, total_time=float(total_time), num_steps=int(m)))
     long = d >= (_EXPM_PROGRESS_MIN_QUBITS if method == "expm_multiply" else PROGRESS_MIN_QUBITS)
     bar = progress_bar(progress, total=sum(run.steps() for run in runs), desc="fidelity_curve",
-                       unit="step", disable=not show_progress(progress, long))
+                       unit="step", default=long)
     with closing(bar):
         for i, run in enumerate(runs):
             if method == "expm_multiply":

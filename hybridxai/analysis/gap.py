@@ -65,7 +65,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.checks import check_seed
 from hybridxai._util.memory import available_memory_bytes, check_memory_budget
-from hybridxai._util.progress import ProgressLike, check_progress, progress_bar, show_progress
+from hybridxai._util.progress import ProgressLike, check_progress, progress_bar
 from hybridxai.anneal.eigensolvers import (
     DENSE_MAX_QUBITS,
     SolverName,
@@ -441,7 +441,7 @@ def min_gap(
     inside = np.unique(np.asarray(points_per_step, dtype=np.float64)) if dense else None
     evaluator.progress = progress_bar(
         progress, total=None if inside is None else int(((inside > 0.0) & (inside < 1.0)).sum()),
-        desc="min_gap", unit="point", disable=not show_progress(progress, d >= PROGRESS_MIN_QUBITS))
+        desc="min_gap", unit="point", default=d >= PROGRESS_MIN_QUBITS)
 
     with closing(evaluator.progress), blas_threads(1):
         if dense:

@@ -55,7 +55,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.checks import check_seed
 from hybridxai._util.memory import available_memory_bytes, check_memory_budget
-from hybridxai._util.progress import ProgressLike, check_progress, progress_bar, show_progress
+from hybridxai._util.progress import ProgressLike, check_progress, progress_bar
 from hybridxai.anneal.conventions import PRESETS, check_choice
 from hybridxai.anneal.correction import single_scratch_rows
 from hybridxai.anneal.eigensolvers import (
@@ -615,7 +615,7 @@ def compute_gap_profile(
     info: dict[str, Any] = {"grid": "midpoints" if s is None else "explicit"}
     tracker.progress = progress_bar(progress, total=None if adaptive else int(grid.size),
                                     desc="gap_profile", unit="point",
-                                    disable=not show_progress(progress, d >= PROGRESS_MIN_QUBITS))
+                                    default=d >= PROGRESS_MIN_QUBITS)
     with closing(tracker.progress), blas_threads(1):
         if adaptive:
             points, worst, resolved = adaptive_points(

@@ -26,7 +26,6 @@ import dimod
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridxai._util.checks import check_bqm
 from hybridxai._util.memory import check_memory_budget, check_statevector_memory
 from hybridxai.anneal.auto_time import auto_total_time, check_target_fidelity
 from hybridxai.anneal.conventions import PRESETS, check_choice
@@ -369,10 +368,9 @@ class AnnealingSampler(BaseSampler):
         Raises:
             InvalidArgumentError: A bad option (e.g. ``postprocess="polish"``), before any work.
         """
-        check_bqm(bqm)  # check_options(None) checks the options alone
-        params = self.check_options(bqm, total_time=total_time, num_steps=num_steps, num_reads=num_reads,
-                                    seed=seed, schedule=schedule, order=order, driver_scale=driver_scale,
-                                    postprocess=postprocess, **options)
+        params = self.check_sample(bqm, total_time=total_time, num_steps=num_steps, num_reads=num_reads,
+                                   seed=seed, schedule=schedule, order=order, driver_scale=driver_scale,
+                                   postprocess=postprocess, **options)
         t0 = time.perf_counter_ns()
         qubo = dense_qubo(bqm)
         layers = self._layers(bqm, params)

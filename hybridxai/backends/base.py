@@ -139,6 +139,19 @@ class BaseSampler(dimod.Sampler):
             self._check_problem(bqm, resolved)
         return resolved
 
+    def check_sample(self, bqm: dimod.BinaryQuadraticModel, **options: Any) -> dict[str, Any]:
+        """:meth:`check_options` for a :meth:`sample` call, where ``bqm`` is required.
+
+        ``check_options(None, ...)`` checks the options alone; a ``sample(None)`` must not be
+        taken for that, so ``None`` is refused here like any other non-BQM.
+
+        Raises:
+            InvalidTypeError: ``bqm`` is ``None`` or not a ``dimod.BinaryQuadraticModel``.
+        """
+        if bqm is None:
+            check_bqm(bqm)  # raises the error every other non-BQM gets
+        return self.check_options(bqm, **options)
+
     def _check_common(self, options: Mapping[str, Any]) -> None:
         """The checks of the options every backend shares: ``seed`` and ``num_reads``."""
         check_seed(options.get("seed"))

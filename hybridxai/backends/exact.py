@@ -16,7 +16,7 @@ from typing import Any
 import dimod
 import numpy as np
 
-from hybridxai._util.checks import check_bqm, check_positive_int
+from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.ising import basis_energies, dense_qubo, indices_to_bits
 from hybridxai.backends.base import BaseSampler
 from hybridxai.exceptions import ProblemTooLargeError
@@ -93,8 +93,7 @@ class ExactSampler(BaseSampler):
         Raises:
             ProblemTooLargeError: More than ``max_variables`` variables.
         """
-        check_bqm(bqm)  # check_options(None) checks the options alone
-        num_states = self.check_options(bqm, num_states=num_states, **parameters)["num_states"]
+        num_states = self.check_sample(bqm, num_states=num_states, **parameters)["num_states"]
         d = bqm.num_variables
         t0 = time.perf_counter_ns()
         qubo = dense_qubo(bqm)

@@ -57,7 +57,7 @@ from torch import nn
 
 from hybridxai._util.checks import check_positive_int
 from hybridxai._util.fileio import is_inside, output_folder, to_jsonable, write_atomic
-from hybridxai._util.progress import progress_bar, show_progress
+from hybridxai._util.progress import progress_bar
 from hybridxai.exceptions import invalid_argument, invalid_type
 from hybridxai.explainer.pipeline import draw_seed
 from hybridxai.explainer.settings import ExplainSettings
@@ -572,7 +572,7 @@ def _explain_locked(model: nn.Module, found: list[tuple[str, Path]], folder: Pat
     resumed = sum(1 for item in items if results.get(item.key, {}).get("status") == "done")
     run = replace(s, seed=int(seed), progress=False)
     bar = progress_bar(s.progress, total=len(items), initial=resumed, desc="explain", unit="image",
-                       disable=not show_progress(s.progress, True))
+                       default=True)
     for note in notes:
         bar.write(f"note: {note}")
     done = {key for key, record in results.items() if record.get("status") == "done"}

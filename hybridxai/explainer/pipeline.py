@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from hybridxai._util.progress import progress_bar, show_progress
+from hybridxai._util.progress import progress_bar
 from hybridxai.anneal.qubo import FeatureQubo, build_qubo
 from hybridxai.exceptions import invalid_argument, invalid_type
 from hybridxai.explainer.explanation import Explanation
@@ -183,8 +183,7 @@ def _explain_checked(model: nn.Module, images: ImageLike | Sequence[ImageLike], 
     results: list[Explanation] = []
     alphas = features.importance_of(s.importance)
     max_qubits = s.qubits_for(sampler)
-    bar = progress_bar(s.progress, total=n, desc="explain", unit="image",
-                       disable=not show_progress(s.progress, n > 1))
+    bar = progress_bar(s.progress, total=n, desc="explain", unit="image", default=n > 1)
     try:
         for i in range(n):
             activations = features.activations[i]

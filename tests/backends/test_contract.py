@@ -8,7 +8,6 @@ from unittest import mock
 import dimod
 import pytest
 
-from hybridxai._util.checks import check_bqm
 from hybridxai.backends.base import BaseSampler
 from hybridxai.backends.registry import BACKENDS, get_sampler
 from hybridxai.backends.testing import check_sampler, contract_checks
@@ -128,8 +127,7 @@ class _Lenient(BaseSampler):
         pass
 
     def sample(self, bqm, **options):
-        check_bqm(bqm)
-        self.check_options(bqm, **options)
+        self.check_sample(bqm, **options)
         return self.to_sampleset(dimod.ExactSolver().sample(bqm).lowest(), info={}, timing={"sampling_ns": 0})
 
 

@@ -256,7 +256,7 @@ def test_a_tqdm_like_class_draws_the_bar(make_cnn):
 
     explain_batch(make_cnn(), torch.zeros(2, 3, 16, 16), backend="exact", seed=0, progress=Bar)
     assert calls == [("init", 2), ("update", 1), ("update", 1), ("close",)]
-    assert progress_bar(False, total=1, desc="x", unit="y", disable=True).disable
+    assert progress_bar(False, total=1, desc="x", unit="y", default=True).disable
 
 
 def test_sampler_builds_the_backend_and_checks_its_options():

@@ -45,7 +45,7 @@ def test_none_means_the_default_and_anything_else_is_obeyed(default, value):
 
 
 def test_a_given_class_draws_the_bar_with_tqdm_s_arguments():
-    bar = progress_bar(Recorder, total=None, desc="min_gap", unit="point", disable=False)
+    bar = progress_bar(Recorder, total=None, desc="min_gap", unit="point", default=True)
     assert isinstance(bar, Recorder)
     assert bar.options == {"total": None, "initial": 0, "desc": "min_gap", "unit": "point",
                            "disable": False}
@@ -53,7 +53,7 @@ def test_a_given_class_draws_the_bar_with_tqdm_s_arguments():
 
 @pytest.mark.parametrize("value", [None, True, False])
 def test_a_bool_or_none_draws_tqdm_s_bar(value):
-    bar = progress_bar(value, total=3, desc="x", unit="y", disable=True)
+    bar = progress_bar(value, total=3, desc="x", unit="y", default=False)
     bar.update(3)
     bar.close()
     assert type(bar).__module__.startswith("tqdm")

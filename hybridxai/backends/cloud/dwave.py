@@ -46,7 +46,6 @@ from typing import Any
 import dimod
 import numpy as np
 
-from hybridxai._util.checks import check_bqm
 from hybridxai._util.optional import import_optional
 from hybridxai.anneal.schedules import Schedule, ScheduleLike, as_schedule, check_schedule
 from hybridxai.backends.base import BaseSampler
@@ -650,10 +649,9 @@ class DWaveAnnealingSampler(_LeapClientSampler):
             ConfigurationError: Missing or rejected token, unknown solver.
             ServiceUnavailableError: The Leap API cannot be reached.
         """
-        check_bqm(bqm)  # check_options(None) checks the options alone
-        options = self.check_options(bqm, num_reads=num_reads, annealing_time=annealing_time,
-                                     chain_strength=chain_strength, seed=seed, schedule=schedule,
-                                     **solver_parameters)
+        options = self.check_sample(bqm, num_reads=num_reads, annealing_time=annealing_time,
+                                    chain_strength=chain_strength, seed=seed, schedule=schedule,
+                                    **solver_parameters)
         system = import_optional("dwave.system", "dwave", "the 'dwave' backend")
         minorminer = import_optional("minorminer", "dwave", "the 'dwave' backend")
         reads, anneal, strength = options["num_reads"], options["annealing_time"], options["chain_strength"]
@@ -859,8 +857,7 @@ class LeapHybridBQMSampler(_LeapClientSampler):
             in µs under ``*_us`` keys, ours under ``*_ns``), ``solver_timing`` (as returned),
             ``solver``, ``time_limit``, ``problem_id`` and ``raw_results_path``.
         """
-        check_bqm(bqm)  # check_options(None) checks the options alone
-        limit = self.check_options(bqm, time_limit=time_limit, **solver_parameters)["time_limit"]
+        limit = self.check_sample(bqm, time_limit=time_limit, **solver_parameters)["time_limit"]
         child = self.child
         kwargs = dict(solver_parameters)
         if limit is None and callable(getattr(child, "min_time_limit", None)):

@@ -27,7 +27,7 @@ from dwave.samplers import SteepestDescentSolver
 from dwave.samplers.sa.sampler import default_beta_range as dwave_beta_range
 
 from hybridxai._util.blas import blas_threads
-from hybridxai._util.checks import check_bqm, check_positive_int
+from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.ising import dense_qubo
 from hybridxai.backends.base import BaseSampler
 from hybridxai.backends.sa.scaling import bias_scale
@@ -151,8 +151,7 @@ class SimulatedAnnealingSampler(BaseSampler):
             has ``engine``, ``seed``, ``num_sweeps``, ``beta_range``, ``polished`` and
             ``timing`` (``*_ns``).
         """
-        check_bqm(bqm)  # check_options(None) checks the options alone
-        options = self.check_options(bqm, **parameters)
+        options = self.check_sample(bqm, **parameters)
         if options["seed"] is None:
             options["seed"] = int(np.random.SeedSequence().generate_state(1)[0])
         engine = options["engine"]
