@@ -90,6 +90,13 @@ and their ratio::
 
     python benchmarks/bench_gap.py --starts 16 18 20 --seeds 4
 
+``--adaptive 20 22 24 --grid-max-d 0 --gap-only`` times ``gap_profile(bqm, adaptive=True)``
+and ``min_gap`` at each d, and the adaptive profile of the gap only (``matrix_elements=False``)
+beside them (on ``--reference-instance``; ``--grid-max-d`` also runs the 64-point grid up to
+that d, ``--fine-max-d`` checks both against a fine reference up to that d)::
+
+    python benchmarks/bench_gap.py --adaptive 20 22 24 --grid-max-d 0 --gap-only
+
 ``--threading 12 13 14 16`` times ``gap_profile(random_feature_qubo(d, --seed))`` with every
 kernel serial and with every kernel threaded, the two sides of
 :data:`hybridxai.anneal.operators.PARALLEL_MIN_QUBITS`::
@@ -610,8 +617,12 @@ def continuation(sizes: list[int], instance: str, seed: int, tol: float) -> None
 
 
 def adaptive_profiles(sizes: list[int], instance: str, seed: int, grid_max_d: int,
-                      fine_max_d: int) -> None:
+                      fine_max_d: int, gap_only: bool = False) -> None:
     """The adaptive profile against the 64-point grid and ``min_gap``, same instances, one run.
+
+    With ``gap_only`` also the adaptive profile without matrix elements
+    (``gap_profile(bqm, adaptive=True, matrix_elements=False)``): its time, products, points and
+    how far its ``Δ_min`` is from the full adaptive profile's, in columns of their own.
 
     Per d: the grid profile (``gap_profile(bqm)``, up to ``grid_max_d``), the adaptive one
     (``gap_profile(bqm, adaptive=True)``) and ``min_gap(bqm)`` (its default tol, 1e-6). Up to
@@ -632,8 +643,10 @@ def adaptive_profiles(sizes: list[int], instance: str, seed: int, grid_max_d: in
           + f"; load average {os.getloadavg()[0]:.2f}", flush=True)
     print("| d | grid s | products | grid lowest − Δ_min | adaptive s | products | points | "
           "Δ_min at s* (adaptive) | adaptive − min_gap | gap line error: grid / adaptive | "
-          "schedule error: grid / adaptive |", flush=True)
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "schedule error: grid / adaptive |"
+          + (" gap only s | products | points | gap only − adaptive Δ_min |" if gap_only else ""),
+          flush=True)
+    print("|---" * (15 if gap_only else 11) + "|")
     u = np.linspace(0.0, 1.0, 4001)
     rule = ProblemSchedule()
     fine_s = np.unique(np.concatenate([(np.arange(1024) + 0.5) / 1024, 1.0 - np.logspace(-2, -6, 300)]))
@@ -664,6 +677,10 @@ def adaptive_profiles(sizes: list[int], instance: str, seed: int, grid_max_d: in
             row += [f"— / {line_error(adaptive, grid.s, grid.gaps):.1e} (against the grid)", ""]
         else:
             row += ["", ""]
+        if gap_only:
+            bare = gap_profile(bqm, adaptive=True, matrix_elements=False)
+            row += [f"{bare.seconds:.1f}", str(bare.matvecs), str(bare.s.size),
+                    f"{bare.min_gap - adaptive.min_gap:.1e}"]
         print("| " + " | ".join(row) + " |", flush=True)
 
 
@@ -852,6 +869,8 @@ def main() -> None:
                              "these d (--reference-instance, --seed)")
     parser.add_argument("--grid-max-d", type=int, default=22,
                         help="with --adaptive: run the 64-point grid profile up to this d")
+    parser.add_argument("--gap-only", action="store_true",
+                        help="with --adaptive: also the adaptive profile without matrix elements")
     parser.add_argument("--fine-max-d", type=int, default=16,
                         help="with --adaptive: check both profiles against a fine one up to this d")
     parser.add_argument("--cross-check", type=int, nargs="*", default=[],
@@ -883,7 +902,7 @@ def main() -> None:
         return
     if args.adaptive:
         adaptive_profiles(args.adaptive, args.reference_instance, args.seed, args.grid_max_d,
-                          args.fine_max_d)
+                          args.fine_max_d, args.gap_only)
         return
     if args.profile_tols or args.profile_spaces:
         profile_variants(args.profile_d, args.profile_spaces, args.profile_tols)

@@ -1,15 +1,18 @@
-r"""The one way hybridxai makes and writes a figure: matplotlib's object API on an Agg canvas, PNG files.
+r"""The one way hybridxai makes and writes a figure: matplotlib's object API on an Agg canvas.
 
 No pyplot and no display, so figures are drawn the same on a headless machine and in worker
-processes. matplotlib is imported when a figure is made, not when this module is.
+processes. matplotlib is imported when a figure is made, not when this module is. Files are
+PNG unless their name asks for another format matplotlib writes (``.pdf``, ``.svg``, ...).
 
 Example:
     >>> import tempfile
     >>> from pathlib import Path
     >>> fig = agg_figure((3.0, 2.0))
     >>> _ = fig.add_subplot(1, 1, 1).plot([0, 1], [1, 0])
-    >>> path = save_png(fig, Path(tempfile.mkdtemp()) / "sub" / "line.png")
-    >>> path.read_bytes()[:4] == b"\x89PNG"
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> save_figure(fig, folder / "sub" / "line.png").read_bytes()[:4] == b"\x89PNG"
+    True
+    >>> save_figure(fig, folder / "line.pdf").read_bytes()[:5] == b"%PDF-"
     True
 """
 
@@ -20,14 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hybridxai._util.fileio import write_atomic
+from hybridxai.exceptions import invalid_argument
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-__all__ = ["agg_figure", "save_png", "DPI"]
+__all__ = ["agg_figure", "save_figure", "figure_format", "DPI"]
 
 DPI = 120
-"""Resolution of every PNG hybridxai writes (dots per inch)."""
+"""Resolution of every raster image hybridxai writes (dots per inch)."""
 
 
 def agg_figure(figsize: tuple[float, float] = (6.0, 4.0)) -> Figure:
@@ -47,24 +51,57 @@ def agg_figure(figsize: tuple[float, float] = (6.0, 4.0)) -> Figure:
     return fig
 
 
-def save_png(fig: Figure, path: str | os.PathLike[str], dpi: int = DPI) -> Path:
-    """Write ``fig`` as a PNG file, creating missing parent folders; return the path.
+def figure_format(path: str | os.PathLike[str]) -> str:
+    """The file format ``path`` asks for: its suffix, or ``"png"`` when it has none.
 
-    The file is written whole or not at all (a temporary file renamed into place), and a full
-    disk is said in words.
+    Args:
+        path: The file to write.
+
+    Returns:
+        A format matplotlib writes without pyplot (``"png"``, ``"pdf"``, ``"svg"``, ``"jpg"``...).
+
+    Raises:
+        InvalidArgumentError: For a suffix matplotlib cannot write (checked before drawing).
+
+    Example:
+        >>> figure_format("fig.PDF"), figure_format("out/profile"), figure_format("a.b.svg")
+        ('pdf', 'png', 'svg')
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if not suffix:
+        return "png"
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if suffix not in supported:
+        raise invalid_argument(
+            "path", os.fspath(path), f"matplotlib cannot write '.{suffix}' files",
+            "end the name in .png, .pdf, .svg, .eps or .jpg (or another format matplotlib "
+            "writes)")
+    return suffix
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = DPI) -> Path:
+    """Write ``fig`` in the format its name asks for (PNG without a suffix); return the path.
+
+    Missing parent folders are created. The file is written whole or not at all (a temporary
+    file renamed into place), and a full disk is said in words.
 
     Args:
         fig: The figure.
-        path: Where to write it.
-        dpi: Resolution.
+        path: Where to write it; ``.pdf``, ``.svg`` and matplotlib's other formats are written
+            as such (:func:`figure_format`).
+        dpi: Resolution of raster formats.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
+        InvalidArgumentError: For a suffix matplotlib cannot write.
         OSError: The file could not be written.
     """
     target = Path(path)
+    kind = figure_format(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
+    write_atomic(target, lambda tmp: fig.savefig(tmp, format=kind, dpi=dpi))
     return target

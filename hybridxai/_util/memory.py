@@ -1,7 +1,7 @@
-"""How much memory a ``2**d`` statevector needs, and refusing it before allocating.
+"""How much memory a ``2**d`` statevector (or a long list of steps) needs, and refusing it before allocating.
 
 Shared by the annealing backends, the circuit builders and the exact analysis, so every
-"too many qubits" error is worded the same way.
+"too many qubits" (and "too many steps") error is worded the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 
 from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
 
-__all__ = ["available_memory_bytes", "check_memory_budget", "check_statevector_memory"]
+__all__ = ["available_memory_bytes", "check_memory_budget", "check_statevector_memory", "check_count_memory"]
 
 
 def check_memory_budget(max_bytes: object, name: str = "max_memory_bytes") -> int | None:
@@ -137,3 +137,45 @@ def check_statevector_memory(
             f"only {_human_bytes(budget)} may be used. Fix: {advice.format(fit=fit)}."
         )
     return need
+
+
+_COUNT_CHECK_FROM = 10**6  # below this many items the per-item arrays are small: no check
+
+
+def check_count_memory(name: str, value: object, count: int, bytes_each: int, what: str,
+                       fix: str, max_bytes: int | None = None) -> None:
+    """Refuse, before allocating, ``count`` items of ``bytes_each`` that would not fit in memory.
+
+    For arguments that set a length (anneal steps, grid points): an absurd value is refused
+    with its name and the memory it would take, instead of numpy's ``MemoryError`` minutes
+    later. Below a million items nothing is checked (a few MiB at most).
+
+    Args:
+        name: The argument, for the message.
+        value: Its value, for the message.
+        count: How many items it asks for.
+        bytes_each: Bytes per item (all the per-item arrays and records together).
+        what: What the items are, for the message (e.g. ``"anneal steps"``).
+        fix: What to do instead.
+        max_bytes: Budget; default 80 % of the currently available memory.
+
+    Raises:
+        ProblemTooLargeError: If ``count·bytes_each`` exceeds the budget.
+
+    Example:
+        >>> check_count_memory("num_steps", 10**9, 10**9, 64, "anneal steps", "pass fewer",
+        ...                    max_bytes=2**30)  # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        hybridxai.exceptions.ProblemTooLargeError: num_steps=1000000000 asks for 1000000000 anneal
+        steps, which need 59.6 GiB but only 1.0 GiB may be used. Fix: pass fewer.
+    """
+    if count < _COUNT_CHECK_FROM:
+        return
+    need = count * bytes_each
+    budget = int(0.8 * available_memory_bytes()) if max_bytes is None else max_bytes
+    if need > budget:
+        raise ProblemTooLargeError(
+            f"{name}={value!r} asks for {count} {what}, which need {_human_bytes(need)} but "
+            f"only {_human_bytes(budget)} may be used. Fix: {fix}."
+        )

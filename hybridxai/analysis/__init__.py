@@ -22,7 +22,8 @@ The operator and eigensolvers live in :mod:`hybridxai.anneal.operators` and
 public names are re-exported here.
 
 Every result has a ``.plot(path=None)`` method returning a matplotlib ``Figure`` (Agg canvas,
-nothing is displayed) and writing a PNG when ``path`` is given.
+nothing is displayed) and writing it when ``path`` is given (PNG, or the format its suffix names:
+``.pdf``, ``.svg``, ...).
 
 Example:
     >>> import dimod

@@ -163,7 +163,7 @@ class MinGapResult:
         """Plot ``Δ(s)`` at the evaluated points with ``s*`` marked.
 
         Args:
-            path: Write a PNG there when given.
+            path: Write the figure there when given (PNG, or the format the suffix names).
             ax: Draw into this matplotlib ``Axes`` instead of a new figure.
 
         Returns:

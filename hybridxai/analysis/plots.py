@@ -5,7 +5,8 @@ The result objects are typed ``Any`` here on purpose: the result modules (``gap`
 module must not import them back (no import cycle). Each function names the type it reads.
 
 Every function returns the :class:`matplotlib.figure.Figure` and, when ``path`` is given,
-writes a PNG there (parent directories are created). Pass ``ax`` to draw into an existing
+writes it there (PNG, or the format the suffix names, e.g. ``.pdf``; parent directories are
+created). Pass ``ax`` to draw into an existing
 ``Axes`` instead (then the figure is that ``Axes``' figure).
 
 Example:
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from hybridxai._util.figures import agg_figure, save_png
+from hybridxai._util.figures import agg_figure, save_figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -55,9 +56,9 @@ def new_figure(ax: Axes | None = None, figsize: tuple[float, float] = (6.0, 4.0)
 
 
 def finish(fig: Figure, path: str | Path | None, dpi: int = 120) -> Figure:
-    """Write ``fig`` as a PNG to ``path`` (if given) and return it."""
+    """Write ``fig`` to ``path`` (if given; PNG or the format its suffix names) and return it."""
     if path is not None:
-        save_png(fig, path, dpi)
+        save_figure(fig, path, dpi)
     return fig
 
 
@@ -95,8 +96,9 @@ def plot_gap_profile(result: Any, path: str | Path | None = None) -> Figure:
     top.set_title(f"Gap profile, d = {result.num_qubits}, driver scale {result.driver_scale}")
     top.legend(loc="best", fontsize=8)
     bottom.semilogy(result.s, result.gaps, ".-", lw=1, ms=3, label=f"gap ${excited} - E_0$")
-    bottom.semilogy(result.s, result.couplings, ".-", lw=1, ms=3,
-                    label=f"$|\\langle {excited[2:]}|\\partial_s H|0\\rangle|$")
+    if not np.isnan(result.couplings).all():  # gap_profile(matrix_elements=False): none
+        bottom.semilogy(result.s, result.couplings, ".-", lw=1, ms=3,
+                        label=f"$|\\langle {excited[2:]}|\\partial_s H|0\\rangle|$")
     bottom.axvline(result.s_min, color="C3", ls="--", lw=1,
                    label=f"min gap {result.min_gap:.3g} at s = {result.s_min:.3f}")
     bottom.set_xlabel("s = t / T")

@@ -35,7 +35,6 @@ from numpy.typing import ArrayLike
 
 from hybridxai._util.progress import ProgressLike
 from hybridxai.anneal.conventions import Conventions, GapDefinition
-from hybridxai.anneal.gap_adaptive import DEFAULT_PROFILE_RTOL
 from hybridxai.anneal.gap_points import DEFAULT_PROFILE_POINTS
 from hybridxai.anneal.gap_profile import GapProfile, compute_gap_profile
 from hybridxai.anneal.spec import DriverScale
@@ -59,10 +58,10 @@ class GapProfileResult(GapProfile):
         return cls(**{f.name: getattr(profile, f.name) for f in fields(GapProfile)})
 
     def plot(self, path: str | Path | None = None) -> Any:
-        """Plot ``E_0``, ``E_1`` (top) and ``Δ``, ``|<1|∂ₛH|0>|`` (bottom) against ``s``.
+        """Plot ``E_0``, ``E_1`` (top) and ``Δ``, ``|<1|∂ₛH|0>|`` (bottom, if computed) against ``s``.
 
         Args:
-            path: Write a PNG there when given.
+            path: Write the figure there when given (PNG, or the format the suffix names).
 
         Returns:
             The matplotlib ``Figure`` (Agg canvas, nothing displayed).
@@ -85,7 +84,8 @@ def gap_profile(
     conventions: Conventions = "hybridxai",
     gap: GapDefinition | None = None,
     adaptive: bool = False,
-    rtol: float = DEFAULT_PROFILE_RTOL,
+    rtol: float | None = None,
+    matrix_elements: bool = True,
     progress: ProgressLike = None,
 ) -> GapProfileResult:
     """``E_0(s)``, ``E_1(s)``, the gap ``Δ(s)`` and ``|<1|∂ₛH|0>|`` on a grid of ``s``.
@@ -112,7 +112,11 @@ def gap_profile(
             as accurately as its gap needs, and the lowest at ``Δ_min`` to ``tol``; see
             :func:`~hybridxai.anneal.gap_profile.compute_gap_profile`) instead of on the grid.
         rtol: With ``adaptive=True``, the largest relative error of the gap read off the
-            straight line between two points (estimated; ``info["interpolation_error"]``).
+            straight line between two points (estimated; ``info["interpolation_error"]``);
+            default 1e-2. Refused without ``adaptive=True``, where it would be ignored.
+        matrix_elements: Also compute ``|<1|∂ₛH|0>|`` (the default); ``False``: the gap only,
+            ``couplings`` NaN, in about two thirds of the time at d = 20–24 (see
+            :func:`~hybridxai.anneal.gap_profile.compute_gap_profile`).
         progress: Draw a progress bar of the points solved, with the last one's ``s``, gap and
             the products ``H(s)·v`` so far: ``True``, ``False``, ``None`` (the default: from
             :data:`~hybridxai.anneal.operators.PROGRESS_MIN_QUBITS` = 20 qubits on, where a
@@ -128,5 +132,5 @@ def gap_profile(
     return GapProfileResult.from_profile(compute_gap_profile(
         bqm, num_points, driver_scale=driver_scale, s=s, solver=solver, tol=tol,
         max_memory_bytes=max_memory_bytes, seed=seed, conventions=conventions, gap=gap,
-        adaptive=adaptive, rtol=rtol, progress=progress,
+        adaptive=adaptive, rtol=rtol, matrix_elements=matrix_elements, progress=progress,
     ))

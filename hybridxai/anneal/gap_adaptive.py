@@ -169,30 +169,47 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
         points[s] = solve(s, estimate)
 
 
-def check_adaptive(adaptive: bool, rtol: float, num_points: int, s: ArrayLike | None) -> None:
+def check_adaptive(adaptive: bool, rtol: float | None, num_points: int, s: ArrayLike | None) -> float:
     """Check ``adaptive`` and, for an adaptive profile, ``rtol``, ``num_points`` and ``s``.
 
     Args:
         adaptive: ``compute_gap_profile``'s ``adaptive``.
-        rtol: Its ``rtol``, in ``(0, 0.5]``.
+        rtol: Its ``rtol``, in ``(0, 0.5]``; ``None``: :data:`DEFAULT_PROFILE_RTOL`. Only an
+            adaptive profile uses it, so a grid profile refuses one (it would be ignored).
         num_points: Its ``num_points``, the most points: an integer of at least 4.
         s: Its explicit grid, which must be ``None`` with ``adaptive=True``.
 
+    Returns:
+        The ``rtol`` to use.
+
     Raises:
         InvalidTypeError: For an ``adaptive`` that is not a bool or an ``rtol`` that is not a number.
-        InvalidArgumentError: For an ``rtol``, ``num_points`` or ``s`` out of range.
+        InvalidArgumentError: For an ``rtol``, ``num_points`` or ``s`` out of range, or an
+            ``rtol`` without ``adaptive=True``.
 
     Example:
-        >>> check_adaptive(True, 1e-2, 64, None)
+        >>> check_adaptive(True, None, 64, None)
+        0.01
         >>> check_adaptive(True, 0.0, 64, None)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         hybridxai.exceptions.InvalidArgumentError: rtol=0.0 is invalid: must lie in (0, 0.5]...
+        >>> check_adaptive(False, 1e-3, 64, None)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        hybridxai.exceptions.InvalidArgumentError: rtol=0.001 is invalid: only an adaptive profile...
     """
     if not isinstance(adaptive, (bool, np.bool_)):
         raise invalid_type("adaptive", adaptive, "True or False", "pass adaptive=True")
     if not adaptive:
-        return
+        if rtol is not None:
+            raise invalid_argument(
+                "rtol", rtol, "only an adaptive profile places points by it; a grid profile "
+                "would ignore it", "pass adaptive=True as well, or leave rtol out (tol sets the "
+                "accuracy of each point of a grid profile)")
+        return DEFAULT_PROFILE_RTOL
+    if rtol is None:
+        rtol = DEFAULT_PROFILE_RTOL
     if s is not None:
         raise invalid_argument("s", s, "an explicit grid cannot be combined with adaptive=True",
                                "pass either s=[...] or adaptive=True")
@@ -205,3 +222,4 @@ def check_adaptive(adaptive: bool, rtol: float, num_points: int, s: ArrayLike | 
         raise invalid_argument("num_points", num_points,
                                "an adaptive profile needs an integer >= 4 (the most points)",
                                f"pass e.g. num_points={DEFAULT_PROFILE_POINTS}")
+    return float(rtol)

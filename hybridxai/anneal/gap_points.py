@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import CubicHermiteSpline
 
+from hybridxai._util.memory import check_count_memory
 from hybridxai.anneal.operators import check_s
 from hybridxai.exceptions import invalid_argument, invalid_type
 
@@ -33,6 +34,10 @@ __all__ = ["GapPoint", "profile_grid", "interval_error", "hermite_minimum", "DEF
 
 DEFAULT_PROFILE_POINTS = 64
 """Grid points of a gap profile unless told otherwise (with ``adaptive=True``: the most points)."""
+
+_BYTES_PER_POINT = 512
+"""Memory per point of a profile (its :class:`GapPoint`, the tracker's entry and the result's
+arrays): what an absurd ``num_points`` is checked against before the grid is built."""
 
 
 @dataclass
@@ -82,6 +87,9 @@ def profile_grid(num_points: int = DEFAULT_PROFILE_POINTS, s: ArrayLike | None =
         if num_points < 2:
             raise invalid_argument("num_points", num_points, "needs at least 2 grid points",
                                    f"pass e.g. num_points={DEFAULT_PROFILE_POINTS}")
+        check_count_memory("num_points", num_points, int(num_points), _BYTES_PER_POINT,
+                           "profile points", f"pass e.g. num_points={DEFAULT_PROFILE_POINTS}, or "
+                           "adaptive=True to place the points where the gap needs them")
         return (np.arange(int(num_points)) + 0.5) / int(num_points)
     grid = np.asarray(s, dtype=np.float64).ravel()
     if grid.size == 0:

@@ -65,7 +65,7 @@ from hybridxai.anneal.eigensolvers import (
     blas_threads,
     lowest_eigenpairs,
 )
-from hybridxai.anneal.gap_adaptive import DEFAULT_PROFILE_RTOL, adaptive_points, check_adaptive
+from hybridxai.anneal.gap_adaptive import adaptive_points, check_adaptive
 from hybridxai.anneal.gap_endpoints import exact_end_points
 from hybridxai.anneal.gap_points import DEFAULT_PROFILE_POINTS, GapPoint, profile_grid
 from hybridxai.anneal.operators import PROGRESS_MIN_QUBITS, AnnealingOperator, check_analysis_memory
@@ -179,7 +179,10 @@ class GapTracker:
         inner_steps: CG steps on the correction equation per Davidson expansion
             (:func:`hybridxai.anneal.correction.solve_correction`); default: 10 for a profile
             (every point to ``tol``), 0 (one Olsen step) for ``min_gap``.
-        sweep: The points come in order along ``s`` (a profile; default: ``couplings``). The
+        profile: The points make up a profile (default: ``couplings``): they are swept along
+            ``s`` and each is solved to its own ``tol``, which sets the defaults of ``sweep``
+            and ``inner_steps``, and a point Davidson cannot solve falls back to ARPACK.
+        sweep: The points come in order along ``s`` (default: ``profile``). The
             cache then keeps the most recent points, and each point starts from the
             eigenvectors of the last (up to) three extrapolated to its ``s`` by the polynomial
             through them (:meth:`start_vectors`), instead of those of the nearest point:
@@ -192,14 +195,15 @@ class GapTracker:
     def __init__(self, op: AnnealingOperator, g: int, solver: str, guard: int,
                  max_subspace: int | None, cache_entries: int, rng: np.random.Generator,
                  *, couplings: bool = False, inner_steps: int | None = None,
-                 sweep: bool | None = None) -> None:
+                 sweep: bool | None = None, profile: bool | None = None) -> None:
         self.op, self.g = op, g
         # a progress bar (tqdm's update(n), and set_postfix_str if it has it) advanced by one
         # per new point and labelled with it (see hybridxai._util.progress); None: none
         self.progress: Any = None
         self.couplings = couplings
-        self.sweep = couplings if sweep is None else sweep
-        self.inner_steps = (_INNER_STEPS if couplings else 0) if inner_steps is None else inner_steps
+        self.profile = couplings if profile is None else profile
+        self.sweep = self.profile if sweep is None else sweep
+        self.inner_steps = (_INNER_STEPS if self.profile else 0) if inner_steps is None else inner_steps
         self.k = min(g + 2, op.dimension) if couplings else g + 1
         self.solver, self.guard = solver, guard
         self.max_subspace = max_subspace or max(16, 4 * (self.k + guard))
@@ -221,11 +225,12 @@ class GapTracker:
     @classmethod
     def within_budget(cls, op: AnnealingOperator, g: int, solver: str, guard: int, budget: int,
                       rng: np.random.Generator, *, couplings: bool = False,
-                      purpose: str = "min_gap") -> GapTracker:
+                      profile: bool | None = None, purpose: str = "min_gap") -> GapTracker:
         """A tracker whose Davidson search space and warm-start cache fit in ``budget`` bytes.
 
-        The search space is ``max(16, 4·block)`` vectors for a profile (``couplings=True``:
-        every point to ``tol`` on a fixed grid) and the smallest one, ``2·block + 1``, for
+        The search space is ``max(16, 4·block)`` vectors for a profile (``profile=True``, by
+        default ``couplings``: every point to its ``tol`` in a sweep) and the smallest one,
+        ``2·block + 1``, for
         ``min_gap``, whose coarse points need little accuracy and whose refined points are
         warm-started from close neighbours: there it converges in as many products, each with
         less of the space to read (the ``chelsea`` QUBOs, d = 22: 25.0 s with 7 vectors, 30.6 s
@@ -236,21 +241,23 @@ class GapTracker:
             ProblemTooLargeError: If not even the smallest Davidson search space fits.
         """
         n = op.dimension
+        profile = couplings if profile is None else profile
         k = min(g + 2, n) if couplings else g + 1
         block = min(k + guard, n)
         per_vector = 8 * n
         # a profile (a sweep) extrapolates from the last three points: more would be unused
-        most = _EXTRAPOLATION_POINTS if couplings else _CACHE_ENTRIES
+        most = _EXTRAPOLATION_POINTS if profile else _CACHE_ENTRIES
         cache_entries = int(max(2, min(most, (budget // 10) // (block * per_vector))))
-        single = single_scratch_rows(block) if couplings else 0  # a profile's inner steps
+        single = single_scratch_rows(block) if profile else 0  # a profile's inner steps
         # Davidson search space (see above), fewer vectors if memory is short
         rows = (budget // per_vector - tracker_vectors(block, 0, cache_entries, single_rows=single)) // 2
-        preferred = max(16, 4 * block) if couplings else 2 * block + 1
+        preferred = max(16, 4 * block) if profile else 2 * block + 1
         max_subspace = int(min(preferred, max(2 * block + 1, rows)))
         if solver == "davidson" and rows < 2 * block + 1:
             needed = tracker_vectors(block, 2 * block + 1, cache_entries, single_rows=single)
             check_analysis_memory(op.num_qubits, 8 * needed, purpose, budget, vectors=needed)
-        tracker = cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings)
+        tracker = cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings,
+                      profile=profile)
         if solver == "davidson":
             tracker.planned_bytes = per_vector * tracker_vectors(block, max_subspace, cache_entries,
                                                                  single_rows=single)
@@ -333,7 +340,7 @@ class GapTracker:
                 x0=x0, tol=tol, rng=self.rng, **options,
             )
         except RuntimeError:
-            if not (self.couplings and self.solver == "davidson"):
+            if not (self.profile and self.solver == "davidson"):
                 raise
             # a profile point inside a tight cluster of levels (small s): ARPACK copes better
             pairs = lowest_eigenpairs(self.op, s, k, solver="eigsh", x0=self.start_vectors(s),
@@ -430,7 +437,8 @@ class GapProfile:
             (``E_1`` when the ground state of ``H_P`` is unique).
         gaps: ``Δ(s) = E_g(s) - E_0(s)``.
         couplings: ``|<g|∂ₛH|0>|`` with ``∂ₛH = H_P - H_D`` (``‖P_g·∂ₛH·P_<‖`` when levels are
-            degenerate, see the module docstring).
+            degenerate, see the module docstring); NaN when computed with
+            ``matrix_elements=False``.
         errors: Estimated absolute error of each gap value.
         degeneracy: ``g``, the degeneracy of the ground level of ``H_P``.
         num_qubits: ``d``.
@@ -470,7 +478,10 @@ class GapProfile:
 
     @property
     def adiabatic_ratio(self) -> NDArray[np.float64]:
-        """``|<g|∂ₛH|0>| / Δ(s)²``, the local adiabatic parameter per unit ``ds/dt``."""
+        """``|<g|∂ₛH|0>| / Δ(s)²``, the local adiabatic parameter per unit ``ds/dt``.
+
+        NaN where the profile has no matrix elements (``matrix_elements=False``).
+        """
         return self.couplings / self.gaps**2
 
     def as_dict(self) -> dict[str, Any]:
@@ -498,7 +509,8 @@ def compute_gap_profile(
     conventions: str = "hybridxai",
     gap: str | None = None,
     adaptive: bool = False,
-    rtol: float = DEFAULT_PROFILE_RTOL,
+    rtol: float | None = None,
+    matrix_elements: bool = True,
     progress: ProgressLike = False,
 ) -> GapProfile:
     """The gap profile of a BQM (see the module docstring for the definitions).
@@ -546,7 +558,15 @@ def compute_gap_profile(
         gap: ``"manifold"`` (``E_g − E_0``) or ``"lowest-two"`` (``E_1 − E_0``, the authors').
         adaptive: Place the points by the gap's shape (above) instead of on the grid.
         rtol: With ``adaptive=True``, the largest relative error of ``Δ`` between two points
-            when read off the straight line between them (estimated), in ``(0, 0.5]``.
+            when read off the straight line between them (estimated), in ``(0, 0.5]``; default
+            :data:`~hybridxai.anneal.gap_adaptive.DEFAULT_PROFILE_RTOL` (1e-2). Refused
+            without ``adaptive=True``, where it would be ignored.
+        matrix_elements: Also compute ``|<g|∂ₛH|0>|`` (the default). ``False`` computes the
+            gap only and leaves :attr:`GapProfile.couplings` NaN: the eigensolver then skips
+            the level above ``E_g`` that tells whether ``E_g`` is degenerate, which in the
+            cluster of excited levels at small ``s`` lies within a few 1e-3 of ``E_g`` and is
+            the costliest to resolve (``chelsea`` QUBO, adaptive: 0.65–0.69 of the time at
+            d = 20–24, docs/benchmarks.md, eleventh round). The gaps are the same to ``tol``.
         progress: Draw a progress bar that counts the points solved (of ``num_points`` on a
             grid), with the last one's ``s``, ``Δ`` and the products so far: ``True``,
             ``False`` (the default here: the gap-aware schedules build profiles inside other
@@ -558,25 +578,31 @@ def compute_gap_profile(
         A :class:`GapProfile` whose ``info`` records ``grid`` (``"midpoints"``, ``"explicit"``
         or ``"adaptive"``; for ``"adaptive"`` also ``rtol``, ``interpolation_error``, the
         largest estimated relative error left, and ``resolved``), ``conventions``, ``gap``,
-        ``driver_scale`` and ``memory_bytes`` (the Davidson solver's planned peak, checked
-        against the budget before any allocation; ``None`` for the dense solver; a lower bound
-        when a degenerate ``E_g`` makes a point widen its block to find the whole eigenspace).
+        ``driver_scale``, ``matrix_elements`` and ``memory_bytes`` (the Davidson solver's
+        planned peak, checked against the budget before any allocation; ``None`` for the dense
+        solver; a lower bound when a degenerate ``E_g`` makes a point widen its block to find
+        the whole eigenspace).
 
     Raises:
         InvalidArgumentError: For a bad ``num_points``, ``s``, ``driver_scale``, ``solver``,
-            ``tol``, ``guard`` or ``rtol`` (or ``s`` with ``adaptive=True``), or when ``H_P`` is
-            constant (no gap).
-        InvalidTypeError: For an ``adaptive`` that is not a bool, an ``rtol`` that is not a
-            number, or a ``progress`` that is neither a bool, ``None`` nor a class.
+            ``tol``, ``guard`` or ``rtol`` (or ``s`` with ``adaptive=True``, or ``rtol``
+            without it), or when ``H_P`` is constant (no gap).
+        InvalidTypeError: For an ``adaptive`` or ``matrix_elements`` that is not a bool, an
+            ``rtol`` that is not a number, or a ``progress`` that is neither a bool, ``None``
+            nor a class.
         ProblemTooLargeError: When the vectors of ``2**d`` amplitudes do not fit in memory
             (checked before any allocation).
     """
     t_start = time.perf_counter()
-    check_adaptive(adaptive, rtol, num_points, s)
+    rtol = check_adaptive(adaptive, rtol, num_points, s)
+    if not isinstance(matrix_elements, (bool, np.bool_)):
+        raise invalid_type("matrix_elements", matrix_elements, "True or False",
+                           "pass matrix_elements=False for the gap only")
+    matrix_elements = bool(matrix_elements)
     check_progress(progress)
     max_memory_bytes = check_memory_budget(max_memory_bytes)
     seed = check_seed(seed)
-    grid = profile_grid(num_points, s)  # adaptive: replaced by the points placed
+    grid = np.empty(0) if adaptive else profile_grid(num_points, s)  # adaptive: num_points is a most
     preset = PRESETS[check_choice("conventions", conventions)]
     driver_scale = preset["driver_scale"] if driver_scale is None else driver_scale
     gap = check_choice("gap", preset["gap"] if gap is None else gap)
@@ -596,7 +622,7 @@ def compute_gap_profile(
     if solver == "auto":
         solver = "dense" if 0 < d <= DENSE_MAX_QUBITS else "davidson"
     budget = int(0.8 * available_memory_bytes()) if max_memory_bytes is None else int(max_memory_bytes)
-    block = 3 + guard  # for the memory check; refined below once g is known
+    block = (3 if matrix_elements else 2) + guard  # for the memory check; refined below once g is known
     op = AnnealingOperator.from_bqm(
         bqm, driver_scale,
         bytes_per_amplitude=8 * tracker_vectors(block, 2 * block + 1,
@@ -611,7 +637,8 @@ def compute_gap_profile(
         )
     level = g if gap == "manifold" else 1  # Δ = E_level − E_0
     tracker = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed),
-                                       couplings=True, purpose="gap_profile")
+                                       couplings=matrix_elements, profile=True,
+                                       purpose="gap_profile")
     info: dict[str, Any] = {"grid": "midpoints" if s is None else "explicit"}
     tracker.progress = progress_bar(progress, total=None if adaptive else int(grid.size),
                                     desc="gap_profile", unit="point",
@@ -642,5 +669,5 @@ def compute_gap_profile(
         driver_coefficient=op.driver_coefficient, solver=solver, tol=float(tol),
         matvecs=tracker.matvecs, seconds=time.perf_counter() - t_start,
         info={**info, "conventions": conventions, "gap": gap, "driver_scale": driver_scale,
-              "memory_bytes": tracker.planned_bytes},
+              "matrix_elements": matrix_elements, "memory_bytes": tracker.planned_bytes},
     )

@@ -44,6 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.checks import check_positive_int
+from hybridxai._util.memory import check_count_memory
 from hybridxai._util.progress import ProgressLike
 from hybridxai.anneal.gap_points import DEFAULT_PROFILE_POINTS
 from hybridxai.anneal.gap_profile import GapProfile, compute_gap_profile
@@ -67,7 +68,13 @@ __all__ = [
     "check_anneal_parameters",
     "trotter_layers",
     "Layer",
+    "BYTES_PER_STEP",
 ]
+
+BYTES_PER_STEP = 64
+"""Memory per anneal step of the per-step arrays (``u``, ``s(u)`` and the schedule's
+intermediates, the driver and problem angles): what an absurd ``num_steps`` (or a
+``total_time`` that derives one) is checked against before anything is built."""
 
 LayerKind = Literal["driver", "problem"]
 Layer = tuple[LayerKind, float]
@@ -458,6 +465,8 @@ def check_anneal_parameters(total_time: float, num_steps: int, order: int = 1) -
     Raises:
         InvalidArgumentError: If any value is out of range.
         InvalidTypeError: If ``num_steps`` or ``order`` is not an integer.
+        ProblemTooLargeError: If the per-step arrays of ``num_steps`` steps would not fit in
+            memory (:data:`BYTES_PER_STEP` each; e.g. ``num_steps=10**10``).
     """
     if isinstance(total_time, bool) or not isinstance(total_time, (int, float, np.floating, np.integer)):
         raise invalid_type("total_time", total_time, "a positive number",
@@ -471,6 +480,8 @@ def check_anneal_parameters(total_time: float, num_steps: int, order: int = 1) -
         raise invalid_type("num_steps", num_steps, "a positive integer", "pass e.g. num_steps=1000")
     check_positive_int("num_steps", num_steps,
                        "pass e.g. num_steps=int(total_time / 0.01) to match the paper's dt = 0.01")
+    check_count_memory("num_steps", num_steps, int(num_steps), BYTES_PER_STEP, "anneal steps",
+                       "pass fewer num_steps (the paper's dt = 0.01 gives num_steps = 100·total_time)")
     if isinstance(order, bool) or order not in (1, 2):
         raise invalid_argument("order", order, "Trotter order must be 1 or 2", "pass order=1 or order=2")
 

@@ -46,6 +46,7 @@ import dimod
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridxai._util.memory import check_count_memory
 from hybridxai.anneal.conventions import (
     CHOICES,
     PRESETS,
@@ -56,6 +57,7 @@ from hybridxai.anneal.conventions import (
     check_choice,
 )
 from hybridxai.anneal.schedules import (
+    BYTES_PER_STEP,
     Layer,
     Schedule,
     ScheduleLike,
@@ -132,6 +134,11 @@ class AnnealSpec:
             raise invalid_argument("num_steps", self.num_steps,
                                    "the endpoint grid needs at least 2 points (s = 0 and s = 1)",
                                    "pass a longer total_time or num_steps >= 2")
+        if self.num_steps is None:  # e.g. total_time=1e7 at dt = 0.01: 1e9 steps (num_steps
+            # given is checked by check_anneal_parameters)
+            check_count_memory("total_time", self.total_time, self.steps(), BYTES_PER_STEP,
+                               f"anneal steps of time_step={self.time_step:g}",
+                               "pass a shorter total_time, a larger time_step or num_steps")
 
     @classmethod
     def from_conventions(cls, conventions: Conventions = "hybridxai", **settings: Any) -> AnnealSpec:

@@ -18,6 +18,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from hybridxai._util.checks import check_positive_int
+from hybridxai._util.figures import save_figure
 from hybridxai._util.fileio import output_folder, to_jsonable, versions, write_atomic
 from hybridxai._util.progress import show_progress
 from hybridxai.evaluate.faithfulness import METRICS, QuantusSettings, score_methods
@@ -157,7 +158,8 @@ class Evaluation:
         """Bar chart: one panel per metric, mean and 95 % CI per method (``*`` = significant).
 
         Args:
-            path: Where to write a PNG; ``None`` only returns the figure.
+            path: Where to write the figure (PNG, or the format the suffix names, e.g.
+                ``.pdf``); ``None`` only returns the figure.
 
         Returns:
             The matplotlib ``Figure``.
@@ -189,7 +191,7 @@ class Evaluation:
                      "(green better, red worse)", fontsize=9)
         fig.tight_layout()
         if path is not None:
-            fig.savefig(path, dpi=120)
+            save_figure(fig, path)
             plt.close(fig)
         return fig
 

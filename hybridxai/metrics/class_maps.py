@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from hybridxai._util.checks import check_positive_int
+from hybridxai._util.figures import save_figure
 from hybridxai.exceptions import invalid_argument, invalid_type
 from hybridxai.metrics._checks import as_index
 
@@ -174,7 +174,8 @@ def plot_class_map(
     Args:
         matrix: ``(C, C)`` values in [0, 1] (NaN allowed), e.g. :func:`bhattacharyya_matrix`.
         class_names: ``C`` labels for the rows and columns.
-        path: Where to write a PNG (parent folders are created); ``None`` writes nothing.
+        path: Where to write the figure (PNG, or the format the suffix names, e.g. ``.pdf``;
+            parent folders are created); ``None`` writes nothing.
         title: Figure title, or ``None``.
         cmap: A matplotlib colormap name.
         decimals: Digits after the point in the cell annotations.
@@ -232,7 +233,5 @@ def plot_class_map(
     if title:
         ax.set_title(title)
     if path is not None:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(target, dpi=120, format="png")
+        save_figure(fig, path)
     return fig

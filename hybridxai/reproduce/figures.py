@@ -3,7 +3,7 @@
 Each function returns a :class:`matplotlib.figure.Figure` made by
 :func:`hybridxai._util.figures.agg_figure` (the one figure stack of the package, shared with
 :mod:`hybridxai.analysis.plots`); the report writes it with
-:func:`hybridxai._util.figures.save_png`.
+:func:`hybridxai._util.figures.save_figure`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from hybridxai._util.figures import save_png
+from hybridxai._util.figures import save_figure
 from hybridxai._util.fileio import to_jsonable, versions, write_atomic
 from hybridxai.backends.sa.sampler import DEFAULT_NUM_READS, DEFAULT_NUM_SWEEPS
 from hybridxai.metrics import plot_class_map
@@ -253,7 +253,7 @@ def _fig2(data: ReportInputs) -> Section:
         ("fig2_full_sa.png", bc_f, f"Full model, SA β={top_beta:g}"),
     ):
         if matrix is not None:
-            save_png(plot_class_map(matrix, list(classes), title=title), data.figure_dir / name)
+            save_figure(plot_class_map(matrix, list(classes), title=title), data.figure_dir / name)
             lines += _class_map_lines(matrix, classes, title, name)
     return Section(lines, {"fig2": {"restricted_qa": bc_r, "full_sa": bc_f}})
 
@@ -269,7 +269,7 @@ def _fig3(data: ReportInputs) -> Section:
                                [s.fraction_selected or 0.0 for s in sa])
     lines: list[str] = []
     if sweep is not None:
-        save_png(figures.beta_figure(sweep, full_sweep), data.figure_dir / "fig3_beta.png")
+        save_figure(figures.beta_figure(sweep, full_sweep), data.figure_dir / "fig3_beta.png")
         lines = [
             "## Fig. 3 — Average Drop and selected fraction vs beta",
             "",
@@ -307,7 +307,7 @@ def _fig4(data: ReportInputs) -> Section:
     gaps = {nf: [r.measures.min_gap for r in rs if r.measures is not None] for nf, rs in data.physics.items()}
     if not any(gaps.values()):
         return Section([])
-    save_png(figures.gap_histogram_figure(gaps), data.figure_dir / "fig4_gap_histogram.png")
+    save_figure(figures.gap_histogram_figure(gaps), data.figure_dir / "fig4_gap_histogram.png")
     all_gaps = np.concatenate([np.asarray(v) for v in gaps.values() if v])
     lines = [
         "### Fig. 4 — distribution of the minimum gap",
@@ -337,9 +337,9 @@ def _fig5(data: ReportInputs) -> Section:
     groups = by_size(every, lambda m: m.fidelity[0])
     sizes = [d for d, values in groups.items() for _ in values]
     fit = _fit_or_none("exp", sizes, [x for values in groups.values() for x in values])
-    save_png(figures.fidelity_time_figure(restricted_physics, data.classes),
+    save_figure(figures.fidelity_time_figure(restricted_physics, data.classes),
              data.figure_dir / "fig5_fidelity_time.png")
-    save_png(figures.fidelity_size_figure(every, fit), data.figure_dir / "fig5_fidelity_size.png")
+    save_figure(figures.fidelity_size_figure(every, fit), data.figure_dir / "fig5_fidelity_size.png")
     times = list(measured[0][1].total_times)
     med = [float(np.median([m.fidelity[k] for _, m in measured])) for k in range(len(times))]
     lines = [
@@ -368,7 +368,7 @@ def _fig7(data: ReportInputs) -> Section:
     every = [r for r, _ in measured]
     groups = by_size(every, lambda m: m.min_gap)
     fit = _fit_or_none("power", list(groups), [float(np.median(v)) for v in groups.values()])
-    save_png(figures.gap_size_figure(every, fit), data.figure_dir / "fig7_gap_vs_d.png")
+    save_figure(figures.gap_size_figure(every, fit), data.figure_dir / "fig7_gap_vs_d.png")
     hardest = sorted(measured, key=lambda pair: pair[1].min_gap)[:3]
     lines = [
         "### Fig. 7 — minimum gap vs d",
@@ -391,7 +391,7 @@ def _fig8(data: ReportInputs) -> Section:
     measured = data.measured
     if not measured:
         return Section([])
-    save_png(figures.s_star_figure([r for r, _ in measured]), data.figure_dir / "fig8_s_star.png")
+    save_figure(figures.s_star_figure([r for r, _ in measured]), data.figure_dir / "fig8_s_star.png")
     s_values = [m.s_min for _, m in measured]
     q25, _, q75 = quartiles(s_values)
     return Section([
@@ -434,11 +434,11 @@ def _conventions(data: ReportInputs) -> Section:
             "time_to_fidelity": {str(d): t for d, t in t90[n].items()},
             "time_fits": {k: _fit_dict(f) for k, f in t90_fits[n].items()},
         }
-    save_png(figures.conventions_figure("fidelity", {n: (under[n], fidelity_fits[n]) for n in names}),
+    save_figure(figures.conventions_figure("fidelity", {n: (under[n], fidelity_fits[n]) for n in names}),
              data.figure_dir / "fig5_fidelity_size_conventions.png")
-    save_png(figures.conventions_figure("gap", {n: (under[n], gap_fits[n]) for n in names}),
+    save_figure(figures.conventions_figure("gap", {n: (under[n], gap_fits[n]) for n in names}),
              data.figure_dir / "fig7_gap_vs_d_conventions.png")
-    save_png(figures.time_to_fidelity_figure(t90, t90_fits, _TARGET_FIDELITY),
+    save_figure(figures.time_to_fidelity_figure(t90, t90_fits, _TARGET_FIDELITY),
              data.figure_dir / "time_to_fidelity_vs_d.png")
     times = list(next(iter(rows.values()))["median_fidelity"])
 
@@ -515,7 +515,7 @@ def _couplings(data: ReportInputs) -> Section:
     couplings = {nf: [j for r in rs for j in r.couplings] for nf, rs in data.physics.items()}
     if not any(len(v) > 1 for v in couplings.values()):
         return Section([])
-    save_png(figures.coupling_figure(couplings), data.figure_dir / "couplings.png")
+    save_figure(figures.coupling_figure(couplings), data.figure_dir / "couplings.png")
     lines = [
         "### Couplings J per N_f",
         "",

@@ -183,7 +183,7 @@ def test_gap_profile_lowest_two(instance):
     s = np.array([0.1, 0.45, 0.8, 0.97])
     profile = gap_profile(bqm, s=s, conventions="authors")
     assert profile.info == {"grid": "explicit", "conventions": "authors", "gap": "lowest-two",
-                            "driver_scale": "1/d",
+                            "driver_scale": "1/d", "matrix_elements": True,
                             "memory_bytes": None}  # d <= 10: dense eigh, no Davidson plan
     hp, hd = np.diag(_problem_diagonal(bqm)), _driver(d)
     expected = [np.diff(np.linalg.eigvalsh((1 - x) * hd + x * hp)[:2])[0] for x in s]

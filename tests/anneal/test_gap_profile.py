@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hybridxai.analysis import random_feature_qubo
+from hybridxai.analysis import gap_profile, min_gap, random_feature_qubo
 from hybridxai.anneal.correction import single_scratch_rows
 from hybridxai.anneal.gap_profile import (
     GapTracker,
@@ -16,6 +16,7 @@ from hybridxai.anneal.gap_profile import (
     tracker_vectors,
 )
 from hybridxai.anneal.ising import basis_energies
+from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, ProblemTooLargeError
 
 _X = np.array([[0.0, 1.0], [1.0, 0.0]])
@@ -192,8 +193,6 @@ def test_extrapolation_weights_are_exact_on_polynomials(coefficients, start, ste
 
 
 def _sweep_tracker(bqm, **kwargs):
-    from hybridxai.anneal.operators import AnnealingOperator
-
     op = AnnealingOperator.from_bqm(bqm)
     g = ground_degeneracy(op.diagonal)
     return GapTracker(op, g, "davidson", 1, None, 3, np.random.default_rng(0), couplings=True,
@@ -238,8 +237,6 @@ def test_sweep_does_not_extrapolate_rows_whose_levels_swapped():
 
 
 def test_min_gap_tracker_keeps_nearest_starts_and_small_gaps():
-    from hybridxai.anneal.operators import AnnealingOperator
-
     op = AnnealingOperator.from_bqm(random_feature_qubo(8, 1))
     tracker = GapTracker(op, 1, "davidson", 1, None, 2, np.random.default_rng(0))
     assert not tracker.sweep
@@ -259,3 +256,77 @@ def test_extrapolated_profile_matches_dense_eigh_at_fine_steps(seed):
     iterative = compute_gap_profile(bqm, 40, solver="davidson")
     np.testing.assert_allclose(iterative.gaps, dense.gaps, rtol=0, atol=1e-9)
     np.testing.assert_allclose(iterative.couplings, dense.couplings, rtol=1e-4, atol=1e-7)
+
+
+# matrix_elements=False: the same gaps, no matrix elements, fewer products
+@pytest.mark.parametrize("make", [lambda: random_feature_qubo(7, 2), lambda: z2_symmetric_bqm(6, 3)])
+def test_dense_gap_only_matches_eigh(make):
+    bqm = make()
+    profile = compute_gap_profile(bqm, 16, matrix_elements=False)
+    g, e0, eg, gaps, _ = reference_profile(bqm, profile.s)
+    assert profile.degeneracy == g and profile.info["matrix_elements"] is False
+    np.testing.assert_allclose(profile.ground_energies, e0, atol=1e-8, rtol=0)
+    np.testing.assert_allclose(profile.excited_energies, eg, atol=1e-8, rtol=0)
+    np.testing.assert_allclose(profile.gaps, gaps, atol=1e-8, rtol=0)
+    assert np.isnan(profile.couplings).all() and np.isnan(profile.adiabatic_ratio).all()
+
+
+def test_davidson_gap_only_grid_matches_the_full_profile_with_fewer_products():
+    bqm = random_feature_qubo(12, 5)
+    full = compute_gap_profile(bqm, 16, solver="davidson")
+    bare = compute_gap_profile(bqm, 16, solver="davidson", matrix_elements=False)
+    np.testing.assert_allclose(bare.gaps, full.gaps, atol=2e-10, rtol=0)
+    np.testing.assert_allclose(bare.ground_energies, full.ground_energies, atol=2e-10, rtol=0)
+    assert np.isnan(bare.couplings).all() and np.isfinite(full.couplings).all()
+    assert full.info["matrix_elements"] is True
+    assert bare.matvecs < full.matvecs  # no sentinel level above E_g to resolve
+    # one level fewer in the Davidson block: a smaller planned peak
+    assert bare.info["memory_bytes"] < full.info["memory_bytes"]
+
+
+def test_adaptive_gap_only_finds_the_same_minimum():
+    bqm = random_feature_qubo(12, 3)
+    bare = compute_gap_profile(bqm, adaptive=True, matrix_elements=False)
+    reference = min_gap(bqm, tol=1e-10)
+    assert bare.info["resolved"] and bare.solver == "davidson"
+    assert bare.min_gap == pytest.approx(reference.min_gap, abs=2e-10)
+    assert bare.s_min == pytest.approx(reference.s_min, abs=1e-3)
+    assert np.isnan(bare.couplings).all()
+
+
+def test_tracker_in_profile_mode_without_couplings_tracks_two_levels():
+    bqm = random_feature_qubo(11, 1)
+    op = AnnealingOperator.from_bqm(bqm, "unit")
+    tracker = GapTracker(op, 1, "davidson", 1, None, 3, np.random.default_rng(0), profile=True)
+    assert tracker.k == 2 and tracker.sweep and tracker.inner_steps == 10
+    point = tracker(0.9, 1e-10)
+    assert np.isnan(point.coupling) and point.error <= 1e-10
+    plain = GapTracker(op, 1, "davidson", 1, None, 3, np.random.default_rng(0))
+    assert not plain.profile and not plain.sweep and plain.inner_steps == 0
+
+
+def test_plot_without_matrix_elements_draws_the_gap_only(tmp_path):
+    result = gap_profile(random_feature_qubo(5, 0), 8, matrix_elements=False)
+    fig = result.plot(tmp_path / "gap.png")
+    labels = [line.get_label() for line in fig.axes[1].get_lines()]
+    assert any(label.startswith("gap") for label in labels)
+    assert not any("partial_s" in label for label in labels)
+    assert (tmp_path / "gap.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("value", ["no", None, 0, 1.0])
+def test_matrix_elements_must_be_a_bool(value):
+    bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: 0.5}, {(0, 1): 1.0}, 0.0, "BINARY")
+    with pytest.raises(InvalidTypeError) as info:
+        compute_gap_profile(bqm, 8, matrix_elements=value)
+    assert "matrix_elements" in str(info.value) and "matrix_elements=False" in str(info.value)
+
+
+def test_an_absurd_grid_is_refused_before_it_is_built():
+    with pytest.raises(ProblemTooLargeError) as info:
+        compute_gap_profile(random_feature_qubo(4, 0), 10**10)
+    message = str(info.value)
+    assert message.startswith("num_points=10000000000") and "adaptive=True" in message
+    # an adaptive profile's num_points is only the most points: nothing is allocated for it
+    profile = compute_gap_profile(random_feature_qubo(4, 0), 10**10, adaptive=True)
+    assert profile.info["resolved"] and profile.s.size < 64

@@ -157,3 +157,11 @@ def test_a_tol_below_the_solvers_floor_stops_and_says_so():
 def test_adaptive_must_be_a_bool():
     with pytest.raises(InvalidTypeError, match="adaptive"):
         compute_gap_profile(random_feature_qubo(4, 0), adaptive="yes")
+
+
+@pytest.mark.parametrize("rtol", [1e-3, 0.01, "x"])
+def test_rtol_without_adaptive_is_refused_not_ignored(rtol):
+    with pytest.raises(InvalidArgumentError) as info:
+        compute_gap_profile(random_feature_qubo(4, 0), 8, rtol=rtol)
+    assert "rtol" in str(info.value) and "adaptive=True" in str(info.value)
+    assert compute_gap_profile(random_feature_qubo(4, 0), 8).info["grid"] == "midpoints"

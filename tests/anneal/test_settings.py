@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hybridxai.anneal.settings import PRESETS, AnnealSpec
-from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError
+from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, ProblemTooLargeError
 
 
 def test_hybridxai_preset_is_the_midpoint_rule_with_ceil_steps() -> None:
@@ -67,3 +67,36 @@ def test_a_too_short_endpoint_anneal_names_total_time_not_num_steps(total_time):
     with pytest.raises(InvalidArgumentError, match=rf"^total_time={total_time} is invalid") as info:
         AnnealSpec.from_conventions("authors", total_time=total_time)
     assert "Fix: pass total_time >= 0.02 or num_steps >= 2" in str(info.value)
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"total_time": 1e7}, "total_time=10000000.0"),  # 1e9 steps at dt = 0.01
+    ({"total_time": 10.0, "time_step": 1e-9}, "total_time=10.0"),
+    ({"num_steps": 10**10}, "num_steps=10000000000"),
+])
+def test_absurd_step_counts_are_refused_before_anything_is_built(kwargs, name) -> None:
+    with pytest.raises(ProblemTooLargeError) as info:
+        AnnealSpec(**kwargs)
+    message = str(info.value)
+    assert message.startswith(name) and "anneal steps" in message and "may be used" in message
+    assert "Fix: pass" in message
+
+
+def test_a_long_anneal_that_fits_is_accepted() -> None:
+    assert AnnealSpec(total_time=1e4).steps() == 10**6  # 64 MiB of per-step arrays
+
+
+def test_fidelity_curve_and_samplers_refuse_absurd_anneals_up_front() -> None:
+    from hybridxai.analysis import fidelity_curve, random_feature_qubo
+    from hybridxai.backends import get_sampler
+
+    bqm = random_feature_qubo(4, 0)
+    with pytest.raises(ProblemTooLargeError, match="total_time"):
+        fidelity_curve(bqm, [10.0, 1e7], method="statevector")
+    with pytest.raises(ProblemTooLargeError, match="num_steps"):
+        fidelity_curve(bqm, [10.0], num_steps=10**10, method="statevector")
+    sampler = get_sampler("statevector", seed=0)
+    with pytest.raises(ProblemTooLargeError, match="total_time"):
+        sampler.sample(bqm, total_time=1e7)
+    with pytest.raises(ProblemTooLargeError, match="num_steps"):
+        sampler.sample(bqm, total_time=10.0, num_steps=10**10)
