@@ -344,7 +344,7 @@ def min_gap(
         s_grid: Coarse grid: number of points (default 17) or explicit values in ``[0, 1]``
             (0 and 1 are always added). Ignored when ``dense=True``.
         tol: Target accuracy of ``Δ_min`` (absolute).
-        solver: ``"auto"`` (dense ``eigh`` up to 10 qubits, block Davidson above),
+        solver: ``"auto"`` (dense ``eigh`` up to 7 qubits, block Davidson above),
             ``"dense"``, ``"davidson"`` or ``"eigsh"`` (ARPACK Lanczos).
         dense_total_time: ``T`` of the time grid (``dense=True``).
         dense_time_step: ``dt`` of the time grid (``dense=True``).

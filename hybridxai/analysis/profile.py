@@ -98,7 +98,7 @@ def gap_profile(
         driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` (the authors' code) or a number
             (default: the preset's).
         s: Explicit grid in ``(0, 1)`` instead.
-        solver: ``"auto"`` (dense ``eigh`` up to 10 qubits, warm-started block Davidson
+        solver: ``"auto"`` (dense ``eigh`` up to 7 qubits, warm-started block Davidson
             above), ``"dense"``, ``"davidson"`` or ``"eigsh"``.
         tol: Accuracy of each eigenvalue (see
             :func:`~hybridxai.anneal.gap_profile.compute_gap_profile` for the matrix element).

@@ -20,7 +20,7 @@ the matrix element is the Frobenius norm ``‖P_g·∂ₛH·P_<‖``, which is `
 (or than the eigensolver's error estimate, if larger) count as degenerate.
 
 The same machinery as :func:`hybridxai.analysis.min_gap` evaluates both (:class:`GapTracker`):
-dense ``eigh`` up to 10 qubits, above that the warm-started block Davidson solver of
+dense ``eigh`` up to 7 qubits, above that the warm-started block Davidson solver of
 :mod:`hybridxai.anneal.eigensolvers`, sweeping from ``s = 1`` (where the eigenvectors are the
 lowest classical states) down to ``s = 0``, each point started from the eigenvectors of the
 last three extrapolated to its ``s`` (:meth:`GapTracker.start_vectors`). A profile solves every
@@ -544,7 +544,7 @@ def compute_gap_profile(
         driver_scale: ``"unit"`` (``H_D = -ΣX``), ``"1/d"`` or a positive number (default:
             the preset's).
         s: Explicit grid in ``(0, 1)`` instead of the midpoints.
-        solver: ``"auto"`` (dense ``eigh`` up to 10 qubits, block Davidson above), ``"dense"``,
+        solver: ``"auto"`` (dense ``eigh`` up to 7 qubits, block Davidson above), ``"dense"``,
             ``"davidson"`` or ``"eigsh"``.
         tol: Accuracy of each eigenvalue. The matrix element is exact to rounding with the
             dense solver; with an iterative one its error is about ``‖r‖/Δ`` with

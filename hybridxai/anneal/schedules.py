@@ -103,7 +103,7 @@ LOCAL_ADIABATIC = "local-adiabatic"
 
 SCHEDULE_PROFILE_TOL = 1e-7
 """Eigenvalue accuracy of the profiles behind gap-aware schedules (the schedule needs the gap
-and the matrix element to a relative ~1e-3 only; exact with the dense solver up to 10 qubits)."""
+and the matrix element to a relative ~1e-3 only; exact with the dense solver up to 7 qubits)."""
 
 _PROFILE_CACHE_SIZE = 32
 _profile_cache: OrderedDict[tuple[str, float, int], GapProfile] = OrderedDict()

@@ -184,7 +184,7 @@ def test_gap_profile_lowest_two(instance):
     profile = gap_profile(bqm, s=s, conventions="authors")
     assert profile.info == {"grid": "explicit", "conventions": "authors", "gap": "lowest-two",
                             "driver_scale": "1/d", "matrix_elements": True,
-                            "memory_bytes": None}  # d <= 10: dense eigh, no Davidson plan
+                            "memory_bytes": None}  # d <= 7: dense eigh, no Davidson plan
     hp, hd = np.diag(_problem_diagonal(bqm)), _driver(d)
     expected = [np.diff(np.linalg.eigvalsh((1 - x) * hd + x * hp)[:2])[0] for x in s]
     np.testing.assert_allclose(profile.gaps, expected, rtol=0, atol=1e-8)

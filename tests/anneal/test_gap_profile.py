@@ -67,7 +67,7 @@ def permutation_symmetric_bqm(d: int) -> dimod.BinaryQuadraticModel:
 def test_profile_matches_dense_eigh(d, seed, driver_scale, c):
     bqm = random_feature_qubo(d, seed)
     c = 1.0 / d if c is None else c
-    profile = compute_gap_profile(bqm, 24, driver_scale=driver_scale)
+    profile = compute_gap_profile(bqm, 24, driver_scale=driver_scale, solver="dense")
     g, e0, eg, gaps, couplings = reference_profile(bqm, profile.s, c)
     assert profile.degeneracy == g
     np.testing.assert_allclose(profile.ground_energies, e0, atol=1e-8, rtol=0)

@@ -27,8 +27,8 @@ def _linear_error(profile, bqm, gap_at_ends, fine=401):
 @pytest.mark.parametrize(("kind", "d", "seed"), [("paper", 6, 1), ("paper", 8, 4), ("z2", 6, 3)])
 def test_adaptive_profile_matches_dense_eigh(kind, d, seed):
     bqm = random_feature_qubo(d, seed) if kind == "paper" else z2_symmetric_bqm(d, seed)
-    with blas_threads(1):
-        profile = compute_gap_profile(bqm, adaptive=True)
+    with blas_threads(1):  # the dense path: every point exact (Davidson's: adaptive_davidson below)
+        profile = compute_gap_profile(bqm, adaptive=True, solver="dense")
         g, e0, eg, gaps, couplings = reference_profile(bqm, profile.s)
         ends = (reference_gap(bqm, 0.0), reference_gap(bqm, 1.0))
         line_error = _linear_error(profile, bqm, ends)
