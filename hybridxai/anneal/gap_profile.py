@@ -93,11 +93,13 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
                     single_rows: int = 0) -> int:
     """Vectors of ``2**d`` float64 amplitudes a :class:`GapTracker` holds at its peak.
 
-    The diagonal ``E_P``, one scratch vector (Walsh-basis preconditioner), the Davidson search
-    space and its images (``2·subspace``), the Ritz vectors and residuals (``2·block``), the
-    warm starts kept (``cache_entries·block``) and one more block being written; with
-    single-precision inner steps also their float32 rows and a float32 copy of ``E_P``, two
-    to a float64 vector.
+    The diagonal ``E_P``, one scratch vector (Walsh-basis preconditioner, then ``∂ₛH|0>`` of
+    the matrix element), the Davidson search space and its images (``2·subspace``), the Ritz
+    vectors and residuals (``2·block``), the warm starts kept (``cache_entries·block``), the
+    last one dropped (kept to write the next start vectors into) and one more block being
+    written; with single-precision inner steps also their float32 rows and a float32 copy of
+    ``E_P``, two to a float64 vector. A traced profile (``tracemalloc``) stays within it:
+    ``tests/anneal/test_gap_profile.py``.
 
     Args:
         block: Davidson block (levels wanted plus guards).
@@ -109,13 +111,13 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
         The number of vectors.
 
     Example:
-        >>> tracker_vectors(3, 7)  # min_gap, unique ground state, guard 1: 31 vectors
-        31
+        >>> tracker_vectors(3, 7)  # min_gap, unique ground state, guard 1: 34 vectors
+        34
         >>> tracker_vectors(4, 16, 3, single_rows=9)  # a profile: 9 float32 rows + E_P
-        63
+        67
     """
     single = -(-(single_rows + 1) // 2) if single_rows else 0
-    return 2 + 2 * subspace + 2 * block + (cache_entries + 1) * block + single
+    return 2 + 2 * subspace + 2 * block + (cache_entries + 2) * block + single
 
 
 def extrapolation_weights(points: ArrayLike, s: float) -> NDArray[np.float64]:
@@ -364,11 +366,11 @@ class GapTracker:
         assert vectors is not None
         members = [j for j in range(g, pairs.values.size) if pairs.values[j] - pairs.values[g] <= same()]
         total = 0.0
+        # one vector for ∂ₛH|i>: the Davidson workspace's scratch row, free between solves
+        scratch = self.workspace.scratch if self.workspace is not None else None
         for i in range(g):  # the lowest g levels: the ground state, and its manifold when g > 1
-            # ∂ₛH |i> = (H_P - H_D)|i> = E_P·|i> + c·Σ_p X_p |i>
-            image = (self.op.diagonal * vectors[i]
-                     + self.op.driver_coefficient * self.op.driver_matvec(vectors[i]))
-            overlaps = vectors[members] @ image
+            image = self.op.derivative_matvec(vectors[i], out=scratch)  # (H_P - H_D)|i>
+            overlaps = np.array([vectors[j] @ image for j in members])  # no copy of the rows
             total += float(overlaps @ overlaps)
         return pairs, math.sqrt(total)
 

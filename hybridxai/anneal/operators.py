@@ -378,6 +378,19 @@ class AnnealingOperator:
         """``Σ_p X_p @ v`` (the *unscaled* sum of bit flips; ``H_D = -c·Σ_p X_p``)."""
         return self._apply(0.0, 1.0, np.asarray(v), out)
 
+    def derivative_matvec(self, v: NDArray[np.floating],
+                          out: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        """``∂ₛH @ v = (H_P - H_D) @ v = E_P·v + c·Σ_p X_p @ v`` in one pass (into ``out`` if given).
+
+        Example:
+            >>> import dimod
+            >>> op = AnnealingOperator.from_bqm(dimod.BinaryQuadraticModel({0: -1.0}, {}, 0.0, "BINARY"))
+            >>> v = np.array([0.6, 0.8])
+            >>> bool(np.allclose(op.derivative_matvec(v), (op.dense(1.0) - op.dense(0.0)) @ v))
+            True
+        """
+        return self._apply(1.0, self.driver_coefficient, np.asarray(v), out)
+
     def _apply(self, a: float, b: float, v: NDArray[np.floating],
                out: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
         v = np.ascontiguousarray(v, dtype=np.float64)

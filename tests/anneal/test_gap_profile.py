@@ -330,3 +330,27 @@ def test_an_absurd_grid_is_refused_before_it_is_built():
     # an adaptive profile's num_points is only the most points: nothing is allocated for it
     profile = compute_gap_profile(random_feature_qubo(4, 0), 10**10, adaptive=True)
     assert profile.info["resolved"] and profile.s.size < 64
+
+
+@pytest.mark.parametrize("call", ["min_gap", "adaptive", "grid", "gap only"])
+def test_the_memory_plan_covers_the_traced_peak(call):
+    """info["memory_bytes"], checked against the budget before allocating, is what is allocated."""
+    import tracemalloc
+
+    d = 14
+    bqm = random_feature_qubo(d, 3)
+    run = {"min_gap": lambda: min_gap(bqm, solver="davidson"),
+           "adaptive": lambda: compute_gap_profile(bqm, adaptive=True),
+           "grid": lambda: compute_gap_profile(bqm, 12),
+           "gap only": lambda: compute_gap_profile(bqm, adaptive=True, matrix_elements=False)}[call]
+    run()  # load the kernels: numba's own allocations are not the tracker's
+    tracemalloc.start()
+    try:
+        result = run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    vector = 8 * 2**d
+    assert result.info["memory_bytes"] is not None
+    # small objects of a fixed size on top (docs/benchmarks.md, eleventh round)
+    assert peak <= result.info["memory_bytes"] + vector / 4
