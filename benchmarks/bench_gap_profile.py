@@ -1,7 +1,7 @@
 """Benchmark: gap-profile speed, and ground-state fidelity of linear vs local-adiabatic schedules.
 
 Part 1 times :func:`hybridxai.analysis.gap_profile` (``E_0``, ``E_1``, gap and ``|<1|∂ₛH|0>|``
-on ``--points`` grid points; warm-started block Davidson above 10 qubits) on paper-like
+on ``--points`` grid points; warm-started block Davidson above 7 qubits) on paper-like
 instances (:func:`hybridxai.analysis.random_feature_qubo`). Targets: ``d = 16`` under 10 s,
 ``d = 20`` under 2 min.
 

@@ -33,6 +33,8 @@ __all__ = ["agg_figure", "save_figure", "figure_format", "DPI"]
 DPI = 120
 """Resolution of every raster image hybridxai writes (dots per inch)."""
 
+_NEEDS_LATEX = {"pgf"}  # matplotlib runs LaTeX to write these
+
 
 def agg_figure(figsize: tuple[float, float] = (6.0, 4.0)) -> Figure:
     """A new empty figure with constrained layout, attached to an Agg canvas.
@@ -54,28 +56,37 @@ def agg_figure(figsize: tuple[float, float] = (6.0, 4.0)) -> Figure:
 def figure_format(path: str | os.PathLike[str]) -> str:
     """The file format ``path`` asks for: its suffix, or ``"png"`` when it has none.
 
+    A suffix asks for a format when it is made of letters (``.pdf``, ``.svg``); one that is
+    not (``gap_s0.5``, ``fig_T10.0``) is part of the name, which is then a PNG, as is a name
+    without a dot. A name that is only a suffix (``.pdf``) asks for that format.
+
     Args:
         path: The file to write.
 
     Returns:
-        A format matplotlib writes without pyplot (``"png"``, ``"pdf"``, ``"svg"``, ``"jpg"``...).
+        A format matplotlib writes without pyplot or LaTeX (``"png"``, ``"pdf"``, ``"svg"``,
+        ``"jpg"``...).
 
     Raises:
-        InvalidArgumentError: For a suffix matplotlib cannot write (checked before drawing).
+        InvalidArgumentError: For a suffix of letters matplotlib cannot write here (checked
+            before drawing).
 
     Example:
         >>> figure_format("fig.PDF"), figure_format("out/profile"), figure_format("a.b.svg")
         ('pdf', 'png', 'svg')
+        >>> figure_format("gap_s0.5"), figure_format(".pdf")
+        ('png', 'pdf')
     """
     from matplotlib.backend_bases import FigureCanvasBase
 
-    suffix = Path(path).suffix.lower().lstrip(".")
-    if not suffix:
+    name = Path(path).name
+    suffix = name.rsplit(".", 1)[1].lower() if "." in name else ""
+    if not suffix.isalpha():
         return "png"
-    supported = FigureCanvasBase.get_supported_filetypes()
+    supported = set(FigureCanvasBase.get_supported_filetypes()) - _NEEDS_LATEX
     if suffix not in supported:
         raise invalid_argument(
-            "path", os.fspath(path), f"matplotlib cannot write '.{suffix}' files",
+            "path", os.fspath(path), f"matplotlib cannot write '.{suffix}' files here",
             "end the name in .png, .pdf, .svg, .eps or .jpg (or another format matplotlib "
             "writes)")
     return suffix

@@ -167,7 +167,7 @@ def check_count_memory(name: str, value: object, count: int, bytes_each: int, wh
         ...                    max_bytes=2**30)  # doctest: +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
-        hybridxai.exceptions.ProblemTooLargeError: num_steps=1000000000 asks for 1000000000 anneal
+        hybridxai.exceptions.ProblemTooLargeError: num_steps=1000000000 asks for 1e+09 anneal
         steps, which need 59.6 GiB but only 1.0 GiB may be used. Fix: pass fewer.
     """
     if count < _COUNT_CHECK_FROM:
@@ -176,6 +176,6 @@ def check_count_memory(name: str, value: object, count: int, bytes_each: int, wh
     budget = int(0.8 * available_memory_bytes()) if max_bytes is None else max_bytes
     if need > budget:
         raise ProblemTooLargeError(
-            f"{name}={value!r} asks for {count} {what}, which need {_human_bytes(need)} but "
+            f"{name}={value!r} asks for {count:.3g} {what}, which need {_human_bytes(need)} but "
             f"only {_human_bytes(budget)} may be used. Fix: {fix}."
         )

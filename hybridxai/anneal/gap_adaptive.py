@@ -201,6 +201,9 @@ def check_adaptive(adaptive: bool, rtol: float | None, num_points: int, s: Array
     """
     if not isinstance(adaptive, (bool, np.bool_)):
         raise invalid_type("adaptive", adaptive, "True or False", "pass adaptive=True")
+    if rtol is not None and (isinstance(rtol, bool)
+                             or not isinstance(rtol, (int, float, np.integer, np.floating))):
+        raise invalid_type("rtol", rtol, "a number in (0, 0.5]", f"pass e.g. rtol={DEFAULT_PROFILE_RTOL:g}")
     if not adaptive:
         if rtol is not None:
             raise invalid_argument(
@@ -213,8 +216,6 @@ def check_adaptive(adaptive: bool, rtol: float | None, num_points: int, s: Array
     if s is not None:
         raise invalid_argument("s", s, "an explicit grid cannot be combined with adaptive=True",
                                "pass either s=[...] or adaptive=True")
-    if isinstance(rtol, bool) or not isinstance(rtol, (int, float, np.integer, np.floating)):
-        raise invalid_type("rtol", rtol, "a number in (0, 0.5]", f"pass e.g. rtol={DEFAULT_PROFILE_RTOL:g}")
     if not (math.isfinite(rtol) and 0.0 < rtol <= 0.5):
         raise invalid_argument("rtol", rtol, "must lie in (0, 0.5]",
                                f"pass e.g. rtol={DEFAULT_PROFILE_RTOL:g}")

@@ -98,8 +98,9 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
     vectors and residuals (``2·block``), the warm starts kept (``cache_entries·block``), the
     last one dropped (kept to write the next start vectors into) and one more block being
     written; with single-precision inner steps also their float32 rows and a float32 copy of
-    ``E_P``, two to a float64 vector. A traced profile (``tracemalloc``) stays within it:
-    ``tests/anneal/test_gap_profile.py``.
+    ``E_P``, two to a float64 vector. A traced profile (``tracemalloc``) stays within it, up
+    to small objects (``tests/anneal/test_gap_profile.py``), unless a degenerate ``E_g`` makes
+    a point widen its block, which the plan does not foresee.
 
     Args:
         block: Davidson block (levels wanted plus guards).
@@ -336,17 +337,22 @@ class GapTracker:
         # the start vectors may be written into the output array: Davidson copies them into
         # its search space before it writes any output
         x0 = self.start_vectors(s, options.get("vectors_out"))
+        # ARPACK has no guard vectors: it is asked for the guards as levels, without which it
+        # can return a higher level in place of one of a near-degenerate pair (a Z2-symmetric
+        # QUBO's E_1 − E_0 near s = 1)
+        arpack_levels = min(k + self.guard, self.op.dimension)
         try:
             pairs = lowest_eigenpairs(
-                self.op, s, k, solver=self.solver,  # type: ignore[arg-type]
+                self.op, s, arpack_levels if self.solver == "eigsh" else k,
+                solver=self.solver,  # type: ignore[arg-type]
                 x0=x0, tol=tol, rng=self.rng, **options,
             )
         except RuntimeError:
             if not (self.profile and self.solver == "davidson"):
                 raise
             # a profile point inside a tight cluster of levels (small s): ARPACK copes better
-            pairs = lowest_eigenpairs(self.op, s, k, solver="eigsh", x0=self.start_vectors(s),
-                                      tol=tol, rng=self.rng)
+            pairs = lowest_eigenpairs(self.op, s, arpack_levels, solver="eigsh",
+                                      x0=self.start_vectors(s), tol=tol, rng=self.rng)
         self.matvecs += pairs.matvecs
         return pairs
 

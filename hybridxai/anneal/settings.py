@@ -121,6 +121,11 @@ class AnnealSpec:
                 or not math.isfinite(self.time_step) or self.time_step <= 0:
             raise invalid_argument("time_step", self.time_step, "must be a positive, finite time",
                                    "pass e.g. time_step=0.01 (the paper's dt)")
+        if self.num_steps is None and not math.isfinite(float(self.total_time) / float(self.time_step)):
+            raise invalid_argument(
+                "total_time", self.total_time,
+                f"gives an infinite number of steps with time_step={self.time_step:g}",
+                "pass a shorter total_time, a larger time_step or num_steps")
         resolve_driver_scale(self.driver_scale, 1)
         object.__setattr__(self, "schedule", check_schedule(self.schedule))
         if self.time_grid == "endpoints" and self.steps() < 2:
@@ -134,7 +139,7 @@ class AnnealSpec:
             raise invalid_argument("num_steps", self.num_steps,
                                    "the endpoint grid needs at least 2 points (s = 0 and s = 1)",
                                    "pass a longer total_time or num_steps >= 2")
-        if self.num_steps is None:  # e.g. total_time=1e7 at dt = 0.01: 1e9 steps (num_steps
+        if self.num_steps is None:  # e.g. total_time=1e10 at dt = 0.01: 1e12 steps (num_steps
             # given is checked by check_anneal_parameters)
             check_count_memory("total_time", self.total_time, self.steps(), BYTES_PER_STEP,
                                f"anneal steps of time_step={self.time_step:g}",

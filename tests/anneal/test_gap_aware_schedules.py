@@ -156,3 +156,10 @@ def test_sampler_validates_schedule_before_work():
         sampler.sample(random_feature_qubo(4, 0), schedule=("pause", 0.5, 1.0))
     info = sampler.sample(random_feature_qubo(4, 0), schedule=("pause", 0.5, 0.1), num_reads=2).info
     assert info["schedule"] == "pause(s_p=0.5, fraction=0.1)"
+
+
+def test_a_profile_without_matrix_elements_is_refused_by_name():
+    bare = compute_gap_profile(random_feature_qubo(5, 1), 16, matrix_elements=False)
+    with pytest.raises(InvalidArgumentError) as info:
+        ProblemSchedule().from_profile(bare)
+    assert "profile=" in str(info.value) and "matrix_elements=True" in str(info.value)

@@ -262,13 +262,26 @@ def test_extrapolated_profile_matches_dense_eigh_at_fine_steps(seed):
 @pytest.mark.parametrize("make", [lambda: random_feature_qubo(7, 2), lambda: z2_symmetric_bqm(6, 3)])
 def test_dense_gap_only_matches_eigh(make):
     bqm = make()
-    profile = compute_gap_profile(bqm, 16, matrix_elements=False)
+    profile = compute_gap_profile(bqm, 16, solver="dense", matrix_elements=False)
     g, e0, eg, gaps, _ = reference_profile(bqm, profile.s)
     assert profile.degeneracy == g and profile.info["matrix_elements"] is False
     np.testing.assert_allclose(profile.ground_energies, e0, atol=1e-8, rtol=0)
     np.testing.assert_allclose(profile.excited_energies, eg, atol=1e-8, rtol=0)
     np.testing.assert_allclose(profile.gaps, gaps, atol=1e-8, rtol=0)
     assert np.isnan(profile.couplings).all() and np.isnan(profile.adiabatic_ratio).all()
+
+
+@pytest.mark.parametrize("solver", ["davidson", "eigsh"])
+@pytest.mark.parametrize("matrix_elements", [True, False])
+def test_iterative_solvers_find_the_lowest_two_gap_of_a_symmetric_problem(solver, matrix_elements):
+    # E_1 − E_0 of a Z2-symmetric QUBO closes towards s = 1; ARPACK asked for only the two
+    # levels returned E_2 for E_1 there (the gap off by 1.38) until it was given the guard too
+    bqm = z2_symmetric_bqm(8, 3)
+    profile = compute_gap_profile(bqm, 12, solver=solver, gap="lowest-two",
+                                  matrix_elements=matrix_elements)
+    op = AnnealingOperator.from_bqm(bqm)
+    exact = [np.diff(np.linalg.eigvalsh(op.dense(x))[:2])[0] for x in profile.s]
+    np.testing.assert_allclose(profile.gaps, exact, atol=1e-9, rtol=0)
 
 
 def test_davidson_gap_only_grid_matches_the_full_profile_with_fewer_products():
@@ -350,7 +363,6 @@ def test_the_memory_plan_covers_the_traced_peak(call):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    vector = 8 * 2**d
     assert result.info["memory_bytes"] is not None
-    # small objects of a fixed size on top (docs/benchmarks.md, eleventh round)
-    assert peak <= result.info["memory_bytes"] + vector / 4
+    # small objects on top (tens of KiB; docs/benchmarks.md, eleventh round)
+    assert peak <= result.info["memory_bytes"] + 256 * 2**10
