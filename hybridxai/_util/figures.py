@@ -108,11 +108,21 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = DPI) -> Pa
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
-        InvalidArgumentError: For a suffix matplotlib cannot write.
-        OSError: The file could not be written.
+        InvalidArgumentError: For a suffix matplotlib cannot write, or a folder (or ``""``)
+            instead of a file name.
+        PermissionError: The folder cannot be written to (the message names ``path``).
+        OSError: The file could not be written otherwise.
     """
     target = Path(path)
+    if target.name in ("", ".", "..") or target.is_dir():
+        raise invalid_argument("path", os.fspath(path), "is a folder, not a file name",
+                               "pass a file in it, e.g. path='<folder>/profile.png'")
     kind = figure_format(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, lambda tmp: fig.savefig(tmp, format=kind, dpi=dpi))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, lambda tmp: fig.savefig(tmp, format=kind, dpi=dpi))
+    except PermissionError as exc:
+        raise PermissionError(
+            exc.errno, f"cannot write the figure {os.fspath(target)!r} ({exc.strerror}). Fix: "
+            "pass a path in a folder you can write to") from exc
     return target

@@ -135,7 +135,8 @@ def spectrum(
         driver_scale: ``"unit"``, ``"1/d"`` or a positive number (default: the preset's).
         solver: ``"auto"`` (dense ``eigh`` up to 10 qubits, ARPACK ``eigsh`` above),
             ``"dense"``, ``"eigsh"`` or ``"davidson"``.
-        tol: Eigenvalue accuracy (relative for eigsh, absolute for Davidson).
+        tol: Eigenvalue accuracy (absolute; ARPACK is given it relative to a bound on
+            ``‖H(s)‖``).
         seed: Seed of the symmetry-breaking noise and random start vectors.
         conventions: ``"hybridxai"`` (driver ``"unit"``) or ``"authors"`` (driver ``"1/d"``); the
             only setting of :class:`hybridxai.anneal.settings.AnnealSpec` a spectrum depends on

@@ -140,6 +140,9 @@ def auto_total_time(
         InvalidArgumentError: For a bad argument (checked before any work), or when the target
             is not reached by ``max_total_time`` (the message gives the best fidelity found).
     """
+    if not isinstance(bqm, dimod.BinaryQuadraticModel):
+        raise invalid_type("bqm", bqm, "a dimod.BinaryQuadraticModel",
+                           "pass the QUBO to anneal, e.g. hybridxai.build_qubo(...).bqm")
     check_target_fidelity(target_fidelity, max_total_time)
     check_schedule(schedule)
     if isinstance(time_step, bool) or not isinstance(time_step, (int, float)) or not time_step > 0:

@@ -415,8 +415,13 @@ def _eigsh(op: AnnealingOperator, s: float, k: int, x0: NDArray[np.float64] | No
         v0 /= np.linalg.norm(v0)
         v0 += 1e-3 * rng.standard_normal(n) / math.sqrt(n)
     kk = min(k, n - 1)
+    # ARPACK stops at ‖r‖ <= tol·|θ|: an absolute tol is relative to a bound on ‖H(s)‖
+    # (|λ| <= s·max|E_P| + (1 - s)·c·d), so that the eigenvalues come out within tol
+    norm = s * (abs(op.diagonal_mean) + op.diagonal_deviation) \
+        + (1.0 - s) * op.driver_coefficient * op.num_qubits
+    relative = max(tol / max(1.0, norm), 1e-14)
     try:
-        values, vecs = eigsh(lin, k=kk, which="SA", v0=v0, tol=tol)
+        values, vecs = eigsh(lin, k=kk, which="SA", v0=v0, tol=relative)
     except ArpackNoConvergence as exc:  # pragma: no cover - depends on the instance
         raise RuntimeError(
             f"ARPACK did not converge at s={s:.6g} for k={k}; pass solver='davidson' or "
@@ -424,8 +429,7 @@ def _eigsh(op: AnnealingOperator, s: float, k: int, x0: NDArray[np.float64] | No
         ) from exc
     order = np.argsort(values)
     values, vecs = values[order], np.ascontiguousarray(vecs[:, order].T)
-    scale = max(1.0, float(np.abs(values).max()))
-    errors = np.full(kk, max(tol, 1e-14) * scale)
+    errors = np.full(kk, relative * max(1.0, float(np.abs(values).max())))
     return Eigenpairs(s, values, vecs if keep_vectors else None, _derivatives(op, s, values, vecs),
                       errors, np.sqrt(errors) * derivative_scale(op), count[0], "eigsh",
                       time.perf_counter() - t0)
@@ -835,7 +839,8 @@ def lowest_eigenpairs(
             ``"davidson"`` (block Davidson) or ``"auto"`` (dense up to
             :data:`DENSE_MAX_QUBITS` qubits, Davidson above).
         x0: Warm-start vectors as rows (eigsh uses the first one as ``v0``).
-        tol: Eigenvalue accuracy (eigsh: its relative ``tol``).
+        tol: Eigenvalue accuracy (absolute; eigsh is given it relative to a bound on
+            ``‖H(s)‖``, down to 1e-14).
         keep_vectors: Return eigenvectors.
         rng: Random generator (fill vectors, symmetry-breaking noise).
         **options: Passed to :func:`davidson`.

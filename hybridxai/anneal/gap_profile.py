@@ -216,6 +216,7 @@ class GapTracker:
         self._spare: list[NDArray[np.float64]] = []  # evicted start vectors, reused as output
         self.planned_bytes: int | None = None  # set by within_budget for the Davidson solver
         self.points: dict[float, GapPoint] = {}
+        self._best: GapPoint | None = None  # the lowest point, kept by _record
         self.matvecs = 0
         self.rng = rng
         block = min(self.k + guard, op.dimension)
@@ -268,11 +269,26 @@ class GapTracker:
 
     def add_exact(self, point: GapPoint) -> None:
         """Record a point known exactly (the end points)."""
+        self._record(point)
+
+    def _record(self, point: GapPoint) -> None:
+        """Store a point and keep :meth:`best` current without scanning every point."""
+        replaced = self.points.get(point.s)
         self.points[point.s] = point
+        if self._best is not None and replaced is not None and replaced.s == self._best.s:
+            self._best = None  # the best point was re-solved: look again, lazily
+        elif self._best is not None and (point.gap, -point.s) < (self._best.gap, -self._best.s):
+            self._best = point
 
     def best(self) -> GapPoint:
-        """The point with the smallest gap so far (the largest ``s`` among ties)."""
-        return min(self.points.values(), key=lambda p: (p.gap, -p.s))
+        """The point with the smallest gap so far (the largest ``s`` among ties).
+
+        Kept as points come in (``min_gap(dense=True)`` asks after each of its thousands of
+        per-step points; scanning them all made it quadratic in the number of steps).
+        """
+        if self._best is None:
+            self._best = min(self.points.values(), key=lambda p: (p.gap, -p.s))
+        return self._best
 
     def nearest_start(self, s: float) -> NDArray[np.float64] | None:
         """The cached eigenvectors of the evaluated ``s`` nearest to ``s``."""
@@ -397,7 +413,7 @@ class GapTracker:
             float(pairs.errors[g] + pairs.errors[0]), e0, eg, coupling,
         )
         new = s not in self.points
-        self.points[s] = point
+        self._record(point)
         self._report(point, new)
         if pairs.vectors is not None:
             replaced = self.cache.get(s)
@@ -493,13 +509,16 @@ class GapProfile:
         return self.couplings / self.gaps**2
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-friendly summary (no arrays)."""
+        """A JSON-friendly summary (no arrays), with how the profile was made (from ``info``)."""
+        made = {key: self.info[key] for key in ("grid", "matrix_elements", "resolved", "rtol",
+                                                "interpolation_error", "conventions", "gap")
+                if key in self.info}
         return {
             "num_points": int(self.s.size), "min_gap": self.min_gap, "s_min": self.s_min,
             "degeneracy": self.degeneracy, "num_qubits": self.num_qubits,
             "driver_scale": self.driver_scale, "driver_coefficient": self.driver_coefficient,
             "solver": self.solver, "tol": self.tol, "matvecs": self.matvecs,
-            "seconds": self.seconds,
+            "seconds": self.seconds, **made,
         }
 
 

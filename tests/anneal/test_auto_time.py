@@ -92,3 +92,9 @@ def test_sampler_validates_auto_options_before_work(options, name):
         sampler.check_options(**options)
     with pytest.raises((InvalidArgumentError, InvalidTypeError), match=name):
         sampler.sample(random_feature_qubo(4, 0), **options)
+
+
+@pytest.mark.parametrize("bqm", [None, "bqm", 3.0])
+def test_auto_total_time_names_a_bqm_that_is_not_one(bqm):
+    with pytest.raises(InvalidTypeError, match="bqm has type"):
+        auto_total_time(bqm)

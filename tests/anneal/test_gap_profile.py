@@ -366,3 +366,29 @@ def test_the_memory_plan_covers_the_traced_peak(call):
     assert result.info["memory_bytes"] is not None
     # small objects on top (tens of KiB; docs/benchmarks.md, eleventh round)
     assert peak <= result.info["memory_bytes"] + 256 * 2**10
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.1, 0.3, 0.5, 0.7, 0.9, 1.0]),
+                          st.floats(0.0, 2.0, allow_nan=False)), min_size=1, max_size=30))
+def test_best_is_kept_as_points_come_in_and_are_re_solved(points):
+    """GapTracker.best() is kept incrementally; it must equal a scan of every point, also when
+    a point (the best one included) is re-solved to another value."""
+    from hybridxai.anneal.gap_points import GapPoint
+
+    op = AnnealingOperator.from_bqm(random_feature_qubo(3, 0))
+    tracker = GapTracker(op, 1, "dense", 1, None, 2, np.random.default_rng(0))
+    for s, gap in points:
+        tracker.add_exact(GapPoint(s, gap, 0.0, 0.0, 0.0, 0.0, gap))
+        scan = min(tracker.points.values(), key=lambda p: (p.gap, -p.s))
+        assert tracker.best() is scan
+
+
+def test_as_dict_says_how_the_profile_was_made():
+    summary = compute_gap_profile(random_feature_qubo(5, 0), adaptive=True,
+                                  matrix_elements=False).as_dict()
+    assert summary["grid"] == "adaptive" and summary["matrix_elements"] is False
+    assert summary["resolved"] is True and summary["rtol"] == 0.01
+    import json
+
+    json.dumps(summary)  # JSON-friendly

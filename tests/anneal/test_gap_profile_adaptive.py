@@ -167,3 +167,14 @@ def test_rtol_without_adaptive_is_refused_not_ignored(rtol):
     with pytest.raises(InvalidTypeError, match="rtol"):  # a wrong type is a wrong type either way
         compute_gap_profile(random_feature_qubo(4, 0), 8, rtol="x")
     assert compute_gap_profile(random_feature_qubo(4, 0), 8).info["grid"] == "midpoints"
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_an_arpack_profile_is_resolved_and_finds_the_minimum(seed):
+    # ARPACK's tol is relative: given tol itself, its points came out at about 1.3·tol and an
+    # adaptive profile stopped unresolved, its minimum never refined (1.6e-3 too high)
+    bqm = random_feature_qubo(6, seed)
+    profile = compute_gap_profile(bqm, adaptive=True, solver="eigsh", matrix_elements=False)
+    assert profile.info["resolved"]
+    assert profile.errors.max() <= max(1e-10, 1e-4 * profile.gaps.max())
+    assert profile.min_gap == pytest.approx(min_gap(bqm, solver="dense", tol=1e-10).min_gap, abs=3e-10)

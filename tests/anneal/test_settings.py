@@ -69,7 +69,7 @@ def test_a_too_short_endpoint_anneal_names_total_time_not_num_steps(total_time):
     assert "Fix: pass total_time >= 0.02 or num_steps >= 2" in str(info.value)
 
 
-# counts no machine holds (256 B a step: 1e12 steps are 233 TiB), so the test is the same anywhere
+# counts no machine holds (640 B a step: 1e12 steps are 582 TiB), so the test is the same anywhere
 @pytest.mark.parametrize(("kwargs", "name"), [
     ({"total_time": 1e10}, "total_time=10000000000.0"),  # 1e12 steps at dt = 0.01
     ({"total_time": 10.0, "time_step": 1e-11}, "total_time=10.0"),
@@ -84,7 +84,7 @@ def test_absurd_step_counts_are_refused_before_anything_is_built(kwargs, name) -
 
 
 def test_a_long_anneal_that_fits_is_accepted() -> None:
-    assert AnnealSpec(total_time=1e4).steps() == 10**6  # 244 MiB at 256 B a step
+    assert AnnealSpec(total_time=1e4).steps() == 10**6  # 610 MiB at 640 B a step
 
 
 @pytest.mark.parametrize("grid", ["midpoint", "endpoints"])

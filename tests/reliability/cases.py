@@ -1003,6 +1003,19 @@ add(GP, "a plot file ending in .foo",
         os.path.join(tempfile.gettempdir(), "hybridxai-plots", "profile.foo")),
     InvalidArgumentError, "path=", "profile.foo", "cannot write '.foo' files here",
     "Fix: end the name in .png, .pdf", topic="unknown name")
+add(GP, "a plot path that is a folder",
+    lambda: _an().gap_profile(S.chain_bqm(2), num_points=4).plot(tempfile.gettempdir()),
+    InvalidArgumentError, "path=", "is a folder, not a file name", "Fix: pass a file in it",
+    topic="wrong shape")
+
+
+def _auto_total_time(*args: Any, **kwargs: Any) -> Any:
+    from hybridxai.anneal.auto_time import auto_total_time
+
+    return auto_total_time(*args, **kwargs)
+
+
+add("anneal.auto_total_time", "bqm is None", lambda: _auto_total_time(None), InvalidTypeError, "bqm has type NoneType", "Fix: pass the QUBO to anneal", topic="wrong type")
 add(FC, "an anneal time of 1e10 (1e12 steps at dt = 0.01)",
     lambda: _an().fidelity_curve(S.chain_bqm(2), [10.0, 1e10], method="statevector"),
     ProblemTooLargeError, "total_time=10000000000.0", "anneal steps", "may be used",

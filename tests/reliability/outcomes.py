@@ -89,6 +89,8 @@ _VOLATILE = (
     # memory available on this machine, and the qubit count that would fit in it
     (re.compile(r"only [\d.]+ [KMGTP]?i?B may be used"), "only <memory budget> may be used"),
     (re.compile(r"max_qubits=\d+ \(or fewer\)"), "max_qubits=<what fits> (or fewer)"),
+    (re.compile(r"the budget fits d ≤ \d+\)"), "the budget fits d ≤ <what fits>)"),
+    (re.compile(r"max_qubits=\d+\), or"), "max_qubits=<what fits>), or"),
     (re.compile(r" at 0x[0-9a-fA-F]+"), ""),
     (re.compile(r"hybridxai-nocreds-[A-Za-z0-9_]+"), "<empty HOME>"),
     # the CPUs of this machine, suggested as a worker count (execution.make_executor, --workers)

@@ -1,5 +1,7 @@
 """``save_figure``: the format its name asks for, written whole, bad suffixes refused by name."""
 
+import os
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -51,3 +53,25 @@ def test_result_plots_write_the_format_asked_for(tmp_path):
     assert (tmp_path / "profile.pdf").read_bytes().startswith(b"%PDF-")
     assert (tmp_path / "gap.svg").read_bytes().startswith(b"<?xml")
     assert (tmp_path / "map.pdf").read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("which", ["folder", "empty"])
+def test_a_folder_is_refused_as_a_file_name(tmp_path, which):
+    path = tmp_path if which == "folder" else ""
+    with pytest.raises(InvalidArgumentError) as info:
+        save_figure(_figure(), path)
+    assert "is a folder, not a file name" in str(info.value) and "profile.png" in str(info.value)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes anywhere")
+def test_a_read_only_folder_is_named_in_the_error(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(PermissionError) as info:
+            save_figure(_figure(), folder / "a.png")
+        assert str(folder / "a.png") in str(info.value) and "Fix:" in str(info.value)
+        assert not any(folder.iterdir())
+    finally:
+        folder.chmod(0o700)
