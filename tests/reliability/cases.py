@@ -1015,7 +1015,8 @@ def _auto_total_time(*args: Any, **kwargs: Any) -> Any:
     return auto_total_time(*args, **kwargs)
 
 
-add("anneal.auto_total_time", "bqm is None", lambda: _auto_total_time(None), InvalidTypeError, "bqm has type NoneType", "Fix: pass the QUBO to anneal", topic="wrong type")
+add("anneal.auto_total_time", "bqm is None", lambda: _auto_total_time(None), InvalidTypeError,
+    "bqm has type NoneType", "Fix: pass the QUBO to anneal", topic="wrong type")
 add(FC, "an anneal time of 1e10 (1e12 steps at dt = 0.01)",
     lambda: _an().fidelity_curve(S.chain_bqm(2), [10.0, 1e10], method="statevector"),
     ProblemTooLargeError, "total_time=10000000000.0", "anneal steps", "may be used",
