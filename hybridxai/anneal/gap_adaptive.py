@@ -10,7 +10,9 @@ the cubic Hermite estimate from the Hellmann–Feynman slopes) until every inter
 refines the lowest point at the minimum of the Hermite cubic beside it
 (:func:`hybridxai.anneal.gap_points.hermite_minimum`) until that predicts no gap lower by more
 than ``tol``. Every other point is solved to ``max(tol, rtol·Δ/100)`` (docs/benchmarks.md,
-eighth and ninth rounds). The lowest point's value is then within about ``2·tol`` of
+eighth and ninth rounds). Where the solver cannot reach ``tol`` (below its rounding floor, e.g.
+``tol=1e-12`` with dense ``eigh``), the minimum is still refined, to the accuracy it reached,
+and the profile is reported unresolved (docs/benchmarks.md, eleventh round). The lowest point's value is then within about ``2·tol`` of
 ``Δ_min`` (its own error and the stopping margin); a solver whose every answer is off by its
 whole tolerance leaves it at most ``3·tol`` above (``tests/anneal/test_gap_adaptive.py``).
 
@@ -120,6 +122,7 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
         return interval_error(a, b) / max(reference, tol / rtol)
 
     tightened: set[float] = set()  # points already re-solved to tol (a solver's floor may be above)
+    floor = 0.0  # the accuracy the solver reached where it could not reach tol (0: it could)
 
     def tighten(candidates: list[GapPoint]) -> bool:
         """Re-solve to ``tol`` (once each) the solved candidates above it; whether any was."""
@@ -150,19 +153,20 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
             around = [nodes[i - 1], best, nodes[i + 1]]
             if tighten(around):
                 continue
-            if any(x.error > tol for x in around):  # the solver cannot reach tol there: say so
-                return [points[s] for s in sorted(points)], worst, False
+            # a solver that cannot reach tol there (below its rounding floor) still has the
+            # minimum refined, to the accuracy it reached; the profile then says it is unresolved
+            floor = max([floor] + [x.error for x in around if x.error > tol])
             for a, b in ((nodes[i - 1], best), (best, nodes[i + 1])):
                 if not (math.isfinite(a.slope) and math.isfinite(b.slope)):
                     continue
                 s_min, predicted = hermite_minimum(a, b)
                 margin = 1e-3 * (b.s - a.s)  # strictly inside, away from both points
                 s_min = min(max(s_min, a.s + margin), b.s - margin)
-                if best.gap - predicted > tol and s_min not in points:
+                if best.gap - predicted > max(tol, floor) and s_min not in points:
                     target = (s_min, predicted)
                     break
         if target is None:
-            return [points[s] for s in sorted(points)], worst, True
+            return [points[s] for s in sorted(points)], worst, floor == 0.0
         if len(points) >= max_points:
             return [points[s] for s in sorted(points)], worst, False
         s, estimate = target

@@ -682,12 +682,18 @@ def compute_gap_profile(
                 tracker(float(value), tol)
             points = [tracker.points[float(value)] for value in grid]
     if adaptive and not resolved:  # after the bar is closed, so that it does not cut the line
-        warnings.warn(
-            f"gap_profile(adaptive=True) stopped at {len(points)} of num_points="
-            f"{int(num_points)} points with the estimated relative interpolation error "
-            f"at {worst:.3g} (rtol={rtol:g}) or the lowest point not within tol={tol:g} "
-            "of the minimum; pass a larger num_points or rtol (or tol)",
-            UnresolvedProfileWarning, stacklevel=3)
+        lowest = min(points, key=lambda p: (p.gap, -p.s))
+        if lowest.error > tol:  # the eigensolver's rounding floor is above tol there
+            reason = (f"the eigensolver reached only {lowest.error:.2g} at the lowest point "
+                      f"(s={lowest.s:.6g}), above tol={tol:g}: its rounding floor there. The "
+                      "minimum was refined to that accuracy; pass a tol of at least "
+                      f"{lowest.error:.0e} for a resolved profile")
+        else:
+            reason = (f"stopped at {len(points)} of num_points={int(num_points)} points with the "
+                      f"estimated relative interpolation error at {worst:.3g} (rtol={rtol:g}) or "
+                      f"the lowest point not within tol={tol:g} of the minimum; pass a larger "
+                      "num_points or rtol (or tol)")
+        warnings.warn(f"gap_profile(adaptive=True): {reason}", UnresolvedProfileWarning, stacklevel=3)
     return GapProfile(
         s=grid, ground_energies=np.array([p.e0 for p in points]),
         excited_energies=np.array([p.eg for p in points]), gaps=np.array([p.gap for p in points]),

@@ -149,9 +149,21 @@ def test_bad_adaptive_options_name_the_argument(kwargs, error, names):
 
 def test_a_tol_below_the_solvers_floor_stops_and_says_so():
     # dense eigh cannot certify 1e-13 here: the lowest point is re-solved once, then reported
-    with pytest.warns(UnresolvedProfileWarning, match="tol=1e-13"):
+    with pytest.warns(UnresolvedProfileWarning, match="above tol=1e-13: its rounding floor"):
         profile = compute_gap_profile(random_feature_qubo(4, 0), adaptive=True, tol=1e-13)
     assert not profile.info["resolved"] and profile.s.size < 64
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_below_the_floor_the_minimum_is_still_refined(seed):
+    # tol=1e-12 is legal but below dense eigh's ~2e-12 here: the profile used to stop at its
+    # start points, its minimum 4e-4 to 1.6e-3 too high (a user trial); it now refines at the floor
+    bqm = random_feature_qubo(6, seed)
+    with pytest.warns(UnresolvedProfileWarning, match="pass a tol of at least"):
+        profile = compute_gap_profile(bqm, adaptive=True, tol=1e-12)
+    assert not profile.info["resolved"]
+    reference = min_gap(bqm, tol=1e-10).min_gap
+    assert profile.min_gap == pytest.approx(reference, abs=3e-10)
 
 
 def test_adaptive_must_be_a_bool():
