@@ -10,11 +10,12 @@ the cubic Hermite estimate from the Hellmann–Feynman slopes) until every inter
 refines the lowest point at the minimum of the Hermite cubic beside it
 (:func:`hybridxai.anneal.gap_points.hermite_minimum`) until that predicts no gap lower by more
 than ``tol``. Every other point is solved to ``max(tol, rtol·Δ/100)`` (docs/benchmarks.md,
-eighth and ninth rounds). Where the solver cannot reach ``tol`` (below its rounding floor, e.g.
-``tol=1e-12`` with dense ``eigh``), the minimum is still refined, to the accuracy it reached,
-and the profile is reported unresolved (docs/benchmarks.md, eleventh round). The lowest point's value is then within about ``2·tol`` of
+eighth and ninth rounds). The lowest point's value is then within about ``2·tol`` of
 ``Δ_min`` (its own error and the stopping margin); a solver whose every answer is off by its
 whole tolerance leaves it at most ``3·tol`` above (``tests/anneal/test_gap_adaptive.py``).
+Where the solver cannot reach ``tol`` (below its rounding floor, e.g. ``tol=1e-12`` with dense
+``eigh``), the minimum is still refined, to the accuracy it reached, and the profile is
+reported unresolved (docs/benchmarks.md, eleventh round).
 
 The points come from any :class:`PointSolver`: a callable ``(s, tol) -> GapPoint`` with a
 ``sweep`` flag, which it clears once the points stop coming in order along ``s``.
