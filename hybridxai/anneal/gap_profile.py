@@ -683,7 +683,8 @@ def compute_gap_profile(
             points = [tracker.points[float(value)] for value in grid]
     if adaptive and not resolved:  # after the bar is closed, so that it does not cut the line
         lowest = min(points, key=lambda p: (p.gap, -p.s))
-        if lowest.error > tol:  # the eigensolver's rounding floor is above tol there
+        if lowest.error > tol and len(points) < int(num_points):  # points left, yet above tol:
+            # the eigensolver's rounding floor is above tol there
             reason = (f"the eigensolver reached only {lowest.error:.2g} at the lowest point "
                       f"(s={lowest.s:.6g}), above tol={tol:g}: its rounding floor there. The "
                       "minimum was refined to that accuracy; pass a tol of at least "
