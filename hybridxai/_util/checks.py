@@ -4,6 +4,7 @@
 * :func:`check_bqm` — a ``dimod.BinaryQuadraticModel`` with finite biases (samplers, exact physics).
 * :func:`check_seed` — a sampler seed: an integer in ``[0, 2**32)`` or ``None``.
 * :func:`check_reads_memory` — a ``num_reads`` whose samples fit in memory.
+* :func:`check_flag` — a ``True``/``False`` switch (numpy's bools too), optionally ``None``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,36 @@ import numpy as np
 
 from hybridxai.exceptions import invalid_argument, invalid_type
 
-__all__ = ["check_positive_int", "check_bqm", "check_seed", "check_reads_memory"]
+__all__ = ["check_positive_int", "check_bqm", "check_seed", "check_reads_memory", "check_flag"]
+
+
+def check_flag(name: str, value: object, fix: str | None = None, *, optional: bool = False) -> bool:
+    """A switch: ``True`` or ``False`` (``numpy.bool_`` too), or ``None`` when ``optional``.
+
+    Args:
+        name: The argument, for the message.
+        value: Its value.
+        fix: What to pass instead; default ``"pass <name>=True or <name>=False"``.
+        optional: ``None`` is accepted (and returned as ``False``).
+
+    Returns:
+        The value as a Python ``bool``.
+
+    Raises:
+        InvalidTypeError: For anything else (a string such as ``"yes"``, ``0``, ``1.0``).
+
+    Example:
+        >>> check_flag("adaptive", np.True_)
+        True
+        >>> check_flag("adaptive", "yes")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        hybridxai.exceptions.InvalidTypeError: adaptive has type str ('yes'); expected True or False...
+    """
+    if not isinstance(value, (bool, np.bool_)) and not (optional and value is None):
+        raise invalid_type(name, value, "True or False" + (" or None" if optional else ""),
+                           fix or f"pass {name}=True or {name}=False")
+    return bool(value)
 
 
 def check_positive_int(name: str, value: object, fix: str, *, minimum: int = 1) -> int:

@@ -37,6 +37,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import ArrayLike
 
+from hybridxai._util.checks import check_flag
 from hybridxai.anneal.gap_points import (
     DEFAULT_PROFILE_POINTS,
     GapPoint,
@@ -204,8 +205,7 @@ def check_adaptive(adaptive: bool, rtol: float | None, num_points: int, s: Array
         ...
         hybridxai.exceptions.InvalidArgumentError: rtol=0.001 is invalid: only an adaptive profile...
     """
-    if not isinstance(adaptive, (bool, np.bool_)):
-        raise invalid_type("adaptive", adaptive, "True or False", "pass adaptive=True")
+    check_flag("adaptive", adaptive, "pass adaptive=True")
     if rtol is not None and (isinstance(rtol, bool)
                              or not isinstance(rtol, (int, float, np.integer, np.floating))):
         raise invalid_type("rtol", rtol, "a number in (0, 0.5]", f"pass e.g. rtol={DEFAULT_PROFILE_RTOL:g}")

@@ -53,7 +53,7 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridxai._util.checks import check_seed
+from hybridxai._util.checks import check_flag, check_seed
 from hybridxai._util.memory import available_memory_bytes, check_memory_budget
 from hybridxai._util.progress import ProgressLike, check_progress, progress_bar
 from hybridxai.anneal.conventions import PRESETS, check_choice
@@ -622,10 +622,8 @@ def compute_gap_profile(
     """
     t_start = time.perf_counter()
     rtol = check_adaptive(adaptive, rtol, num_points, s)
-    if not isinstance(matrix_elements, (bool, np.bool_)):
-        raise invalid_type("matrix_elements", matrix_elements, "True or False",
-                           "pass matrix_elements=False for the gap only")
-    matrix_elements = bool(matrix_elements)
+    matrix_elements = check_flag("matrix_elements", matrix_elements,
+                                 "pass matrix_elements=False for the gap only")
     check_progress(progress)
     max_memory_bytes = check_memory_budget(max_memory_bytes)
     seed = check_seed(seed)
@@ -682,7 +680,7 @@ def compute_gap_profile(
                 tracker(float(value), tol)
             points = [tracker.points[float(value)] for value in grid]
     if adaptive and not resolved:  # after the bar is closed, so that it does not cut the line
-        lowest = min(points, key=lambda p: (p.gap, -p.s))
+        lowest = tracker.best()
         if lowest.error > tol and len(points) < int(num_points):  # points left, yet above tol:
             # the eigensolver's rounding floor is above tol there
             reason = (f"the eigensolver reached only {lowest.error:.2g} at the lowest point "

@@ -38,7 +38,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from hybridxai._util.checks import check_positive_int, check_seed
+from hybridxai._util.checks import check_flag, check_positive_int, check_seed
 from hybridxai._util.progress import ProgressLike, check_progress
 from hybridxai.anneal.qubo import check_importance_mode
 from hybridxai.backends.annealing import AnnealingSampler
@@ -93,12 +93,6 @@ def _check_gamma(gamma: Any) -> float:
             or not math.isfinite(float(gamma)) or gamma < 0):
         raise invalid_argument("gamma", gamma, "must be a finite number >= 0", "pass e.g. gamma=1.0")
     return float(gamma)
-
-
-def _check_flag(name: str, value: Any, optional: bool = False) -> None:
-    if not isinstance(value, (bool, np.bool_)) and not (optional and value is None):
-        raise invalid_type(name, value, "True or False" + (" or None" if optional else ""),
-                           f"pass {name}=True or {name}=False")
 
 
 def _check_targets(target: Any) -> None:
@@ -213,7 +207,7 @@ class ExplainSettings:
             raise invalid_type("transform", self.transform, "a callable (picture -> tensor) or None",
                                "pass e.g. weights.transforms(), or None for the model's registered one")
         set_(self, "class_names", _check_class_names(self.class_names))
-        _check_flag("analyze", self.analyze)
+        check_flag("analyze", self.analyze)
         check_progress(self.progress)
         if not isinstance(self.sampler_options, Mapping) or not all(
                 isinstance(k, str) for k in self.sampler_options):
