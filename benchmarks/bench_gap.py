@@ -102,6 +102,12 @@ kernel serial and with every kernel threaded, the two sides of
 :data:`hybridxai.anneal.operators.PARALLEL_MIN_QUBITS`::
 
     python benchmarks/bench_gap.py --threading 12 13 14 16 --seed 3
+
+``--cross-check 6 7 8 --seeds 150`` compares ``min_gap`` with the adaptive profile's lowest
+point on ``random_feature_qubo(d, seed)``; ``--cross-check-kinds paper z2`` adds the same
+instances' SPIN couplings alone (``flip_symmetric_qubo``), whose gaps have kinks::
+
+    python benchmarks/bench_gap.py --cross-check 7 8 9 --seeds 40 --cross-check-kinds paper z2
 """
 
 from __future__ import annotations
@@ -118,7 +124,7 @@ import dimod
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
-from hybridxai.analysis import min_gap, per_step_points, random_feature_qubo
+from hybridxai.analysis import flip_symmetric_qubo, min_gap, per_step_points, random_feature_qubo
 from hybridxai.anneal.eigensolvers import blas_threads, staggered_rows
 from hybridxai.anneal.operators import AnnealingOperator
 
@@ -744,26 +750,33 @@ def start_points_comparison(sizes: list[int], seeds: int) -> None:
                   f"time × {totals[1, 1] / totals[0, 1]:.2f} |", flush=True)
 
 
-def cross_check(sizes: list[int], seeds: int, tol: float) -> None:
-    """``min_gap`` against the adaptive profile's lowest point on ``random_feature_qubo(d, seed)``.
+def cross_check(sizes: list[int], seeds: int, tol: float, kinds: list[str]) -> None:
+    """``min_gap`` against the adaptive profile's lowest point on random instances.
 
-    Two different searches for ``Δ_min`` (Brent with a tangent stop; bisection by the Hermite
-    error, then Hermite minima); every instance where they differ by more than ``tol`` is printed.
+    Two different searches for ``Δ_min`` (Brent with a tangent stop and a shape check;
+    bisection by the Hermite error, then Hermite minima); every instance where they differ by
+    more than ``tol`` is printed, with ``min_gap``'s evaluations in all. ``kinds``: ``paper``
+    (``random_feature_qubo(d, seed)``), ``z2`` (its couplings alone: ``flip_symmetric_qubo(d, seed)``).
     """
     from hybridxai.analysis import gap_profile
 
-    differ = 0
+    build = {"paper": random_feature_qubo, "z2": flip_symmetric_qubo}
+    differ = evaluations = 0
     with blas_threads(1):
-        for d in sizes:
-            for seed in range(seeds):
-                bqm = random_feature_qubo(d, seed)
-                found = min_gap(bqm, tol=tol)
-                profile = gap_profile(bqm, adaptive=True, num_points=128)
-                if abs(profile.min_gap - found.min_gap) > tol:
-                    differ += 1
-                    print(f"d={d} seed={seed}: min_gap {found.min_gap:.9f} at {found.s_min:.6f}, "
-                          f"adaptive profile {profile.min_gap:.9f} at {profile.s_min:.6f}", flush=True)
-    print(f"{differ} of {len(sizes) * seeds} instances differ by more than {tol:g}")
+        for kind in kinds:
+            for d in sizes:
+                for seed in range(seeds):
+                    bqm = build[kind](d, seed)
+                    found = min_gap(bqm, tol=tol)
+                    evaluations += found.num_evaluations
+                    profile = gap_profile(bqm, adaptive=True, num_points=128)
+                    if abs(profile.min_gap - found.min_gap) > tol:
+                        differ += 1
+                        print(f"{kind} d={d} seed={seed}: min_gap {found.min_gap:.9f} at "
+                              f"{found.s_min:.6f}, adaptive profile {profile.min_gap:.9f} at "
+                              f"{profile.s_min:.6f}", flush=True)
+    print(f"{differ} of {len(kinds) * len(sizes) * seeds} instances differ by more than {tol:g}; "
+          f"min_gap evaluated {evaluations} points")
 
 
 def real_scaling(args: argparse.Namespace) -> None:
@@ -876,6 +889,9 @@ def main() -> None:
     parser.add_argument("--cross-check", type=int, nargs="*", default=[],
                         help="min_gap against gap_profile(adaptive=True) on random_feature_qubo(d, "
                              "seed) at these d, seeds 0 .. --seeds - 1 (--tol)")
+    parser.add_argument("--cross-check-kinds", nargs="*", default=["paper"], choices=["paper", "z2"],
+                        help="instances of --cross-check: random_feature_qubo (paper) and its "
+                             "SPIN couplings alone (z2)")
     parser.add_argument("--seeds", type=int, default=150,
                         help="random instances per d of --cross-check and --starts")
     parser.add_argument("--starts", type=int, nargs="*", default=[],
@@ -895,7 +911,7 @@ def main() -> None:
         continuation(args.continuation, args.reference_instance, args.seed, 1e-10)
         return
     if args.cross_check:
-        cross_check(args.cross_check, args.seeds, args.tol)
+        cross_check(args.cross_check, args.seeds, args.tol, args.cross_check_kinds)
         return
     if args.starts:
         start_points_comparison(args.starts, args.seeds)

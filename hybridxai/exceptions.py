@@ -31,6 +31,7 @@ __all__ = [
     "ServiceUnavailableError",
     "SuboptimalSelectionWarning",
     "UnresolvedProfileWarning",
+    "MemoryLimitedWarning",
     "invalid_argument",
     "invalid_type",
     "describe_value",
@@ -92,6 +93,17 @@ class UnresolvedProfileWarning(UserWarning):
     point was within ``tol`` of the minimum (also when the eigensolver cannot reach ``tol``);
     the result's ``info["interpolation_error"]`` and ``info["resolved"]`` say how far it got,
     and the message names the fix (a larger ``num_points``, ``rtol`` or ``tol``).
+    """
+
+
+class MemoryLimitedWarning(UserWarning):
+    """The memory budget holds fewer eigensolver vectors than preferred: the work is slower.
+
+    Raised (as a warning) by :func:`hybridxai.analysis.gap_profile` (and
+    :func:`hybridxai.anneal.gap_profile.compute_gap_profile`) when ``max_memory_bytes`` (or, by
+    default, 80 % of the free memory) leaves the Davidson solver a smaller search space than it
+    would choose; the result is as accurate, and the message names the budget that avoids it.
+    (:func:`hybridxai.analysis.min_gap` always uses the smallest search space.)
     """
 
 

@@ -12,7 +12,13 @@ import os
 
 from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid_type
 
-__all__ = ["available_memory_bytes", "check_memory_budget", "check_statevector_memory", "check_count_memory"]
+__all__ = [
+    "available_memory_bytes",
+    "check_memory_budget",
+    "check_statevector_memory",
+    "check_count_memory",
+    "human_bytes",
+]
 
 
 def check_memory_budget(max_bytes: object, name: str = "max_memory_bytes") -> int | None:
@@ -64,11 +70,11 @@ def available_memory_bytes() -> int:
         return 8 * 2**30
 
 
-def _human_bytes(n: float) -> str:
+def human_bytes(n: float) -> str:
     """Bytes in binary units; beyond 1024 PiB, a power of two (``2**654 B``), not 180 digits.
 
     Example:
-        >>> _human_bytes(3 * 2**30), _human_bytes(2.0**60), _human_bytes(16 * 2.0**654)
+        >>> human_bytes(3 * 2**30), human_bytes(2.0**60), human_bytes(16 * 2.0**654)
         ('3.0 GiB', '1024.0 PiB', 'about 2**658 B')
     """
     if n >= 2.0**60 * 1024:
@@ -133,8 +139,8 @@ def check_statevector_memory(
             advice = ("free memory or raise the memory budget (max_memory_bytes): not even one "
                       "qubit fits in it")
         raise ProblemTooLargeError(
-            f"num_qubits={num_qubits} is too large for {what} needs {_human_bytes(need)} but "
-            f"only {_human_bytes(budget)} may be used. Fix: {advice.format(fit=fit)}."
+            f"num_qubits={num_qubits} is too large for {what} needs {human_bytes(need)} but "
+            f"only {human_bytes(budget)} may be used. Fix: {advice.format(fit=fit)}."
         )
     return need
 
@@ -177,6 +183,6 @@ def check_count_memory(name: str, value: object, count: int, bytes_each: int, wh
     budget = int(0.8 * available_memory_bytes()) if max_bytes is None else max_bytes
     if need > budget:
         raise ProblemTooLargeError(
-            f"{name}={value!r} asks for {count:.3g} {what}, which need {_human_bytes(need)} but "
-            f"only {_human_bytes(budget)} may be used. Fix: {fix}."
+            f"{name}={value!r} asks for {count:.3g} {what}, which need {human_bytes(need)} but "
+            f"only {human_bytes(budget)} may be used. Fix: {fix}."
         )

@@ -3,10 +3,11 @@
 Every entry point that can run for minutes takes one ``progress`` argument with the same
 meaning: ``True`` or ``False`` to show or hide the bar, ``None`` for that entry point's default,
 or a class called like ``tqdm(total=, initial=, desc=, unit=, disable=)`` to draw it with (e.g.
-``tqdm.rich.tqdm``). :func:`check_progress` refuses anything else before any work starts, and
-:func:`progress_bar` makes the bar. The explanations (:mod:`hybridxai.explainer`) and the exact
-physics (:func:`hybridxai.analysis.min_gap`, :func:`hybridxai.analysis.gap_profile`,
-:func:`hybridxai.analysis.fidelity_curve`) share them.
+``tqdm.rich.tqdm``, which draws the count and the label but not tqdm's postfix, where the
+physics shows the last point's ``s`` and gap). :func:`check_progress` refuses anything else
+before any work starts, and :func:`progress_bar` makes the bar. The explanations
+(:mod:`hybridxai.explainer`) and the exact physics (:func:`hybridxai.analysis.min_gap`,
+:func:`hybridxai.analysis.gap_profile`, :func:`hybridxai.analysis.fidelity_curve`) share them.
 
 Example:
     >>> bar = progress_bar(False, total=2, desc="explain", unit="image", default=True)

@@ -15,7 +15,8 @@ Everything works on ``H(s) = (1 - s)·H_D + s·H_P`` with ``H_D = -c·Σ_p X_p``
 * :func:`fit_exponential`, :func:`fit_power_law`, :func:`landau_zener_probability` — the fits.
 * :func:`coupling_statistics` — the ``J`` distribution, Gaussian fit and SK comparison.
 * :func:`random_feature_qubo`, :func:`synthetic_feature_maps` — random instances shaped like
-  the paper's, for tests, benchmarks and demos.
+  the paper's, for tests, benchmarks and demos; :func:`flip_symmetric_qubo`, their couplings
+  alone (the global spin-flip symmetry, whose level crossings give the gap kinks).
 
 The operator and eigensolvers live in :mod:`hybridxai.anneal.operators` and
 :mod:`hybridxai.anneal.eigensolvers` (the samplers need them for gap-aware schedules); their
@@ -45,7 +46,7 @@ from hybridxai.analysis.fits import (
     sweep_rate,
 )
 from hybridxai.analysis.gap import MinGapResult, gap_at, min_gap, per_step_points
-from hybridxai.analysis.instances import random_feature_qubo, synthetic_feature_maps
+from hybridxai.analysis.instances import flip_symmetric_qubo, random_feature_qubo, synthetic_feature_maps
 from hybridxai.analysis.plots import plot_fidelity_vs_size, plot_gap_scaling
 from hybridxai.analysis.profile import GapProfileResult, gap_profile
 from hybridxai.analysis.spectrum import SpectrumResult, spectrum
@@ -83,6 +84,7 @@ __all__ = [
     "CouplingStatistics",
     "coupling_statistics",
     "random_feature_qubo",
+    "flip_symmetric_qubo",
     "synthetic_feature_maps",
     "plot_fidelity_vs_size",
     "plot_gap_scaling",

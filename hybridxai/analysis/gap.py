@@ -28,6 +28,20 @@ Algorithm (``dense=False``):
 4. Each bracket is refined by Brent's method (parabolic interpolation with golden-section
    safeguard, which also copes with kinks), to an ``s`` resolution that bounds the error of
    ``Δ_min`` by ``tol``; every evaluation is warm-started from the nearest evaluated point.
+5. When ``H_P`` has the global spin-flip symmetry, exactly (SPIN couplings only, so ``g > 1``)
+   or nearly (typical fields weaker than typical couplings:
+   :func:`hybridxai.anneal.ising.flip_asymmetry` below 1;
+   :func:`hybridxai.anneal.ising.nearly_symmetric`), levels of its two sectors
+   cross or nearly cross, and ``Δ`` can fall into a dip, rise to a kink and fall again
+   between two points whose slopes have the same sign, which neither a lower value nor a
+   slope sign change shows. Without the check, 3 of 240 such minima were missed by 6–19 %
+   (couplings only, d = 7–10) and 7 of 160 by up to 7.7e-4 (fields 1e-3 and 1e-2 of the
+   couplings' scale, d = 8–9); none of 240 with stronger fields (docs/benchmarks.md, twelfth
+   round). A shape check then bisects every interval whose straight line is rough (Hermite
+   error estimate above 3 % of its smaller gap) and could reach below the best gap (its
+   smaller gap minus twice that estimate), and refines a dip found as in 4.
+   ``info["shape_check"]`` says whether it ran. The feature-selection QUBOs are far from
+   symmetric, and on the real d = 20–24 ones the check would cost 35 % more products.
 
 ``dense=True`` instead evaluates ``Δ`` at every point of the digitized anneal's time grid and
 reports the smallest of those values (no refinement). With the default conventions that grid is
@@ -53,6 +67,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -74,8 +89,9 @@ from hybridxai.anneal.eigensolvers import (
     lowest_eigenpairs,
 )
 from hybridxai.anneal.gap_endpoints import exact_end_points
-from hybridxai.anneal.gap_points import GapPoint
+from hybridxai.anneal.gap_points import GapPoint, interval_error
 from hybridxai.anneal.gap_profile import GapTracker, ground_degeneracy, tracker_vectors
+from hybridxai.anneal.ising import nearly_symmetric
 from hybridxai.anneal.operators import PROGRESS_MIN_QUBITS, AnnealingOperator, check_s
 from hybridxai.anneal.schedules import ScheduleLike, as_schedule
 from hybridxai.anneal.settings import AnnealSpec, Conventions, GapDefinition, TimeGrid
@@ -88,6 +104,12 @@ _COARSE_POINTS = 17
 _ACCURACY_FRACTION = 0.01
 _FAR_REGION_STEPS = 10
 _COARSE_ACCURACY = 1e-4
+# the shape check (step 5 above; docs/benchmarks.md, twelfth round): an interval is smooth
+# enough when its line's estimated error is within 3 % of its smaller gap, and could hold a dip
+# below the best gap when its smaller gap minus twice that error is below it
+_SHAPE_RTOL = 0.03
+_SHAPE_REACH = 2.0
+_SHAPE_MAX_POINTS = 64  # the most bisection points the shape check adds (its refinements add more)
 
 
 @dataclass
@@ -119,7 +141,9 @@ class MinGapResult:
         seconds: Wall time.
         conventions: The preset the settings started from (``"hybridxai"`` or ``"authors"``).
         info: The settings used: ``conventions``, ``gap``, ``time_grid``, ``driver_scale`` and,
-            for ``method="per-step"``, ``total_time``, ``time_step`` and ``num_points``.
+            for ``method="per-step"``, ``total_time``, ``time_step`` and ``num_points``;
+            ``shape_check``, whether the search looked for dips between points (step 5 of the
+            module docstring: near the global spin-flip symmetry); ``memory_bytes``.
     """
 
     min_gap: float
@@ -271,6 +295,10 @@ def _find_interior(evaluate: Callable[[float], GapPoint], lo: GapPoint, hi: GapP
     """Shrink ``[lo, hi]`` (``Δ'(lo) < 0 < Δ'(hi)``) until an interior point is lower than both.
 
     Uses the secant root of the slope (exact for a parabola), safeguarded towards bisection.
+    A midpoint that is not lower than both ends keeps the side next to an end whose slope
+    points into the interval (a value below that end lies between them): an end minimum
+    ``Δ(1)`` with ``Δ'(1) > 0`` next to a higher local minimum used to lose the lower one
+    (5.8e-7 above at ``tol=1e-8``; docs/benchmarks.md, twelfth round).
     Returns a Brent triple, or the lower end point if the interval collapses first.
     """
     for _ in range(maxiter):
@@ -284,7 +312,16 @@ def _find_interior(evaluate: Callable[[float], GapPoint], lo: GapPoint, hi: GapP
         mid = evaluate(x)
         if mid.gap < min(lo.gap, hi.gap):
             return lo, mid, hi
-        if mid.slope < 0 or (not np.isfinite(mid.slope) and lo.gap > hi.gap):
+        # an end whose slope points down into the interval certifies a value below its own
+        # between it and a midpoint that is not lower: keep that side (the lower end's first),
+        # whatever the midpoint's slope says (it may sit on another, higher local minimum)
+        right = _sign(hi) > 0 and mid.gap >= hi.gap
+        left = _sign(lo) < 0 and mid.gap >= lo.gap
+        if right and (not left or hi.gap <= lo.gap):
+            lo = mid
+        elif left:
+            hi = mid
+        elif mid.slope < 0 or (not np.isfinite(mid.slope) and lo.gap > hi.gap):
             lo = mid
         else:
             hi = mid
@@ -345,7 +382,11 @@ def min_gap(
             (0 and 1 are always added). Ignored when ``dense=True``.
         tol: Target accuracy of ``Δ_min`` (absolute).
         solver: ``"auto"`` (dense ``eigh`` up to 7 qubits, block Davidson above),
-            ``"dense"``, ``"davidson"`` or ``"eigsh"`` (ARPACK Lanczos).
+            ``"dense"``, ``"davidson"`` or ``"eigsh"`` (ARPACK Lanczos). On an exactly
+            flip-symmetric ``H_P`` (SPIN couplings only) a Davidson solve keeps to its warm
+            starts' symmetry sectors and can miss a level of the other one (``Δ_min`` 6e-6
+            too high for ``flip_symmetric_qubo(9, 20)``, 2.6e-6 for ``(8, 8)``;
+            docs/benchmarks.md, twelfth round): ``"dense"`` is exact there.
         dense_total_time: ``T`` of the time grid (``dense=True``).
         dense_time_step: ``dt`` of the time grid (``dense=True``).
         schedule: Schedule of the time grid (``dense=True``).
@@ -443,6 +484,7 @@ def min_gap(
         progress, total=None if inside is None else int(((inside > 0.0) & (inside < 1.0)).sum()),
         desc="min_gap", unit="point", default=d >= PROGRESS_MIN_QUBITS)
 
+    shape_check = False
     with closing(evaluator.progress), blas_threads(1):
         if dense:
             sweep = np.sort(np.asarray(points_per_step, dtype=np.float64))[::-1]
@@ -465,11 +507,14 @@ def min_gap(
             interior = grid[(grid > 0.0) & (grid < 1.0)][::-1]
             _sweep(evaluator, interior, tight)
             brackets = _refine(evaluator, grid, tol, tight)
+            shape_check = level == g and nearly_symmetric(bqm, g)
+            if shape_check:  # a symmetry, exact or nearly: its sectors' levels (nearly) cross
+                brackets += _hidden_dips(evaluator, tol, tight)
             best = evaluator.best()
             method = "adaptive"
 
     ordered = sorted(evaluator.points.values(), key=lambda p: p.s)
-    info: dict[str, Any] = {"memory_bytes": evaluator.planned_bytes,
+    info: dict[str, Any] = {"memory_bytes": evaluator.planned_bytes, "shape_check": shape_check,
                             "conventions": spec.conventions, "gap": spec.gap,
                             "driver_scale": spec.driver_scale, "time_grid": spec.time_grid}
     if dense:
@@ -537,6 +582,66 @@ def _refine(evaluator: GapTracker, grid: NDArray[np.float64], tol: float,
     for lo_i, hi_i in regions:
         _refine_bracket(evaluator, lo_i, hi_i, points, tol, tight)
     return [(points[lo_i].s, points[hi_i].s) for lo_i, hi_i in regions]
+
+
+def _hidden_dips(evaluator: GapTracker, tol: float, tight: float) -> list[tuple[float, float]]:
+    """Bisect the intervals too rough to rule out a dip below the best gap; refine any dip found.
+
+    A dip between two evaluated points whose slopes have the same sign brackets nothing
+    (neither a lower value nor a slope sign change shows it): ``Δ`` falls into an avoided
+    crossing, rises to a kink where ``E_g`` and ``E_{g+1}`` cross, and falls again. An
+    interval ``[a, b]`` not touching the best point is bisected while its straight line is
+    rough (:func:`~hybridxai.anneal.gap_points.interval_error` above :data:`_SHAPE_RTOL` of
+    its smaller gap) and could reach below the best gap (its smaller gap minus
+    :data:`_SHAPE_REACH` times that error is more than ``tol`` below it: at a kink the Hermite
+    estimate falls short of the dip, by half on the d = 9 instance that showed it); a midpoint
+    that is lower than both ends or shows a slope sign change is refined like a bracket of the
+    coarse grid. The roughest such interval (lowest reach) goes first.
+
+    Returns:
+        The intervals in which a dip was refined.
+    """
+    brackets: list[tuple[float, float]] = []
+    for added in range(_SHAPE_MAX_POINTS + 1):
+        best = evaluator.best()
+        nodes = sorted(evaluator.points.values(), key=lambda p: p.s)
+        target: tuple[GapPoint, GapPoint] | None = None
+        lowest = best.gap - tol
+        for a, b in zip(nodes[:-1], nodes[1:], strict=True):
+            floor = min(a.gap, b.gap)
+            error = interval_error(a, b)
+            if (best.s in (a.s, b.s) or not math.isfinite(error)  # no slope (an end): no estimate
+                    or error <= _SHAPE_RTOL * floor or floor - _SHAPE_REACH * error >= lowest):
+                continue
+            target, lowest = (a, b), floor - _SHAPE_REACH * error
+        if target is None:
+            break
+        a, b = target
+        middle = 0.5 * (a.s + b.s)
+        if middle in (a.s, b.s):
+            break
+        if added == _SHAPE_MAX_POINTS:
+            warnings.warn(
+                f"min_gap: the shape check stopped after {_SHAPE_MAX_POINTS} points with "
+                f"[{a.s:.6g}, {b.s:.6g}] still rough enough to hide a gap below {best.gap:.6g}; "
+                "Δ_min may be too high there: check it with gap_profile(bqm, adaptive=True)",
+                RuntimeWarning, stacklevel=3)
+            break
+        accuracy = max(tight, min(0.05, max(_COARSE_ACCURACY,
+                                            _ACCURACY_FRACTION * (min(a.gap, b.gap) - best.gap))))
+        mid = evaluator(middle, accuracy)
+        trio = [a, mid, b]
+        if mid.gap <= min(a.gap, b.gap):
+            region = (0, 2)
+        elif _sign(a) < 0 < _sign(mid):
+            region = (0, 1)
+        elif _sign(mid) < 0 < _sign(b):
+            region = (1, 2)
+        else:
+            continue
+        _refine_bracket(evaluator, *region, trio, tol, tight)
+        brackets.append((trio[region[0]].s, trio[region[1]].s))
+    return brackets
 
 
 def _sign(p: GapPoint) -> int:

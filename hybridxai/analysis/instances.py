@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from hybridxai._util.checks import check_positive_int
 from hybridxai.exceptions import invalid_argument, invalid_type
 
-__all__ = ["random_feature_qubo", "synthetic_feature_maps"]
+__all__ = ["random_feature_qubo", "flip_symmetric_qubo", "synthetic_feature_maps"]
 
 
 def random_feature_qubo(d: int, seed: int, beta: float = 0.7,
@@ -66,6 +66,36 @@ def random_feature_qubo(d: int, seed: int, beta: float = 0.7,
     return dimod.BinaryQuadraticModel(
         {p: -beta * h[p] for p in range(d)},
         {(p, q): (1 - beta) * j[p, q] for p in range(d) for q in range(p + 1, d)}, 0.0, "BINARY")
+
+
+def flip_symmetric_qubo(d: int, seed: int, fields: float = 0.0) -> dimod.BinaryQuadraticModel:
+    """The SPIN couplings of :func:`random_feature_qubo` alone, or with weak random fields.
+
+    Without fields every state is degenerate with its global flip (``H_P`` has two ground
+    states), and the levels of the two symmetry sectors cross along the anneal, which gives the
+    gap kinks; weak fields keep the crossings nearly. The exact-physics tests and benchmarks use
+    them for the hardest gap shapes (:func:`hybridxai.analysis.min_gap`'s shape check).
+
+    Args:
+        d: Number of variables (labelled ``0..d-1``), at least 1.
+        seed: Seed of the couplings (as in :func:`random_feature_qubo`); the fields are drawn
+            from ``numpy.random.default_rng(1000 + seed)``.
+        fields: Standard deviation of the SPIN fields (0: none).
+
+    Returns:
+        A SPIN ``dimod.BinaryQuadraticModel`` with zero offset.
+
+    Example:
+        >>> from hybridxai.anneal.ising import flip_asymmetry
+        >>> flip_asymmetry(flip_symmetric_qubo(6, 0))
+        0.0
+        >>> 0 < flip_asymmetry(flip_symmetric_qubo(6, 0, fields=1e-2)) < 1
+        True
+    """
+    couplings = dict(random_feature_qubo(d, seed).spin.quadratic)
+    rng = np.random.default_rng(1000 + seed)
+    biases = {i: float(fields * rng.normal()) for i in range(d)} if fields else {}
+    return dimod.BinaryQuadraticModel(biases, couplings, 0.0, "SPIN")
 
 
 def synthetic_feature_maps(

@@ -25,11 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.figures import agg_figure, save_figure
+from hybridxai.exceptions import invalid_argument
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
+
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -44,6 +47,7 @@ __all__ = [
     "plot_fidelity_vs_size",
     "plot_gap_scaling",
     "plot_couplings",
+    "excited_level",
 ]
 
 
@@ -68,7 +72,7 @@ def plot_gap(result: Any, path: str | Path | None = None, *, ax: Axes | None = N
     ``result`` is a :class:`~hybridxai.analysis.gap.MinGapResult`.
     """
     fig, ax = new_figure(ax)
-    label = "E_1 - E_0" if result.degeneracy == 1 else f"E_{result.degeneracy} - E_0"
+    label = f"{excited_level(result)} - E_0"
     ax.plot(result.s, result.gaps, ".-", lw=1, ms=4, label=f"gap ${label}$ ({result.method})")
     ax.axvline(result.s_min, color="C3", ls="--", lw=1)
     ax.plot([result.s_min], [result.min_gap], "o", color="C3",
@@ -82,20 +86,43 @@ def plot_gap(result: Any, path: str | Path | None = None, *, ax: Axes | None = N
     return finish(fig, path)
 
 
-def plot_gap_profile(result: Any, path: str | Path | None = None) -> Figure:
-    """``E_0``, ``E_1`` (top) and ``Δ``, ``|<1|∂ₛH|0>|`` (bottom, log scale) along ``s``.
+def plot_gap_profile(result: Any, path: str | Path | None = None, *,
+                     ax: Axes | Sequence[Axes] | None = None) -> Figure:
+    """``E_0``, ``E_g`` (top) and ``Δ``, ``|<g|∂ₛH|0>|`` (bottom, log scale) along ``s``.
 
-    ``result`` is a :class:`~hybridxai.analysis.profile.GapProfileResult`.
+    ``result`` is a :class:`~hybridxai.analysis.profile.GapProfileResult`. The exact end points
+    (``result.ends``) extend the energy and gap lines to ``s = 0`` and ``s = 1``; the matrix
+    element is not defined there. ``ax``: one ``Axes`` draws the bottom panel (gap and matrix
+    element) into it, a pair ``(top, bottom)`` both panels.
     """
-    fig = agg_figure((6.0, 6.0))
-    top, bottom = fig.subplots(2, 1, sharex=True)
-    excited = "E_1" if result.degeneracy == 1 else f"E_{result.degeneracy}"
-    top.plot(result.s, result.ground_energies, lw=1, label="$E_0$")
-    top.plot(result.s, result.excited_energies, lw=1, label=f"${excited}$")
-    top.set_ylabel("energy")
-    top.set_title(f"Gap profile, d = {result.num_qubits}, driver scale {result.driver_scale}")
-    top.legend(loc="best", fontsize=8)
-    bottom.semilogy(result.s, result.gaps, ".-", lw=1, ms=3, label=f"gap ${excited} - E_0$")
+    from matplotlib.axes import Axes as AxesType
+
+    if ax is None:
+        fig = agg_figure((6.0, 6.0))
+        top, bottom = fig.subplots(2, 1, sharex=True)
+    else:
+        panels = [ax] if isinstance(ax, AxesType) else list(np.ravel(np.array(ax, dtype=object)))
+        if (len(panels) not in (1, 2) or not all(isinstance(p, AxesType) for p in panels)
+                or (len(panels) == 2 and panels[0] is panels[1])):
+            raise invalid_argument("ax", ax, "needs one matplotlib Axes or a pair (top, bottom) of "
+                                   "two different ones", "pass ax=fig.subplots(2, 1) or a single Axes")
+        top, bottom = (None, panels[0]) if len(panels) == 1 else panels
+        fig = bottom.figure
+    excited = excited_level(result)
+    s, e0, eg, gaps = (_with_ends(result, values, name) for values, name in (
+        (result.s, "s"), (result.ground_energies, "e0"), (result.excited_energies, "eg"),
+        (result.gaps, "gap")))
+    title = f"Gap profile, d = {result.num_qubits}, driver scale {result.driver_scale}"
+    if top is not None:
+        top.plot(s, e0, lw=1, label="$E_0$")
+        top.plot(s, eg, lw=1, label=f"${excited}$")
+        top.set_ylabel("energy")
+        top.set_title(title)
+        top.legend(loc="best", fontsize=8)
+    else:
+        bottom.set_title(title)
+    positive = gaps > 0.0  # E_1 − E_0 of a degenerate H_P is 0 at s = 1: off a log scale
+    bottom.semilogy(s[positive], gaps[positive], ".-", lw=1, ms=3, label=f"gap ${excited} - E_0$")
     if not np.isnan(result.couplings).all():  # gap_profile(matrix_elements=False): none
         bottom.semilogy(result.s, result.couplings, ".-", lw=1, ms=3,
                         label=f"$|\\langle {excited[2:]}|\\partial_s H|0\\rangle|$")
@@ -105,6 +132,28 @@ def plot_gap_profile(result: Any, path: str | Path | None = None) -> Figure:
     bottom.set_xlim(0, 1)
     bottom.legend(loc="best", fontsize=8)
     return finish(fig, path)
+
+
+def excited_level(result: Any) -> str:
+    """The level whose distance to ``E_0`` a gap result holds: ``E_1``, or ``E_g`` for the manifold gap.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> excited_level(SimpleNamespace(degeneracy=2, info={"gap": "lowest-two"}))
+        'E_1'
+        >>> excited_level(SimpleNamespace(degeneracy=2, info={"gap": "manifold"}))
+        'E_2'
+    """
+    lowest_two = result.info.get("gap") == "lowest-two"
+    return "E_1" if result.degeneracy == 1 or lowest_two else f"E_{result.degeneracy}"
+
+
+def _with_ends(result: Any, values: ArrayLike, name: str) -> NDArray[np.float64]:
+    """A profile's ``values`` with its exact end points' ``name`` attribute before and after."""
+    if result.ends is None:
+        return np.asarray(values, dtype=np.float64)
+    start, end = result.ends
+    return np.concatenate([[getattr(start, name)], values, [getattr(end, name)]])
 
 
 def plot_spectrum(result: Any, path: str | Path | None = None, *,

@@ -57,18 +57,22 @@ class GapProfileResult(GapProfile):
         """Wrap a computed profile (no copy of its arrays)."""
         return cls(**{f.name: getattr(profile, f.name) for f in fields(GapProfile)})
 
-    def plot(self, path: str | Path | None = None) -> Any:
+    def plot(self, path: str | Path | None = None, *, ax: Any = None) -> Any:
         """Plot ``E_0``, ``E_1`` (top) and ``Δ``, ``|<1|∂ₛH|0>|`` (bottom, if computed) against ``s``.
+
+        The lines run to the exact end points ``s = 0`` and ``s = 1``.
 
         Args:
             path: Write the figure there when given (PNG, or the format the suffix names).
+            ax: Draw the bottom panel (gap and matrix element) into this matplotlib ``Axes``,
+                or both panels into a pair ``(top, bottom)``, instead of a new figure.
 
         Returns:
             The matplotlib ``Figure`` (Agg canvas, nothing displayed).
         """
         from hybridxai.analysis.plots import plot_gap_profile
 
-        return plot_gap_profile(self, path=path)
+        return plot_gap_profile(self, path=path, ax=ax)
 
 
 def gap_profile(

@@ -118,8 +118,6 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
 
     def relative_error(a: GapPoint, b: GapPoint) -> float:
         """The interval's estimated error relative to its smaller gap (at least ``tol / rtol``)."""
-        if b is end and end.gap <= 0.0:  # E_1 − E_0 of a degenerate H_P closes at s = 1: by definition
-            return 0.0
         reference = min((x.gap for x in (a, b) if x.gap > 0.0), default=0.0)
         return interval_error(a, b) / max(reference, tol / rtol)
 

@@ -54,7 +54,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridxai._util.checks import check_flag, check_seed
-from hybridxai._util.memory import available_memory_bytes, check_memory_budget
+from hybridxai._util.memory import available_memory_bytes, check_memory_budget, human_bytes
 from hybridxai._util.progress import ProgressLike, check_progress, progress_bar
 from hybridxai.anneal.conventions import PRESETS, check_choice
 from hybridxai.anneal.correction import single_scratch_rows
@@ -70,7 +70,12 @@ from hybridxai.anneal.gap_endpoints import exact_end_points
 from hybridxai.anneal.gap_points import DEFAULT_PROFILE_POINTS, GapPoint, profile_grid
 from hybridxai.anneal.operators import PROGRESS_MIN_QUBITS, AnnealingOperator, check_analysis_memory
 from hybridxai.anneal.spec import DriverScale, ground_fidelity
-from hybridxai.exceptions import UnresolvedProfileWarning, invalid_argument, invalid_type
+from hybridxai.exceptions import (
+    MemoryLimitedWarning,
+    UnresolvedProfileWarning,
+    invalid_argument,
+    invalid_type,
+)
 
 __all__ = [
     "GapTracker",
@@ -265,6 +270,14 @@ class GapTracker:
         if solver == "davidson":
             tracker.planned_bytes = per_vector * tracker_vectors(block, max_subspace, cache_entries,
                                                                  single_rows=single)
+            if max_subspace < preferred:
+                wanted = per_vector * tracker_vectors(block, preferred, most, single_rows=single)
+                warnings.warn(
+                    f"{purpose}: the memory budget of {human_bytes(budget)} holds a Davidson "
+                    f"search space of {max_subspace} vectors, fewer than the {preferred} it would "
+                    f"use: as accurate, but slower; pass max_memory_bytes={wanted} (or free "
+                    "memory) to avoid it",
+                    MemoryLimitedWarning, stacklevel=4)
         return tracker
 
     def add_exact(self, point: GapPoint) -> None:
@@ -472,6 +485,11 @@ class GapProfile:
         tol: Requested accuracy of each eigenvalue.
         matvecs: Products ``H(s)·v`` spent (0 for the dense solver).
         seconds: Wall time.
+        info: How the profile was made (``grid``, ``conventions``, ``gap``, ...; an adaptive
+            profile's ``rtol``, ``interpolation_error`` and ``resolved``).
+        ends: The exact points at ``s = 0`` and ``s = 1``
+            (:func:`~hybridxai.anneal.gap_endpoints.exact_end_points`: energies and gap, no
+            matrix element), which the plot draws; ``None`` for a profile made without them.
     """
 
     s: NDArray[np.float64]
@@ -489,6 +507,7 @@ class GapProfile:
     matvecs: int = 0
     seconds: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
+    ends: tuple[GapPoint, GapPoint] | None = None
 
     @property
     def min_gap(self) -> float:
@@ -668,10 +687,11 @@ def compute_gap_profile(
     tracker.progress = progress_bar(progress, total=None if adaptive else int(grid.size),
                                     desc="gap_profile", unit="point",
                                     default=d >= PROGRESS_MIN_QUBITS)
+    ends = exact_end_points(bqm, op, level, g)
     with closing(tracker.progress), blas_threads(1):
         if adaptive:
-            points, worst, resolved = adaptive_points(
-                tracker, exact_end_points(bqm, op, level, g), float(rtol), float(tol), int(num_points))
+            points, worst, resolved = adaptive_points(tracker, ends, float(rtol), float(tol),
+                                                      int(num_points))
             grid = np.array([p.s for p in points])
             info = {"grid": "adaptive", "rtol": float(rtol), "interpolation_error": worst,
                     "resolved": resolved}
@@ -692,6 +712,10 @@ def compute_gap_profile(
                       f"estimated relative interpolation error at {worst:.3g} (rtol={rtol:g}) or "
                       f"the lowest point not within tol={tol:g} of the minimum; pass a larger "
                       "num_points or rtol (or tol)")
+            if level < g:  # E_1 − E_0 of a degenerate H_P: the chase towards s = 1 never ends
+                reason += (f". Here E_1 − E_0 closes at s = 1 (H_P has {g} ground states), so "
+                           "Δ_min = 0 there and its relative shape needs ever more points; "
+                           "gap='manifold' is the gap that stays open")
         warnings.warn(f"gap_profile(adaptive=True): {reason}", UnresolvedProfileWarning, stacklevel=3)
     return GapProfile(
         s=grid, ground_energies=np.array([p.e0 for p in points]),
@@ -702,4 +726,5 @@ def compute_gap_profile(
         matvecs=tracker.matvecs, seconds=time.perf_counter() - t_start,
         info={**info, "conventions": conventions, "gap": gap, "driver_scale": driver_scale,
               "matrix_elements": matrix_elements, "memory_bytes": tracker.planned_bytes},
+        ends=ends,
     )

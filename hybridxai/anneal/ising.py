@@ -15,6 +15,7 @@ Conventions used everywhere in hybridxai (Hamiltonians, circuits, simulators, an
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ from hybridxai.exceptions import invalid_type
 
 __all__ = [
     "DenseQubo", "dense_qubo", "as_dense_qubo", "basis_energies", "indices_to_bits",
-    "IsingTerms", "ising_terms",
+    "IsingTerms", "ising_terms", "flip_asymmetry", "nearly_symmetric", "NEAR_SYMMETRIC",
 ]
 
 
@@ -225,3 +226,57 @@ def ising_terms(problem: dimod.BinaryQuadraticModel | DenseQubo) -> IsingTerms:
     z = -0.5 * q.linear - 0.25 * (b.sum(axis=1) + b.sum(axis=0))
     constant = q.offset + 0.5 * float(q.linear.sum()) + 0.25 * float(b.sum())
     return IsingTerms(q.variables, z, 0.25 * b, float(constant))
+
+
+def flip_asymmetry(problem: dimod.BinaryQuadraticModel | DenseQubo) -> float:
+    """How strongly the fields break the global spin-flip symmetry: typical field over coupling.
+
+    The root mean square of the Pauli-Z fields (over every variable) over that of the
+    couplings (over the pairs that have one), from :func:`ising_terms`. 0 for couplings alone
+    (every state degenerate with its flip); ``inf`` without couplings. SPIN fields and
+    couplings drawn from one distribution give about 1; the feature-selection QUBOs have
+    2.5–16 (``random_feature_qubo`` and the ``chelsea`` QUBOs at d = 8–24; docs/benchmarks.md,
+    twelfth round).
+
+    Example:
+        >>> import dimod
+        >>> flip_asymmetry(dimod.BinaryQuadraticModel({}, {(0, 1): 1.0}, 0.0, "SPIN"))
+        0.0
+        >>> flip_asymmetry(dimod.BinaryQuadraticModel({0: 0.5, 1: 0.5}, {(0, 1): 1.0}, 0.0, "SPIN"))
+        0.5
+    """
+    terms = ising_terms(problem)
+    couplings = terms.zz[terms.zz != 0.0]
+    fields = float(np.sqrt(np.mean(terms.z**2))) if terms.z.size else 0.0
+    if couplings.size == 0:
+        return math.inf if fields > 0.0 else 0.0
+    return fields / float(np.sqrt(np.mean(couplings**2)))
+
+
+NEAR_SYMMETRIC = 1.0
+"""Below this :func:`~hybridxai.anneal.ising.flip_asymmetry` a problem counts as flip-symmetric.
+
+Minima of ``Δ`` were missed at 0.02–0.25 and none at 0.56–13; the feature-selection
+QUBOs lie at 2.5–16 (docs/benchmarks.md, twelfth round).
+"""
+
+
+def nearly_symmetric(bqm: dimod.BinaryQuadraticModel, g: int) -> bool:
+    """Whether ``H_P`` has (nearly) the global spin-flip symmetry, or another degenerate ground.
+
+    Then levels of different symmetry sectors cross or nearly cross along the anneal, and ``Δ``
+    has kinks (:func:`hybridxai.analysis.min_gap`'s shape check).
+
+    Args:
+        bqm: The QUBO.
+        g: The ground degeneracy of ``H_P``
+            (:func:`hybridxai.anneal.gap_profile.ground_degeneracy`).
+
+    Example:
+        >>> import dimod
+        >>> nearly_symmetric(dimod.BinaryQuadraticModel({0: 0.1}, {(0, 1): 1.0}, 0.0, "SPIN"), 1)
+        True
+        >>> nearly_symmetric(dimod.BinaryQuadraticModel({0: 2.0}, {(0, 1): 1.0}, 0.0, "SPIN"), 1)
+        False
+    """
+    return g > 1 or flip_asymmetry(bqm) < NEAR_SYMMETRIC

@@ -3,13 +3,15 @@ import time
 import dimod
 import numpy as np
 import pytest
+import scipy.linalg
+from scipy.optimize import minimize_scalar
 
-from hybridxai.analysis import gap_at, min_gap, per_step_points, random_feature_qubo
+from hybridxai.analysis import flip_symmetric_qubo, gap_at, min_gap, per_step_points, random_feature_qubo
 from hybridxai.analysis.gap import ground_degeneracy
 from hybridxai.anneal.eigensolvers import DENSE_MAX_QUBITS
 from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import InvalidArgumentError, ProblemTooLargeError
-from tests.analysis._reference import reference_gap, reference_min_gap
+from tests.analysis._reference import dense_hamiltonian, reference_gap, reference_min_gap
 
 
 def z2_symmetric_bqm(d: int, seed: int) -> dimod.BinaryQuadraticModel:
@@ -67,6 +69,67 @@ def test_davidson_path_matches_dense_scan(make_bqm, kind, d, seed):
     result = min_gap(bqm, solver="davidson")
     assert result.solver == "davidson" and result.matvecs > 0
     assert result.min_gap == pytest.approx(ref_gap, abs=1e-6)
+
+
+@pytest.mark.parametrize(("kind", "seed", "dip"), [("z2", 5, (0.985, 0.995)), ("z2", 11, (0.98, 0.995)),
+                                                   ("near", 21, (0.985, 0.995))])
+def test_a_dip_that_no_slope_sign_change_brackets_is_found(kind, seed, dip):
+    # Δ falls into the dip, rises to a kink (E_2 and E_3 cross; with weak fields, nearly) and
+    # falls again towards a higher minimum at s ≈ 1: both ends of the coarse interval slope
+    # down. min_gap used to return that higher minimum, 6 %, 16 % and 10 % too high
+    # (session-14 user trial; docs/benchmarks.md, twelfth round)
+    bqm = flip_symmetric_qubo(9, seed, fields=0.0 if kind == "z2" else 1e-3)
+    level = 2 if kind == "z2" else 1  # the manifold gap: E_g − E_0
+    h0, h1 = dense_hamiltonian(bqm, 0.0), dense_hamiltonian(bqm, 1.0)
+
+    def gap(s):
+        w = scipy.linalg.eigvalsh((1 - s) * h0 + s * h1, subset_by_index=[0, level])
+        return w[level] - w[0]
+
+    reference = minimize_scalar(gap, bounds=dip, method="bounded", options={"xatol": 1e-10}).fun
+    assert gap(1.0) > reference + 5e-4  # the other minimum is well above it
+    result = min_gap(bqm, tol=1e-8)
+    assert result.min_gap == pytest.approx(reference, abs=1e-7)
+    assert dip[0] <= result.s_min <= dip[1]
+    assert any(a <= result.s_min <= b for a, b in result.brackets[1:])  # the shape check's
+    assert result.info["shape_check"]
+
+
+def test_the_shape_check_runs_only_near_the_flip_symmetry():
+    assert min_gap(flip_symmetric_qubo(6, 0)).info["shape_check"]  # g = 2
+    assert min_gap(flip_symmetric_qubo(6, 0, fields=1e-2)).info["shape_check"]  # fields 1/10 of couplings
+    assert not min_gap(random_feature_qubo(6, 0)).info["shape_check"]  # a feature-selection QUBO
+    # E_1 − E_0 of a degenerate H_P is 0 at s = 1 by definition: nothing to look for
+    assert not min_gap(flip_symmetric_qubo(6, 0), gap="lowest-two").info["shape_check"]
+    assert not min_gap(flip_symmetric_qubo(6, 0), dense=True, total_time=0.1).info["shape_check"]  # per step
+
+
+@pytest.mark.parametrize("fields", [1e-3, 1e-2])
+def test_an_end_minimum_with_a_slope_into_the_interval_is_not_taken_for_the_minimum(fields):
+    # Δ(1) is the lowest point evaluated, but Δ'(1) > 0 says a lower gap lies just inside; the
+    # bracket search ran into a higher local minimum at 0.996 and returned s = 1 (5.8e-7 and
+    # 4.6e-7 too high at tol = 1e-8; found by the twelfth round's review)
+    bqm = flip_symmetric_qubo(8, 5, fields=fields)
+    h0, h1 = dense_hamiltonian(bqm, 0.0), dense_hamiltonian(bqm, 1.0)
+
+    def gap(s):
+        w = scipy.linalg.eigvalsh((1 - s) * h0 + s * h1, subset_by_index=[0, 1])
+        return w[1] - w[0]
+
+    reference = minimize_scalar(gap, bounds=(0.999, 1.0), method="bounded", options={"xatol": 1e-12})
+    assert reference.fun < gap(1.0) - 4e-7
+    result = min_gap(bqm, solver="dense", tol=1e-8)
+    assert result.min_gap == pytest.approx(reference.fun, abs=2e-8)
+    assert 0.999 < result.s_min < 1.0
+
+
+def test_a_shape_check_out_of_points_says_so(monkeypatch):
+    import hybridxai.analysis.gap as gap_module
+
+    monkeypatch.setattr(gap_module, "_SHAPE_MAX_POINTS", 1)
+    with pytest.warns(RuntimeWarning, match="shape check stopped after 1 points.*gap_profile"):
+        result = min_gap(flip_symmetric_qubo(9, 5), tol=1e-8)
+    assert result.s_min > 0.995  # it had no points left to find the dip
 
 
 def test_tangent_bound_refuses_a_gap_that_is_not_convex():

@@ -1,5 +1,8 @@
 """The gap profile (E_0, E_g, gap, |<g|∂ₛH|0>|) against dense numpy.linalg.eigh references."""
 
+import re
+import warnings
+
 import dimod
 import numpy as np
 import pytest
@@ -17,7 +20,12 @@ from hybridxai.anneal.gap_profile import (
 )
 from hybridxai.anneal.ising import basis_energies
 from hybridxai.anneal.operators import AnnealingOperator
-from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, ProblemTooLargeError
+from hybridxai.exceptions import (
+    InvalidArgumentError,
+    InvalidTypeError,
+    MemoryLimitedWarning,
+    ProblemTooLargeError,
+)
 
 _X = np.array([[0.0, 1.0], [1.0, 0.0]])
 
@@ -156,6 +164,20 @@ def test_a_degenerate_ground_level_refused_with_the_vectors_it_needs():
     assert message.startswith(f"num_qubits=11 is too large for gap_profile: bqm has 11 variables, "
                               f"and its work on {needed} vectors of 2**11 amplitudes needs")
     assert message.endswith("or pass a larger max_memory_bytes.")
+
+
+def test_a_budget_that_shrinks_the_search_space_warns_with_the_budget_that_does_not():
+    bqm = random_feature_qubo(12, 1)
+    full = compute_gap_profile(bqm, 6, solver="davidson")
+    with pytest.warns(MemoryLimitedWarning, match="search space of 11 vectors, fewer than the 16") as caught:
+        tight = compute_gap_profile(bqm, 6, solver="davidson",
+                                    max_memory_bytes=int(0.8 * full.info["memory_bytes"]))
+    assert tight.info["memory_bytes"] < full.info["memory_bytes"]
+    np.testing.assert_allclose(tight.gaps, full.gaps, atol=1e-9)  # as accurate
+    budget = int(re.search(r"max_memory_bytes=(\d+)", str(caught[0].message)).group(1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compute_gap_profile(bqm, 6, solver="davidson", max_memory_bytes=budget)
 
 
 def test_profile_falls_back_to_arpack_when_davidson_stalls(monkeypatch):

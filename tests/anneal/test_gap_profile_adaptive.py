@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hybridxai.analysis import gap_profile, min_gap, random_feature_qubo
+from hybridxai.analysis import flip_symmetric_qubo, gap_profile, min_gap, random_feature_qubo
 from hybridxai.anneal.eigensolvers import blas_threads
 from hybridxai.anneal.gap_profile import compute_gap_profile
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, UnresolvedProfileWarning
@@ -81,6 +81,23 @@ def test_lowest_two_gap_of_a_degenerate_problem_warns_instead_of_chasing_zero():
     assert np.all(profile.gaps > 0)
     np.testing.assert_allclose(profile.gaps, [reference_gap_lowest_two(bqm, s) for s in profile.s],
                                atol=1e-9)
+
+
+def test_lowest_two_gap_closing_at_one_is_not_called_resolved_from_the_start_points():
+    # the interval to s = 1, where E_1 − E_0 closes, used to be exempt from the shape test:
+    # the profile stopped at its 4 start points with Δ_min = 0.22, called resolved, where a
+    # 16-point grid finds 0.039 (session-14 user trial)
+    bqm = flip_symmetric_qubo(6, 5)
+    grid = compute_gap_profile(bqm, 16, gap="lowest-two")
+    with pytest.warns(UnresolvedProfileWarning, match="closes at s = 1.*gap='manifold'"):
+        profile = compute_gap_profile(bqm, 24, adaptive=True, gap="lowest-two")
+    assert not profile.info["resolved"] and profile.s.size == 24
+    assert profile.min_gap < grid.min_gap and profile.s_min > grid.s_min
+    np.testing.assert_allclose(profile.gaps, [reference_gap_lowest_two(bqm, s) for s in profile.s],
+                               atol=1e-9)
+    # the gap that stays open is resolved and warns of nothing
+    manifold = compute_gap_profile(bqm, adaptive=True)
+    assert manifold.info["resolved"] and manifold.degeneracy == 2
 
 
 def reference_gap_lowest_two(bqm, s):

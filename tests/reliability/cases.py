@@ -1008,6 +1008,17 @@ add(GP, "a plot path that is a folder",
     InvalidArgumentError, "path=", "is a folder, not a file name", "Fix: pass a file in it",
     topic="wrong shape")
 
+add(GP, "plot into three Axes",
+    lambda: _an().gap_profile(S.chain_bqm(2), num_points=4).plot(ax=_three_axes()),
+    InvalidArgumentError, "ax=", "needs one matplotlib Axes or a pair (top, bottom)",
+    "Fix: pass ax=fig.subplots(2, 1) or a single Axes", topic="wrong shape")
+
+
+def _three_axes() -> Any:
+    from matplotlib.figure import Figure
+
+    return Figure().subplots(1, 3)
+
 
 def _auto_total_time(*args: Any, **kwargs: Any) -> Any:
     from hybridxai.anneal.auto_time import auto_total_time
