@@ -90,7 +90,12 @@ from hybridxai.anneal.eigensolvers import (
 )
 from hybridxai.anneal.gap_endpoints import exact_end_points
 from hybridxai.anneal.gap_points import GapPoint, interval_error
-from hybridxai.anneal.gap_profile import GapTracker, ground_degeneracy, tracker_vectors
+from hybridxai.anneal.gap_profile import (
+    GapTracker,
+    ground_degeneracy,
+    tracker_vectors,
+    warn_symmetry_sectors,
+)
 from hybridxai.anneal.ising import nearly_symmetric
 from hybridxai.anneal.operators import PROGRESS_MIN_QUBITS, AnnealingOperator, check_s
 from hybridxai.anneal.schedules import ScheduleLike, as_schedule
@@ -387,6 +392,7 @@ def min_gap(
             starts' symmetry sectors and can miss a level of the other one (``Δ_min`` 6e-6
             too high for ``flip_symmetric_qubo(9, 20)``, 2.6e-6 for ``(8, 8)``;
             docs/benchmarks.md, twelfth round): ``"dense"`` is exact there.
+            A ``RuntimeWarning`` says so whenever ``H_P`` has more than one ground state.
         dense_total_time: ``T`` of the time grid (``dense=True``).
         dense_time_step: ``dt`` of the time grid (``dense=True``).
         schedule: Schedule of the time grid (``dense=True``).
@@ -398,7 +404,8 @@ def min_gap(
             ``time_grid``, ``gap`` (and ``dense``) where they are not given.
             ``min_gap(bqm, conventions="authors", total_time=T)`` is the authors' Δ_min: the
             minimum of ``E_1 − E_0`` over their grid for ``T``.
-        total_time: ``T`` of the time grid; overrides ``dense_total_time``.
+        total_time: ``T`` of the time grid; overrides ``dense_total_time``. Refused without
+            ``dense=True`` (or ``conventions="authors"``), where it would be ignored.
         time_grid: ``"midpoint"`` or ``"endpoints"`` (default: the preset's).
         gap: ``"manifold"`` (``E_g − E_0``, ``g`` the ground degeneracy of ``H_P``) or
             ``"lowest-two"`` (``E_1 − E_0``) (default: the preset's).
@@ -445,6 +452,11 @@ def min_gap(
         gap=gap)
     if dense is None:
         dense = conventions == "authors"
+    if not dense and total_time is not None:
+        raise invalid_argument(
+            "total_time", total_time, "only the per-step search (dense=True) uses an anneal "
+            "time; the adaptive search would ignore it", "pass dense=True as well, or leave "
+            "total_time out (the adaptive search covers all of [0, 1])")
     points_per_step = per_step_points(spec.total_time, spec.time_step, schedule,
                                       time_grid=spec.time_grid) if dense else None
     driver_scale = spec.driver_scale
@@ -470,6 +482,7 @@ def min_gap(
             "pass a QUBO with at least two distinct energies",
         )
     level = g if spec.gap == "manifold" else 1  # Δ = E_level − E_0
+    warn_symmetry_sectors(g, solver, "min_gap")
     evaluator = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed))
 
     # exact end points

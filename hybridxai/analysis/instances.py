@@ -18,6 +18,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import dimod
 import numpy as np
 from numpy.typing import NDArray
@@ -83,19 +85,41 @@ def flip_symmetric_qubo(d: int, seed: int, fields: float = 0.0) -> dimod.BinaryQ
         fields: Standard deviation of the SPIN fields (0: none).
 
     Returns:
-        A SPIN ``dimod.BinaryQuadraticModel`` with zero offset.
+        A SPIN ``dimod.BinaryQuadraticModel`` with zero offset, variables ``0..d-1`` in order.
+
+    Raises:
+        InvalidArgumentError: If ``d`` is below 2, ``seed`` is not a non-negative integer, or
+            ``fields`` is negative or not finite.
+        InvalidTypeError: If ``d`` is not an integer or ``fields`` not a number.
 
     Example:
+        >>> list(flip_symmetric_qubo(4, 0).variables)
+        [0, 1, 2, 3]
         >>> from hybridxai.anneal.ising import flip_asymmetry
         >>> flip_asymmetry(flip_symmetric_qubo(6, 0))
         0.0
         >>> 0 < flip_asymmetry(flip_symmetric_qubo(6, 0, fields=1e-2)) < 1
         True
     """
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+        raise invalid_type("d", d, "an integer >= 2", "pass e.g. d=8")
+    check_positive_int("d", d, "pass e.g. d=8 (the couplings need two variables)", minimum=2)
+    if (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
+            or not 0 <= seed < 2**32):
+        raise invalid_argument("seed", seed, "must be an integer in [0, 2**32) (the instance is "
+                               "a function of it)", "pass e.g. seed=0")
+    if isinstance(fields, bool) or not isinstance(fields, (int, float, np.integer, np.floating)):
+        raise invalid_type("fields", fields, "a number >= 0", "pass e.g. fields=1e-2 (or 0: none)")
+    if not (math.isfinite(fields) and fields >= 0.0):
+        raise invalid_argument("fields", fields, "must be finite and >= 0 (a standard deviation)",
+                               "pass e.g. fields=1e-2 (or 0: none)")
     couplings = dict(random_feature_qubo(d, seed).spin.quadratic)
-    rng = np.random.default_rng(1000 + seed)
-    biases = {i: float(fields * rng.normal()) for i in range(d)} if fields else {}
-    return dimod.BinaryQuadraticModel(biases, couplings, 0.0, "SPIN")
+    rng = np.random.default_rng(1000 + int(seed))
+    # every variable first, in order: qubit i is variable i
+    bqm = dimod.BinaryQuadraticModel("SPIN")
+    bqm.add_linear_from({i: float(fields * rng.normal()) if fields else 0.0 for i in range(d)})
+    bqm.add_quadratic_from(couplings)
+    return bqm
 
 
 def synthetic_feature_maps(

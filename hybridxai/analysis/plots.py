@@ -52,8 +52,17 @@ __all__ = [
 
 
 def new_figure(ax: Axes | None = None, figsize: tuple[float, float] = (6.0, 4.0)) -> tuple[Figure, Axes]:
-    """A new figure on an Agg canvas (or the figure of ``ax``) and the ``Axes`` to draw on."""
+    """A new figure on an Agg canvas (or the figure of ``ax``) and the ``Axes`` to draw on.
+
+    Raises:
+        InvalidArgumentError: If ``ax`` is neither ``None`` nor one matplotlib ``Axes``.
+    """
     if ax is not None:
+        from matplotlib.axes import Axes as AxesType
+
+        if not isinstance(ax, AxesType):
+            raise invalid_argument("ax", ax, "needs one matplotlib Axes",
+                                   "pass e.g. ax=fig.add_subplot(), or leave ax out for a new figure")
         return ax.figure, ax
     fig = agg_figure(figsize)
     return fig, fig.add_subplot(1, 1, 1)
@@ -129,6 +138,7 @@ def plot_gap_profile(result: Any, path: str | Path | None = None, *,
     bottom.axvline(result.s_min, color="C3", ls="--", lw=1,
                    label=f"min gap {result.min_gap:.3g} at s = {result.s_min:.3f}")
     bottom.set_xlabel("s = t / T")
+    bottom.set_ylabel("gap" if np.isnan(result.couplings).all() else "gap, matrix element")
     bottom.set_xlim(0, 1)
     bottom.legend(loc="best", fontsize=8)
     return finish(fig, path)

@@ -853,6 +853,11 @@ def lowest_eigenpairs(
         solver = "dense" if op.num_qubits <= DENSE_MAX_QUBITS else "davidson"
     if solver == "eigsh" and k >= op.dimension - 1:
         solver = "dense"  # ARPACK needs k < n - 1; such an n is tiny
+    guard = options.get("guard", 1)
+    if solver == "davidson" and 2 * (k + int(guard)) + 1 > op.dimension:  # type: ignore[call-overload]
+        # the smallest search space would not fit: most of the space is wanted (a highly
+        # degenerate H_P on few qubits), and dense eigh of so small an n is the faster anyway
+        solver = "dense"
     with blas_threads(1):
         if solver == "dense":
             return _dense(op, s, k, keep_vectors)

@@ -84,6 +84,7 @@ __all__ = [
     "ground_degeneracy",
     "tracker_vectors",
     "extrapolation_weights",
+    "warn_symmetry_sectors",
 ]
 
 _SOLVERS = ("auto", "dense", "davidson", "eigsh")
@@ -169,6 +170,25 @@ def ground_degeneracy(energies: NDArray[np.float64]) -> int:
         2
     """
     return int(ground_fidelity(energies, energies)[2].size)
+
+
+def warn_symmetry_sectors(g: int, solver: str, purpose: str, stacklevel: int = 3) -> None:
+    """Warn that an iterative eigensolver may miss levels of a symmetric ``H_P`` (``g > 1``).
+
+    A degenerate ground level comes from a symmetry (a free variable, the global spin flip):
+    ``H(s)`` and the diagonal preconditioner keep its sectors apart, so a warm-started Davidson
+    or Lanczos solve can converge on the next level of its own sector and miss a lower one of
+    another, with small residuals (``min_gap`` 6.1e-6 and 2.6e-6 too high on two
+    :func:`~hybridxai.analysis.flip_symmetric_qubo` instances; docs/benchmarks.md, twelfth
+    round). Dense ``eigh`` is exact.
+    """
+    if g > 1 and solver != "dense":
+        warnings.warn(
+            f"{purpose}: H_P has {g} ground states, so it has a symmetry (a free variable, the "
+            f"global spin flip, ...) whose sectors the iterative solver={solver!r} keeps apart: "
+            "it can miss a level of another sector and report a gap too high; pass "
+            "solver='dense' (exact, as far as dense eigh fits) to check",
+            RuntimeWarning, stacklevel=stacklevel)
 
 
 class GapTracker:
@@ -680,6 +700,7 @@ def compute_gap_profile(
             "pass a QUBO with at least two distinct energies",
         )
     level = g if gap == "manifold" else 1  # Δ = E_level − E_0
+    warn_symmetry_sectors(g, solver, "gap_profile", stacklevel=4)
     tracker = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed),
                                        couplings=matrix_elements, profile=True,
                                        purpose="gap_profile")

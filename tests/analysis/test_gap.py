@@ -123,6 +123,18 @@ def test_an_end_minimum_with_a_slope_into_the_interval_is_not_taken_for_the_mini
     assert 0.999 < result.s_min < 1.0
 
 
+def test_iterative_solvers_warn_on_a_symmetric_problem_and_davidson_copes_with_a_huge_ground_level():
+    with pytest.warns(RuntimeWarning, match="2 ground states.*solver='davidson'.*solver='dense'"):
+        min_gap(flip_symmetric_qubo(8, 3), solver="davidson", tol=1e-4)
+    # 12 of 16 states are ground states: the smallest Davidson space would not fit (it used to
+    # fail with a numpy broadcasting error); such a tiny problem is solved densely
+    bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -1.0, 2: 0.0, 3: 0.0}, {(0, 1): 1.0}, 0.0, "BINARY")
+    with pytest.warns(RuntimeWarning, match="12 ground states"):
+        found = min_gap(bqm, solver="davidson")
+    assert found.min_gap == pytest.approx(min_gap(bqm, solver="dense").min_gap, abs=1e-9)
+    assert list(flip_symmetric_qubo(5, 0).variables) == [0, 1, 2, 3, 4]  # qubit i is variable i
+
+
 def test_a_shape_check_out_of_points_says_so(monkeypatch):
     import hybridxai.analysis.gap as gap_module
 

@@ -957,6 +957,22 @@ add(MG, "dense as a string", lambda: _an().min_gap(S.chain_bqm(2), dense="yes"),
 add(MG, "progress given as a string", lambda: _an().min_gap(S.chain_bqm(2), progress="yes"),
     InvalidTypeError, "progress has type str", "tqdm-compatible class", "Fix: pass progress=False",
     topic="wrong type")
+add(MG, "total_time without dense=True", lambda: _an().min_gap(S.chain_bqm(2), total_time=5.0),
+    InvalidArgumentError, "total_time=5.0", "only the per-step search (dense=True)",
+    "Fix: pass dense=True as well", topic="out of range")
+add(MG, "a plot into a string", lambda: _an().min_gap(S.chain_bqm(2)).plot(ax="foo"),
+    InvalidArgumentError, "ax='foo'", "needs one matplotlib Axes", "Fix:", topic="wrong type")
+add("analysis.flip_symmetric_qubo", "fields as a string",
+    lambda: _an().flip_symmetric_qubo(5, 0, fields="big"), InvalidTypeError,
+    "fields has type str", "Fix: pass e.g. fields=1e-2", topic="wrong type")
+add("analysis.flip_symmetric_qubo", "fields = NaN",
+    lambda: _an().flip_symmetric_qubo(5, 0, fields=float("nan")), InvalidArgumentError,
+    "fields=nan", "finite and >= 0", "Fix: pass e.g. fields=1e-2", topic="NaN/inf")
+add("analysis.flip_symmetric_qubo", "seed = None", lambda: _an().flip_symmetric_qubo(5, None),
+    InvalidArgumentError, "seed=None", "integer in [0, 2**32)", "Fix: pass e.g. seed=0",
+    topic="wrong type")
+add("analysis.flip_symmetric_qubo", "d = 1", lambda: _an().flip_symmetric_qubo(1, 0),
+    InvalidArgumentError, "d=1", "at least 2", "Fix: pass e.g. d=8", topic="out of range")
 add("analysis.gap_at", "s = 1.5", lambda: _an().gap_at(S.chain_bqm(2), 1.5), InvalidArgumentError,
     "s=1.5", "[0, 1]", "Fix:", topic="out of range")
 GP = "analysis.gap_profile"
