@@ -5,7 +5,8 @@
 slopes (:func:`hybridxai.anneal.gap_endpoints.exact_end_points`) and the midpoints of
 :data:`_ADAPTIVE_START` cells swept from ``s = 1``, it bisects, one point at a time, the
 interval whose straight line is worst (:func:`hybridxai.anneal.gap_points.interval_error`,
-the cubic Hermite estimate from the Hellmann–Feynman slopes) until every interval is within
+the largest distance between the chord and the cubic Hermite interpolant from the
+Hellmann–Feynman slopes) until every interval is within
 ``max(rtol·Δ, tol)``; last, it solves the lowest point and its two neighbours to ``tol`` and
 refines the lowest point at the minimum of the Hermite cubic beside it
 (:func:`hybridxai.anneal.gap_points.hermite_minimum`) until that predicts no gap lower by more
