@@ -119,18 +119,25 @@ def check_bqm(bqm: Any, name: str = "bqm") -> dimod.BinaryQuadraticModel:
     return bqm
 
 
-def check_seed(seed: object) -> int | None:
-    """A sampler seed: an integer in ``[0, 2**32)`` (numpy's ``SeedSequence`` range) or ``None``.
+def check_seed(seed: object, *, optional: bool = True) -> int | None:
+    """A seed: an integer in ``[0, 2**32)`` (numpy's ``SeedSequence`` range), or ``None`` if ``optional``.
 
     Example:
         >>> check_seed(3), check_seed(None)
         (3, None)
+        >>> check_seed(None, optional=False)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        hybridxai.exceptions.InvalidArgumentError: seed=None is invalid: must be a non-negative...
     """
-    if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
-                             or not 0 <= seed < 2**32):
-        raise invalid_argument("seed", seed, "must be a non-negative integer in [0, 2**32) or None",
+    if seed is None and optional:
+        return None
+    if (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
+            or not 0 <= seed < 2**32):
+        also = " or None" if optional else ""
+        raise invalid_argument("seed", seed, f"must be a non-negative integer in [0, 2**32){also}",
                                "pass e.g. seed=0")
-    return None if seed is None else int(seed)
+    return int(seed)
 
 
 def check_reads_memory(num_reads: int, bytes_per_read: int, budget: int) -> int:

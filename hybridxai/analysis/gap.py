@@ -546,6 +546,16 @@ def min_gap(
     )
 
 
+def _loose_accuracy(tight: float, gap: float, best: float) -> float:
+    """The accuracy a point needs whose gap is ``gap`` (or is expected to be) when the best is ``best``.
+
+    1 % of its distance to the best (:data:`_ACCURACY_FRACTION`), between
+    :data:`_COARSE_ACCURACY` and 0.05, and never finer than needed (``tight``): a point far
+    above the best cannot be the minimum, and one close to it must be accurate.
+    """
+    return max(tight, min(0.05, max(_COARSE_ACCURACY, _ACCURACY_FRACTION * (gap - best))))
+
+
 def _sweep(evaluator: GapTracker, s_values: NDArray[np.float64], tight: float) -> None:
     """Continuation over ``s_values`` (in the given order) with accuracy-on-demand."""
     previous = evaluator.points[1.0]
@@ -557,10 +567,9 @@ def _sweep(evaluator: GapTracker, s_values: NDArray[np.float64], tight: float) -
         if np.isfinite(previous.slope):
             estimate = max(estimate, previous.gap + previous.slope * (s - previous.s))
         best = evaluator.best().gap
-        loose = max(tight, min(0.05, max(_COARSE_ACCURACY, _ACCURACY_FRACTION * (estimate - best))))
+        loose = _loose_accuracy(tight, estimate, best)
         point = evaluator(s, loose)
-        needed = max(tight, min(0.05, max(_COARSE_ACCURACY,
-                                          _ACCURACY_FRACTION * (point.gap - evaluator.best().gap))))
+        needed = _loose_accuracy(tight, point.gap, evaluator.best().gap)
         if point.error > needed:  # it came out closer to the best than predicted: tighten
             point = evaluator(s, needed)
         previous = point
@@ -640,8 +649,7 @@ def _hidden_dips(evaluator: GapTracker, tol: float, tight: float) -> list[tuple[
                 "Δ_min may be too high there: check it with gap_profile(bqm, adaptive=True)",
                 RuntimeWarning, stacklevel=3)
             break
-        accuracy = max(tight, min(0.05, max(_COARSE_ACCURACY,
-                                            _ACCURACY_FRACTION * (min(a.gap, b.gap) - best.gap))))
+        accuracy = _loose_accuracy(tight, min(a.gap, b.gap), best.gap)
         mid = evaluator(middle, accuracy)
         trio = [a, mid, b]
         if mid.gap <= min(a.gap, b.gap):

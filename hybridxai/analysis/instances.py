@@ -24,7 +24,7 @@ import dimod
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridxai._util.checks import check_positive_int
+from hybridxai._util.checks import check_positive_int, check_seed
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = ["random_feature_qubo", "flip_symmetric_qubo", "synthetic_feature_maps"]
@@ -79,7 +79,7 @@ def flip_symmetric_qubo(d: int, seed: int, fields: float = 0.0) -> dimod.BinaryQ
     them for the hardest gap shapes (:func:`hybridxai.analysis.min_gap`'s shape check).
 
     Args:
-        d: Number of variables (labelled ``0..d-1``), at least 1.
+        d: Number of variables (labelled ``0..d-1``), at least 2.
         seed: Seed of the couplings (as in :func:`random_feature_qubo`); the fields are drawn
             from ``numpy.random.default_rng(1000 + seed)``.
         fields: Standard deviation of the SPIN fields (0: none).
@@ -104,17 +104,14 @@ def flip_symmetric_qubo(d: int, seed: int, fields: float = 0.0) -> dimod.BinaryQ
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
         raise invalid_type("d", d, "an integer >= 2", "pass e.g. d=8")
     check_positive_int("d", d, "pass e.g. d=8 (the couplings need two variables)", minimum=2)
-    if (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
-            or not 0 <= seed < 2**32):
-        raise invalid_argument("seed", seed, "must be an integer in [0, 2**32) (the instance is "
-                               "a function of it)", "pass e.g. seed=0")
+    seed = check_seed(seed, optional=False)  # the instance is a function of it
     if isinstance(fields, bool) or not isinstance(fields, (int, float, np.integer, np.floating)):
         raise invalid_type("fields", fields, "a number >= 0", "pass e.g. fields=1e-2 (or 0: none)")
     if not (math.isfinite(fields) and fields >= 0.0):
         raise invalid_argument("fields", fields, "must be finite and >= 0 (a standard deviation)",
                                "pass e.g. fields=1e-2 (or 0: none)")
     couplings = dict(random_feature_qubo(d, seed).spin.quadratic)
-    rng = np.random.default_rng(1000 + int(seed))
+    rng = np.random.default_rng(1000 + int(seed or 0))
     # every variable first, in order: qubit i is variable i
     bqm = dimod.BinaryQuadraticModel("SPIN")
     bqm.add_linear_from({i: float(fields * rng.normal()) if fields else 0.0 for i in range(d)})
