@@ -108,6 +108,11 @@ point on ``random_feature_qubo(d, seed)``; ``--cross-check-kinds paper z2`` adds
 instances' SPIN couplings alone (``flip_symmetric_qubo``), whose gaps have kinks::
 
     python benchmarks/bench_gap.py --cross-check 7 8 9 --seeds 40 --cross-check-kinds paper z2
+
+``--dense-check 8 9 10 --seeds 30 --cross-check-kinds z2`` checks ``min_gap`` and the gap-only
+adaptive profile (Davidson) against dense ``eigh`` instead, with the products they took::
+
+    python benchmarks/bench_gap.py --dense-check 8 9 10 --seeds 30 --cross-check-kinds z2 --tol 1e-8
 """
 
 from __future__ import annotations
@@ -117,6 +122,7 @@ import contextlib
 import math
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,6 +133,7 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 from hybridxai.analysis import flip_symmetric_qubo, min_gap, per_step_points, random_feature_qubo
 from hybridxai.anneal.eigensolvers import blas_threads, staggered_rows
 from hybridxai.anneal.operators import AnnealingOperator
+from hybridxai.exceptions import UnresolvedProfileWarning
 
 
 def gaussian_bqm(d: int, seed: int) -> dimod.BinaryQuadraticModel:
@@ -779,6 +786,48 @@ def cross_check(sizes: list[int], seeds: int, tol: float, kinds: list[str]) -> N
           f"min_gap evaluated {evaluations} points")
 
 
+def dense_check(sizes: list[int], seeds: int, tol: float, kinds: list[str]) -> None:
+    """``min_gap`` and the gap-only adaptive profile, both Davidson, against dense ``eigh``.
+
+    The reference is ``min_gap(solver="dense", tol=1e-10)``: the same search with an exact
+    eigensolver, so this checks the eigensolver, not the search (a dip that both searches miss
+    is not seen). Every instance where either is more than ``tol`` above it is printed; a miss
+    is ``min_gap`` above it by more than ``tol`` or the profile by more than ``3·tol`` (its
+    contract, :mod:`hybridxai.anneal.gap_adaptive`). On ``z2`` instances (``flip_symmetric_qubo``) the
+    Davidson solver splits the spin-flip sectors (:mod:`hybridxai.anneal.sectors`): the
+    products of both are summed per kind, to show what the split costs.
+    """
+    from hybridxai.analysis import gap_profile
+
+    build = {"paper": random_feature_qubo, "z2": flip_symmetric_qubo}
+    with blas_threads(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnresolvedProfileWarning)
+        for kind in kinds:
+            missed = {"min_gap": 0, "profile": 0}
+            worst = {"min_gap": 0.0, "profile": 0.0}
+            products = {"min_gap": 0, "profile": 0}
+            for d in sizes:
+                for seed in range(seeds):
+                    bqm = build[kind](d, seed)
+                    reference = min_gap(bqm, solver="dense", tol=1e-10).min_gap
+                    found = {"min_gap": min_gap(bqm, solver="davidson", tol=tol),
+                             "profile": gap_profile(bqm, adaptive=True, solver="davidson",
+                                                    tol=tol, matrix_elements=False)}
+                    for name, result in found.items():
+                        excess = result.min_gap - reference
+                        worst[name] = max(worst[name], excess)
+                        products[name] += result.matvecs
+                        if excess > tol:
+                            missed[name] += excess > (tol if name == "min_gap" else 3 * tol)
+                            print(f"{kind} d={d} seed={seed}: {name} {result.min_gap:.10f}, dense "
+                                  f"{reference:.10f} (+{excess:.3g})", flush=True)
+            count = len(sizes) * seeds
+            print(f"{kind}: min_gap {missed['min_gap']} of {count} above dense by more than {tol:g} "
+                  f"(largest excess {worst['min_gap']:.3g}, {products['min_gap']} products); "
+                  f"adaptive profile {missed['profile']} above by more than {3 * tol:g} (largest "
+                  f"{worst['profile']:.3g}, {products['profile']} products)", flush=True)
+
+
 def real_scaling(args: argparse.Namespace) -> None:
     """Time gap_profile and min_gap on real instances against the eigsh peer; plot time vs d."""
     from hybridxai.analysis import gap_profile
@@ -892,6 +941,10 @@ def main() -> None:
     parser.add_argument("--cross-check-kinds", nargs="*", default=["paper"], choices=["paper", "z2"],
                         help="instances of --cross-check: random_feature_qubo (paper) and its "
                              "SPIN couplings alone (z2)")
+    parser.add_argument("--dense-check", type=int, nargs="*", default=[],
+                        help="min_gap and the gap-only adaptive profile (Davidson) against dense "
+                             "eigh at these d, on the --cross-check-kinds instances, seeds "
+                             "0 .. --seeds - 1 (--tol)")
     parser.add_argument("--seeds", type=int, default=150,
                         help="random instances per d of --cross-check and --starts")
     parser.add_argument("--starts", type=int, nargs="*", default=[],
@@ -912,6 +965,9 @@ def main() -> None:
         return
     if args.cross_check:
         cross_check(args.cross_check, args.seeds, args.tol, args.cross_check_kinds)
+        return
+    if args.dense_check:
+        dense_check(args.dense_check, args.seeds, args.tol, args.cross_check_kinds)
         return
     if args.starts:
         start_points_comparison(args.starts, args.seeds)

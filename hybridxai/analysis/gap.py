@@ -81,6 +81,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridxai._util.checks import check_seed
 from hybridxai._util.memory import available_memory_bytes, check_memory_budget
 from hybridxai._util.progress import ProgressLike, check_progress, progress_bar
+from hybridxai._util.stack import caller_stacklevel
 from hybridxai.anneal.eigensolvers import (
     DENSE_MAX_QUBITS,
     SolverName,
@@ -96,7 +97,7 @@ from hybridxai.anneal.gap_profile import (
     tracker_vectors,
     warn_symmetry_sectors,
 )
-from hybridxai.anneal.ising import nearly_symmetric
+from hybridxai.anneal.ising import flip_symmetries, nearly_symmetric
 from hybridxai.anneal.operators import PROGRESS_MIN_QUBITS, AnnealingOperator, check_s
 from hybridxai.anneal.schedules import ScheduleLike, as_schedule
 from hybridxai.anneal.settings import AnnealSpec, Conventions, GapDefinition, TimeGrid
@@ -387,12 +388,16 @@ def min_gap(
             (0 and 1 are always added). Ignored when ``dense=True``.
         tol: Target accuracy of ``Δ_min`` (absolute).
         solver: ``"auto"`` (dense ``eigh`` up to 7 qubits, block Davidson above),
-            ``"dense"``, ``"davidson"`` or ``"eigsh"`` (ARPACK Lanczos). On an exactly
-            flip-symmetric ``H_P`` (SPIN couplings only) a Davidson solve keeps to its warm
-            starts' symmetry sectors and can miss a level of the other one (``Δ_min`` 6e-6
-            too high for ``flip_symmetric_qubo(9, 20)``, 2.6e-6 for ``(8, 8)``;
-            docs/benchmarks.md, twelfth round): ``"dense"`` is exact there.
-            A ``RuntimeWarning`` says so whenever ``H_P`` has more than one ground state.
+            ``"dense"``, ``"davidson"`` or ``"eigsh"`` (ARPACK Lanczos). When spin flips leave
+            ``H_P`` unchanged (SPIN couplings only, a free variable;
+            :func:`hybridxai.anneal.ising.flip_symmetries`), levels of their symmetry sectors
+            cross, and one Davidson search space could miss a level of a sector its converged
+            vectors no longer expand (``Δ_min`` 2.6e-6 too high for
+            ``flip_symmetric_qubo(8, 8)``): Davidson solves the sectors apart
+            (:mod:`hybridxai.anneal.sectors`, up to two such symmetries; about 1.8× the
+            products; docs/benchmarks.md, thirteenth round). A ``RuntimeWarning`` says when
+            more ground states than those sectors explain leave a symmetry unsplit;
+            ``"dense"`` is exact.
         dense_total_time: ``T`` of the time grid (``dense=True``).
         dense_time_step: ``dt`` of the time grid (``dense=True``).
         schedule: Schedule of the time grid (``dense=True``).
@@ -482,8 +487,9 @@ def min_gap(
             "pass a QUBO with at least two distinct energies",
         )
     level = g if spec.gap == "manifold" else 1  # Δ = E_level − E_0
-    warn_symmetry_sectors(g, solver, "min_gap")
-    evaluator = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed))
+    evaluator = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed),
+                                         symmetries=flip_symmetries(bqm))
+    warn_symmetry_sectors(g, solver, "min_gap", evaluator.sectors)
 
     # exact end points
     exact0, exact1 = exact_end_points(bqm, op, level, g)
@@ -647,7 +653,7 @@ def _hidden_dips(evaluator: GapTracker, tol: float, tight: float) -> list[tuple[
                 f"min_gap: the shape check stopped after {_SHAPE_MAX_POINTS} points with "
                 f"[{a.s:.6g}, {b.s:.6g}] still rough enough to hide a gap below {best.gap:.6g}; "
                 "Δ_min may be too high there: check it with gap_profile(bqm, adaptive=True)",
-                RuntimeWarning, stacklevel=3)
+                RuntimeWarning, stacklevel=caller_stacklevel())
             break
         accuracy = _loose_accuracy(tight, min(a.gap, b.gap), best.gap)
         mid = evaluator(middle, accuracy)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Literal
@@ -607,6 +608,8 @@ def davidson(
     inner_steps: int = 0,
     inner_reduction: float = 0.1,
     inner_precision: Literal["double", "single"] = "double",
+    project: Callable[[NDArray[np.float64]], None] | None = None,
+    project_share: float = 0.1,
 ) -> Eigenpairs:
     """Lowest ``k`` eigenpairs of ``H(s)`` by a warm-started block Davidson method.
 
@@ -648,6 +651,13 @@ def davidson(
         inner_precision: ``"single"`` runs the inner steps in float32 (scratch rows of their
             own, :attr:`DavidsonWorkspace.single_rows`); the outer iteration, and with it the
             accuracy of the result, stays float64 (:mod:`hybridxai.anneal.correction`).
+        project: Projects a vector in place into an invariant subspace of ``H(s)`` and the
+            preconditioner (a symmetry sector, :func:`hybridxai.anneal.sectors.project_sector`):
+            applied to every start, fill and expansion vector, so the search space, and with it
+            every level found, stays in that subspace.
+        project_share: With ``project``, the start vectors taken are those that keep at least
+            this share of their norm² when projected (all rows of ``x0`` are scanned, in
+            order, until the block is full).
 
     Returns:
         The eigenpairs; ``vectors`` has ``k + guard`` rows.
@@ -698,12 +708,25 @@ def davidson(
                          + s * mean_energy)
     # start block, written straight into the search space: the warm-start rows, topped up with
     # random directions (new directions never pass through a buffer of their own)
-    given = 0 if x0 is None else min(block, np.asarray(x0).reshape(-1, n).shape[0])
-    if given:
-        basis[:given] = np.asarray(x0).reshape(-1, n)[:given]
+    starts = None if x0 is None else np.asarray(x0).reshape(-1, n)
+    given = 0 if starts is None else min(block, starts.shape[0])
+    if given and project is not None:  # the rows with a share in the subspace, projected
+        given = 0
+        for row in starts:  # type: ignore[union-attr]
+            if given == block:
+                break
+            basis[given] = row
+            before = float(row @ row)
+            project(basis[given])
+            given += int(float(basis[given] @ basis[given]) >= project_share * before > 0.0)
+    elif given:
+        basis[:given] = starts[:given]  # type: ignore[index]
     nb = _orthonormalize_against(basis[:given], basis[:0], parallel=parallel) if given else 0
     while nb < block:
-        basis[nb:block] = rng.standard_normal((block - nb, n))
+        for row in basis[nb:block]:  # row by row, into the search space: no temporary block
+            rng.standard_normal(out=row)
+            if project is not None:
+                project(row)
         nb = _orthonormalize_against(basis[:block], basis[:0], parallel=parallel)
     m = 0
     matvecs = 0
@@ -786,9 +809,13 @@ def davidson(
                 walsh_transform(out, op.num_qubits, parallel=parallel)
             else:
                 olsen(op.diagonal, float(s), float(theta[j]), floor, ritz[j], resid[j], out)
+        for row in basis[m:m + count] if project is not None else ():
+            project(row)
         nb = _orthonormalize_against(basis[m:m + count], basis[:m], parallel=parallel)
         if nb == 0:
             basis[m] = rng.standard_normal(n)
+            if project is not None:
+                project(basis[m])
             nb = _orthonormalize_against(basis[m:m + 1], basis[:m], parallel=parallel)
     values = theta[:k].copy()
     squares = np.diag(dots(ritz, nr, ritz, nr)).copy()  # nr < block only if m < block

@@ -52,10 +52,12 @@ from typing import Any
 import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.linalg.blas import daxpy
 
 from hybridxai._util.checks import check_flag, check_seed
 from hybridxai._util.memory import available_memory_bytes, check_memory_budget, human_bytes
 from hybridxai._util.progress import ProgressLike, check_progress, progress_bar
+from hybridxai._util.stack import caller_stacklevel
 from hybridxai.anneal.conventions import PRESETS, check_choice
 from hybridxai.anneal.correction import single_scratch_rows
 from hybridxai.anneal.eigensolvers import (
@@ -68,7 +70,9 @@ from hybridxai.anneal.eigensolvers import (
 from hybridxai.anneal.gap_adaptive import adaptive_points, check_adaptive
 from hybridxai.anneal.gap_endpoints import exact_end_points
 from hybridxai.anneal.gap_points import DEFAULT_PROFILE_POINTS, GapPoint, profile_grid
+from hybridxai.anneal.ising import flip_symmetries
 from hybridxai.anneal.operators import PROGRESS_MIN_QUBITS, AnnealingOperator, check_analysis_memory
+from hybridxai.anneal.sectors import sector_count, sector_eigenpairs
 from hybridxai.anneal.spec import DriverScale, ground_fidelity
 from hybridxai.exceptions import (
     MemoryLimitedWarning,
@@ -96,23 +100,26 @@ _SAME_LEVEL = 0.5  # |overlap| above which two points' vectors count as the same
 
 
 def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
-                    single_rows: int = 0) -> int:
+                    single_rows: int = 0, sectors: int = 1) -> int:
     """Vectors of ``2**d`` float64 amplitudes a :class:`GapTracker` holds at its peak.
 
     The diagonal ``E_P``, one scratch vector (Walsh-basis preconditioner, then ``∂ₛH|0>`` of
     the matrix element), the Davidson search space and its images (``2·subspace``), the Ritz
     vectors and residuals (``2·block``), the warm starts kept (``cache_entries·block``), the
     last one dropped (kept to write the next start vectors into) and one more block being
-    written; with single-precision inner steps also their float32 rows and a float32 copy of
-    ``E_P``, two to a float64 vector. A traced profile (``tracemalloc``) stays within it, up
-    to small objects (``tests/anneal/test_gap_profile.py``), unless a degenerate ``E_g`` makes
-    a point widen its block, which the plan does not foresee.
+    written, each ``sectors`` blocks when symmetry sectors are solved apart
+    (:mod:`hybridxai.anneal.sectors`), and then one more, the start vectors' own; with
+    single-precision inner steps also their float32 rows and a float32 copy of ``E_P``, two
+    to a float64 vector. A traced profile (``tracemalloc``) stays within it, up to small
+    objects (``tests/anneal/test_gap_profile.py``), unless a degenerate ``E_g`` makes a point
+    widen its block, which the plan does not foresee.
 
     Args:
         block: Davidson block (levels wanted plus guards).
         subspace: Davidson search space.
         cache_entries: Warm starts kept.
         single_rows: Float32 scratch rows of the inner steps (0: none).
+        sectors: Symmetry sectors solved apart (:func:`hybridxai.anneal.sectors.sector_count`).
 
     Returns:
         The number of vectors.
@@ -124,7 +131,10 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
         67
     """
     single = -(-(single_rows + 1) // 2) if single_rows else 0
-    return 2 + 2 * subspace + 2 * block + (cache_entries + 2) * block + single
+    # split into sectors, a point's start vectors cannot be written into the array its
+    # eigenvectors go to (one sector's output would overwrite the next one's start): one more
+    blocks = cache_entries + 2 if sectors == 1 else cache_entries + 3
+    return 2 + 2 * subspace + 2 * block + blocks * sectors * block + single
 
 
 def extrapolation_weights(points: ArrayLike, s: float) -> NDArray[np.float64]:
@@ -172,23 +182,36 @@ def ground_degeneracy(energies: NDArray[np.float64]) -> int:
     return int(ground_fidelity(energies, energies)[2].size)
 
 
-def warn_symmetry_sectors(g: int, solver: str, purpose: str, stacklevel: int = 3) -> None:
-    """Warn that an iterative eigensolver may miss levels of a symmetric ``H_P`` (``g > 1``).
+def warn_symmetry_sectors(g: int, solver: str, purpose: str, sectors: int = 1) -> None:
+    """Warn that an iterative eigensolver may miss levels of a symmetry it does not solve apart.
 
-    A degenerate ground level comes from a symmetry (a free variable, the global spin flip):
-    ``H(s)`` and the diagonal preconditioner keep its sectors apart, so a warm-started Davidson
-    or Lanczos solve can converge on the next level of its own sector and miss a lower one of
-    another, with small residuals (``min_gap`` 6.1e-6 and 2.6e-6 too high on two
-    :func:`~hybridxai.analysis.flip_symmetric_qubo` instances; docs/benchmarks.md, twelfth
-    round). Dense ``eigh`` is exact.
+    A degenerate ground level comes from a symmetry: ``H(s)`` and the preconditioners keep its
+    sectors apart, so a warm-started Davidson or Lanczos solve can converge on the next level
+    of its own sector and miss a lower one of another, with small residuals (``min_gap``
+    6.1e-6 and 2.6e-6 too high on two :func:`~hybridxai.analysis.flip_symmetric_qubo`
+    instances; docs/benchmarks.md, twelfth round). The Davidson solver solves the sectors of
+    spin flips apart (:mod:`hybridxai.anneal.sectors`); this warns when the degeneracy is larger
+    than those ``sectors`` explain (``g > sectors``: another symmetry, such as a permutation of
+    equal variables, or more flips than :data:`~hybridxai.anneal.sectors.MAX_SECTOR_SYMMETRIES`,
+    which are not split at all).
+    Dense ``eigh`` is exact.
+
+    Args:
+        g: Ground degeneracy of ``H_P``.
+        solver: The eigensolver.
+        purpose: The function named in the message.
+        sectors: Sectors the solver solves apart (:attr:`GapTracker.sectors`).
     """
-    if g > 1 and solver != "dense":
+    if g > sectors and solver != "dense":
+        explained = f"; the {sectors} sectors of its spin-flip symmetries are solved apart, " \
+            "but not those of the rest" if sectors > 1 else ""
         warnings.warn(
             f"{purpose}: H_P has {g} ground states, so it has a symmetry (a free variable, the "
-            f"global spin flip, ...) whose sectors the iterative solver={solver!r} keeps apart: "
-            "it can miss a level of another sector and report a gap too high; pass "
-            "solver='dense' (exact, as far as dense eigh fits) to check",
-            RuntimeWarning, stacklevel=stacklevel)
+            f"global spin flip, a permutation of equal variables, ...) whose sectors the "
+            f"iterative solver={solver!r} keeps apart{explained}: it can miss a level of "
+            "another sector and report a gap too high; pass solver='dense' (exact, as far as "
+            "dense eigh fits) to check",
+            RuntimeWarning, stacklevel=caller_stacklevel())
 
 
 class GapTracker:
@@ -218,13 +241,25 @@ class GapTracker:
             d = 18 ``chelsea`` QUBO: 5250 products in 27–31 s instead of 7077 in 50–55 s;
             docs/benchmarks.md, fourth round). ``min_gap`` visits ``s`` in no such order and
             keeps the nearest point's vectors.
+        symmetries: Spin flips that leave ``H_P`` unchanged
+            (:func:`hybridxai.anneal.ising.flip_symmetries`): the Davidson solver solves their
+            sectors apart (:func:`hybridxai.anneal.sectors.sector_eigenpairs`), so a level of
+            one sector that crosses below those of another is not missed.
+
+    Attributes:
+        sectors: How many sectors each Davidson solve is split into (1: none).
     """
 
     def __init__(self, op: AnnealingOperator, g: int, solver: str, guard: int,
                  max_subspace: int | None, cache_entries: int, rng: np.random.Generator,
                  *, couplings: bool = False, inner_steps: int | None = None,
-                 sweep: bool | None = None, profile: bool | None = None) -> None:
+                 sweep: bool | None = None, profile: bool | None = None,
+                 symmetries: tuple[int, ...] = ()) -> None:
         self.op, self.g = op, g
+        self.symmetries = tuple(symmetries)
+        # the Davidson solver solves the sectors of spin flips apart; dense eigh needs not,
+        # and ARPACK's start vector carries noise of every sector
+        self.sectors = sector_count(self.symmetries) if solver == "davidson" else 1
         # a progress bar (tqdm's update(n), and set_postfix_str if it has it) advanced by one
         # per new point and labelled with it (see hybridxai._util.progress); None: none
         self.progress: Any = None
@@ -254,7 +289,8 @@ class GapTracker:
     @classmethod
     def within_budget(cls, op: AnnealingOperator, g: int, solver: str, guard: int, budget: int,
                       rng: np.random.Generator, *, couplings: bool = False,
-                      profile: bool | None = None, purpose: str = "min_gap") -> GapTracker:
+                      profile: bool | None = None, purpose: str = "min_gap",
+                      symmetries: tuple[int, ...] = ()) -> GapTracker:
         """A tracker whose Davidson search space and warm-start cache fit in ``budget`` bytes.
 
         The search space is ``max(16, 4·block)`` vectors for a profile (``profile=True``, by
@@ -274,30 +310,34 @@ class GapTracker:
         k = min(g + 2, n) if couplings else g + 1
         block = min(k + guard, n)
         per_vector = 8 * n
+        sectors = sector_count(symmetries) if solver == "davidson" else 1
         # a profile (a sweep) extrapolates from the last three points: more would be unused
         most = _EXTRAPOLATION_POINTS if profile else _CACHE_ENTRIES
-        cache_entries = int(max(2, min(most, (budget // 10) // (block * per_vector))))
+        cache_entries = int(max(2, min(most, (budget // 10) // (sectors * block * per_vector))))
         single = single_scratch_rows(block) if profile else 0  # a profile's inner steps
         # Davidson search space (see above), fewer vectors if memory is short
-        rows = (budget // per_vector - tracker_vectors(block, 0, cache_entries, single_rows=single)) // 2
+        rows = (budget // per_vector
+                - tracker_vectors(block, 0, cache_entries, single_rows=single, sectors=sectors)) // 2
         preferred = max(16, 4 * block) if profile else 2 * block + 1
         max_subspace = int(min(preferred, max(2 * block + 1, rows)))
         if solver == "davidson" and rows < 2 * block + 1:
-            needed = tracker_vectors(block, 2 * block + 1, cache_entries, single_rows=single)
+            needed = tracker_vectors(block, 2 * block + 1, cache_entries, single_rows=single,
+                                     sectors=sectors)
             check_analysis_memory(op.num_qubits, 8 * needed, purpose, budget, vectors=needed)
         tracker = cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings,
-                      profile=profile)
+                      profile=profile, symmetries=symmetries)
         if solver == "davidson":
             tracker.planned_bytes = per_vector * tracker_vectors(block, max_subspace, cache_entries,
-                                                                 single_rows=single)
+                                                                 single_rows=single, sectors=sectors)
             if max_subspace < preferred:
-                wanted = per_vector * tracker_vectors(block, preferred, most, single_rows=single)
+                wanted = per_vector * tracker_vectors(block, preferred, most, single_rows=single,
+                                                      sectors=sectors)
                 warnings.warn(
                     f"{purpose}: the memory budget of {human_bytes(budget)} holds a Davidson "
                     f"search space of {max_subspace} vectors, fewer than the {preferred} it would "
                     f"use: as accurate, but slower; pass max_memory_bytes={wanted} (or free "
                     "memory) to avoid it",
-                    MemoryLimitedWarning, stacklevel=4)
+                    MemoryLimitedWarning, stacklevel=caller_stacklevel())
         return tracker
 
     def add_exact(self, point: GapPoint) -> None:
@@ -362,7 +402,11 @@ class GapTracker:
             older = self.cache[x][:rows]
             overlaps = np.einsum("ij,ij->i", newest[:rows], older)
             extrapolated &= np.abs(overlaps) > _SAME_LEVEL
-            result += (weight * np.sign(overlaps))[:, None] * older
+            for j, factor in enumerate(weight * np.sign(overlaps)):  # in place: no temporary block
+                if result[j].flags.c_contiguous:  # BLAS updates a contiguous row in place
+                    daxpy(older[j], result[j], a=float(factor))
+                else:
+                    result[j] += factor * older[j]
         for j in np.flatnonzero(~extrapolated):
             result[j] = newest[j]
         return result
@@ -380,22 +424,28 @@ class GapTracker:
                        "workspace": self.workspace, "sentinel": self.couplings and k > self.g + 1,
                        "inner_steps": self.inner_steps, "inner_reduction": _INNER_REDUCTION,
                        "inner_precision": "single" if self.inner_steps else "double"}
-            spare = next((i for i, a in enumerate(self._spare) if a.shape[0] >= block), None)
+            rows = self.sectors * block
+            spare = next((i for i, a in enumerate(self._spare) if a.shape[0] >= rows), None)
             if spare is not None:
                 options["vectors_out"] = self._spare.pop(spare)
         # the start vectors may be written into the output array: Davidson copies them into
-        # its search space before it writes any output
-        x0 = self.start_vectors(s, options.get("vectors_out"))
+        # its search space before it writes any output (but one sector's output would
+        # overwrite the next sector's start vectors)
+        x0 = self.start_vectors(s, options.get("vectors_out") if self.sectors == 1 else None)
         # ARPACK has no guard vectors: it is asked for the guards as levels, without which it
         # can return a higher level in place of one of a near-degenerate pair (a Z2-symmetric
         # QUBO's E_1 − E_0 near s = 1)
         arpack_levels = min(k + self.guard, self.op.dimension)
         try:
-            pairs = lowest_eigenpairs(
-                self.op, s, arpack_levels if self.solver == "eigsh" else k,
-                solver=self.solver,  # type: ignore[arg-type]
-                x0=x0, tol=tol, rng=self.rng, **options,
-            )
+            if self.sectors > 1:
+                pairs = sector_eigenpairs(self.op, s, k, self.symmetries, solver=self.solver,
+                                          x0=x0, tol=tol, rng=self.rng, **options)
+            else:
+                pairs = lowest_eigenpairs(
+                    self.op, s, arpack_levels if self.solver == "eigsh" else k,
+                    solver=self.solver,  # type: ignore[arg-type]
+                    x0=x0, tol=tol, rng=self.rng, **options,
+                )
         except RuntimeError:
             if not (self.profile and self.solver == "davidson"):
                 raise
@@ -700,10 +750,10 @@ def compute_gap_profile(
             "pass a QUBO with at least two distinct energies",
         )
     level = g if gap == "manifold" else 1  # Δ = E_level − E_0
-    warn_symmetry_sectors(g, solver, "gap_profile", stacklevel=4)
     tracker = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed),
                                        couplings=matrix_elements, profile=True,
-                                       purpose="gap_profile")
+                                       purpose="gap_profile", symmetries=flip_symmetries(bqm))
+    warn_symmetry_sectors(g, solver, "gap_profile", tracker.sectors)
     info: dict[str, Any] = {"grid": "midpoints" if s is None else "explicit"}
     tracker.progress = progress_bar(progress, total=None if adaptive else int(grid.size),
                                     desc="gap_profile", unit="point",
@@ -737,7 +787,8 @@ def compute_gap_profile(
                 reason += (f". Here E_1 − E_0 closes at s = 1 (H_P has {g} ground states), so "
                            "Δ_min = 0 there and its relative shape needs ever more points; "
                            "gap='manifold' is the gap that stays open")
-        warnings.warn(f"gap_profile(adaptive=True): {reason}", UnresolvedProfileWarning, stacklevel=3)
+        warnings.warn(f"gap_profile(adaptive=True): {reason}", UnresolvedProfileWarning,
+                      stacklevel=caller_stacklevel())
     return GapProfile(
         s=grid, ground_energies=np.array([p.e0 for p in points]),
         excited_energies=np.array([p.eg for p in points]), gaps=np.array([p.gap for p in points]),

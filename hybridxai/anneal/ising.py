@@ -28,7 +28,8 @@ from hybridxai.exceptions import invalid_type
 
 __all__ = [
     "DenseQubo", "dense_qubo", "as_dense_qubo", "basis_energies", "indices_to_bits",
-    "IsingTerms", "ising_terms", "flip_asymmetry", "nearly_symmetric", "NEAR_SYMMETRIC",
+    "IsingTerms", "ising_terms", "flip_asymmetry", "flip_symmetries", "nearly_symmetric",
+    "NEAR_SYMMETRIC",
 ]
 
 
@@ -259,6 +260,56 @@ NEAR_SYMMETRIC = 1.0
 Minima of ``Δ`` were missed at 0.02–0.25 and none at 0.56–13; the feature-selection
 QUBOs lie at 2.5–16 (docs/benchmarks.md, twelfth round).
 """
+
+
+def flip_symmetries(problem: dimod.BinaryQuadraticModel | DenseQubo, *,
+                    rtol: float = 1e-12) -> tuple[int, ...]:
+    """The spin flips that leave ``H_P`` unchanged: one per connected group of coupled spins without fields.
+
+    Flipping every spin of a connected component of the coupling graph changes no coupling
+    inside it and meets none outside, so it leaves ``H_P`` unchanged exactly when the
+    component's Pauli-Z fields (:func:`ising_terms`) all vanish: a coupling-only Ising model
+    (the global flip), a free variable (its own flip). ``H_D = -c·ΣX`` commutes with every
+    flip, so ``H(s)`` does too for every ``s``, and its levels split into symmetry sectors
+    whose levels may cross (:mod:`hybridxai.anneal.sectors`).
+
+    Args:
+        problem: A BQM (BINARY or SPIN) or a :class:`DenseQubo`.
+        rtol: A field counts as zero below ``rtol`` times the largest field or coupling (the
+            BINARY form of a SPIN model leaves fields of rounding size).
+
+    Returns:
+        One bit mask per symmetry (bit ``i`` = qubit ``i``, the little-endian basis of
+        :func:`basis_energies`), components in order of their lowest qubit.
+
+    Example:
+        >>> import dimod
+        >>> flip_symmetries(dimod.BinaryQuadraticModel({}, {(0, 1): 1.0, (1, 2): -0.5}, 0.0, "SPIN"))
+        (7,)
+        >>> flip_symmetries(dimod.BinaryQuadraticModel({0: 0.3, 2: 0.0}, {(0, 1): 1.0}, 0.0, "SPIN"))
+        (4,)
+    """
+    terms = ising_terms(problem)
+    d = terms.num_qubits
+    scale = max(float(np.abs(terms.z).max(initial=0.0)), float(np.abs(terms.zz).max(initial=0.0)))
+    zero_field = np.abs(terms.z) <= rtol * scale
+    coupled = (terms.zz != 0.0) | (terms.zz.T != 0.0)
+    component = np.full(d, -1)
+    masks: list[int] = []
+    for root in range(d):
+        if component[root] >= 0:
+            continue
+        members, stack = [], [root]
+        component[root] = root
+        while stack:
+            i = stack.pop()
+            members.append(i)
+            for j in np.flatnonzero(coupled[i] & (component < 0)):
+                component[j] = root
+                stack.append(int(j))
+        if zero_field[members].all():
+            masks.append(sum(1 << int(i) for i in members))
+    return tuple(masks)
 
 
 def nearly_symmetric(bqm: dimod.BinaryQuadraticModel, g: int) -> bool:

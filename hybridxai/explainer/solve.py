@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
 import math
-import os
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -13,13 +11,13 @@ import dimod
 import numpy as np
 
 from hybridxai._util.blas import blas_threads
+from hybridxai._util.stack import caller_stacklevel
 from hybridxai.anneal.qubo import FeatureQubo
 from hybridxai.backends.optimality import check_how, optimality_report
 from hybridxai.exceptions import SuboptimalSelectionWarning
 
 __all__ = ["Solution", "solve", "drop_ties", "suboptimal_message"]
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ def solve(qubo: FeatureQubo, sampler: dimod.Sampler, seed: int | None = None,
         sampleset.info["optimality"] = report
         if warn and report["optimal"] is False:
             warnings.warn(suboptimal_message(report, sampler), SuboptimalSelectionWarning,
-                          stacklevel=_caller_stacklevel())
+                          stacklevel=caller_stacklevel())
     return Solution(sampleset, selected, energy, report)
 
 
@@ -161,17 +159,6 @@ def suboptimal_message(report: dict[str, Any], sampler: dimod.Sampler) -> str:
     return (f"the '{name}' backend returned a selection with energy {report['energy']:.6g}, "
             f"{report['phrase']} ({report['best_energy']:.6g}, known {report['best_known']}){found}. "
             f"Fix: {', '.join(knobs)}. See info['optimality'].")
-
-
-def _caller_stacklevel() -> int:
-    """``stacklevel`` of the first frame outside hybridxai, counted from the caller of this."""
-    frame = inspect.currentframe()
-    frame = frame.f_back if frame is not None else None  # solve's frame: stacklevel 1
-    level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR + os.sep):
-        frame = frame.f_back
-        level += 1
-    return level if frame is not None else 1
 
 
 def drop_ties(qubo: FeatureQubo, selected: tuple[int, ...], energy: float) -> tuple[tuple[int, ...], float]:

@@ -223,3 +223,14 @@ def test_an_arpack_profile_is_resolved_and_finds_the_minimum(seed):
     assert profile.info["resolved"]
     assert profile.errors.max() <= max(1e-10, 1e-4 * profile.gaps.max())
     assert profile.min_gap == pytest.approx(min_gap(bqm, solver="dense", tol=1e-10).min_gap, abs=3e-10)
+
+
+@pytest.mark.parametrize("entry", ["gap_profile", "compute_gap_profile"])
+def test_warnings_point_at_the_callers_line_whichever_entry_it_used(entry):
+    # a fixed stacklevel was right for gap_profile only: called directly, compute_gap_profile's
+    # warnings pointed one frame above the caller (session-15 follow-up)
+    bqm = random_feature_qubo(6, 1)
+    call = {"gap_profile": gap_profile, "compute_gap_profile": compute_gap_profile}[entry]
+    with pytest.warns(UnresolvedProfileWarning) as caught:
+        call(bqm, 4, adaptive=True, rtol=1e-3)
+    assert caught[0].filename == __file__

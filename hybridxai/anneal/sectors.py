@@ -1,0 +1,214 @@
+"""The lowest levels of ``H(s)`` one spin-flip symmetry sector at a time, merged.
+
+When flipping a group of spins leaves ``H_P`` unchanged
+(:func:`hybridxai.anneal.ising.flip_symmetries`: a coupling-only Ising model, a free
+variable), ``H(s)`` commutes with that flip ``F`` for every ``s``, and so do the diagonal and
+Walsh preconditioners of the Davidson solver. Its levels split into the sectors
+``F = +1`` and ``F = -1``, and levels of different sectors cross along the anneal. A
+warm-started Davidson solve expands its search space only from the residuals of the levels
+it has not converged yet: once the start vectors' share of one sector has converged, no new
+direction of that sector enters, and a level of it that crosses below the block is missed,
+with small residuals (``min_gap`` 2.6e-6 and 6.1e-6 too high on two
+:func:`~hybridxai.analysis.flip_symmetric_qubo` instances; docs/benchmarks.md, twelfth and
+thirteenth rounds).
+
+:func:`sector_eigenpairs` solves each sector apart instead: its start vectors, fill vectors and
+every expansion vector are projected into the sector with ``(1 ± F)/2``
+(:func:`project_sector`), so the whole search space stays in it, and the sectors' levels are
+merged. Inside one sector levels do not cross (no symmetry is left to keep them apart), so
+continuation along ``s`` tracks them. The projection is exact in floating point: it sets both
+amplitudes of a pair ``x``, ``x XOR mask`` from one sum, and every later step of the solver
+(products with the symmetric diagonal, Gram–Schmidt, Ritz combinations) treats the two alike.
+
+Example:
+    >>> from hybridxai.analysis import flip_symmetric_qubo
+    >>> from hybridxai.anneal.eigensolvers import lowest_eigenpairs
+    >>> from hybridxai.anneal.ising import flip_symmetries
+    >>> from hybridxai.anneal.operators import AnnealingOperator
+    >>> bqm = flip_symmetric_qubo(8, 8)
+    >>> op = AnnealingOperator.from_bqm(bqm)
+    >>> pairs = sector_eigenpairs(op, 0.9, 3, flip_symmetries(bqm), tol=1e-10)
+    >>> exact = lowest_eigenpairs(op, 0.9, 3, solver="dense")
+    >>> bool(abs(pairs.values - exact.values).max() < 1e-9), pairs.info["sectors"]
+    (True, 2)
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridxai._util.jit import serial_and_parallel
+from hybridxai.anneal.eigensolvers import Eigenpairs, davidson, lowest_eigenpairs
+from hybridxai.anneal.operators import AnnealingOperator
+
+__all__ = ["MAX_SECTOR_SYMMETRIES", "sector_count", "project_sector", "sector_eigenpairs"]
+
+MAX_SECTOR_SYMMETRIES = 2
+"""The most flip symmetries whose sectors are solved apart (``2**2 = 4`` solves per point).
+
+Each symmetry doubles the solves per point, and solving the sectors of only some symmetries
+would multiply the work without removing the risk (each sector would still want every level
+of the degenerate ground manifold: ``2**9`` of them with nine free variables). Beyond this
+many, nothing is split and the caller warns
+(:func:`hybridxai.anneal.gap_profile.warn_symmetry_sectors`).
+"""
+
+_SECTOR_SHARE = 0.1  # a start vector enters a sector's block if this share of its norm² is there
+
+
+def _symmetrize(v, mask, sign):  # pragma: no cover - compiled
+    # v <- (v + sign·F v)/2 in place, F v[x] = v[x ^ mask]; both amplitudes of a pair from one
+    # sum, so the result is exactly symmetric (sign +1) or antisymmetric (-1)
+    n = v.shape[0]
+    for i in numba.prange(n):
+        j = i ^ mask
+        if i < j:
+            a = v[i]
+            b = v[j]
+            v[i] = 0.5 * (a + sign * b)
+            v[j] = 0.5 * (b + sign * a)
+
+
+_symmetrize_serial, _symmetrize_parallel = serial_and_parallel(_symmetrize, nogil=True)
+
+
+def sector_count(symmetries: Sequence[int]) -> int:
+    """Sectors solved apart for these flip symmetries: ``2**r``, or 1 above :data:`MAX_SECTOR_SYMMETRIES`.
+
+    Example:
+        >>> sector_count(()), sector_count((7,)), sector_count((1, 2)), sector_count((1, 2, 4))
+        (1, 2, 4, 1)
+    """
+    return 2 ** len(symmetries) if len(symmetries) <= MAX_SECTOR_SYMMETRIES else 1
+
+
+def project_sector(vector: NDArray[np.float64], masks: Sequence[int], signs: Sequence[float], *,
+                   parallel: bool = False) -> None:
+    """Project ``vector`` in place into the sector where flip ``masks[j]`` has eigenvalue ``signs[j]``.
+
+    Applies ``Π_j (1 + signs[j]·F_j)/2`` with ``F_j v[x] = v[x XOR masks[j]]``.
+
+    Example:
+        >>> v = np.array([1.0, 2.0, 3.0, 4.0])
+        >>> project_sector(v, [3], [-1.0]); v.tolist()
+        [-1.5, -0.5, 0.5, 1.5]
+    """
+    kernel = _symmetrize_parallel if parallel else _symmetrize_serial
+    for mask, sign in zip(masks, signs, strict=True):
+        kernel(vector, int(mask), float(sign))
+
+
+def _permute_rows(rows: NDArray[np.float64], order: NDArray[np.intp]) -> None:
+    """``rows[i] = rows[order[i]]`` for every ``i``, in place with one spare row."""
+    done = np.zeros(order.size, dtype=bool)
+    spare = np.empty(rows.shape[1])
+    for first in range(order.size):
+        if done[first] or order[first] == first:
+            done[first] = True
+            continue
+        spare[:] = rows[first]
+        i = first
+        while True:
+            done[i] = True
+            source = int(order[i])
+            if source == first:
+                rows[i] = spare
+                break
+            rows[i] = rows[source]
+            i = source
+
+
+def sector_eigenpairs(
+    op: AnnealingOperator,
+    s: float,
+    k: int,
+    symmetries: Sequence[int],
+    *,
+    solver: str = "davidson",
+    x0: NDArray[np.float64] | None = None,
+    tol: float = 1e-10,
+    rng: np.random.Generator | None = None,
+    vectors_out: NDArray[np.float64] | None = None,
+    guard: int = 1,
+    **options: Any,
+) -> Eigenpairs:
+    """Lowest ``k`` eigenpairs of ``H(s)``, the Davidson solver run once per symmetry sector.
+
+    Args:
+        op: The operator.
+        s: Annealing parameter in ``[0, 1]``.
+        k: Number of eigenpairs over all sectors.
+        symmetries: Flip masks that commute with ``H_P``
+            (:func:`~hybridxai.anneal.ising.flip_symmetries`). None, more than
+            :data:`MAX_SECTOR_SYMMETRIES`, another solver than ``"davidson"`` or sectors too
+            small for its search space: a single
+            :func:`~hybridxai.anneal.eigensolvers.lowest_eigenpairs` call (dense ``eigh`` is
+            exact, and ARPACK's start vector carries noise of every sector).
+        solver: ``"davidson"``, ``"dense"`` or ``"eigsh"``.
+        x0: Warm-start vectors as rows; each sector takes (projected) those with at least 10 %
+            of their norm² in it, in order, up to its block.
+        tol: Eigenvalue accuracy.
+        rng: Random generator of the fill vectors.
+        vectors_out: An array of at least ``sectors·(k + guard)`` rows to write the vectors
+            into; it must not hold ``x0`` (each sector reads the start vectors after the one
+            before has written its output).
+        guard: Guard vectors per sector.
+        **options: Passed to :func:`~hybridxai.anneal.eigensolvers.davidson` (its ``sentinel``
+            is switched off: a sentinel's loose level could be merged as a wanted one).
+
+    Returns:
+        The eigenpairs; ``vectors`` holds every sector's ``k + guard`` Ritz vectors, the ``k``
+        lowest first in ascending order (the rest seed the next warm start), and
+        ``info["sectors"]`` the number of sectors.
+    """
+    t0 = time.perf_counter()
+    masks = tuple(symmetries)
+    sectors = sector_count(masks)
+    block = min(k + guard, op.dimension)
+    if sectors == 1 or solver != "davidson" or 2 * block + 1 > op.dimension // sectors:
+        return lowest_eigenpairs(op, s, k, solver=solver, x0=x0, tol=tol, rng=rng,  # type: ignore[arg-type]
+                                 guard=guard, vectors_out=vectors_out, **options)
+    rng = np.random.default_rng(0) if rng is None else rng
+    n = op.dimension
+    rows = sectors * block
+    keep = options.pop("keep_vectors", True)
+    options.pop("sentinel", None)
+    fits = (vectors_out is not None and vectors_out.shape[0] >= rows and vectors_out.shape[1:] == (n,)
+            and vectors_out.dtype == np.float64)
+    merged = vectors_out[:rows] if fits else np.empty((rows, n))  # type: ignore[index]
+    results: list[Eigenpairs] = []
+    for index, signs in enumerate(itertools.product((1.0, -1.0), repeat=len(masks))):
+        project = partial(project_sector, masks=masks, signs=signs, parallel=op.threaded)
+        results.append(davidson(
+            op, s, k, x0=x0, tol=tol, rng=rng, guard=guard, keep_vectors=True,
+            vectors_out=merged[index * block:(index + 1) * block], project=project,
+            project_share=_SECTOR_SHARE, **options,
+        ))
+    values = np.concatenate([r.values for r in results])
+    order = np.argsort(values, kind="stable")
+    chosen = order[:k]
+    # rows of the merged array: sector i's Ritz vectors at i·block; its levels first
+    row_of = np.concatenate([index * block + np.arange(r.values.size) for index, r in enumerate(results)])
+    first = row_of[order]
+    rest = np.setdiff1d(np.arange(rows), first, assume_unique=True)
+    _permute_rows(merged, np.concatenate([first, rest]))
+
+    def pick(name: str) -> NDArray[np.float64]:
+        return np.concatenate([getattr(r, name) for r in results])[chosen]
+
+    return Eigenpairs(
+        s, values[chosen], merged if keep else None, pick("derivatives"), pick("errors"),
+        pick("derivative_errors"), sum(r.matvecs for r in results), "davidson",
+        time.perf_counter() - t0,
+        {"sectors": sectors, "sector_matvecs": [r.matvecs for r in results],
+         "residual_norms": np.concatenate([r.info["residual_norms"] for r in results])[chosen]},
+    )
+
