@@ -610,6 +610,7 @@ def davidson(
     inner_precision: Literal["double", "single"] = "double",
     project: Callable[[NDArray[np.float64]], None] | None = None,
     project_share: float = 0.1,
+    project_dimension: int | None = None,
 ) -> Eigenpairs:
     """Lowest ``k`` eigenpairs of ``H(s)`` by a warm-started block Davidson method.
 
@@ -658,6 +659,9 @@ def davidson(
         project_share: With ``project``, the start vectors taken are those that keep at least
             this share of their norm² when projected (all rows of ``x0`` are scanned, in
             order, until the block is full).
+        project_dimension: The dimension of the subspace ``project`` maps onto (default
+            ``2**d``): the search space never grows beyond it, and once it fills it the Ritz
+            values are exact.
 
     Returns:
         The eigenpairs; ``vectors`` has ``k + guard`` rows.
@@ -671,7 +675,8 @@ def davidson(
     block = min(k + guard, n)
     if max_subspace is None:
         max_subspace = max(16, 4 * block)
-    max_subspace = min(max(max_subspace, 2 * block + 1), n)
+    space = n if project_dimension is None else min(n, int(project_dimension))  # reachable
+    max_subspace = min(max(max_subspace, 2 * block + 1), space)
     if workspace is None or not workspace.fits(n, max_subspace, block):
         workspace = DavidsonWorkspace(n, max_subspace, block)
     basis, images = workspace.basis, workspace.images
@@ -756,7 +761,7 @@ def davidson(
         wanted = np.full(k, float(tol))
         if sentinel and k > 1:
             wanted[k - 1] = max(tol, _SENTINEL_FRACTION * float(theta[k - 1] - theta[k - 2]))
-        if np.all(err[:k] <= wanted) or m == n:
+        if np.all(err[:k] <= wanted) or m >= space:
             break
         if matvecs >= max_matvecs:
             raise RuntimeError(
@@ -817,6 +822,8 @@ def davidson(
             if project is not None:
                 project(basis[m])
             nb = _orthonormalize_against(basis[m:m + 1], basis[:m], parallel=parallel)
+            if nb == 0:  # not even a random direction is new: the space is spanned, θ exact
+                break
     values = theta[:k].copy()
     squares = np.diag(dots(ritz, nr, ritz, nr)).copy()  # nr < block only if m < block
     vectors = None

@@ -100,7 +100,7 @@ _SAME_LEVEL = 0.5  # |overlap| above which two points' vectors count as the same
 
 
 def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
-                    single_rows: int = 0, sectors: int = 1) -> int:
+                    single_rows: int = 0, sectors: int = 1, sweep: bool = True) -> int:
     """Vectors of ``2**d`` float64 amplitudes a :class:`GapTracker` holds at its peak.
 
     The diagonal ``E_P``, one scratch vector (Walsh-basis preconditioner, then ``∂ₛH|0>`` of
@@ -108,7 +108,8 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
     vectors and residuals (``2·block``), the warm starts kept (``cache_entries·block``), the
     last one dropped (kept to write the next start vectors into) and one more block being
     written, each ``sectors`` blocks when symmetry sectors are solved apart
-    (:mod:`hybridxai.anneal.sectors`), and then one more, the start vectors' own; with
+    (:mod:`hybridxai.anneal.sectors`), and then, along a sweep, one more, the start vectors'
+    own (``min_gap`` starts from a cached block); with
     single-precision inner steps also their float32 rows and a float32 copy of ``E_P``, two
     to a float64 vector. A traced profile (``tracemalloc``) stays within it, up to small
     objects (``tests/anneal/test_gap_profile.py``), unless a degenerate ``E_g`` makes a point
@@ -120,6 +121,8 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
         cache_entries: Warm starts kept.
         single_rows: Float32 scratch rows of the inner steps (0: none).
         sectors: Symmetry sectors solved apart (:func:`hybridxai.anneal.sectors.sector_count`).
+        sweep: The start vectors are extrapolated along a sweep (a profile), into an array of
+            their own when the sectors are split.
 
     Returns:
         The number of vectors.
@@ -133,7 +136,7 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
     single = -(-(single_rows + 1) // 2) if single_rows else 0
     # split into sectors, a point's start vectors cannot be written into the array its
     # eigenvectors go to (one sector's output would overwrite the next one's start): one more
-    blocks = cache_entries + 2 if sectors == 1 else cache_entries + 3
+    blocks = cache_entries + 2 + int(sectors > 1 and sweep)
     return 2 + 2 * subspace + 2 * block + blocks * sectors * block + single
 
 
@@ -242,9 +245,11 @@ class GapTracker:
             docs/benchmarks.md, fourth round). ``min_gap`` visits ``s`` in no such order and
             keeps the nearest point's vectors.
         symmetries: Spin flips that leave ``H_P`` unchanged
-            (:func:`hybridxai.anneal.ising.flip_symmetries`): the Davidson solver solves their
-            sectors apart (:func:`hybridxai.anneal.sectors.sector_eigenpairs`), so a level of
-            one sector that crosses below those of another is not missed.
+            (:func:`hybridxai.anneal.ising.flip_symmetries`): with one or two, the Davidson
+            solver solves their sectors apart
+            (:func:`hybridxai.anneal.sectors.sector_eigenpairs`), so a level of one sector
+            that crosses below those of another is not missed; three or more are not split
+            (:data:`hybridxai.anneal.sectors.MAX_SECTOR_SYMMETRIES`).
 
     Attributes:
         sectors: How many sectors each Davidson solve is split into (1: none).
@@ -317,21 +322,23 @@ class GapTracker:
         single = single_scratch_rows(block) if profile else 0  # a profile's inner steps
         # Davidson search space (see above), fewer vectors if memory is short
         rows = (budget // per_vector
-                - tracker_vectors(block, 0, cache_entries, single_rows=single, sectors=sectors)) // 2
+                - tracker_vectors(block, 0, cache_entries, single_rows=single, sectors=sectors,
+                                  sweep=profile)) // 2
         preferred = max(16, 4 * block) if profile else 2 * block + 1
         max_subspace = int(min(preferred, max(2 * block + 1, rows)))
         if solver == "davidson" and rows < 2 * block + 1:
             needed = tracker_vectors(block, 2 * block + 1, cache_entries, single_rows=single,
-                                     sectors=sectors)
+                                     sectors=sectors, sweep=profile)
             check_analysis_memory(op.num_qubits, 8 * needed, purpose, budget, vectors=needed)
         tracker = cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings,
                       profile=profile, symmetries=symmetries)
         if solver == "davidson":
             tracker.planned_bytes = per_vector * tracker_vectors(block, max_subspace, cache_entries,
-                                                                 single_rows=single, sectors=sectors)
+                                                                 single_rows=single, sectors=sectors,
+                                                                 sweep=profile)
             if max_subspace < preferred:
                 wanted = per_vector * tracker_vectors(block, preferred, most, single_rows=single,
-                                                      sectors=sectors)
+                                                      sectors=sectors, sweep=profile)
                 warnings.warn(
                     f"{purpose}: the memory budget of {human_bytes(budget)} holds a Davidson "
                     f"search space of {max_subspace} vectors, fewer than the {preferred} it would "

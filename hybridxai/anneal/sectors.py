@@ -15,10 +15,13 @@ thirteenth rounds).
 :func:`sector_eigenpairs` solves each sector apart instead: its start vectors, fill vectors and
 every expansion vector are projected into the sector with ``(1 ± F)/2``
 (:func:`project_sector`), so the whole search space stays in it, and the sectors' levels are
-merged. Inside one sector levels do not cross (no symmetry is left to keep them apart), so
-continuation along ``s`` tracks them. The projection is exact in floating point: it sets both
-amplitudes of a pair ``x``, ``x XOR mask`` from one sum, and every later step of the solver
-(products with the symmetric diagonal, Gram–Schmidt, Ritz combinations) treats the two alike.
+merged. Inside one sector levels do not cross, unless another symmetry remains (a permutation
+of equal variables, say), so continuation along ``s`` tracks them. The projection is exact in
+floating point: it sets both amplitudes of a pair ``x``, ``x XOR mask`` from one sum, and the
+solver's later steps (Gram–Schmidt, Ritz combinations) treat the two alike. Products with
+``H(s)`` keep the pair alike up to rounding of the diagonal, which
+:func:`~hybridxai.anneal.ising.flip_symmetries` lets differ by fields below ``1e-12`` of the
+largest term; every expansion vector is projected again.
 
 Example:
     >>> from hybridxai.analysis import flip_symmetric_qubo
@@ -106,10 +109,11 @@ def project_sector(vector: NDArray[np.float64], masks: Sequence[int], signs: Seq
         kernel(vector, int(mask), float(sign))
 
 
-def _permute_rows(rows: NDArray[np.float64], order: NDArray[np.intp]) -> None:
-    """``rows[i] = rows[order[i]]`` for every ``i``, in place with one spare row."""
+def _permute_rows(rows: NDArray[np.float64], order: NDArray[np.intp],
+                  spare: NDArray[np.float64] | None = None) -> None:
+    """``rows[i] = rows[order[i]]`` for every ``i``, in place with one spare row (given or new)."""
     done = np.zeros(order.size, dtype=bool)
-    spare = np.empty(rows.shape[1])
+    spare = np.empty(rows.shape[1]) if spare is None else spare
     for first in range(order.size):
         if done[first] or order[first] == first:
             done[first] = True
@@ -148,10 +152,12 @@ def sector_eigenpairs(
         k: Number of eigenpairs over all sectors.
         symmetries: Flip masks that commute with ``H_P``
             (:func:`~hybridxai.anneal.ising.flip_symmetries`). None, more than
-            :data:`MAX_SECTOR_SYMMETRIES`, another solver than ``"davidson"`` or sectors too
-            small for its search space: a single
+            :data:`MAX_SECTOR_SYMMETRIES` or another solver than ``"davidson"``: a single
             :func:`~hybridxai.anneal.eigensolvers.lowest_eigenpairs` call (dense ``eigh`` is
-            exact, and ARPACK's start vector carries noise of every sector).
+            exact, and ARPACK's start vector carries noise of every sector). Sectors too
+            small for the smallest Davidson search space (``2·(k + guard) + 1`` vectors):
+            dense ``eigh``, as :func:`~hybridxai.anneal.eigensolvers.lowest_eigenpairs` does
+            for a space too small.
         solver: ``"davidson"``, ``"dense"`` or ``"eigsh"``.
         x0: Warm-start vectors as rows; each sector takes (projected) those with at least 10 %
             of their norm² in it, in order, up to its block.
@@ -173,7 +179,9 @@ def sector_eigenpairs(
     masks = tuple(symmetries)
     sectors = sector_count(masks)
     block = min(k + guard, op.dimension)
-    if sectors == 1 or solver != "davidson" or 2 * block + 1 > op.dimension // sectors:
+    if sectors > 1 and solver == "davidson" and 2 * block + 1 > op.dimension // sectors:
+        solver = "dense"  # exact, and a sector this small is a tiny matrix
+    if sectors == 1 or solver != "davidson":
         return lowest_eigenpairs(op, s, k, solver=solver, x0=x0, tol=tol, rng=rng,  # type: ignore[arg-type]
                                  guard=guard, vectors_out=vectors_out, **options)
     rng = np.random.default_rng(0) if rng is None else rng
@@ -183,14 +191,17 @@ def sector_eigenpairs(
     options.pop("sentinel", None)
     fits = (vectors_out is not None and vectors_out.shape[0] >= rows and vectors_out.shape[1:] == (n,)
             and vectors_out.dtype == np.float64)
-    merged = vectors_out[:rows] if fits else np.empty((rows, n))  # type: ignore[index]
+    merged = None
+    if keep:
+        merged = vectors_out[:rows] if fits else np.empty((rows, n))  # type: ignore[index]
     results: list[Eigenpairs] = []
     for index, signs in enumerate(itertools.product((1.0, -1.0), repeat=len(masks))):
         project = partial(project_sector, masks=masks, signs=signs, parallel=op.threaded)
         results.append(davidson(
-            op, s, k, x0=x0, tol=tol, rng=rng, guard=guard, keep_vectors=True,
-            vectors_out=merged[index * block:(index + 1) * block], project=project,
-            project_share=_SECTOR_SHARE, **options,
+            op, s, k, x0=x0, tol=tol, rng=rng, guard=guard, keep_vectors=keep,
+            vectors_out=None if merged is None else merged[index * block:(index + 1) * block],
+            project=project, project_share=_SECTOR_SHARE, project_dimension=n // sectors,
+            **options,
         ))
     values = np.concatenate([r.values for r in results])
     order = np.argsort(values, kind="stable")
@@ -198,14 +209,17 @@ def sector_eigenpairs(
     # rows of the merged array: sector i's Ritz vectors at i·block; its levels first
     row_of = np.concatenate([index * block + np.arange(r.values.size) for index, r in enumerate(results)])
     first = row_of[order]
-    rest = np.setdiff1d(np.arange(rows), first, assume_unique=True)
-    _permute_rows(merged, np.concatenate([first, rest]))
+    if merged is not None:
+        rest = np.setdiff1d(np.arange(rows), first, assume_unique=True)
+        workspace = options.get("workspace")  # its scratch row is free between solves
+        _permute_rows(merged, np.concatenate([first, rest]),
+                      None if workspace is None else workspace.scratch)
 
     def pick(name: str) -> NDArray[np.float64]:
         return np.concatenate([getattr(r, name) for r in results])[chosen]
 
     return Eigenpairs(
-        s, values[chosen], merged if keep else None, pick("derivatives"), pick("errors"),
+        s, values[chosen], merged, pick("derivatives"), pick("errors"),
         pick("derivative_errors"), sum(r.matvecs for r in results), "davidson",
         time.perf_counter() - t0,
         {"sectors": sectors, "sector_matvecs": [r.matvecs for r in results],

@@ -165,3 +165,37 @@ def test_a_degeneracy_no_flip_explains_still_warns():
     with pytest.warns(RuntimeWarning, match="3 ground states.*solver='dense'") as caught:
         min_gap(bqm, solver="davidson", tol=1e-4)
     assert caught[0].filename == __file__  # points at the caller, not inside hybridxai
+
+
+@pytest.mark.parametrize(("d", "k", "tol"), [(4, 2, 1e-300), (6, 3, 0.0)])
+def test_a_sector_solve_stops_once_it_spans_its_sector(d, k, tol):
+    # the search space of a sector cannot grow beyond the sector: with a tol no solve can
+    # reach it used to loop for ever, every new direction dependent (found by the review)
+    bqm = flip_symmetric_qubo(d, 1)
+    op = AnnealingOperator.from_bqm(bqm)
+    pairs = sector_eigenpairs(op, 0.5, k, flip_symmetries(bqm), tol=tol, max_subspace=64)
+    exact = lowest_eigenpairs(op, 0.5, k, solver="dense")
+    np.testing.assert_allclose(pairs.values, exact.values, atol=1e-10)
+    assert pairs.info["sectors"] == 2
+
+
+def test_sectors_too_small_for_davidson_are_solved_densely_not_unsplit():
+    # two 2-spin components on 5 qubits: a sector of 8 states holds no Davidson search space
+    # of 2·(3 + 1) + 1 vectors; one unsplit solve would have gone unwarned (found by the review)
+    bqm = dimod.BinaryQuadraticModel({4: -0.5}, {(0, 1): 1.0, (2, 3): -0.7}, 0.0, "SPIN")
+    assert flip_symmetries(bqm) == (3, 12)
+    op = AnnealingOperator.from_bqm(bqm)
+    pairs = sector_eigenpairs(op, 0.6, 3, flip_symmetries(bqm))
+    assert pairs.solver == "dense"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        profile = compute_gap_profile(bqm, 6, solver="davidson")
+    np.testing.assert_allclose(profile.gaps, compute_gap_profile(bqm, 6, solver="dense").gaps, atol=1e-10)
+
+
+def test_keep_vectors_false_keeps_none():
+    bqm = flip_symmetric_qubo(8, 2)
+    op = AnnealingOperator.from_bqm(bqm)
+    pairs = sector_eigenpairs(op, 0.5, 3, flip_symmetries(bqm), keep_vectors=False)
+    assert pairs.vectors is None
+    np.testing.assert_allclose(pairs.values, lowest_eigenpairs(op, 0.5, 3, solver="dense").values, atol=1e-9)
