@@ -394,7 +394,7 @@ def min_gap(
             cross, and one Davidson search space could miss a level of a sector its converged
             vectors no longer expand (``Δ_min`` 2.6e-6 too high for
             ``flip_symmetric_qubo(8, 8)``): Davidson solves the sectors apart
-            (:mod:`hybridxai.anneal.sectors`, up to two such symmetries; about 1.8× the
+            (:mod:`hybridxai.anneal.sectors`, up to three such symmetries; about 1.8× the
             products; docs/benchmarks.md, thirteenth round). A ``RuntimeWarning`` says when
             more ground states than those sectors explain leave a symmetry unsplit;
             ``"dense"`` is exact.
@@ -489,7 +489,7 @@ def min_gap(
     level = g if spec.gap == "manifold" else 1  # Δ = E_level − E_0
     evaluator = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed),
                                          symmetries=flip_symmetries(bqm))
-    warn_symmetry_sectors(g, solver, "min_gap", evaluator.sectors)
+    warn_symmetry_sectors(g, solver, "min_gap", evaluator.sectors, len(evaluator.symmetries))
 
     # exact end points
     exact0, exact1 = exact_end_points(bqm, op, level, g)

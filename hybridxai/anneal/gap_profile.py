@@ -72,7 +72,7 @@ from hybridxai.anneal.gap_endpoints import exact_end_points
 from hybridxai.anneal.gap_points import DEFAULT_PROFILE_POINTS, GapPoint, profile_grid
 from hybridxai.anneal.ising import flip_symmetries
 from hybridxai.anneal.operators import PROGRESS_MIN_QUBITS, AnnealingOperator, check_analysis_memory
-from hybridxai.anneal.sectors import sector_count, sector_eigenpairs
+from hybridxai.anneal.sectors import MAX_SECTOR_SYMMETRIES, sector_count, sector_eigenpairs
 from hybridxai.anneal.spec import DriverScale, ground_fidelity
 from hybridxai.exceptions import (
     MemoryLimitedWarning,
@@ -185,36 +185,47 @@ def ground_degeneracy(energies: NDArray[np.float64]) -> int:
     return int(ground_fidelity(energies, energies)[2].size)
 
 
-def warn_symmetry_sectors(g: int, solver: str, purpose: str, sectors: int = 1) -> None:
+def warn_symmetry_sectors(g: int, solver: str, purpose: str, sectors: int = 1, flips: int = 0) -> None:
     """Warn that an iterative eigensolver may miss levels of a symmetry it does not solve apart.
 
-    A degenerate ground level comes from a symmetry: ``H(s)`` and the preconditioners keep its
-    sectors apart, so a warm-started Davidson or Lanczos solve can converge on the next level
-    of its own sector and miss a lower one of another, with small residuals (``min_gap``
-    6.1e-6 and 2.6e-6 too high on two :func:`~hybridxai.analysis.flip_symmetric_qubo`
-    instances; docs/benchmarks.md, twelfth round). The Davidson solver solves the sectors of
-    spin flips apart (:mod:`hybridxai.anneal.sectors`); this warns when the degeneracy is larger
-    than those ``sectors`` explain (``g > sectors``: another symmetry, such as a permutation of
-    equal variables, or more flips than :data:`~hybridxai.anneal.sectors.MAX_SECTOR_SYMMETRIES`,
-    which are not split at all).
-    Dense ``eigh`` is exact.
+    A degenerate ground level comes from a symmetry: ``H(s)`` and the preconditioners never mix
+    its sectors, so a warm-started Davidson or Lanczos solve can converge on the next level
+    of the sectors its start vectors reach and miss a lower one of another, with small
+    residuals (``min_gap`` 6.1e-6 and 2.6e-6 too high on two
+    :func:`~hybridxai.analysis.flip_symmetric_qubo` instances; docs/benchmarks.md, twelfth
+    round). The Davidson solver solves the sectors of spin flips apart
+    (:mod:`hybridxai.anneal.sectors`); this warns when the degeneracy is larger than those
+    ``sectors`` explain (``g > sectors``: another symmetry, such as a permutation of equal
+    variables, or more flips than :data:`~hybridxai.anneal.sectors.MAX_SECTOR_SYMMETRIES`,
+    which are not split at all). Dense ``eigh`` is exact.
 
     Args:
         g: Ground degeneracy of ``H_P``.
         solver: The eigensolver.
         purpose: The function named in the message.
         sectors: Sectors the solver solves apart (:attr:`GapTracker.sectors`).
+        flips: Spin flips that leave ``H_P`` unchanged
+            (:func:`~hybridxai.anneal.ising.flip_symmetries`).
     """
-    if g > sectors and solver != "dense":
-        explained = f"; the {sectors} sectors of its spin-flip symmetries are solved apart, " \
-            "but not those of the rest" if sectors > 1 else ""
-        warnings.warn(
-            f"{purpose}: H_P has {g} ground states, so it has a symmetry (a free variable, the "
-            f"global spin flip, a permutation of equal variables, ...) whose sectors the "
-            f"iterative solver={solver!r} keeps apart{explained}: it can miss a level of "
-            "another sector and report a gap too high; pass solver='dense' (exact, as far as "
-            "dense eigh fits) to check",
-            RuntimeWarning, stacklevel=caller_stacklevel())
+    if g <= sectors or solver == "dense":
+        return
+    if flips > MAX_SECTOR_SYMMETRIES:
+        why = (f"; it has {flips} spin flips that leave H_P unchanged, more than the "
+               f"{MAX_SECTOR_SYMMETRIES} whose sectors the Davidson solver splits, so none is split")
+    elif sectors > 1:
+        why = (f"; the {sectors} sectors of its {flips} spin flip(s) are solved apart, but "
+               f"{g} ground states need another symmetry as well")
+    elif flips:
+        why = f"; only solver='davidson' splits the sectors of its {flips} spin flip(s)"
+    else:
+        why = ""
+    warnings.warn(
+        f"{purpose}: H_P has {g} ground states, so it has a symmetry (a free variable, the "
+        "global spin flip, a permutation of equal variables, ...) whose sectors H(s) never "
+        f"mixes: the iterative solver={solver!r} can miss a level of a sector its start vectors "
+        f"do not reach and report a gap too high{why}; pass solver='dense' (exact, as far as "
+        "dense eigh fits) to check",
+        RuntimeWarning, stacklevel=caller_stacklevel())
 
 
 class GapTracker:
@@ -245,10 +256,10 @@ class GapTracker:
             docs/benchmarks.md, fourth round). ``min_gap`` visits ``s`` in no such order and
             keeps the nearest point's vectors.
         symmetries: Spin flips that leave ``H_P`` unchanged
-            (:func:`hybridxai.anneal.ising.flip_symmetries`): with one or two, the Davidson
+            (:func:`hybridxai.anneal.ising.flip_symmetries`): with one to three, the Davidson
             solver solves their sectors apart
             (:func:`hybridxai.anneal.sectors.sector_eigenpairs`), so a level of one sector
-            that crosses below those of another is not missed; three or more are not split
+            that crosses below those of another is not missed; four or more are not split
             (:data:`hybridxai.anneal.sectors.MAX_SECTOR_SYMMETRIES`).
 
     Attributes:
@@ -586,15 +597,31 @@ class GapProfile:
     info: dict[str, Any] = field(default_factory=dict)
     ends: tuple[GapPoint, GapPoint] | None = None
 
+    def _lowest(self) -> tuple[float, float]:
+        """The smallest gap and its ``s``; an adaptive profile's ends count too."""
+        i = int(np.argmin(self.gaps))
+        gap, s = float(self.gaps[i]), float(self.s[i])
+        if self.info.get("grid") == "adaptive" and self.ends is not None:
+            for end in self.ends:
+                if end.gap < gap:
+                    gap, s = float(end.gap), float(end.s)
+        return gap, s
+
     @property
     def min_gap(self) -> float:
-        """The smallest gap among the points (an adaptive profile's: ``Δ_min`` to ``tol``)."""
-        return float(self.gaps.min())
+        """The smallest gap among the points.
+
+        An adaptive profile's is ``Δ_min`` to ``tol``, and counts its exact end points: ``Δ``
+        can be lowest at ``s = 1`` (``E_1 − E_0`` of a degenerate ``H_P`` is 0 there; it used
+        to report its lowest inner point, 0.25 at ``s = 0.875`` for a problem whose gap closes
+        in a straight line, found by a user trial).
+        """
+        return self._lowest()[0]
 
     @property
     def s_min(self) -> float:
-        """Where on the grid the smallest gap occurs."""
-        return float(self.s[int(np.argmin(self.gaps))])
+        """Where the smallest gap occurs (on the grid, or, adaptive, possibly an end point)."""
+        return self._lowest()[1]
 
     @property
     def adiabatic_ratio(self) -> NDArray[np.float64]:
@@ -760,7 +787,7 @@ def compute_gap_profile(
     tracker = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed),
                                        couplings=matrix_elements, profile=True,
                                        purpose="gap_profile", symmetries=flip_symmetries(bqm))
-    warn_symmetry_sectors(g, solver, "gap_profile", tracker.sectors)
+    warn_symmetry_sectors(g, solver, "gap_profile", tracker.sectors, len(tracker.symmetries))
     info: dict[str, Any] = {"grid": "midpoints" if s is None else "explicit"}
     tracker.progress = progress_bar(progress, total=None if adaptive else int(grid.size),
                                     desc="gap_profile", unit="point",
@@ -785,6 +812,9 @@ def compute_gap_profile(
                       f"(s={lowest.s:.6g}), above tol={tol:g}: its rounding floor there. The "
                       "minimum was refined to that accuracy; pass a tol of at least "
                       f"{lowest.error:.0e} for a resolved profile")
+            if g > tracker.sectors and solver != "dense":  # the RuntimeWarning above
+                reason += ("; or the solver missed a level of a symmetry sector it does not "
+                           "split (the RuntimeWarning above): check with solver='dense'")
         else:
             reason = (f"stopped at {len(points)} of num_points={int(num_points)} points with the "
                       f"estimated relative interpolation error at {worst:.3g} (rtol={rtol:g}) or "

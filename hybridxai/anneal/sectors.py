@@ -54,14 +54,16 @@ from hybridxai.anneal.operators import AnnealingOperator
 
 __all__ = ["MAX_SECTOR_SYMMETRIES", "sector_count", "project_sector", "sector_eigenpairs"]
 
-MAX_SECTOR_SYMMETRIES = 2
-"""The most flip symmetries whose sectors are solved apart (``2**2 = 4`` solves per point).
+MAX_SECTOR_SYMMETRIES = 3
+"""The most flip symmetries whose sectors are solved apart (``2**3 = 8`` solves per point).
 
 Each symmetry doubles the solves per point, and solving the sectors of only some symmetries
 would multiply the work without removing the risk (each sector would still want every level
 of the degenerate ground manifold: ``2**9`` of them with nine free variables). Beyond this
 many, nothing is split and the caller warns
-(:func:`hybridxai.anneal.gap_profile.warn_symmetry_sectors`).
+(:func:`hybridxai.anneal.gap_profile.warn_symmetry_sectors`). Three cover a coupled group with
+two free variables, whose unsplit adaptive profile was 1.4 % too high (docs/benchmarks.md,
+thirteenth round).
 """
 
 _SECTOR_SHARE = 0.1  # a start vector enters a sector's block if this share of its norm² is there
@@ -87,8 +89,8 @@ def sector_count(symmetries: Sequence[int]) -> int:
     """Sectors solved apart for these flip symmetries: ``2**r``, or 1 above :data:`MAX_SECTOR_SYMMETRIES`.
 
     Example:
-        >>> sector_count(()), sector_count((7,)), sector_count((1, 2)), sector_count((1, 2, 4))
-        (1, 2, 4, 1)
+        >>> sector_count(()), sector_count((7,)), sector_count((1, 2, 4)), sector_count((1, 2, 4, 8))
+        (1, 2, 8, 1)
     """
     return 2 ** len(symmetries) if len(symmetries) <= MAX_SECTOR_SYMMETRIES else 1
 

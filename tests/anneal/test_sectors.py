@@ -199,3 +199,78 @@ def test_keep_vectors_false_keeps_none():
     pairs = sector_eigenpairs(op, 0.5, 3, flip_symmetries(bqm), keep_vectors=False)
     assert pairs.vectors is None
     np.testing.assert_allclose(pairs.values, lowest_eigenpairs(op, 0.5, 3, solver="dense").values, atol=1e-9)
+
+
+def coupled_group_and_two_free_variables() -> dimod.BinaryQuadraticModel:
+    """7 coupled spins without fields and 2 free variables: three flip symmetries, g = 8."""
+    rng = np.random.default_rng(11)
+    bqm = dimod.BinaryQuadraticModel("SPIN")
+    for i in range(9):
+        bqm.add_variable(i, 0.0)
+    for a in range(7):
+        for b in range(a + 1, 7):
+            bqm.add_interaction(a, b, rng.normal())
+    return bqm
+
+
+def test_three_flips_are_split_into_eight_sectors():
+    # unsplit, the adaptive profile was 1.4 % too high, with points up to 0.3 too high (user trial)
+    bqm = coupled_group_and_two_free_variables()
+    assert flip_symmetries(bqm) == (127, 128, 256) and sector_count(flip_symmetries(bqm)) == 8
+    reference = min_gap(bqm, solver="dense", tol=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        profile = gap_profile(bqm, adaptive=True, solver="davidson", matrix_elements=False)
+    assert profile.min_gap == pytest.approx(reference.min_gap, abs=3e-10)
+    dense = compute_gap_profile(bqm, 8, solver="dense")
+    np.testing.assert_allclose(compute_gap_profile(bqm, 8, solver="davidson").gaps, dense.gaps, atol=1e-9)
+
+
+def test_four_flips_are_not_split_and_the_warning_says_why():
+    bqm = coupled_group_and_two_free_variables()
+    bqm.add_variable(9, 0.0)  # a third free variable
+    with pytest.warns(RuntimeWarning, match="16 ground states.*4 spin flips.*more than the 3.*none is split"):
+        min_gap(bqm, solver="davidson", tol=1e-4)
+
+
+def test_an_adaptive_profile_counts_its_exact_end_points():
+    # variable 1 is free: E_1 − E_0 = 2(1 − s) closes in a straight line, which the
+    # interpolation resolves at once; the profile reported its lowest inner point, 0.25 at
+    # s = 0.875, as the minimum (user trial)
+    bqm = dimod.BinaryQuadraticModel({0: 1.0, 1: 0.0, 2: 0.5}, {(0, 2): 0.7}, 0.0, "SPIN")
+    profile = gap_profile(bqm, adaptive=True, gap="lowest-two")
+    assert profile.min_gap == 0.0 and profile.s_min == 1.0
+    assert min_gap(bqm, gap="lowest-two").min_gap == 0.0
+    grid = gap_profile(bqm, 8, gap="lowest-two")  # a grid profile: the minimum among its points
+    assert grid.min_gap == pytest.approx(2 * (1 - grid.s.max()))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.lists(st.integers(1, 4), min_size=1, max_size=3),
+       st.integers(0, 2), st.floats(0.02, 0.98), st.integers(2, 5))
+def test_sector_eigenpairs_match_dense_on_random_symmetric_problems(seed, groups, with_field, s, k):
+    # coupled groups of spins without fields (one flip each), plus up to two spins with fields
+    rng = np.random.default_rng(seed)
+    linear: dict[int, float] = {}
+    quad: dict[tuple[int, int], float] = {}
+    first = 0
+    for size in groups:
+        members = range(first, first + size)
+        for i in members:
+            linear[i] = 0.0
+            for j in members:
+                if i < j:
+                    quad[(i, j)] = float(rng.normal())
+        first += size
+    for i in range(first, first + with_field):
+        linear[i] = float(rng.normal())
+        if first:
+            quad[(0, i)] = float(rng.normal())  # couples the field into the first group
+    bqm = dimod.BinaryQuadraticModel(linear, quad, 0.0, "SPIN")
+    symmetries = flip_symmetries(bqm)
+    op = AnnealingOperator.from_bqm(bqm)
+    if op.dimension <= k + 1:
+        return
+    pairs = sector_eigenpairs(op, s, k, symmetries, tol=1e-11)
+    exact = lowest_eigenpairs(op, s, k, solver="dense")
+    np.testing.assert_allclose(pairs.values, exact.values, atol=1e-9)
