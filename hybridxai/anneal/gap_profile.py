@@ -273,9 +273,7 @@ class GapTracker:
                  symmetries: tuple[int, ...] = ()) -> None:
         self.op, self.g = op, g
         self.symmetries = tuple(symmetries)
-        # the Davidson solver solves the sectors of spin flips apart; dense eigh needs not,
-        # and ARPACK's start vector carries noise of every sector
-        self.sectors = sector_count(self.symmetries) if solver == "davidson" else 1
+        self.sectors = sector_count(self.symmetries, solver)  # the Davidson solver's split
         # a progress bar (tqdm's update(n), and set_postfix_str if it has it) advanced by one
         # per new point and labelled with it (see hybridxai._util.progress); None: none
         self.progress: Any = None
@@ -326,7 +324,7 @@ class GapTracker:
         k = min(g + 2, n) if couplings else g + 1
         block = min(k + guard, n)
         per_vector = 8 * n
-        sectors = sector_count(symmetries) if solver == "davidson" else 1
+        sectors = sector_count(symmetries, solver)
         # a profile (a sweep) extrapolates from the last three points: more would be unused
         most = _EXTRAPOLATION_POINTS if profile else _CACHE_ENTRIES
         cache_entries = int(max(2, min(most, (budget // 10) // (sectors * block * per_vector))))

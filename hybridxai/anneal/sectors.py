@@ -85,14 +85,21 @@ def _symmetrize(v, mask, sign):  # pragma: no cover - compiled
 _symmetrize_serial, _symmetrize_parallel = serial_and_parallel(_symmetrize, nogil=True)
 
 
-def sector_count(symmetries: Sequence[int]) -> int:
+def sector_count(symmetries: Sequence[int], solver: str = "davidson") -> int:
     """Sectors solved apart for these flip symmetries: ``2**r``, or 1 above :data:`MAX_SECTOR_SYMMETRIES`.
+
+    Only the Davidson solver splits them: dense ``eigh`` needs not, and ARPACK's start vector
+    carries noise of every sector (1 for any other ``solver``).
 
     Example:
         >>> sector_count(()), sector_count((7,)), sector_count((1, 2, 4)), sector_count((1, 2, 4, 8))
         (1, 2, 8, 1)
+        >>> sector_count((7,), "dense")
+        1
     """
-    return 2 ** len(symmetries) if len(symmetries) <= MAX_SECTOR_SYMMETRIES else 1
+    if solver != "davidson" or len(symmetries) > MAX_SECTOR_SYMMETRIES:
+        return 1
+    return 2 ** len(symmetries)
 
 
 def project_sector(vector: NDArray[np.float64], masks: Sequence[int], signs: Sequence[float], *,
@@ -179,9 +186,9 @@ def sector_eigenpairs(
     """
     t0 = time.perf_counter()
     masks = tuple(symmetries)
-    sectors = sector_count(masks)
+    sectors = sector_count(masks, solver)
     block = min(k + guard, op.dimension)
-    if sectors > 1 and solver == "davidson" and 2 * block + 1 > op.dimension // sectors:
+    if sectors > 1 and 2 * block + 1 > op.dimension // sectors:
         solver = "dense"  # exact, and a sector this small is a tiny matrix
     if sectors == 1 or solver != "davidson":
         return lowest_eigenpairs(op, s, k, solver=solver, x0=x0, tol=tol, rng=rng,  # type: ignore[arg-type]
