@@ -113,11 +113,18 @@ instances' SPIN couplings alone (``flip_symmetric_qubo``), whose gaps have kinks
 adaptive profile (Davidson) against dense ``eigh`` instead, with the products they took::
 
     python benchmarks/bench_gap.py --dense-check 8 9 10 --seeds 30 --cross-check-kinds z2 --tol 1e-8
+
+``--sector-search 8 9 10 --seeds 40`` runs ``min_gap`` on ``flip_symmetric_qubo`` with and
+without step 6 (each sector's own gap searched), checks where they differ against dense
+``eigh`` of each sector's block, and sums the products::
+
+    python benchmarks/bench_gap.py --sector-search 8 9 10 11 12 --seeds 40 --tol 1e-8
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import contextlib
 import math
 import os
@@ -128,6 +135,7 @@ from pathlib import Path
 
 import dimod
 import numpy as np
+import scipy.linalg
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from hybridxai.analysis import flip_symmetric_qubo, min_gap, per_step_points, random_feature_qubo
@@ -828,6 +836,91 @@ def dense_check(sizes: list[int], seeds: int, tol: float, kinds: list[str]) -> N
                   f"{worst['profile']:.3g}, {products['profile']} products)", flush=True)
 
 
+@contextlib.contextmanager
+def without_sector_search() -> Iterator[None]:
+    """``min_gap`` calls made inside skip step 6, the search of each sector's own gap."""
+    from hybridxai.analysis import gap as gap_module
+
+    original = gap_module._refine_branches
+    gap_module._refine_branches = lambda *args: []  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        gap_module._refine_branches = original  # type: ignore[assignment]
+
+
+def sector_curves_reference(bqm: dimod.BinaryQuadraticModel, masks: tuple[int, ...],
+                            bounds: tuple[float, float], points: int = 11) -> tuple[float, float]:
+    """``min_a min_s c_a(s)`` over ``bounds``, each sector's own gap by dense ``eigh`` of its block.
+
+    Independent of hybridxai's solvers and sectors: the sectors' bases come from ``eigh`` of
+    the projectors ``Π (1 ± F)/2``, built from index permutations; a grid, then bounded Brent
+    around each sector's lowest grid point.
+    """
+    from scipy.optimize import minimize_scalar
+
+    op = AnnealingOperator.from_bqm(bqm)
+    n = op.dimension
+    states = np.arange(n)
+    bases = []
+    for signs in itertools.product((1.0, -1.0), repeat=len(masks)):
+        projector = np.eye(n)
+        for mask, sign in zip(masks, signs, strict=True):
+            flip = np.eye(n)[states ^ mask]
+            projector = projector @ (0.5 * (np.eye(n) + sign * flip))
+        w, v = np.linalg.eigh(projector)
+        bases.append(v[:, w > 0.5])
+    g = int(np.count_nonzero(op.diagonal <= op.diagonal.min() + 1e-9))
+    per = g // len(bases)
+
+    def gap(s: float, a: int) -> float:
+        h = op.dense(s)
+        e0 = scipy.linalg.eigvalsh(h, subset_by_index=[0, 0])[0]
+        return float(scipy.linalg.eigvalsh(bases[a].T @ h @ bases[a], subset_by_index=[per, per])[0] - e0)
+
+    grid = np.linspace(*bounds, points)
+    best = (math.inf, math.nan)
+    for a in range(len(bases)):
+        values = [gap(s, a) for s in grid]
+        i = int(np.argmin(values))
+        found = minimize_scalar(gap, args=(a,), bounds=(grid[max(i - 1, 0)], grid[min(i + 1, points - 1)]),
+                                method="bounded", options={"xatol": 1e-10})
+        best = min(best, (float(found.fun), float(found.x)), (float(values[i]), float(grid[i])))
+    return best
+
+
+def sector_search_check(sizes: list[int], seeds: int, tol: float) -> None:
+    """``min_gap`` with and without its search of each sector's own gap, on ``flip_symmetric_qubo``.
+
+    Where they differ by more than ``tol``, both are compared with
+    :func:`sector_curves_reference` around them; the products of both are summed per d.
+    """
+    from hybridxai.anneal.ising import flip_symmetries
+
+    print(f"load average {os.getloadavg()[0]:.2f}; tol {tol:g}, Davidson")
+    with blas_threads(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for d in sizes:
+            differ = 0
+            products = np.zeros(2, dtype=int)
+            for seed in range(seeds):
+                bqm = flip_symmetric_qubo(d, seed)
+                with without_sector_search():
+                    before = min_gap(bqm, solver="davidson", tol=tol)
+                after = min_gap(bqm, solver="davidson", tol=tol)
+                products += [before.matvecs, after.matvecs]
+                if abs(before.min_gap - after.min_gap) > tol:
+                    differ += 1
+                    low, high = sorted((before.s_min, after.s_min))
+                    reference, where = sector_curves_reference(
+                        bqm, flip_symmetries(bqm), (max(0.0, low - 0.005), min(1.0, high + 0.005)))
+                    print(f"d={d} seed={seed}: without {before.min_gap:.10f} at {before.s_min:.6f}, "
+                          f"with {after.min_gap:.10f} at {after.s_min:.6f}; sector reference "
+                          f"{reference:.10f} at {where:.6f}", flush=True)
+            print(f"d={d}: {differ} of {seeds} differ by more than {tol:g}; products without "
+                  f"{products[0]}, with {products[1]} (× {products[1] / products[0]:.3f})", flush=True)
+
+
 def real_scaling(args: argparse.Namespace) -> None:
     """Time gap_profile and min_gap on real instances against the eigsh peer; plot time vs d."""
     from hybridxai.analysis import gap_profile
@@ -945,6 +1038,9 @@ def main() -> None:
                         help="min_gap and the gap-only adaptive profile (Davidson) against dense "
                              "eigh at these d, on the --cross-check-kinds instances, seeds "
                              "0 .. --seeds - 1 (--tol)")
+    parser.add_argument("--sector-search", type=int, nargs="*", default=[],
+                        help="min_gap with and without its search of each sector's own gap on "
+                             "flip_symmetric_qubo(d, seed) at these d, seeds 0 .. --seeds - 1 (--tol)")
     parser.add_argument("--seeds", type=int, default=150,
                         help="random instances per d of --cross-check and --starts")
     parser.add_argument("--starts", type=int, nargs="*", default=[],
@@ -968,6 +1064,9 @@ def main() -> None:
         return
     if args.dense_check:
         dense_check(args.dense_check, args.seeds, args.tol, args.cross_check_kinds)
+        return
+    if args.sector_search:
+        sector_search_check(args.sector_search, args.seeds, args.tol)
         return
     if args.starts:
         start_points_comparison(args.starts, args.seeds)

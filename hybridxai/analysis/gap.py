@@ -42,6 +42,13 @@ Algorithm (``dense=False``):
    smaller gap minus twice that estimate), and refines a dip found as in 4.
    ``info["shape_check"]`` says whether it ran. The feature-selection QUBOs are far from
    symmetric, and on the real d = 20–24 ones the check would cost 35 % more products.
+6. When spin flips leave ``H_P`` exactly unchanged and their sectors are solved apart
+   (:mod:`hybridxai.anneal.sectors`), ``Δ`` is the lowest of the sectors' own gaps, each
+   smooth where ``Δ`` has a kink, so ``Δ_min`` is the lowest of their minima: each is refined
+   as in 4 around its lowest point (``GapTracker.branches``). Two dips on either side of a
+   kink, closer than the shape check resolves, then both count (``flip_symmetric_qubo(10,
+   37)``: the lower one, 2.4e-6 below the one steps 1–5 found; docs/benchmarks.md,
+   fourteenth round).
 
 ``dense=True`` instead evaluates ``Δ`` at every point of the digitized anneal's time grid and
 reports the smallest of those values (no refinement). With the default conventions that grid is
@@ -526,6 +533,7 @@ def min_gap(
             interior = grid[(grid > 0.0) & (grid < 1.0)][::-1]
             _sweep(evaluator, interior, tight)
             brackets = _refine(evaluator, grid, tol, tight)
+            brackets += _refine_branches(evaluator, tol, tight)
             shape_check = level == g and nearly_symmetric(bqm, g)
             if shape_check:  # a symmetry, exact or nearly: its sectors' levels (nearly) cross
                 brackets += _hidden_dips(evaluator, tol, tight)
@@ -668,6 +676,51 @@ def _hidden_dips(evaluator: GapTracker, tol: float, tight: float) -> list[tuple[
             continue
         _refine_bracket(evaluator, *region, trio, tol, tight)
         brackets.append((trio[region[0]].s, trio[region[1]].s))
+    return brackets
+
+
+class _Branch:
+    """One symmetry sector's own gap curve, searched as ``Δ`` is (:attr:`GapTracker.branches`).
+
+    Solving a point solves every sector; the branch reads its sector's gap. ``best`` is the
+    lowest ``Δ`` found anywhere, which sets how accurately a point far above it is solved.
+    """
+
+    def __init__(self, tracker: GapTracker, index: int) -> None:
+        self.tracker, self.index = tracker, index
+
+    @property
+    def points(self) -> dict[float, GapPoint]:
+        return self.tracker.branches[self.index]
+
+    def best(self) -> GapPoint:
+        return self.tracker.best()
+
+    def __call__(self, s: float, tol: float) -> GapPoint:
+        point = self.tracker(s, tol)
+        return self.points.get(s, point)  # only s = 0 has no sector gap: Δ itself
+
+
+def _refine_branches(evaluator: GapTracker, tol: float, tight: float) -> list[tuple[float, float]]:
+    """Refine the minimum of each sector's own gap curve (step 6 of the module docstring).
+
+    ``Δ = min_a c_a`` over the sectors' smooth curves, so ``Δ_min = min_a min_s c_a``: near a
+    kink, where two sectors' levels cross between two dips, Brent's method on ``Δ`` finds
+    one dip and each curve's own search the other.
+
+    Returns:
+        The intervals refined, one per sector.
+    """
+    brackets: list[tuple[float, float]] = []
+    for index in range(len(evaluator.branches)):
+        branch = _Branch(evaluator, index)
+        nodes = sorted(branch.points.values(), key=lambda p: p.s)
+        if len(nodes) < 3:
+            continue
+        lowest = min(range(len(nodes)), key=lambda i: (nodes[i].gap, -nodes[i].s))
+        lo_i, hi_i = max(lowest - 1, 0), min(lowest + 1, len(nodes) - 1)
+        _refine_bracket(branch, lo_i, hi_i, nodes, tol, tight)  # type: ignore[arg-type]
+        brackets.append((nodes[lo_i].s, nodes[hi_i].s))
     return brackets
 
 

@@ -383,12 +383,30 @@ def derivative_scale(op: AnnealingOperator) -> float:
     return 0.5 * float(op.diagonal.max() - op.diagonal.min()) + op.driver_coefficient * op.num_qubits
 
 
-def _dense(op: AnnealingOperator, s: float, k: int, keep_vectors: bool) -> Eigenpairs:
+def _dense(op: AnnealingOperator, s: float, k: int, keep_vectors: bool,
+           orbits: tuple[NDArray[np.intp], NDArray[np.float64]] | None = None) -> Eigenpairs:
+    """Dense ``eigh``, of all of ``H(s)`` or of its block in an invariant subspace.
+
+    ``orbits = (members, weights)`` spans the subspace with the orthonormal vectors
+    ``b_j = Σ_g weights[g]·e_{members[j, g]}`` (a symmetry sector of spin flips: ``members[j]``
+    the orbit of one basis state, ``weights`` the characters over ``√|orbit|``;
+    :func:`hybridxai.anneal.sectors.sector_orbits`); the block ``BᵀHB`` is ``|orbit|²`` times
+    smaller, and the eigenvectors are expanded back to ``2**d`` amplitudes.
+    """
     t0 = time.perf_counter()
     h = op.dense(s)
-    k = min(k, op.dimension)
+    if orbits is not None:
+        members, weights = orbits
+        hb = sum(w * h[:, members[:, g]] for g, w in enumerate(weights))  # H·B
+        h = sum(w * hb[members[:, g], :] for g, w in enumerate(weights))  # Bᵀ·H·B
+    k = min(k, h.shape[0])
     values, vecs = scipy.linalg.eigh(h, subset_by_index=[0, k - 1], driver="evr")
-    rows = np.ascontiguousarray(vecs.T)
+    if orbits is None:
+        rows = np.ascontiguousarray(vecs.T)
+    else:
+        rows = np.zeros((k, op.dimension))
+        for g, w in enumerate(weights):
+            rows[:, members[:, g]] = w * vecs.T
     exact = np.full(k, 1e-12 * max(1.0, float(np.abs(values).max())))
     return Eigenpairs(s, values, rows if keep_vectors else None,
                       _derivatives(op, s, values, rows), exact, 1e3 * exact,
@@ -396,16 +414,38 @@ def _dense(op: AnnealingOperator, s: float, k: int, keep_vectors: bool) -> Eigen
 
 
 def _eigsh(op: AnnealingOperator, s: float, k: int, x0: NDArray[np.float64] | None, tol: float,
-           keep_vectors: bool, rng: np.random.Generator) -> Eigenpairs:
+           keep_vectors: bool, rng: np.random.Generator,
+           project: Callable[[NDArray[np.float64]], None] | None = None) -> Eigenpairs:
+    """ARPACK's lowest ``k`` levels; with ``project``, those of the subspace it projects onto.
+
+    ``project`` (in place, as :func:`davidson`'s) makes the operator ``P·H·P + σ·(1 - P)``
+    with ``σ`` above every level of ``H(s)``: the levels of the subspace keep their values and
+    the rest of the space moves to ``σ``, above them (Lanczos alone would leave a subspace
+    through rounding).
+    """
     t0 = time.perf_counter()
     n = op.dimension
     count = [0]
     base = op.linear_operator(s)
     from scipy.sparse.linalg import LinearOperator
 
+    # a bound on ‖H(s)‖: |λ| <= s·max|E_P| + (1 - s)·c·d
+    norm = s * (abs(op.diagonal_mean) + op.diagonal_deviation) \
+        + (1.0 - s) * op.driver_coefficient * op.num_qubits
+
     def apply(x: NDArray[np.float64]) -> NDArray[np.float64]:
         count[0] += 1 if np.ndim(x) == 1 or np.shape(x)[1] == 1 else np.shape(x)[1]
-        return base.matvec(x) if np.ndim(x) == 1 else base.matmat(x)
+        if project is None:
+            return base.matvec(x) if np.ndim(x) == 1 else base.matmat(x)
+        columns = np.asarray(x, dtype=np.float64).reshape(n, -1)
+        out = np.empty_like(columns)
+        for j in range(columns.shape[1]):
+            inside = np.ascontiguousarray(columns[:, j])
+            project(inside)
+            image = base.matvec(inside)
+            project(image)
+            out[:, j] = image + (norm + 1.0) * (columns[:, j] - inside)
+        return out.reshape(np.shape(x))
 
     lin = LinearOperator((n, n), matvec=apply, matmat=apply, dtype=np.float64)
     v0 = None
@@ -415,11 +455,16 @@ def _eigsh(op: AnnealingOperator, s: float, k: int, x0: NDArray[np.float64] | No
         v0 = np.asarray(x0, dtype=np.float64).reshape(-1, n)[0].copy()
         v0 /= np.linalg.norm(v0)
         v0 += 1e-3 * rng.standard_normal(n) / math.sqrt(n)
+        if project is not None:
+            project(v0)
+            if not np.linalg.norm(v0) > 0.0:
+                v0 = None
+    if v0 is None and project is not None:  # ARPACK's own start would lie mostly outside
+        v0 = rng.standard_normal(n)
+        project(v0)
     kk = min(k, n - 1)
-    # ARPACK stops at ‖r‖ <= tol·|θ|: an absolute tol is relative to a bound on ‖H(s)‖
-    # (|λ| <= s·max|E_P| + (1 - s)·c·d), so that the eigenvalues come out within tol
-    norm = s * (abs(op.diagonal_mean) + op.diagonal_deviation) \
-        + (1.0 - s) * op.driver_coefficient * op.num_qubits
+    # ARPACK stops at ‖r‖ <= tol·|θ|: an absolute tol is relative to the bound on ‖H(s)‖,
+    # so that the eigenvalues come out within tol
     relative = max(tol / max(1.0, norm), 1e-14)
     try:
         values, vecs = eigsh(lin, k=kk, which="SA", v0=v0, tol=relative)
@@ -877,7 +922,9 @@ def lowest_eigenpairs(
             ``‖H(s)‖``, down to 1e-14).
         keep_vectors: Return eigenvectors.
         rng: Random generator (fill vectors, symmetry-breaking noise).
-        **options: Passed to :func:`davidson`.
+        **options: Passed to :func:`davidson`; its ``project`` also to ARPACK (the levels of
+            the subspace it projects onto); ``orbits`` to dense ``eigh`` (the block of a
+            symmetry sector, :func:`hybridxai.anneal.sectors.sector_orbits`).
 
     Returns:
         The eigenpairs.
@@ -894,9 +941,10 @@ def lowest_eigenpairs(
         solver = "dense"
     with blas_threads(1):
         if solver == "dense":
-            return _dense(op, s, k, keep_vectors)
+            return _dense(op, s, k, keep_vectors, options.get("orbits"))  # type: ignore[arg-type]
         if solver == "eigsh":
-            return _eigsh(op, s, k, x0, tol, keep_vectors, rng)
+            project = options.get("project")
+            return _eigsh(op, s, k, x0, tol, keep_vectors, rng, project)  # type: ignore[arg-type]
         if solver == "davidson":
             return davidson(op, s, k, x0=x0, tol=tol, rng=rng, keep_vectors=keep_vectors,
                             **options)  # type: ignore[arg-type]

@@ -112,8 +112,10 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
     own (``min_gap`` starts from a cached block); with
     single-precision inner steps also their float32 rows and a float32 copy of ``E_P``, two
     to a float64 vector. A traced profile (``tracemalloc``) stays within it, up to small
-    objects (``tests/anneal/test_gap_profile.py``), unless a degenerate ``E_g`` makes a point
-    widen its block, which the plan does not foresee.
+    objects (``tests/anneal/test_gap_profile.py``), unless a degenerate ``E_g`` that no
+    solved-apart symmetry explains makes a point widen its block, which the plan does not
+    foresee (with sectors split, the level above ``E_g``'s eigenspace comes from the sectors'
+    own solves: :func:`hybridxai.anneal.sectors.sector_eigenpairs`'s ``extend``).
 
     Args:
         block: Davidson block (levels wanted plus guards).
@@ -193,7 +195,7 @@ def warn_symmetry_sectors(g: int, solver: str, purpose: str, sectors: int = 1, f
     of the sectors its start vectors reach and miss a lower one of another, with small
     residuals (``min_gap`` 6.1e-6 and 2.6e-6 too high on two
     :func:`~hybridxai.analysis.flip_symmetric_qubo` instances; docs/benchmarks.md, twelfth
-    round). The Davidson solver solves the sectors of spin flips apart
+    round). The Davidson and ARPACK solvers solve the sectors of spin flips apart
     (:mod:`hybridxai.anneal.sectors`); this warns when the degeneracy is larger than those
     ``sectors`` explain (``g > sectors``: another symmetry, such as a permutation of equal
     variables, or more flips than :data:`~hybridxai.anneal.sectors.MAX_SECTOR_SYMMETRIES`,
@@ -211,12 +213,10 @@ def warn_symmetry_sectors(g: int, solver: str, purpose: str, sectors: int = 1, f
         return
     if flips > MAX_SECTOR_SYMMETRIES:
         why = (f"; it has {flips} spin flips that leave H_P unchanged, more than the "
-               f"{MAX_SECTOR_SYMMETRIES} whose sectors the Davidson solver splits, so none is split")
+               f"{MAX_SECTOR_SYMMETRIES} whose sectors the solvers split, so none is split")
     elif sectors > 1:
         why = (f"; the {sectors} sectors of its {flips} spin flip(s) are solved apart, but "
                f"{g} ground states need another symmetry as well")
-    elif flips:
-        why = f"; only solver='davidson' splits the sectors of its {flips} spin flip(s)"
     else:
         why = ""
     warnings.warn(
@@ -263,7 +263,14 @@ class GapTracker:
             (:data:`hybridxai.anneal.sectors.MAX_SECTOR_SYMMETRIES`).
 
     Attributes:
-        sectors: How many sectors each Davidson solve is split into (1: none).
+        sectors: How many sectors each solve is split into (1: none).
+        branches: With sectors split and ``Δ = E_g − E_0``: one dict per sector, ``s`` to the
+            :class:`GapPoint` of that sector's own gap ``c_a(s)``, its lowest level outside
+            the ground manifold (the manifold has ``g / sectors`` levels in each: every flip
+            moves every basis state) minus ``E_0``. ``Δ = min_a c_a`` has a kink where two
+            sectors' levels cross; each ``c_a`` is smooth there, so ``min_gap`` can search
+            them one by one. At ``s = 1`` every ``c_a`` is ``Δ(1)`` (slope unknown: NaN);
+            ``s = 0`` is not recorded. Empty otherwise.
     """
 
     def __init__(self, op: AnnealingOperator, g: int, solver: str, guard: int,
@@ -273,7 +280,9 @@ class GapTracker:
                  symmetries: tuple[int, ...] = ()) -> None:
         self.op, self.g = op, g
         self.symmetries = tuple(symmetries)
-        self.sectors = sector_count(self.symmetries, solver)  # the Davidson solver's split
+        self.sectors = sector_count(self.symmetries, solver)
+        self.branches: list[dict[float, GapPoint]] = (
+            [{} for _ in range(self.sectors)] if self.sectors > 1 and g % self.sectors == 0 else [])
         # a progress bar (tqdm's update(n), and set_postfix_str if it has it) advanced by one
         # per new point and labelled with it (see hybridxai._util.progress); None: none
         self.progress: Any = None
@@ -359,6 +368,9 @@ class GapTracker:
     def add_exact(self, point: GapPoint) -> None:
         """Record a point known exactly (the end points)."""
         self._record(point)
+        if point.s == 1.0:  # every sector has the classical levels there (see branches)
+            for branch in self.branches:
+                branch[1.0] = GapPoint(1.0, point.gap, math.nan, 0.0, point.error, point.e0, point.eg)
 
     def _record(self, point: GapPoint) -> None:
         """Store a point and keep :meth:`best` current without scanning every point."""
@@ -454,8 +466,11 @@ class GapTracker:
         arpack_levels = min(k + self.guard, self.op.dimension)
         try:
             if self.sectors > 1:
+                # the matrix element needs the level above E_g's eigenspace, which near s = 1
+                # spans every sector: the sectors' further levels spare a wider second solve
                 pairs = sector_eigenpairs(self.op, s, k, self.symmetries, solver=self.solver,
-                                          x0=x0, tol=tol, rng=self.rng, **options)
+                                          x0=x0, tol=tol, rng=self.rng, extend=self.couplings,
+                                          **options)
             else:
                 pairs = lowest_eigenpairs(
                     self.op, s, arpack_levels if self.solver == "eigsh" else k,
@@ -466,8 +481,13 @@ class GapTracker:
             if not (self.profile and self.solver == "davidson"):
                 raise
             # a profile point inside a tight cluster of levels (small s): ARPACK copes better
-            pairs = lowest_eigenpairs(self.op, s, arpack_levels, solver="eigsh",
-                                      x0=self.start_vectors(s), tol=tol, rng=self.rng)
+            if self.sectors > 1:
+                pairs = sector_eigenpairs(self.op, s, k, self.symmetries, solver="eigsh",
+                                          x0=self.start_vectors(s), tol=tol, rng=self.rng,
+                                          guard=self.guard)
+            else:
+                pairs = lowest_eigenpairs(self.op, s, arpack_levels, solver="eigsh",
+                                          x0=self.start_vectors(s), tol=tol, rng=self.rng)
         self.matvecs += pairs.matvecs
         return pairs
 
@@ -513,6 +533,7 @@ class GapTracker:
         )
         new = s not in self.points
         self._record(point)
+        self._record_branches(pairs, point)
         self._report(point, new)
         if pairs.vectors is not None:
             replaced = self.cache.get(s)
@@ -521,6 +542,21 @@ class GapTracker:
                 self._recycle(replaced)
             self._evict(s)
         return point
+
+    def _record_branches(self, pairs: Eigenpairs, point: GapPoint) -> None:
+        """Each sector's own gap at this point (:attr:`branches`), when the sectors were solved apart."""
+        own = pairs.info.get("sector_pairs")
+        if not own or self.g % len(own):
+            return
+        index = self.g // len(own)  # the ground manifold's share of each sector
+        derivative0 = float(pairs.derivatives[0])
+        for branch, sector in zip(self.branches, own, strict=True):
+            if sector.values.size > index:
+                level = float(sector.values[index])
+                branch[point.s] = GapPoint(
+                    point.s, level - point.e0, float(sector.derivatives[index]) - derivative0,
+                    float(sector.derivative_errors[index] + pairs.derivative_errors[0]),
+                    float(sector.errors[index] + pairs.errors[0]), point.e0, level)
 
     def _report(self, point: GapPoint, new: bool) -> None:
         """Advance the progress bar for a new point; relabel it for a re-solved one."""
@@ -728,8 +764,8 @@ def compute_gap_profile(
         largest estimated relative error left, and ``resolved``), ``conventions``, ``gap``,
         ``driver_scale``, ``matrix_elements`` and ``memory_bytes`` (the Davidson solver's
         planned peak, checked against the budget before any allocation; ``None`` for the dense
-        solver; a lower bound when a degenerate ``E_g`` makes a point widen its block to find
-        the whole eigenspace).
+        solver; a lower bound when a degenerate ``E_g`` no split symmetry explains makes a
+        point widen its block to find the whole eigenspace).
 
     Raises:
         InvalidArgumentError: For a bad ``num_points``, ``s``, ``driver_scale``, ``solver``,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.linalg
 from scipy.optimize import minimize_scalar
@@ -16,12 +18,19 @@ def x_operator(q: int, d: int) -> np.ndarray:
     return np.kron(np.kron(np.eye(2 ** (d - 1 - q)), _X), np.eye(2**q))
 
 
+@functools.lru_cache(maxsize=4)
+def _driver_sum(d: int) -> np.ndarray:
+    """``Σ X_q`` over ``d`` qubits (read-only: shared between calls)."""
+    out = sum(x_operator(q, d) for q in range(d))
+    out.setflags(write=False)
+    return out
+
+
 def dense_hamiltonian(bqm, s: float, c: float = 1.0) -> np.ndarray:
     """``(1 - s)·(-c·Σ X_q) + s·diag(E_P)`` built from Kronecker products."""
     energies = basis_energies(bqm)
     d = len(bqm.variables)
-    driver = -c * sum(x_operator(q, d) for q in range(d))
-    return (1.0 - s) * driver + s * np.diag(energies)
+    return (1.0 - s) * (-c) * _driver_sum(d) + s * np.diag(energies)
 
 
 def ground_degeneracy(bqm) -> int:
@@ -48,4 +57,58 @@ def reference_min_gap(bqm, c: float = 1.0, points: int = 201) -> tuple[float, fl
                               options={"xatol": 1e-10})
         if res.fun < best[0]:
             best = (float(res.fun), float(res.x))
+    return best
+
+
+def _flip(mask: int, d: int) -> np.ndarray:
+    """The product of X over the qubits in ``mask``."""
+    out = np.eye(2**d)
+    for q in range(d):
+        if mask >> q & 1:
+            out = out @ x_operator(q, d)
+    return out
+
+
+def sector_bases(masks, d: int) -> list[np.ndarray]:
+    """Orthonormal bases (columns) of the joint ±1 eigenspaces of the flips, from their projectors."""
+    import itertools
+
+    bases = []
+    for signs in itertools.product((1.0, -1.0), repeat=len(masks)):
+        projector = np.eye(2**d)
+        for mask, sign in zip(masks, signs, strict=True):
+            projector = projector @ (0.5 * (np.eye(2**d) + sign * _flip(mask, d)))
+        w, v = np.linalg.eigh(projector)
+        bases.append(v[:, w > 0.5])
+    return bases
+
+
+def sector_gaps(bqm, bases, s: float, c: float = 1.0) -> list[float]:
+    """Each sector's lowest level outside the ground manifold (``g / sectors`` levels each) minus ``E_0``."""
+    h = dense_hamiltonian(bqm, s, c)
+    per = ground_degeneracy(bqm) // len(bases)
+    e0 = float(scipy.linalg.eigvalsh(h, subset_by_index=[0, 0])[0])
+    return [float(scipy.linalg.eigvalsh(q.T @ h @ q, subset_by_index=[per, per])[0]) - e0 for q in bases]
+
+
+def sector_reference_min_gap(bqm, masks, c: float = 1.0, points: int = 201,
+                             bounds: tuple[float, float] = (0.0, 1.0)) -> tuple[float, float]:
+    """``min_a min_s`` of the sectors' own gaps: a grid over ``bounds``, then bounded Brent
+    around each sector's three lowest grid minima (``Δ = min_a c_a``; each ``c_a`` is smooth
+    where ``Δ`` has a kink)."""
+    d = len(bqm.variables)
+    bases = sector_bases(masks, d)
+    grid = np.linspace(*bounds, points)
+    values = np.array([sector_gaps(bqm, bases, s, c) for s in grid])  # (points, sectors)
+    best = (float(values.min()), float(grid[int(values.min(axis=1).argmin())]))
+    for a in range(values.shape[1]):
+        curve = values[:, a]
+        local = [i for i in range(points) if (i == 0 or curve[i] <= curve[i - 1])
+                 and (i == points - 1 or curve[i] <= curve[i + 1])]
+        for i in sorted(local, key=lambda j: curve[j])[:3]:
+            lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, points - 1)]
+            res = minimize_scalar(lambda s, a=a: sector_gaps(bqm, bases, s, c)[a], bounds=(lo, hi),
+                                  method="bounded", options={"xatol": 1e-10})
+            if res.fun < best[0]:
+                best = (float(res.fun), float(res.x))
     return best
