@@ -400,9 +400,11 @@ def min_gap(
             :func:`hybridxai.anneal.ising.flip_symmetries`), levels of their symmetry sectors
             cross, and one Davidson search space could miss a level of a sector its converged
             vectors no longer expand (``Δ_min`` 2.6e-6 too high for
-            ``flip_symmetric_qubo(8, 8)``): Davidson solves the sectors apart
-            (:mod:`hybridxai.anneal.sectors`, up to three such symmetries; about 1.8× the
-            products; docs/benchmarks.md, thirteenth round). A ``RuntimeWarning`` says when
+            ``flip_symmetric_qubo(8, 8)``): every solver solves the sectors apart
+            (:mod:`hybridxai.anneal.sectors`, up to three such symmetries; Davidson and
+            ARPACK about 1.8× the products, dense ``eigh`` smaller blocks;
+            docs/benchmarks.md, thirteenth and fourteenth rounds), and each sector's own gap
+            is searched too (step 6 of the module docstring). A ``RuntimeWarning`` says when
             more ground states than those sectors explain leave a symmetry unsplit;
             ``"dense"`` is exact.
         dense_total_time: ``T`` of the time grid (``dense=True``).

@@ -256,10 +256,11 @@ class GapTracker:
             docs/benchmarks.md, fourth round). ``min_gap`` visits ``s`` in no such order and
             keeps the nearest point's vectors.
         symmetries: Spin flips that leave ``H_P`` unchanged
-            (:func:`hybridxai.anneal.ising.flip_symmetries`): with one to three, the Davidson
-            solver solves their sectors apart
+            (:func:`hybridxai.anneal.ising.flip_symmetries`): with one to three, each solver
+            solves their sectors apart
             (:func:`hybridxai.anneal.sectors.sector_eigenpairs`), so a level of one sector
-            that crosses below those of another is not missed; four or more are not split
+            that crosses below those of another is not missed, and each sector's own gap is
+            kept (:attr:`branches`); four or more are not split
             (:data:`hybridxai.anneal.sectors.MAX_SECTOR_SYMMETRIES`).
 
     Attributes:
