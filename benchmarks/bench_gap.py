@@ -124,10 +124,10 @@ without step 6 (each sector's own gap searched), checks where they differ agains
 from __future__ import annotations
 
 import argparse
-import itertools
 import contextlib
 import math
 import os
+import sys
 import time
 import warnings
 from collections.abc import Iterator
@@ -135,7 +135,6 @@ from pathlib import Path
 
 import dimod
 import numpy as np
-import scipy.linalg
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from hybridxai.analysis import flip_symmetric_qubo, min_gap, per_step_points, random_feature_qubo
@@ -849,53 +848,18 @@ def without_sector_search() -> Iterator[None]:
         gap_module._refine_branches = original  # type: ignore[assignment]
 
 
-def sector_curves_reference(bqm: dimod.BinaryQuadraticModel, masks: tuple[int, ...],
-                            bounds: tuple[float, float], points: int = 11) -> tuple[float, float]:
-    """``min_a min_s c_a(s)`` over ``bounds``, each sector's own gap by dense ``eigh`` of its block.
-
-    Independent of hybridxai's solvers and sectors: the sectors' bases come from ``eigh`` of
-    the projectors ``Π (1 ± F)/2``, built from index permutations; a grid, then bounded Brent
-    around each sector's lowest grid point.
-    """
-    from scipy.optimize import minimize_scalar
-
-    op = AnnealingOperator.from_bqm(bqm)
-    n = op.dimension
-    states = np.arange(n)
-    bases = []
-    for signs in itertools.product((1.0, -1.0), repeat=len(masks)):
-        projector = np.eye(n)
-        for mask, sign in zip(masks, signs, strict=True):
-            flip = np.eye(n)[states ^ mask]
-            projector = projector @ (0.5 * (np.eye(n) + sign * flip))
-        w, v = np.linalg.eigh(projector)
-        bases.append(v[:, w > 0.5])
-    g = int(np.count_nonzero(op.diagonal <= op.diagonal.min() + 1e-9))
-    per = g // len(bases)
-
-    def gap(s: float, a: int) -> float:
-        h = op.dense(s)
-        e0 = scipy.linalg.eigvalsh(h, subset_by_index=[0, 0])[0]
-        return float(scipy.linalg.eigvalsh(bases[a].T @ h @ bases[a], subset_by_index=[per, per])[0] - e0)
-
-    grid = np.linspace(*bounds, points)
-    best = (math.inf, math.nan)
-    for a in range(len(bases)):
-        values = [gap(s, a) for s in grid]
-        i = int(np.argmin(values))
-        found = minimize_scalar(gap, args=(a,), bounds=(grid[max(i - 1, 0)], grid[min(i + 1, points - 1)]),
-                                method="bounded", options={"xatol": 1e-10})
-        best = min(best, (float(found.fun), float(found.x)), (float(values[i]), float(grid[i])))
-    return best
-
-
 def sector_search_check(sizes: list[int], seeds: int, tol: float) -> None:
     """``min_gap`` with and without its search of each sector's own gap, on ``flip_symmetric_qubo``.
 
-    Where they differ by more than ``tol``, both are compared with
-    :func:`sector_curves_reference` around them; the products of both are summed per d.
+    Where they differ by more than ``tol``, both are compared with an independent reference
+    around them (``tests/analysis/_reference.py: sector_reference_min_gap``: Kronecker
+    products, dense ``eigh`` of each sector's block, 11 points, then bounded Brent); the
+    products of both are summed per d.
     """
     from hybridxai.anneal.ising import flip_symmetries
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' references
+    from tests.analysis._reference import sector_reference_min_gap
 
     print(f"load average {os.getloadavg()[0]:.2f}; tol {tol:g}, Davidson")
     with blas_threads(1), warnings.catch_warnings():
@@ -912,8 +876,9 @@ def sector_search_check(sizes: list[int], seeds: int, tol: float) -> None:
                 if abs(before.min_gap - after.min_gap) > tol:
                     differ += 1
                     low, high = sorted((before.s_min, after.s_min))
-                    reference, where = sector_curves_reference(
-                        bqm, flip_symmetries(bqm), (max(0.0, low - 0.005), min(1.0, high + 0.005)))
+                    reference, where = sector_reference_min_gap(
+                        bqm, flip_symmetries(bqm), points=11,
+                        bounds=(max(0.0, low - 0.005), min(1.0, high + 0.005)))
                     print(f"d={d} seed={seed}: without {before.min_gap:.10f} at {before.s_min:.6f}, "
                           f"with {after.min_gap:.10f} at {after.s_min:.6f}; sector reference "
                           f"{reference:.10f} at {where:.6f}", flush=True)

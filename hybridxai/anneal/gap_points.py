@@ -30,7 +30,7 @@ from hybridxai._util.memory import check_count_memory
 from hybridxai.anneal.operators import check_s
 from hybridxai.exceptions import invalid_argument, invalid_type
 
-__all__ = ["GapPoint", "profile_grid", "interval_error", "hermite_minimum", "DEFAULT_PROFILE_POINTS"]
+__all__ = ["GapPoint", "profile_grid", "s_values", "interval_error", "hermite_minimum", "DEFAULT_PROFILE_POINTS"]
 
 DEFAULT_PROFILE_POINTS = 64
 """Grid points of a gap profile unless told otherwise (with ``adaptive=True``: the most points)."""
@@ -65,6 +65,34 @@ class GapPoint:
     coupling: float = math.nan
 
 
+def s_values(s: ArrayLike, name: str, example: str) -> NDArray[np.float64]:
+    """``s`` as a flat float64 array, refusing text (``"0.5"``, ``b"0.5"``) and what is not a number.
+
+    Args:
+        s: The values given.
+        name: The argument that passed them, for error messages.
+        example: What to pass instead, for error messages.
+
+    Raises:
+        InvalidTypeError: For text, or values that are not numbers.
+
+    Example:
+        >>> s_values([0.5, 0.25], "s", "values in (0, 1)").tolist()
+        [0.5, 0.25]
+    """
+    if isinstance(s, (str, bytes)):
+        raise invalid_type(name, s, "numbers, not text", f"pass {example}")
+    try:
+        grid = np.asarray(s, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise invalid_type(name, s, "numbers", f"pass {example}") from None
+    if np.asarray(s).dtype.kind in "USO" and not all(
+            isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+            for x in np.asarray(s, dtype=object).ravel()):
+        raise invalid_type(name, s, "numbers, not text", f"pass {example}")
+    return grid
+
+
 def profile_grid(num_points: int = DEFAULT_PROFILE_POINTS, s: ArrayLike | None = None, *,
                  name: str = "s") -> NDArray[np.float64]:
     """The validated ``s`` grid of a profile: explicit values, or the ``num_points`` cell midpoints.
@@ -91,7 +119,7 @@ def profile_grid(num_points: int = DEFAULT_PROFILE_POINTS, s: ArrayLike | None =
                            "profile points", f"pass e.g. num_points={DEFAULT_PROFILE_POINTS}, or "
                            "adaptive=True to place the points where the gap needs them")
         return (np.arange(int(num_points)) + 0.5) / int(num_points)
-    grid = np.asarray(s, dtype=np.float64).ravel()
+    grid = s_values(s, name, f"values in (0, 1), e.g. {name}=[0.25, 0.5, 0.75]")
     if grid.size == 0:
         raise invalid_argument(name, s, "is empty", f"pass values in (0, 1), e.g. {name}=[0.25, 0.5, 0.75]")
     for value in grid:

@@ -85,7 +85,9 @@ __all__ = [
     "GapTracker",
     "GapProfile",
     "compute_gap_profile",
+    "floored_tol",
     "ground_degeneracy",
+    "level_gap",
     "tracker_vectors",
     "extrapolation_weights",
     "warn_symmetry_sectors",
@@ -97,6 +99,8 @@ _INNER_STEPS = 10  # CG steps per correction in a profile (docs/benchmarks.md, t
 _INNER_REDUCTION = 0.1
 _EXTRAPOLATION_POINTS = 3  # a sweep's start vectors: quadratic in s (docs/benchmarks.md, fourth round)
 _SAME_LEVEL = 0.5  # |overlap| above which two points' vectors count as the same level
+_PERRON_SHARE = 0.1  # norm² of the minority sign above which a vector is no ground state
+_ROUNDING = 1e-14  # relative rounding of float64 eigenvalues: a few units of the last place
 
 
 def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
@@ -169,6 +173,39 @@ def extrapolation_weights(points: ArrayLike, s: float) -> NDArray[np.float64]:
             if j != i:
                 weights[i] *= (s - x[j]) / (x[i] - x[j])
     return weights
+
+
+def level_gap(s: float, lower: Eigenpairs, i: int, upper: Eigenpairs, j: int,
+              coupling: float = math.nan) -> GapPoint:
+    """The :class:`GapPoint` of level ``j`` of ``upper`` above level ``i`` of ``lower`` at ``s``.
+
+    The gap, its Hellmann–Feynman slope and their errors (the two levels' added); ``lower``
+    and ``upper`` are the same solve, or a merged solve and one sector's own levels.
+    """
+    e0, eg = float(lower.values[i]), float(upper.values[j])
+    return GapPoint(s, eg - e0, float(upper.derivatives[j] - lower.derivatives[i]),
+                    float(upper.derivative_errors[j] + lower.derivative_errors[i]),
+                    float(upper.errors[j] + lower.errors[i]), e0, eg, coupling)
+
+
+def floored_tol(op: AnnealingOperator, tol: float, purpose: str) -> float:
+    """``tol``, raised with a warning to what float64 eigenvalues of ``H(s)`` resolve.
+
+    Below about ``1e-14·(max|E_P| + c·d)`` (a few units in the last place of the largest
+    levels) no solver can resolve a gap, and the iterative ones spend their budget trying:
+    ``min_gap(tol=1e-30)`` took 88 s for the 0.6 s of ``tol=1e-12``, with the same result
+    (a user trial, docs/benchmarks.md, fourteenth round).
+    """
+    floor = _ROUNDING * max(1.0, float(np.abs(op.diagonal).max())
+                            + op.driver_coefficient * op.num_qubits)
+    if tol >= floor:
+        return tol
+    warnings.warn(
+        f"{purpose}: tol={tol:g} is below what float64 eigenvalues of this H(s) resolve "
+        f"(about {floor:.1g}, the rounding of its largest levels); using tol={floor:.1g}, as a "
+        "smaller one would only cost time: pass a tol of at least that",
+        RuntimeWarning, stacklevel=caller_stacklevel())
+    return floor
 
 
 def ground_degeneracy(energies: NDArray[np.float64]) -> int:
@@ -246,7 +283,9 @@ class GapTracker:
             (every point to ``tol``), 0 (one Olsen step) for ``min_gap``.
         profile: The points make up a profile (default: ``couplings``): they are swept along
             ``s`` and each is solved to its own ``tol``, which sets the defaults of ``sweep``
-            and ``inner_steps``, and a point Davidson cannot solve falls back to ARPACK.
+            and ``inner_steps``. A point Davidson cannot solve falls back to ARPACK, in a
+            profile and in ``min_gap`` alike (``min_gap`` used to raise; the review of the
+            fourteenth round found one at d = 12).
         sweep: The points come in order along ``s`` (default: ``profile``). The
             cache then keeps the most recent points, and each point starts from the
             eigenvectors of the last (up to) three extrapolated to its ``s`` by the polynomial
@@ -270,8 +309,11 @@ class GapTracker:
             the ground manifold (the manifold has ``g / sectors`` levels in each: every flip
             moves every basis state) minus ``E_0``. ``Δ = min_a c_a`` has a kink where two
             sectors' levels cross; each ``c_a`` is smooth there, so ``min_gap`` can search
-            them one by one. At ``s = 1`` every ``c_a`` is ``Δ(1)`` (slope unknown: NaN);
-            ``s = 0`` is not recorded. Empty otherwise.
+            them one by one. A point is recorded only where ``Δ = min_a c_a`` holds: where
+            the lowest ``g`` levels are the lowest ``g / sectors`` of each sector (at small
+            ``s`` one sector's next level can lie below another's last manifold level, and
+            ``c_a`` is then no gap). At ``s = 1`` every ``c_a`` is ``Δ(1)`` (slope unknown:
+            NaN); ``s = 0`` is not recorded. Empty otherwise.
     """
 
     def __init__(self, op: AnnealingOperator, g: int, solver: str, guard: int,
@@ -449,7 +491,7 @@ class GapTracker:
                 self.workspace = DavidsonWorkspace(self.op.dimension,
                                                    max(self.max_subspace, 2 * block + 1), block,
                                                    staggered=self.inner_steps > 0)
-            options = {"guard": self.guard, "max_subspace": max(self.max_subspace, 2 * block + 1),
+            options = {"max_subspace": max(self.max_subspace, 2 * block + 1),
                        "workspace": self.workspace, "sentinel": self.couplings and k > self.g + 1,
                        "inner_steps": self.inner_steps, "inner_reduction": _INNER_REDUCTION,
                        "inner_precision": "single" if self.inner_steps else "double"}
@@ -457,40 +499,72 @@ class GapTracker:
             spare = next((i for i, a in enumerate(self._spare) if a.shape[0] >= rows), None)
             if spare is not None:
                 options["vectors_out"] = self._spare.pop(spare)
+
+        def solve(solver: str, x0: NDArray[np.float64] | None, **options: Any) -> Eigenpairs:
+            if self.sectors > 1:
+                # the matrix element needs the level above E_g's eigenspace, which near s = 1
+                # spans every sector: the sectors' further levels spare a wider second solve
+                return sector_eigenpairs(self.op, s, k, self.symmetries, solver=solver, x0=x0,
+                                         tol=tol, rng=self.rng, guard=self.guard,
+                                         extend=self.couplings, **options)
+            # ARPACK has no guard vectors: it is asked for the guards as levels, without which
+            # it can return a higher level in place of one of a near-degenerate pair (a
+            # Z2-symmetric QUBO's E_1 − E_0 near s = 1)
+            levels = min(k + self.guard, self.op.dimension) if solver == "eigsh" else k
+            return lowest_eigenpairs(self.op, s, levels, solver=solver,  # type: ignore[arg-type]
+                                     x0=x0, tol=tol, rng=self.rng, guard=self.guard, **options)
+
         # the start vectors may be written into the output array: Davidson copies them into
         # its search space before it writes any output (but one sector's output would
         # overwrite the next sector's start vectors)
         x0 = self.start_vectors(s, options.get("vectors_out") if self.sectors == 1 else None)
-        # ARPACK has no guard vectors: it is asked for the guards as levels, without which it
-        # can return a higher level in place of one of a near-degenerate pair (a Z2-symmetric
-        # QUBO's E_1 − E_0 near s = 1)
-        arpack_levels = min(k + self.guard, self.op.dimension)
         try:
-            if self.sectors > 1:
-                # the matrix element needs the level above E_g's eigenspace, which near s = 1
-                # spans every sector: the sectors' further levels spare a wider second solve
-                pairs = sector_eigenpairs(self.op, s, k, self.symmetries, solver=self.solver,
-                                          x0=x0, tol=tol, rng=self.rng, extend=self.couplings,
-                                          **options)
-            else:
-                pairs = lowest_eigenpairs(
-                    self.op, s, arpack_levels if self.solver == "eigsh" else k,
-                    solver=self.solver,  # type: ignore[arg-type]
-                    x0=x0, tol=tol, rng=self.rng, **options,
-                )
+            pairs = solve(self.solver, x0, **options)
         except RuntimeError:
-            if not (self.profile and self.solver == "davidson"):
+            if self.solver != "davidson":
                 raise
-            # a profile point inside a tight cluster of levels (small s): ARPACK copes better
-            if self.sectors > 1:
-                pairs = sector_eigenpairs(self.op, s, k, self.symmetries, solver="eigsh",
-                                          x0=self.start_vectors(s), tol=tol, rng=self.rng,
-                                          guard=self.guard)
-            else:
-                pairs = lowest_eigenpairs(self.op, s, arpack_levels, solver="eigsh",
-                                          x0=self.start_vectors(s), tol=tol, rng=self.rng)
+            # a point inside a tight cluster of levels (small s): ARPACK copes better (the
+            # start vectors again: a failed solve may have overwritten them)
+            pairs = solve("eigsh", self.start_vectors(s))
+        if self.solver != "dense" and not self._is_ground(s, pairs):
+            # the start vectors had lost the ground state (a jump from s = 1 to 0.5, the
+            # review): start again from a vector of one sign, which overlaps it
+            self.matvecs += pairs.matvecs
+            positive = np.full((1, self.op.dimension), self.op.dimension ** -0.5)
+            pairs = solve(self.solver, positive, **options)
+            if not self._is_ground(s, pairs):
+                self.matvecs += pairs.matvecs
+                pairs = solve("eigsh", positive)
         self.matvecs += pairs.matvecs
         return pairs
+
+    def _is_ground(self, s: float, pairs: Eigenpairs) -> bool:
+        """Whether the lowest vector found can be the ground state (Perron–Frobenius).
+
+        For ``0 < s < 1`` and ``c > 0``, ``H(s)`` is stoquastic and irreducible: its ground
+        state is the only eigenvector with amplitudes of one sign. Excited states away from
+        ``s = 1`` carry 30–50 % of their norm² in amplitudes of the minority sign (dense
+        ``eigh``, d = 8–10; docs/benchmarks.md, fourteenth round); a share above
+        :data:`_PERRON_SHARE` is no ground state. Near ``s = 1`` some excited states are
+        nearly classical and pass, so this only catches a ground state lost at smaller ``s``.
+        """
+        if pairs.vectors is None or not 0.0 < s < 1.0 or self.op.driver_coefficient <= 0.0:
+            return True
+        values, errors = pairs.values, pairs.errors
+        floor = 1e-12 * max(1.0, float(np.abs(values).max()))
+        for j, u in enumerate(pairs.vectors[:values.size]):
+            # near s = 1 a flipped partner is degenerate with E_0 to rounding, and either
+            # may come first: any vector of the lowest level may be the one-signed one
+            if j and values[j] - values[0] > max(errors[0] + errors[j], floor):
+                break
+            positive = 0.0
+            for start in range(0, u.size, 1 << 16):  # in chunks: no temporary of 2**d amplitudes
+                part = np.maximum(u[start:start + (1 << 16)], 0.0)
+                positive += float(part @ part)
+            total = float(u @ u)
+            if min(positive, total - positive) <= _PERRON_SHARE * total:
+                return True
+        return False
 
     def _coupling(self, s: float, pairs: Eigenpairs, tol: float) -> tuple[Eigenpairs, float]:
         """``‖P_g·∂ₛH·P_<‖`` (Frobenius; ``P_g``: eigenspace of ``E_g``, ``P_<``: lowest ``g`` levels)."""
@@ -525,13 +599,7 @@ class GapTracker:
         coupling = math.nan
         if self.couplings:
             pairs, coupling = self._coupling(s, pairs, 0.5 * tol)
-        g = self.g
-        e0, eg = float(pairs.values[0]), float(pairs.values[g])
-        point = GapPoint(
-            s, eg - e0, float(pairs.derivatives[g] - pairs.derivatives[0]),
-            float(pairs.derivative_errors[g] + pairs.derivative_errors[0]),
-            float(pairs.errors[g] + pairs.errors[0]), e0, eg, coupling,
-        )
+        point = level_gap(s, pairs, 0, pairs, self.g, coupling)
         new = s not in self.points
         self._record(point)
         self._record_branches(pairs, point)
@@ -545,19 +613,21 @@ class GapTracker:
         return point
 
     def _record_branches(self, pairs: Eigenpairs, point: GapPoint) -> None:
-        """Each sector's own gap at this point (:attr:`branches`), when the sectors were solved apart."""
+        """Each sector's own gap at this point (:attr:`branches`), where ``Δ`` is their lowest."""
         own = pairs.info.get("sector_pairs")
-        if not own or self.g % len(own):
+        if not self.branches or not own:
             return
         index = self.g // len(own)  # the ground manifold's share of each sector
-        derivative0 = float(pairs.derivatives[0])
+        if any(sector.values.size <= index for sector in own):
+            return
+        # Δ = min_a c_a only while the lowest g levels are the lowest g / sectors of each
+        # sector; where one sector's first level outside them lies below another's last level
+        # inside (small s, another symmetry's clusters), c_a is no gap at all (the review)
+        inside = max(float(sector.values[index - 1]) for sector in own) if index else -math.inf
+        if inside > min(float(sector.values[index]) for sector in own):
+            return
         for branch, sector in zip(self.branches, own, strict=True):
-            if sector.values.size > index:
-                level = float(sector.values[index])
-                branch[point.s] = GapPoint(
-                    point.s, level - point.e0, float(sector.derivatives[index]) - derivative0,
-                    float(sector.derivative_errors[index] + pairs.derivative_errors[0]),
-                    float(sector.errors[index] + pairs.errors[0]), point.e0, level)
+            branch[point.s] = level_gap(point.s, pairs, 0, sector, index)
 
     def _report(self, point: GapPoint, new: bool) -> None:
         """Advance the progress bar for a new point; relabel it for a re-solved one."""
@@ -836,8 +906,9 @@ def compute_gap_profile(
             info = {"grid": "adaptive", "rtol": float(rtol), "interpolation_error": worst,
                     "resolved": resolved}
         else:
+            point_tol = floored_tol(op, float(tol), "gap_profile")
             for value in grid[::-1]:  # continuation from the classical states at s = 1
-                tracker(float(value), tol)
+                tracker(float(value), point_tol)
             points = [tracker.points[float(value)] for value in grid]
     if adaptive and not resolved:  # after the bar is closed, so that it does not cut the line
         lowest = tracker.best()

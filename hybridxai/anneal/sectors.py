@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -175,6 +175,17 @@ def _permute_rows(rows: NDArray[np.float64], order: NDArray[np.intp],
             i = source
 
 
+def _sector_start(x0: NDArray[np.float64] | None, project: Callable[[NDArray[np.float64]], None],
+                  n: int) -> NDArray[np.float64] | None:
+    """ARPACK's start in a sector: the first row of ``x0`` with a share of its norm² there, projected."""
+    for row in () if x0 is None else np.asarray(x0).reshape(-1, n):
+        inside = row.copy()
+        project(inside)
+        if float(inside @ inside) >= _SECTOR_SHARE * float(row @ row) > 0.0:
+            return inside
+    return None
+
+
 def sector_eigenpairs(
     op: AnnealingOperator,
     s: float,
@@ -207,7 +218,8 @@ def sector_eigenpairs(
             vectors) are solved densely, whatever the solver, as
             :func:`~hybridxai.anneal.eigensolvers.lowest_eigenpairs` does for a space too small.
         x0: Warm-start vectors as rows; each Davidson sector takes (projected) those with at
-            least 10 % of their norm² in it, in order, up to its block; ARPACK the first row.
+            least 10 % of their norm² in it, in order, up to its block; ARPACK the first such
+            row.
         tol: Eigenvalue accuracy.
         rng: Random generator of the fill vectors.
         vectors_out: An array of at least ``sectors·(k + guard)`` rows to write the vectors
@@ -260,7 +272,7 @@ def sector_eigenpairs(
         else:
             levels = min(k, size) if solver == "dense" else min(block, size - 1)
             result = lowest_eigenpairs(
-                op, s, levels, solver=solver, x0=x0, tol=tol, rng=rng,  # type: ignore[arg-type]
+                op, s, levels, solver=solver, x0=_sector_start(x0, project, n), tol=tol, rng=rng,  # type: ignore[arg-type]
                 keep_vectors=keep, project=project,
                 orbits=sector_orbits(op.num_qubits, masks, signs) if solver == "dense" else None)
             if out is not None and result.vectors is not None:

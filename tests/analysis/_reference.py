@@ -84,23 +84,32 @@ def sector_bases(masks, d: int) -> list[np.ndarray]:
 
 
 def sector_gaps(bqm, bases, s: float, c: float = 1.0) -> list[float]:
-    """Each sector's lowest level outside the ground manifold (``g / sectors`` levels each) minus ``E_0``."""
+    """``Δ(s)``, then each sector's own gap, never below ``Δ``.
+
+    A sector's own gap is its lowest level outside the ground manifold (``g / sectors``
+    levels of each sector) minus ``E_0``. Where the lowest ``g`` levels hold ``g / sectors`` of
+    every sector, ``Δ`` is the lowest of them; elsewhere one can lie below ``Δ``, and is
+    raised to it.
+    """
     h = dense_hamiltonian(bqm, s, c)
-    per = ground_degeneracy(bqm) // len(bases)
-    e0 = float(scipy.linalg.eigvalsh(h, subset_by_index=[0, 0])[0])
-    return [float(scipy.linalg.eigvalsh(q.T @ h @ q, subset_by_index=[per, per])[0]) - e0 for q in bases]
+    g = ground_degeneracy(bqm)
+    per = g // len(bases)
+    low = scipy.linalg.eigvalsh(h, subset_by_index=[0, g])
+    gap = float(low[g] - low[0])
+    own = [float(scipy.linalg.eigvalsh(q.T @ h @ q, subset_by_index=[per, per])[0] - low[0]) for q in bases]
+    return [gap] + [max(x, gap) for x in own]
 
 
 def sector_reference_min_gap(bqm, masks, c: float = 1.0, points: int = 201,
                              bounds: tuple[float, float] = (0.0, 1.0)) -> tuple[float, float]:
-    """``min_a min_s`` of the sectors' own gaps: a grid over ``bounds``, then bounded Brent
-    around each sector's three lowest grid minima (``Δ = min_a c_a``; each ``c_a`` is smooth
-    where ``Δ`` has a kink)."""
+    """``min_s Δ(s)`` over ``bounds``: a grid, then bounded Brent around the three lowest grid
+    minima of ``Δ`` and of each sector's own gap (:func:`sector_gaps`), which is smooth where
+    ``Δ`` has a kink, so that two dips either side of a kink are both found."""
     d = len(bqm.variables)
     bases = sector_bases(masks, d)
     grid = np.linspace(*bounds, points)
-    values = np.array([sector_gaps(bqm, bases, s, c) for s in grid])  # (points, sectors)
-    best = (float(values.min()), float(grid[int(values.min(axis=1).argmin())]))
+    values = np.array([sector_gaps(bqm, bases, s, c) for s in grid])  # (points, 1 + sectors)
+    best = (float(values[:, 0].min()), float(grid[int(values[:, 0].argmin())]))
     for a in range(values.shape[1]):
         curve = values[:, a]
         local = [i for i in range(points) if (i == 0 or curve[i] <= curve[i - 1])

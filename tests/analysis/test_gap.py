@@ -11,7 +11,7 @@ from hybridxai.analysis import flip_symmetric_qubo, gap_at, min_gap, per_step_po
 from hybridxai.analysis.gap import ground_degeneracy
 from hybridxai.anneal.eigensolvers import DENSE_MAX_QUBITS
 from hybridxai.anneal.operators import AnnealingOperator
-from hybridxai.exceptions import InvalidArgumentError, ProblemTooLargeError
+from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, ProblemTooLargeError
 from hybridxai.anneal.ising import flip_symmetries
 from tests.analysis._reference import (
     dense_hamiltonian,
@@ -302,3 +302,59 @@ def test_memory_plan_is_reported_and_enforced_before_allocation(make_bqm):
         min_gap(bqm, solver="davidson", max_memory_bytes=too_small)
     assert min_gap(bqm, solver="davidson", max_memory_bytes=8 * n * tracker_vectors(3, 7, 2)).min_gap == \
         pytest.approx(result.min_gap, abs=1e-6)
+
+
+@pytest.mark.parametrize("s_grid", [3, 5])
+def test_a_ground_state_lost_in_a_long_jump_is_found_again(s_grid):
+    # from s = 1 straight to s = 0.5, the start vectors (classical states) let Davidson
+    # converge on excited levels: E_0 came out −3.026 instead of −4.004, and min_gap 8e-13
+    # instead of 0.0060 (the review; 11 of 72 such runs at d = 8–10). A lowest vector with
+    # both signs is no ground state (Perron–Frobenius): the point is solved again
+    bqm = flip_symmetric_qubo(10, 1)
+    reference = min_gap(bqm, solver="dense", tol=1e-9)
+    found = min_gap(bqm, solver="davidson", tol=1e-9, s_grid=s_grid)
+    assert found.min_gap == pytest.approx(reference.min_gap, abs=1e-8)
+    exact = np.linalg.eigvalsh(AnnealingOperator.from_bqm(bqm).dense(0.5))[0]
+    # the coarse point is solved to 1e-4 only (its gap is far above the best): not to 1e-8
+    assert found.ground_energies[found.s == 0.5][0] == pytest.approx(exact, abs=1e-3)
+
+
+def test_a_point_davidson_cannot_solve_falls_back_to_arpack_in_min_gap_too(monkeypatch):
+    # min_gap used to raise the solver's RuntimeError (a d = 12 instance, the review)
+    import hybridxai.anneal.eigensolvers as solvers
+
+    real = solvers.davidson
+    calls = []
+
+    def failing(op, s, k, **options):  # noqa: ANN001, ANN202
+        calls.append(s)
+        if len(calls) == 3:
+            raise RuntimeError("the Davidson eigensolver did not converge")
+        return real(op, s, k, **options)
+
+    monkeypatch.setattr(solvers, "davidson", failing)
+    bqm = random_feature_qubo(9, 2)
+    found = min_gap(bqm, solver="davidson", tol=1e-8)
+    assert len(calls) > 3
+    assert found.min_gap == pytest.approx(min_gap(bqm, solver="dense", tol=1e-8).min_gap, abs=2e-8)
+
+
+def test_a_tol_below_rounding_is_raised_with_a_warning_not_chased():
+    # tol=1e-30 took 88 s for the result tol=1e-12 gives in 0.6 s (a user trial)
+    bqm = flip_symmetric_qubo(8, 8)
+    with pytest.warns(RuntimeWarning, match=r"tol=1e-30 is below what float64.*using tol=") as caught:
+        floored = min_gap(bqm, solver="davidson", tol=1e-30)
+    assert caught[0].filename == __file__
+    assert 1e-14 < floored.tol < 1e-11
+    assert floored.min_gap == pytest.approx(min_gap(bqm, solver="dense", tol=1e-10).min_gap, abs=1e-10)
+
+
+@pytest.mark.parametrize(("s_grid", "error", "words"), [
+    (33.0, InvalidArgumentError, "a number of points must be an int"),
+    ("17", InvalidTypeError, "not text"),
+    ([0.5, "x"], InvalidTypeError, "expected numbers"),
+])
+def test_a_bad_s_grid_is_named_with_both_of_its_forms(s_grid, error, words):
+    with pytest.raises(error, match=words) as caught:
+        min_gap(flip_symmetric_qubo(5, 0), s_grid=s_grid)
+    assert str(caught.value).startswith("s_grid") and "s_grid=17 (a number of points)" in str(caught.value)

@@ -74,3 +74,10 @@ def test_bad_grids_name_the_argument(kwargs, error, name):
 def test_bad_values_name_the_argument_they_came_in():
     with pytest.raises(InvalidArgumentError, match="starts=1.5"):
         profile_grid(s=[0.5, 1.5], name="starts")
+
+
+@pytest.mark.parametrize("s", ["abc", "0.5", b"0.5", ["0.25", "0.5"], [0.5, "x"]])
+def test_text_is_refused_as_s_and_named(s):
+    # "abc" raised numpy's bare ValueError, "0.5" was silently read as a number (a user trial)
+    with pytest.raises(InvalidTypeError, match=r"^s has type .*expected numbers"):
+        profile_grid(s=s)
