@@ -350,13 +350,15 @@ def _check_options(tol: float, s_grid: ArrayLike | int | None) -> NDArray[np.flo
         raise invalid_argument("tol", tol, "must lie in (0, 0.1]", "pass e.g. tol=1e-6")
     if s_grid is None:
         return np.linspace(0.0, 1.0, _COARSE_POINTS)
+    if isinstance(s_grid, np.ndarray) and s_grid.ndim == 0:  # one number in an array
+        s_grid = s_grid.item()
     if isinstance(s_grid, (int, np.integer)) and not isinstance(s_grid, bool):
         if s_grid < 3:
             raise invalid_argument("s_grid", s_grid, "needs at least 3 points",
                                    f"pass e.g. s_grid={_COARSE_POINTS}")
         return np.linspace(0.0, 1.0, int(s_grid))
     example = f"s_grid={_COARSE_POINTS} (a number of points) or values in [0, 1], e.g. [0.25, 0.5, 0.75]"
-    if (isinstance(s_grid, (float, np.floating)) and not 0.0 <= s_grid <= 1.0):
+    if isinstance(s_grid, (float, np.floating)) and not 0.0 <= s_grid <= 1.0:
         raise invalid_argument("s_grid", s_grid, "a number of points must be an int, and a "
                                "single value must lie in [0, 1]", f"pass {example}")
     grid = s_values(s_grid, "s_grid", example)

@@ -479,14 +479,23 @@ def _eigsh(op: AnnealingOperator, s: float, k: int, x0: NDArray[np.float64] | No
     # tol=1e-6): levels that far apart looked degenerate to the matrix element, which came
     # out up to 7.5× too large (a user trial). The error of each Rayleigh quotient is
     # min(‖r‖, ‖r‖²/δ), as the Davidson solver estimates it, from one more product per level
-    residuals = np.array([float(np.linalg.norm(op.matvec(s, v) - theta * v))
-                          for theta, v in zip(values, vecs, strict=True)])
+    image, scaled = np.empty(n), np.empty(n)
+    residuals = np.empty(kk)
+    for j, (theta, v) in enumerate(zip(values, vecs, strict=True)):
+        op.matvec(s, v, out=image)
+        np.multiply(v, theta, out=scaled)
+        image -= scaled
+        residuals[j] = float(np.linalg.norm(image))
     others = np.abs(values[:, None] - values[None, :]) + np.diag(np.full(kk, np.inf))
-    delta = np.maximum(others.min(axis=1), residuals) if kk > 1 else residuals
+    delta = np.maximum(others.min(axis=1), residuals) if kk > 1 else residuals.copy()
+    # the highest level returned has no computed level above it, whose distance the bound
+    # needs (at small s the next one lies in a tight cluster): ‖r‖ alone (the review)
+    delta[-1] = 0.0
     floor = 1e-12 * max(1.0, float(np.abs(values).max()))  # dense eigh's: rounding
     errors = np.maximum(np.minimum(residuals, residuals**2 / np.maximum(delta, 1e-300)), floor)
-    derivative_errors = np.maximum(2.0 * residuals * derivative_scale(op) / np.maximum(delta, 1e-300),
-                                   1e3 * floor)
+    derivative_errors = np.maximum(
+        2.0 * residuals * derivative_scale(op) / np.maximum(np.maximum(delta, residuals), 1e-300),
+        1e3 * floor)
     return Eigenpairs(s, values, vecs if keep_vectors else None, _derivatives(op, s, values, vecs),
                       errors, derivative_errors, count[0] + kk, "eigsh", time.perf_counter() - t0)
 

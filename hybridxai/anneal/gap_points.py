@@ -66,7 +66,7 @@ class GapPoint:
 
 
 def s_values(s: ArrayLike, name: str, example: str) -> NDArray[np.float64]:
-    """``s`` as a flat float64 array, refusing text (``"0.5"``, ``b"0.5"``) and what is not a number.
+    """``s`` as a flat float64 array, refusing text (``"0.5"``, ``b"0.5"``), bools and other types.
 
     Args:
         s: The values given.
@@ -74,23 +74,18 @@ def s_values(s: ArrayLike, name: str, example: str) -> NDArray[np.float64]:
         example: What to pass instead, for error messages.
 
     Raises:
-        InvalidTypeError: For text, or values that are not numbers.
+        InvalidTypeError: For text, bools, or values that are not int or float numbers.
 
     Example:
         >>> s_values([0.5, 0.25], "s", "values in (0, 1)").tolist()
         [0.5, 0.25]
     """
-    if isinstance(s, (str, bytes)):
-        raise invalid_type(name, s, "numbers, not text", f"pass {example}")
-    try:
-        grid = np.asarray(s, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        raise invalid_type(name, s, "numbers", f"pass {example}") from None
-    if np.asarray(s).dtype.kind in "USO" and not all(
-            isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
-            for x in np.asarray(s, dtype=object).ravel()):
-        raise invalid_type(name, s, "numbers, not text", f"pass {example}")
-    return grid
+    items = np.asarray(s, dtype=object).ravel()
+    if not all(isinstance(x, (int, float, np.integer, np.floating))
+               and not isinstance(x, (bool, np.bool_)) for x in items):
+        raise invalid_type(name, s, "int or float numbers (not text, bools or other types)",
+                           f"pass {example}")
+    return np.asarray(s, dtype=np.float64).ravel()
 
 
 def profile_grid(num_points: int = DEFAULT_PROFILE_POINTS, s: ArrayLike | None = None, *,

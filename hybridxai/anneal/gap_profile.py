@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,7 +101,7 @@ _INNER_REDUCTION = 0.1
 _EXTRAPOLATION_POINTS = 3  # a sweep's start vectors: quadratic in s (docs/benchmarks.md, fourth round)
 _SAME_LEVEL = 0.5  # |overlap| above which two points' vectors count as the same level
 _PERRON_SHARE = 0.1  # norm² of the minority sign above which a vector is no ground state
-_ROUNDING = 1e-14  # relative rounding of float64 eigenvalues: a few units of the last place
+_ROUNDING = 1e-14  # relative rounding of float64 eigenvalues: tens of units in the last place
 
 
 def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
@@ -119,7 +120,10 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
     objects (``tests/anneal/test_gap_profile.py``), unless a degenerate ``E_g`` that no
     solved-apart symmetry explains makes a point widen its block, which the plan does not
     foresee (with sectors split, the level above ``E_g``'s eigenspace comes from the sectors'
-    own solves: :func:`hybridxai.anneal.sectors.sector_eigenpairs`'s ``extend``).
+    own solves: :func:`hybridxai.anneal.sectors.sector_eigenpairs`'s ``extend``). Nor does it
+    count the rare rescues of one point: ARPACK's Lanczos basis (at least 20 vectors) where
+    Davidson does not converge, and one vector of one sign where a ground state was lost
+    (:meth:`GapTracker._pairs`).
 
     Args:
         block: Davidson block (levels wanted plus guards).
@@ -191,7 +195,7 @@ def level_gap(s: float, lower: Eigenpairs, i: int, upper: Eigenpairs, j: int,
 def floored_tol(op: AnnealingOperator, tol: float, purpose: str) -> float:
     """``tol``, raised with a warning to what float64 eigenvalues of ``H(s)`` resolve.
 
-    Below about ``1e-14·(max|E_P| + c·d)`` (a few units in the last place of the largest
+    Below about ``1e-14·(max|E_P| + c·d)`` (some 45 units in the last place of the largest
     levels) no solver can resolve a gap, and the iterative ones spend their budget trying:
     ``min_gap(tol=1e-30)`` took 88 s for the 0.6 s of ``tol=1e-12``, with the same result
     (a user trial, docs/benchmarks.md, fourteenth round).
@@ -517,21 +521,25 @@ class GapTracker:
         # the start vectors may be written into the output array: Davidson copies them into
         # its search space before it writes any output (but one sector's output would
         # overwrite the next sector's start vectors)
+        def attempt(x0: NDArray[np.float64] | None, again: Callable[[], NDArray[np.float64] | None]
+                    ) -> Eigenpairs:
+            try:
+                return solve(self.solver, x0, **options)
+            except RuntimeError:
+                if self.solver != "davidson":
+                    raise
+                # a point inside a tight cluster of levels (small s): ARPACK copes better
+                # (from again(): a failed solve may have overwritten x0)
+                return solve("eigsh", again())
+
         x0 = self.start_vectors(s, options.get("vectors_out") if self.sectors == 1 else None)
-        try:
-            pairs = solve(self.solver, x0, **options)
-        except RuntimeError:
-            if self.solver != "davidson":
-                raise
-            # a point inside a tight cluster of levels (small s): ARPACK copes better (the
-            # start vectors again: a failed solve may have overwritten them)
-            pairs = solve("eigsh", self.start_vectors(s))
+        pairs = attempt(x0, lambda: self.start_vectors(s))
         if self.solver != "dense" and not self._is_ground(s, pairs):
             # the start vectors had lost the ground state (a jump from s = 1 to 0.5, the
             # review): start again from a vector of one sign, which overlaps it
             self.matvecs += pairs.matvecs
             positive = np.full((1, self.op.dimension), self.op.dimension ** -0.5)
-            pairs = solve(self.solver, positive, **options)
+            pairs = attempt(positive, lambda: positive)
             if not self._is_ground(s, pairs):
                 self.matvecs += pairs.matvecs
                 pairs = solve("eigsh", positive)

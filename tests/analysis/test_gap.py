@@ -351,8 +351,10 @@ def test_a_tol_below_rounding_is_raised_with_a_warning_not_chased():
 
 @pytest.mark.parametrize(("s_grid", "error", "words"), [
     (33.0, InvalidArgumentError, "a number of points must be an int"),
+    (np.array(33.0), InvalidArgumentError, "a number of points must be an int"),
     ("17", InvalidTypeError, "not text"),
-    ([0.5, "x"], InvalidTypeError, "expected numbers"),
+    ([0.5, "x"], InvalidTypeError, "expected int or float numbers"),
+    ([True, 0.5], InvalidTypeError, "bools"),
 ])
 def test_a_bad_s_grid_is_named_with_both_of_its_forms(s_grid, error, words):
     with pytest.raises(error, match=words) as caught:

@@ -76,8 +76,8 @@ def test_bad_values_name_the_argument_they_came_in():
         profile_grid(s=[0.5, 1.5], name="starts")
 
 
-@pytest.mark.parametrize("s", ["abc", "0.5", b"0.5", ["0.25", "0.5"], [0.5, "x"]])
+@pytest.mark.parametrize("s", ["abc", "0.5", b"0.5", ["0.25", "0.5"], [0.5, "x"], [True, 0.5]])
 def test_text_is_refused_as_s_and_named(s):
     # "abc" raised numpy's bare ValueError, "0.5" was silently read as a number (a user trial)
-    with pytest.raises(InvalidTypeError, match=r"^s has type .*expected numbers"):
+    with pytest.raises(InvalidTypeError, match=r"^s has type .*expected int or float numbers"):
         profile_grid(s=s)
