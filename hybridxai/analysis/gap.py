@@ -409,9 +409,9 @@ def min_gap(
             cross, and one Davidson search space could miss a level of a sector its converged
             vectors no longer expand (``Δ_min`` 2.6e-6 too high for
             ``flip_symmetric_qubo(8, 8)``): every solver solves the sectors apart
-            (:mod:`hybridxai.anneal.sectors`, up to three such symmetries; Davidson and
-            ARPACK about 1.8× the products, dense ``eigh`` smaller blocks;
-            docs/benchmarks.md, thirteenth and fourteenth rounds), and each sector's own gap
+            (:mod:`hybridxai.anneal.sectors`, up to three such symmetries; Davidson about
+            1.8× the products, dense ``eigh`` smaller blocks; docs/benchmarks.md,
+            thirteenth and fourteenth rounds), and each sector's own gap
             is searched too (step 6 of the module docstring). A ``RuntimeWarning`` says when
             more ground states than those sectors explain leave a symmetry unsplit;
             ``"dense"`` is exact.
@@ -721,8 +721,9 @@ def _refine_branches(evaluator: GapTracker, tol: float, tight: float) -> list[tu
     the other. A sector is skipped when the tangents at its lowest point and its neighbours
     (:func:`_lower_bound`) show that its minimum there cannot lie more than ``tol`` below the
     best ``Δ``: with several sectors nearly degenerate at the minimum, their searches only
-    repeated step 4 (ARPACK on two uncoupled groups took 1.9× the products; the review). ``Δ`` is evaluated at every point these searches solve, so the result stays
-    the lowest ``Δ`` actually evaluated.
+    repeated step 4 (ARPACK on two uncoupled groups took 1.9× the products; the review).
+    ``Δ`` is evaluated at every point these searches solve, so the result stays the lowest
+    ``Δ`` actually evaluated.
 
     Returns:
         The intervals refined, one per sector searched.
