@@ -88,7 +88,6 @@ __all__ = [
     "compute_gap_profile",
     "floored_tol",
     "ground_degeneracy",
-    "level_gap",
     "tracker_vectors",
     "extrapolation_weights",
     "warn_symmetry_sectors",

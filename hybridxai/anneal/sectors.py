@@ -93,8 +93,8 @@ def sector_count(symmetries: Sequence[int], solver: str = "davidson") -> int:
     Every solver splits them: Davidson and ARPACK so as not to miss a level of a sector their
     vectors do not reach, dense ``eigh`` (exact either way) for smaller blocks and for the
     levels of each sector, which ``min_gap`` searches one sector at a time
-    (:attr:`hybridxai.anneal.gap_profile.GapTracker.branches`). ``solver`` is kept for
-    callers that name one; any solver other than the three splits nothing.
+    (:attr:`hybridxai.anneal.gap_profile.GapTracker.branches`). A name other than these
+    three splits nothing.
 
     Example:
         >>> sector_count(()), sector_count((7,)), sector_count((1, 2, 4)), sector_count((1, 2, 4, 8))
