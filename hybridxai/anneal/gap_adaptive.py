@@ -11,7 +11,11 @@ Hellmann–Feynman slopes) until every interval is within
 refines the lowest point at the minimum of the Hermite cubic beside it
 (:func:`hybridxai.anneal.gap_points.hermite_minimum`) until that predicts no gap lower by more
 than ``tol``. Every other point is solved to ``max(tol, rtol·Δ/100)`` (docs/benchmarks.md,
-eighth and ninth rounds). The lowest point's value is then within about ``2·tol`` of
+eighth and ninth rounds), with ``Δ`` first predicted by the Hermite cubic between its
+neighbours (:func:`hybridxai.anneal.gap_points.hermite_value`; in the first sweep, between
+``s = 0`` and the last point) and the point solved again if it comes out lower
+(docs/benchmarks.md, fifteenth round: the smaller neighbouring gap, used before, asked for
+up to 100 times the accuracy needed). The lowest point's value is then within about ``2·tol`` of
 ``Δ_min`` (its own error and the stopping margin); a solver whose every answer is off by its
 whole tolerance leaves it at most ``3·tol`` above (``tests/anneal/test_gap_adaptive.py``).
 Where the solver cannot reach ``tol`` (below its rounding floor, e.g. ``tol=1e-12`` with dense
@@ -43,6 +47,7 @@ from hybridxai.anneal.gap_points import (
     DEFAULT_PROFILE_POINTS,
     GapPoint,
     hermite_minimum,
+    hermite_value,
     interval_error,
     profile_grid,
 )
@@ -111,9 +116,14 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
     else:
         first = profile_grid(s=starts, name="starts")
     for value in first[::-1][:max_points]:  # a sweep from s = 1
-        estimate = previous.gap
-        if math.isfinite(previous.slope):  # the tangent, but not below half the last gap
-            estimate = max(0.5 * previous.gap, previous.gap + previous.slope * (value - previous.s))
+        # the cubic from s = 0 to the last point; without slopes, the tangent (at least half
+        # the last gap) or the last gap
+        estimate = hermite_value(start, previous, float(value))
+        if not estimate > 0.0:
+            estimate = previous.gap
+            if math.isfinite(previous.slope):
+                estimate = max(0.5 * previous.gap,
+                               previous.gap + previous.slope * (value - previous.s))
         previous = points[float(value)] = solve(float(value), estimate)
     tracker.sweep = False  # refinements come in no order along s: start from the nearest point
 
@@ -143,7 +153,10 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
             middle = 0.5 * (nodes[i].s + nodes[i + 1].s)
             if middle in (nodes[i].s, nodes[i + 1].s):  # one float wide: nothing left to bisect
                 return [points[s] for s in sorted(points)], worst, False
-            target = (middle, min(nodes[i].gap, nodes[i + 1].gap))
+            # the cubic's prediction (not above the larger end); without it, the smaller end
+            guess = hermite_value(nodes[i], nodes[i + 1], middle)
+            ends = (nodes[i].gap, nodes[i + 1].gap)
+            target = (middle, min(guess, max(ends)) if guess > 0.0 else min(ends))
         else:  # the shape is resolved: find the minimum to tol
             best = min(points.values(), key=lambda p: (p.gap, -p.s))
             if tighten([best]):

@@ -3,8 +3,8 @@
 A :class:`GapPoint` is what :class:`hybridxai.anneal.gap_profile.GapTracker` learns at one
 ``s``: the gap, its Hellmann–Feynman slope and their errors. Two neighbouring points define
 the cubic Hermite interpolant of ``Δ`` between them; :func:`interval_error` estimates how far
-the straight line between them is from it, and :func:`hermite_minimum` finds its lowest
-value. The adaptive profile (:mod:`hybridxai.anneal.gap_adaptive`) places its points with
+the straight line between them is from it, :func:`hermite_minimum` finds its lowest
+value and :func:`hermite_value` its value at one ``s``. The adaptive profile (:mod:`hybridxai.anneal.gap_adaptive`) places its points with
 these; ``min_gap`` (:mod:`hybridxai.analysis.gap`) records its evaluations as
 :class:`GapPoint`; :func:`profile_grid` gives the fixed grid of an ordinary profile.
 
@@ -30,7 +30,8 @@ from hybridxai._util.memory import check_count_memory
 from hybridxai.anneal.operators import check_s
 from hybridxai.exceptions import invalid_argument, invalid_type
 
-__all__ = ["GapPoint", "profile_grid", "s_values", "interval_error", "hermite_minimum", "DEFAULT_PROFILE_POINTS"]
+__all__ = ["GapPoint", "profile_grid", "s_values", "interval_error", "hermite_minimum",
+           "hermite_value", "DEFAULT_PROFILE_POINTS"]
 
 DEFAULT_PROFILE_POINTS = 64
 """Grid points of a gap profile unless told otherwise (with ``adaptive=True``: the most points)."""
@@ -177,10 +178,34 @@ def hermite_minimum(a: GapPoint, b: GapPoint) -> tuple[float, float]:
         >>> [round(v, 6) for v in hermite_minimum(a, b)]
         [0.5, 0.5]
     """
-    spline = CubicHermiteSpline([a.s, b.s], [a.gap, b.gap], [a.slope, b.slope])
+    spline = _hermite(a, b)
     roots = spline.derivative().roots(extrapolate=False)
     # a derivative that vanishes on the whole interval (a constant) reports NaN as its root
     candidates = np.concatenate([[a.s, b.s], roots[np.isfinite(roots)]])
     values = spline(candidates)
     best = int(np.argmin(values))
     return float(candidates[best]), float(values[best])
+
+
+def hermite_value(a: GapPoint, b: GapPoint, s: float) -> float:
+    """The cubic Hermite interpolant of ``Δ`` on ``[a.s, b.s]`` at ``s``; NaN without both slopes.
+
+    An adaptive profile predicts a new point's gap by it, to set the accuracy the point is
+    solved to (:mod:`hybridxai.anneal.gap_adaptive`).
+
+    Example:
+        >>> a = GapPoint(0.0, 1.0, -2.0, 0.0, 0.0, 0.0, 1.0)
+        >>> b = GapPoint(1.0, 1.0, 2.0, 0.0, 0.0, 0.0, 1.0)
+        >>> hermite_value(a, b, 0.5), hermite_value(a, b, 1.0)
+        (0.5, 1.0)
+        >>> hermite_value(a, GapPoint(1.0, 1.0, float("nan"), 0.0, 0.0, 0.0, 1.0), 0.5)
+        nan
+    """
+    if not (math.isfinite(a.slope) and math.isfinite(b.slope)):
+        return math.nan
+    return float(_hermite(a, b)(s))
+
+
+def _hermite(a: GapPoint, b: GapPoint) -> CubicHermiteSpline:
+    """The cubic through both points with their slopes (both finite)."""
+    return CubicHermiteSpline([a.s, b.s], [a.gap, b.gap], [a.slope, b.slope])
