@@ -27,6 +27,7 @@ from hybridxai.anneal.eigensolvers import endpoint_eigenvalues
 from hybridxai.anneal.gap_points import GapPoint
 from hybridxai.anneal.ising import dense_qubo
 from hybridxai.anneal.operators import AnnealingOperator
+from hybridxai.anneal.spec import ground_tolerance
 
 __all__ = ["exact_end_points", "slope_at_one", "slope_at_zero"]
 
@@ -50,8 +51,7 @@ def slope_at_one(op: AnnealingOperator) -> float:
     """
     energies = op.diagonal
     e_min = float(energies.min())
-    spread = float(energies.max()) - e_min
-    atol = 1e-9 * max(1.0, spread)
+    atol = ground_tolerance(energies)
     ground = np.flatnonzero(energies <= e_min + atol)
     above = energies[energies > e_min + atol]
     if above.size == 0:

@@ -240,8 +240,9 @@ def lowest_state_index(energies: NDArray[np.floating], rtol: float = 1e-9) -> in
 
     Their ``psi_gs[np.argsort(energies)[0]] = 1`` is the first lowest entry in QuTiP's basis
     order, where qubit 0 is the most significant bit; hybridxai's basis is little-endian
-    (:mod:`hybridxai.anneal.ising`). Entries within ``rtol·max(1, spread)`` of the minimum
-    (rounding of equal energies) are ties, broken by that order.
+    (:mod:`hybridxai.anneal.ising`). Entries within ``rtol·spread`` of the minimum
+    (:func:`hybridxai.anneal.spec.ground_tolerance`: rounding of equal energies) are ties,
+    broken by that order.
 
     Args:
         energies: The diagonal of ``H_P`` in hybridxai's (little-endian) order.

@@ -15,9 +15,11 @@ from numpy.typing import NDArray
 
 from hybridxai.exceptions import invalid_argument, invalid_type
 
-__all__ = ["DriverScale", "DEFAULT_TIME_STEP", "resolve_driver_scale", "ground_fidelity"]
+__all__ = ["DriverScale", "DEFAULT_TIME_STEP", "resolve_driver_scale", "ground_fidelity", "ground_tolerance"]
 
 DriverScale = float | Literal["unit", "1/d"]
+
+_ROUNDING = 1e-12  # relative rounding of float64 basis energies (sums of up to d² terms)
 
 DEFAULT_TIME_STEP = 0.01
 """The paper's ``dt``: when ``num_steps`` is not given, ``num_steps = ceil(total_time / dt)``."""
@@ -43,6 +45,27 @@ def resolve_driver_scale(driver_scale: DriverScale, num_qubits: int) -> float:
     return float(driver_scale)
 
 
+def ground_tolerance(energies: NDArray[np.floating], rtol: float = 1e-9) -> float:
+    """How far above the lowest entry of a diagonal ``H_P`` an entry still counts as equal to it.
+
+    ``rtol`` times the spread of the energies, so that a QUBO in any units (couplings of order
+    1e-9, or 1e6) has the same ground manifold; at least the rounding of float64 energies of
+    that size, ``1e-12·max|E|`` (equal energies summed in another order differ by that much).
+    Until the fifteenth round it was ``rtol·max(1, spread)``: an absolute 1e-9 for energies
+    smaller than 1, which merged 70 distinct states into the ground manifold of a QUBO
+    scaled by 1e-8 and called one scaled by 1e-9 constant (docs/benchmarks.md).
+
+    Example:
+        >>> energies = np.array([0.0, -1.0, -1.0 + 1e-12, 2.0])
+        >>> ground_tolerance(energies)
+        3e-09
+        >>> ground_tolerance(energies * 1e-8) == 1e-8 * ground_tolerance(energies)
+        True
+    """
+    e_min, e_max = float(energies.min()), float(energies.max())
+    return max(rtol * (e_max - e_min), _ROUNDING * max(abs(e_min), abs(e_max)))
+
+
 def ground_fidelity(
     probabilities: NDArray[np.floating], energies: NDArray[np.floating], rtol: float = 1e-9
 ) -> tuple[float, float, NDArray[np.int64]]:
@@ -51,12 +74,18 @@ def ground_fidelity(
     Args:
         probabilities: ``|ψ|²`` over the basis.
         energies: The diagonal of ``H_P`` (same order).
-        rtol: Energies within ``rtol·max(1, spread)`` of the minimum count as ground states.
+        rtol: Energies within :func:`ground_tolerance` (``rtol`` times their spread) of the
+            minimum count as ground states.
 
     Returns:
         ``(fidelity, ground_energy, ground_indices)``.
+
+    Example:
+        >>> energies = 1e-8 * np.array([0.0, -1.0, -1.0, 2.0])  # any units
+        >>> fidelity, ground_energy, ground = ground_fidelity(np.full(4, 0.25), energies)
+        >>> fidelity, ground.tolist()
+        (0.5, [1, 2])
     """
     e_min = float(energies.min())
-    spread = float(energies.max()) - e_min
-    ground = np.flatnonzero(energies <= e_min + rtol * max(1.0, spread))
+    ground = np.flatnonzero(energies <= e_min + ground_tolerance(energies, rtol))
     return float(probabilities[ground].sum()), e_min, ground

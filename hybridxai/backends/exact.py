@@ -18,6 +18,7 @@ import numpy as np
 
 from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.ising import basis_energies, dense_qubo, indices_to_bits
+from hybridxai.anneal.spec import ground_tolerance
 from hybridxai.backends.base import BaseSampler
 from hybridxai.exceptions import ProblemTooLargeError
 
@@ -100,7 +101,7 @@ class ExactSampler(BaseSampler):
         energies = basis_energies(qubo)
         t1 = time.perf_counter_ns()
         e_min = float(energies.min())
-        tol = 1e-9 * max(1.0, float(energies.max()) - e_min)
+        tol = ground_tolerance(energies)
         ground = np.flatnonzero(energies <= e_min + tol)
         if num_states is None:
             chosen = ground

@@ -10,6 +10,7 @@ import dimod.testing
 import numpy as np
 import pytest
 
+from hybridxai.analysis import flip_symmetric_qubo
 from hybridxai.backends.exact import DEFAULT_MAX_VARIABLES, ExactSampler
 from hybridxai.exceptions import InvalidArgumentError, ProblemTooLargeError
 
@@ -106,3 +107,15 @@ def test_info_carries_timing_in_ns(make_bqm):
 def test_empty_model_returns_its_offset():
     result = ExactSampler().sample(dimod.BinaryQuadraticModel({}, {}, 2.5, "BINARY"))
     assert len(result) == 1 and result.first.energy == 2.5 and len(result.variables) == 0
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1e-8, 1.0, 1e6])
+def test_ground_manifold_is_the_same_in_any_units(scale):
+    # couplings of order 1e-9 are the same problem: its two flip-degenerate ground states,
+    # not every state within an absolute 1e-9 (docs/benchmarks.md, fifteenth round)
+    bqm = flip_symmetric_qubo(6, 3)
+    bqm.scale(scale)
+    sampleset = ExactSampler().sample(bqm)
+    assert sampleset.info["ground_state_degeneracy"] == 2
+    reference = dimod.ExactSolver().sample(bqm).lowest(atol=0.0, rtol=1e-6)
+    assert len(sampleset) == len(reference) == 2
