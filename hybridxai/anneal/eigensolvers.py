@@ -42,6 +42,7 @@ from hybridxai.exceptions import invalid_argument
 
 _CHUNK = 2048
 _WALSH_RATIO = 1.0
+_ROUNDING = 1e-14  # relative rounding of float64 eigenvalues: tens of units in the last place
 _SENTINEL_FRACTION = 0.05
 
 
@@ -285,6 +286,7 @@ def _combine_rows(coef: NDArray[np.float64], basis: NDArray[np.float64],
 
 __all__ = [
     "blas_threads",
+    "eigenvalue_rounding",
     "Eigenpairs",
     "SolverName",
     "lowest_eigenpairs",
@@ -383,6 +385,24 @@ def derivative_scale(op: AnnealingOperator) -> float:
     return 0.5 * float(op.diagonal.max() - op.diagonal.min()) + op.driver_coefficient * op.num_qubits
 
 
+def eigenvalue_rounding(op: AnnealingOperator) -> float:
+    """What float64 eigenvalues of ``H(s)`` resolve: ``1e-14·(max|E_P| + c·d)`` (at least 1e-14).
+
+    Some 45 units in the last place of the largest levels. No solver resolves a gap more
+    finely (:func:`hybridxai.anneal.gap_profile.floored_tol` raises a smaller ``tol`` to it),
+    and dense ``eigh`` reaches half of it: against 30-digit ``mpmath.eigsy`` its lowest four
+    eigenvalues were within ``2.1e-16·(max|E_P| + c·d)`` on 8 QUBOs at d = 5–7 and three
+    ``s`` each (docs/benchmarks.md, fifteenth round).
+
+    Example:
+        >>> import dimod
+        >>> op = AnnealingOperator.from_bqm(dimod.BQM({0: -3.0, 1: 1.0}, {}, 0.0, "SPIN"))
+        >>> float(eigenvalue_rounding(op))  # max|E_P| = 4, c·d = 2
+        6e-14
+    """
+    return _ROUNDING * max(1.0, float(np.abs(op.diagonal).max()) + op.driver_coefficient * op.num_qubits)
+
+
 def _dense(op: AnnealingOperator, s: float, k: int, keep_vectors: bool,
            orbits: tuple[NDArray[np.intp], NDArray[np.float64]] | None = None) -> Eigenpairs:
     """Dense ``eigh``, of all of ``H(s)`` or of its block in an invariant subspace.
@@ -407,9 +427,13 @@ def _dense(op: AnnealingOperator, s: float, k: int, keep_vectors: bool,
         rows = np.zeros((k, op.dimension))
         for g, w in enumerate(weights):
             rows[:, members[:, g]] = w * vecs.T
-    exact = np.full(k, 1e-12 * max(1.0, float(np.abs(values).max())))
+    # each level to half the rounding floor, so a gap resolves any tol at or above it (an
+    # error of 1e-12·max|E| made a dense tol=1e-12 profile unresolved: docs/benchmarks.md,
+    # fifteenth round); the slopes keep their former, looser estimate
+    exact = np.full(k, 0.5 * eigenvalue_rounding(op))
+    slopes = np.full(k, 1e-9 * max(1.0, float(np.abs(values).max())))
     return Eigenpairs(s, values, rows if keep_vectors else None,
-                      _derivatives(op, s, values, rows), exact, 1e3 * exact,
+                      _derivatives(op, s, values, rows), exact, slopes,
                       0, "dense", time.perf_counter() - t0)
 
 

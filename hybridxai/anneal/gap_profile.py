@@ -66,6 +66,7 @@ from hybridxai.anneal.eigensolvers import (
     DavidsonWorkspace,
     Eigenpairs,
     blas_threads,
+    eigenvalue_rounding,
     lowest_eigenpairs,
 )
 from hybridxai.anneal.gap_adaptive import adaptive_points, check_adaptive
@@ -100,7 +101,6 @@ _INNER_REDUCTION = 0.1
 _EXTRAPOLATION_POINTS = 3  # a sweep's start vectors: quadratic in s (docs/benchmarks.md, fourth round)
 _SAME_LEVEL = 0.5  # |overlap| above which two points' vectors count as the same level
 _PERRON_SHARE = 0.1  # norm² of the minority sign above which a vector is no ground state
-_ROUNDING = 1e-14  # relative rounding of float64 eigenvalues: tens of units in the last place
 
 
 def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
@@ -194,13 +194,13 @@ def level_gap(s: float, lower: Eigenpairs, i: int, upper: Eigenpairs, j: int,
 def floored_tol(op: AnnealingOperator, tol: float, purpose: str) -> float:
     """``tol``, raised with a warning to what float64 eigenvalues of ``H(s)`` resolve.
 
-    Below about ``1e-14·(max|E_P| + c·d)`` (some 45 units in the last place of the largest
-    levels) no solver can resolve a gap, and the iterative ones spend their budget trying:
+    Below :func:`~hybridxai.anneal.eigensolvers.eigenvalue_rounding`, about
+    ``1e-14·(max|E_P| + c·d)`` (some 45 units in the last place of the largest levels), no
+    solver can resolve a gap, and the iterative ones spend their budget trying:
     ``min_gap(tol=1e-30)`` took 88 s for the 0.6 s of ``tol=1e-12``, with the same result
     (a user trial, docs/benchmarks.md, fourteenth round).
     """
-    floor = _ROUNDING * max(1.0, float(np.abs(op.diagonal).max())
-                            + op.driver_coefficient * op.num_qubits)
+    floor = eigenvalue_rounding(op)
     if tol >= floor:
         return tol
     warnings.warn(

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hybridxai.analysis import flip_symmetric_qubo, gap_profile, min_gap, random_feature_qubo
-from hybridxai.anneal.eigensolvers import blas_threads
+from hybridxai.anneal.eigensolvers import blas_threads, eigenvalue_rounding
+from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.anneal.gap_profile import compute_gap_profile
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, UnresolvedProfileWarning
 from tests.analysis._reference import dense_hamiltonian, reference_gap, reference_min_gap
@@ -181,19 +182,34 @@ def test_bad_adaptive_options_name_the_argument(kwargs, error, names):
 
 
 def test_a_tol_below_the_solvers_floor_stops_and_says_so():
-    # dense eigh cannot certify 1e-13 here: the lowest point is re-solved once, then reported
-    with pytest.warns(UnresolvedProfileWarning, match="above tol=1e-13: its rounding floor"):
-        profile = compute_gap_profile(random_feature_qubo(4, 0), adaptive=True, tol=1e-13)
+    # dense eigh cannot certify 1e-15 here (its floor, eigenvalue_rounding, is about 1e-13):
+    # the lowest point is re-solved once, then reported
+    with pytest.warns(UnresolvedProfileWarning, match="above tol=1e-15: its rounding floor"):
+        profile = compute_gap_profile(random_feature_qubo(4, 0), adaptive=True, tol=1e-15)
     assert not profile.info["resolved"] and profile.s.size < 64
 
 
 @pytest.mark.parametrize("seed", range(4))
+def test_a_tol_at_the_floor_is_resolved_by_dense_eigh(seed):
+    # dense eigh used to claim only 1e-12·max|E| per level, so tol=1e-12 came out unresolved
+    # with a warning although eigh is some 1e3 times more accurate (follow-up of the
+    # fourteenth round); each level now claims half the rounding floor
+    bqm = random_feature_qubo(6, seed)
+    op = AnnealingOperator.from_bqm(bqm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnresolvedProfileWarning)
+        profile = compute_gap_profile(bqm, adaptive=True, tol=eigenvalue_rounding(op), solver="dense")
+    assert profile.info["resolved"]
+    assert profile.min_gap == pytest.approx(min_gap(bqm, tol=1e-10).min_gap, abs=2e-10)
+
+
+@pytest.mark.parametrize("seed", range(4))
 def test_below_the_floor_the_minimum_is_still_refined(seed):
-    # tol=1e-12 is legal but below dense eigh's ~2e-12 here: the profile used to stop at its
+    # tol=1e-15 is legal but below dense eigh's ~1e-13 here: the profile used to stop at its
     # start points, its minimum 4e-4 to 1.6e-3 too high (a user trial); it now refines at the floor
     bqm = random_feature_qubo(6, seed)
     with pytest.warns(UnresolvedProfileWarning, match="pass a tol of at least"):
-        profile = compute_gap_profile(bqm, adaptive=True, tol=1e-12)
+        profile = compute_gap_profile(bqm, adaptive=True, tol=1e-15)
     assert not profile.info["resolved"]
     reference = min_gap(bqm, tol=1e-10).min_gap
     assert profile.min_gap == pytest.approx(reference, abs=3e-10)
