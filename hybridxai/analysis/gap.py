@@ -98,7 +98,7 @@ from hybridxai.anneal.eigensolvers import (
     lowest_eigenpairs,
 )
 from hybridxai.anneal.gap_endpoints import exact_end_points
-from hybridxai.anneal.gap_points import GapPoint, interval_error, s_values
+from hybridxai.anneal.gap_points import GapPoint, interval_error, s_values, tangent_lower_bound
 from hybridxai.anneal.gap_profile import (
     GapTracker,
     floored_tol,
@@ -719,7 +719,7 @@ def _refine_branches(evaluator: GapTracker, tol: float, tight: float) -> list[tu
     only such points), ``Δ_min = min_a min_s c_a``: near a kink, where two sectors' levels
     cross between two dips, Brent's method on ``Δ`` finds one dip and each curve's own search
     the other. A sector is skipped when the tangents at its lowest point and its neighbours
-    (:func:`_lower_bound`) show that its minimum there cannot lie more than ``tol`` below the
+    (:func:`~hybridxai.anneal.gap_points.tangent_lower_bound`) show that its minimum there cannot lie more than ``tol`` below the
     best ``Δ``: with several sectors nearly degenerate at the minimum, their searches only
     repeated step 4 (ARPACK on two uncoupled groups took 1.9× the products; the review).
     ``Δ`` is evaluated at every point these searches solve, so the result stays the lowest
@@ -737,7 +737,7 @@ def _refine_branches(evaluator: GapTracker, tol: float, tight: float) -> list[tu
             continue
         lowest = min(range(len(nodes)), key=lambda i: (nodes[i].gap, -nodes[i].s))
         if (0 < lowest < len(nodes) - 1
-                and _lower_bound(*nodes[lowest - 1:lowest + 2]) >= best.gap - tol):
+                and tangent_lower_bound(*nodes[lowest - 1:lowest + 2])[0] >= best.gap - tol):
             continue  # its minimum beside its lowest point cannot beat the best by tol
         lo_i, hi_i = max(lowest - 1, 0), min(lowest + 1, len(nodes) - 1)
         _refine_bracket(branch, lo_i, hi_i, nodes, tol, tight)  # type: ignore[arg-type]
@@ -807,38 +807,9 @@ def _refine_bracket(evaluator: GapTracker, lo_i: int, hi_i: int, points: list[Ga
         pa, px, pb = (evaluator.points.get(v) for v in (a, x, b))
         if pa is None or px is None or pb is None:
             return False
-        return px.gap - _lower_bound(pa, px, pb) <= 0.5 * accuracy()
+        return px.gap - tangent_lower_bound(pa, px, pb)[0] <= 0.5 * accuracy()
 
     _brent(lambda s: evaluate(s).gap, lo.s, inner.s, hi.s, inner.gap, xatol, stop=known)
-
-
-def _lower_bound(pa: GapPoint, px: GapPoint, pb: GapPoint) -> float:
-    """A lower bound of ``Δ`` on ``[a, b]`` from the tangents at both ends.
-
-    The slopes are widened by their error bounds. Valid for a convex ``Δ`` (as it is close
-    enough to a minimum, kinks included); ``-inf`` unless the three points are consistent with
-    convexity: the slopes at ``a < x < b`` increase, and no point's tangent passes above
-    another point's value (allowing for the errors). The slopes alone are not enough: at a
-    sharp avoided crossing ``Δ`` is convex near its minimum but concave beyond it, and the
-    tangent at ``b`` then passes far above ``Δ(x)`` (``chelsea``, d = 18: a "bound" of 0.0325
-    against the true minimum 0.02998; docs/benchmarks.md, eighth round).
-    """
-    da = pa.slope - pa.slope_error
-    db = pb.slope + pb.slope_error
-    if not (np.isfinite(da) and np.isfinite(db) and np.isfinite(px.slope)) or da >= 0 or db <= 0:
-        return -math.inf
-    if not pa.slope <= px.slope <= pb.slope:
-        return -math.inf
-    trio = (pa, px, pb)
-    for p in trio:
-        for q in trio:
-            reach = abs(q.s - p.s)
-            if q is not p and (p.gap + p.slope * (q.s - p.s) - reach * p.slope_error
-                               > q.gap + p.error + q.error):
-                return -math.inf  # a tangent above another point: not convex on [a, b]
-    x = (pb.gap - pa.gap + da * pa.s - db * pb.s) / (da - db)
-    x = min(max(x, pa.s), pb.s)
-    return min(pa.gap + da * (x - pa.s), pb.gap + db * (x - pb.s)) - pa.error - pb.error
 
 
 def gap_at(bqm: dimod.BinaryQuadraticModel, s: float, *, driver_scale: DriverScale = "unit",

@@ -50,6 +50,7 @@ from hybridxai.anneal.gap_points import (
     hermite_value,
     interval_error,
     profile_grid,
+    tangent_lower_bound,
 )
 from hybridxai.exceptions import invalid_argument, invalid_type
 
@@ -179,6 +180,19 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
                 if best.gap - predicted > max(tol, floor) and s_min not in points:
                     target = (s_min, predicted)
                     break
+            else:  # the cubics see nothing lower. At a kink (E_g passing from one sector's
+                # level to another's) they stay above its tip, where the tangents meet: 3.7·tol
+                # above, resolved, at a V of flip_symmetric_qubo(5, 0) (docs/benchmarks.md,
+                # fifteenth round). A kink shows as a lowest point the cubic between its
+                # neighbours misses; where it is met within tol, Δ is smooth at this scale
+                smooth = abs(hermite_value(around[0], around[2], best.s) - best.gap)
+                bound, s_bound = tangent_lower_bound(*around)
+                if (not smooth <= max(tol, floor) and math.isfinite(bound)
+                        and best.gap - bound > max(tol, floor)):
+                    margin = 1e-3 * (around[2].s - around[0].s)
+                    s_bound = min(max(s_bound, around[0].s + margin), around[2].s - margin)
+                    if s_bound not in points:
+                        target = (s_bound, bound)
         if target is None:
             return [points[s] for s in sorted(points)], worst, floor == 0.0
         if len(points) >= max_points:

@@ -4,7 +4,8 @@ A :class:`GapPoint` is what :class:`hybridxai.anneal.gap_profile.GapTracker` lea
 ``s``: the gap, its Hellmann–Feynman slope and their errors. Two neighbouring points define
 the cubic Hermite interpolant of ``Δ`` between them; :func:`interval_error` estimates how far
 the straight line between them is from it, :func:`hermite_minimum` finds its lowest
-value and :func:`hermite_value` its value at one ``s``. The adaptive profile (:mod:`hybridxai.anneal.gap_adaptive`) places its points with
+value and :func:`hermite_value` its value at one ``s``; :func:`tangent_lower_bound` bounds
+``Δ`` from below on an interval around a minimum, kinks included, where the cubic does not. The adaptive profile (:mod:`hybridxai.anneal.gap_adaptive`) places its points with
 these; ``min_gap`` (:mod:`hybridxai.analysis.gap`) records its evaluations as
 :class:`GapPoint`; :func:`profile_grid` gives the fixed grid of an ordinary profile.
 
@@ -31,7 +32,7 @@ from hybridxai.anneal.operators import check_s
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = ["GapPoint", "profile_grid", "s_values", "interval_error", "hermite_minimum",
-           "hermite_value", "DEFAULT_PROFILE_POINTS"]
+           "hermite_value", "tangent_lower_bound", "DEFAULT_PROFILE_POINTS"]
 
 DEFAULT_PROFILE_POINTS = 64
 """Grid points of a gap profile unless told otherwise (with ``adaptive=True``: the most points)."""
@@ -209,3 +210,42 @@ def hermite_value(a: GapPoint, b: GapPoint, s: float) -> float:
 def _hermite(a: GapPoint, b: GapPoint) -> CubicHermiteSpline:
     """The cubic through both points with their slopes (both finite)."""
     return CubicHermiteSpline([a.s, b.s], [a.gap, b.gap], [a.slope, b.slope])
+
+
+def tangent_lower_bound(pa: GapPoint, px: GapPoint, pb: GapPoint) -> tuple[float, float]:
+    """A lower bound of ``Δ`` on ``[a, b]`` from the tangents at both ends, and where it lies.
+
+    The slopes are widened by their error bounds. Valid for a convex ``Δ`` (as it is close
+    enough to a minimum, kinks included: there the tangents meet at the kink, where a cubic
+    through both points stays above it); ``-inf`` unless the three points are consistent with
+    convexity: the slopes at ``a < x < b`` increase, and no point's tangent passes above
+    another point's value (allowing for the errors). The slopes alone are not enough: at a
+    sharp avoided crossing ``Δ`` is convex near its minimum but concave beyond it, and the
+    tangent at ``b`` then passes far above ``Δ(x)`` (``chelsea``, d = 18: a "bound" of 0.0325
+    against the true minimum 0.02998; docs/benchmarks.md, eighth round).
+
+    Returns:
+        The bound, and the ``s`` in ``[a, b]`` where the two tangents meet (NaN with no bound).
+
+    Example:
+        >>> v = [GapPoint(s, abs(s - 0.5) + 0.1, 1.0 if s > 0.5 else -1.0, 0.0, 1e-12, 0.0, 0.0)
+        ...      for s in (0.3, 0.45, 0.6)]  # a V with its tip at 0.5
+        >>> [round(x, 9) for x in tangent_lower_bound(*v)]
+        [0.1, 0.5]
+    """
+    da = pa.slope - pa.slope_error
+    db = pb.slope + pb.slope_error
+    if not (math.isfinite(da) and math.isfinite(db) and math.isfinite(px.slope)) or da >= 0 or db <= 0:
+        return -math.inf, math.nan
+    if not pa.slope <= px.slope <= pb.slope:
+        return -math.inf, math.nan
+    trio = (pa, px, pb)
+    for p in trio:
+        for q in trio:
+            reach = abs(q.s - p.s)
+            if q is not p and (p.gap + p.slope * (q.s - p.s) - reach * p.slope_error
+                               > q.gap + p.error + q.error):
+                return -math.inf, math.nan  # a tangent above another point: not convex on [a, b]
+    x = (pb.gap - pa.gap + da * pa.s - db * pb.s) / (da - db)
+    x = min(max(x, pa.s), pb.s)
+    return min(pa.gap + da * (x - pa.s), pb.gap + db * (x - pb.s)) - pa.error - pb.error, x

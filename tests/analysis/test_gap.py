@@ -173,16 +173,15 @@ def test_tangent_bound_refuses_a_gap_that_is_not_convex():
     # chelsea d = 18 (docs/benchmarks.md, eighth round): the slopes increase from a to x to b,
     # but b's tangent passes 6e-3 above Δ(x); the true minimum, 0.0299778, lies below the old
     # "bound" of 0.0325
-    from hybridxai.analysis.gap import _lower_bound
-    from hybridxai.anneal.gap_points import GapPoint
+    from hybridxai.anneal.gap_points import GapPoint, tangent_lower_bound
 
     a = GapPoint(0.974196, 0.03254865, -0.9597, 1e-6, 1e-9, 0.0, 0.0)
     x = GapPoint(0.981015, 0.03025575, 0.3265, 1e-6, 1e-9, 0.0, 0.0)
     b = GapPoint(0.996875, 0.04397008, 0.4678, 1e-6, 1e-9, 0.0, 0.0)
-    assert _lower_bound(a, x, b) == -np.inf
+    assert tangent_lower_bound(a, x, b)[0] == -np.inf
     # a convex parabola: the bound is below its minimum and close to it
     f = [GapPoint(s, (s - 0.5) ** 2 + 0.1, 2 * (s - 0.5), 0.0, 0.0, 0.0, 0.0) for s in (0.4, 0.5, 0.6)]
-    assert 0.09 <= _lower_bound(*f) <= 0.1
+    assert 0.09 <= tangent_lower_bound(*f)[0] <= 0.1
 
 
 def test_degenerate_gap_is_to_first_level_outside_ground_manifold():

@@ -116,3 +116,34 @@ def test_the_minimum_holds_when_every_point_is_off_by_its_whole_tolerance(width)
                                               max_points=200)
         assert resolved
         assert min(p.gap for p in points) - width <= 3 * tol
+
+
+class Kink(AvoidedCrossing):
+    """``Δ(s) = Δ0 + max(k1·(s0 − s), k2·(s − s0)) + (s − s0)²``: a V, as where ``E_g`` passes
+    from one symmetry sector's level to another's, with its exact one-sided slopes."""
+
+    def __init__(self, s0: float, k1: float, k2: float, floor: float = 0.01) -> None:
+        super().__init__(s0, floor)
+        self.k1, self.k2 = k1, k2
+
+    def gap(self, s: float) -> float:
+        return self.width + max(self.k1 * (self.s0 - s), self.k2 * (s - self.s0)) + (s - self.s0) ** 2
+
+    def __call__(self, s: float, tol: float) -> GapPoint:
+        self.calls.append((s, tol, self.sweep))
+        gap = self.gap(s)
+        slope = (-self.k1 if s < self.s0 else self.k2) + 2.0 * (s - self.s0)
+        return GapPoint(s, gap, slope, 0.0, 0.5 * tol, 0.0, gap)
+
+
+@pytest.mark.parametrize("s0", [0.6123, 0.83711, 0.9591])
+@pytest.mark.parametrize(("k1", "k2"), [(1.0, 1.0), (0.3, 2.0), (3.0, 0.5)])
+def test_the_minimum_at_a_kink_is_found_to_tol(s0, k1, k2):
+    # the cubics beside the lowest point stay above a V's tip: the profile of
+    # flip_symmetric_qubo(5, 0) with two free variables stopped 3.7·tol above it, resolved
+    # (docs/benchmarks.md, fifteenth round); the tangents, which meet at the tip, find it
+    tol = 1e-10
+    solver = Kink(s0, k1, k2)
+    points, _, resolved = adaptive_points(solver, solver.ends(), rtol=1e-2, tol=tol, max_points=200)
+    assert resolved
+    assert min(p.gap for p in points) - solver.width <= 2 * tol

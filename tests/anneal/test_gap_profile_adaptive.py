@@ -250,3 +250,14 @@ def test_warnings_point_at_the_callers_line_whichever_entry_it_used(entry):
     with pytest.warns(UnresolvedProfileWarning) as caught:
         call(bqm, 4, adaptive=True, rtol=1e-3)
     assert caught[0].filename == __file__
+
+
+def test_a_kink_at_the_minimum_is_resolved_to_tol():
+    # a coupled group and two free variables: E_g passes from one sector's level to another's
+    # in a V at the minimum; the profile stopped 3.67e-10 above it with tol=1e-10, resolved
+    bqm = flip_symmetric_qubo(5, 0)
+    bqm.add_variable(5, 0.0)
+    bqm.add_variable(6, 0.0)
+    profile = compute_gap_profile(bqm, adaptive=True, progress=False)
+    assert profile.info["resolved"]
+    assert profile.min_gap == pytest.approx(min_gap(bqm, tol=1e-11).min_gap, abs=profile.tol)
