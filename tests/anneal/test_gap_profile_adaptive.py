@@ -261,3 +261,18 @@ def test_a_kink_at_the_minimum_is_resolved_to_tol():
     profile = compute_gap_profile(bqm, adaptive=True, progress=False)
     assert profile.info["resolved"]
     assert profile.min_gap == pytest.approx(min_gap(bqm, tol=1e-11).min_gap, abs=profile.tol)
+
+
+def test_an_unresolved_profile_with_unsplit_sectors_points_to_dense():
+    # four flips (a coupled group, three free variables): none is split, ARPACK misses a
+    # level of a sector, and more points, rtol or tol cannot mend it (a user trial): the
+    # warning says so and names the check
+    bqm = flip_symmetric_qubo(5, 0)
+    for v in (5, 6, 7):
+        bqm.add_variable(v, 0.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        profile = compute_gap_profile(bqm, adaptive=True, solver="eigsh", progress=False)
+    unresolved = [str(w.message) for w in caught if w.category is UnresolvedProfileWarning]
+    assert not profile.info["resolved"] and len(unresolved) == 1
+    assert "which no num_points, rtol or tol mends: check with solver='dense'" in unresolved[0]
