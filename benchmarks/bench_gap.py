@@ -114,6 +114,12 @@ adaptive profile (Davidson) against dense ``eigh`` instead, with the products th
 
     python benchmarks/bench_gap.py --dense-check 8 9 10 --seeds 30 --cross-check-kinds z2 --tol 1e-8
 
+``--profile-products 12 14 16 18 --seeds 3`` prints the products, points, time and ``Δ_min``
+of the gap-only adaptive profile on ``chelsea`` and ``--seeds`` random instances per d (run
+it in two trees to compare them)::
+
+    python benchmarks/bench_gap.py --profile-products 12 14 16 18 --seeds 3
+
 ``--sector-search 8 9 10 --seeds 40`` runs ``min_gap`` on ``flip_symmetric_qubo`` with and
 without step 6 (each sector's own gap searched), checks where they differ against dense
 ``eigh`` of each sector's block, and sums the products::
@@ -848,6 +854,34 @@ def without_sector_search() -> Iterator[None]:
         gap_module._refine_branches = original  # type: ignore[assignment]
 
 
+def profile_products(sizes: list[int], seeds: int) -> None:
+    """Products, points, wall time and ``Δ_min`` of the gap-only adaptive profile, one instance at a time.
+
+    On ``chelsea`` and ``random_feature_qubo(d, seed)`` for seeds ``0 .. seeds - 1`` at each
+    d (default arguments, ``matrix_elements=False``), with the totals; run it in two trees
+    to compare their products (times only with nothing else running).
+    """
+    from hybridxai.anneal.gap_profile import compute_gap_profile
+
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    chelsea = chelsea_qubos(sizes)
+    total, seconds = 0, 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for d in sizes:
+            instances = [("chelsea", chelsea[d])]
+            instances += [(f"random {seed}", random_feature_qubo(d, seed)) for seed in range(seeds)]
+            for name, bqm in instances:
+                t0 = time.perf_counter()
+                profile = compute_gap_profile(bqm, adaptive=True, matrix_elements=False, progress=False)
+                wall = time.perf_counter() - t0
+                total, seconds = total + profile.matvecs, seconds + wall
+                print(f"d={d:2d} {name:9s} products {profile.matvecs:5d}  points {profile.s.size:3d}  "
+                      f"{wall:7.2f} s  Δ_min {profile.min_gap:.12f} at {profile.s_min:.10f}  "
+                      f"resolved {profile.info['resolved']}", flush=True)
+    print(f"total: {total} products, {seconds:.1f} s")
+
+
 def sector_search_check(sizes: list[int], seeds: int, tol: float) -> None:
     """``min_gap`` with and without its search of each sector's own gap, on ``flip_symmetric_qubo``.
 
@@ -1008,6 +1042,9 @@ def main() -> None:
                              "flip_symmetric_qubo(d, seed) at these d, seeds 0 .. --seeds - 1 (--tol)")
     parser.add_argument("--seeds", type=int, default=150,
                         help="random instances per d of --cross-check and --starts")
+    parser.add_argument("--profile-products", type=int, nargs="*", default=[],
+                        help="products of the gap-only adaptive profile at these d, on chelsea "
+                             "and --seeds random instances")
     parser.add_argument("--starts", type=int, nargs="*", default=[],
                         help="gap_profile(adaptive=True) from its midpoint starts against "
                              "field-ratio starts at these d, on chelsea and --seeds random instances")
@@ -1035,6 +1072,9 @@ def main() -> None:
         return
     if args.starts:
         start_points_comparison(args.starts, args.seeds)
+        return
+    if args.profile_products:
+        profile_products(args.profile_products, args.seeds)
         return
     if args.adaptive:
         adaptive_profiles(args.adaptive, args.reference_instance, args.seed, args.grid_max_d,

@@ -60,6 +60,7 @@ DEFAULT_PROFILE_RTOL = 1e-2
 """Relative interpolation error of an adaptive profile's gap unless told otherwise."""
 
 _ADAPTIVE_START = 4  # cell midpoints an adaptive profile sweeps first (docs/benchmarks.md, eighth round)
+_KINK_MISS = 0.1  # a miss of the cubic this share of what the tangents leave open is a kink
 _ADAPTIVE_ACCURACY = 0.01  # an adaptive profile solves a point's gap to 1 % of rtol·Δ (at least tol)
 
 
@@ -184,11 +185,13 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
                 # level to another's) they stay above its tip, where the tangents meet: 3.7·tol
                 # above, resolved, at a V of flip_symmetric_qubo(5, 0) (docs/benchmarks.md,
                 # fifteenth round). A kink shows as a lowest point the cubic between its
-                # neighbours misses; where it is met within tol, Δ is smooth at this scale
-                smooth = abs(hermite_value(around[0], around[2], best.s) - best.gap)
+                # neighbours misses by as much as the tangents leave open; at a smooth
+                # minimum the miss is of higher order, and more points would be wasted
+                miss = abs(hermite_value(around[0], around[2], best.s) - best.gap)
                 bound, s_bound = tangent_lower_bound(*around)
-                if (not smooth <= max(tol, floor) and math.isfinite(bound)
-                        and best.gap - bound > max(tol, floor)):
+                open_by = best.gap - bound
+                if (math.isfinite(bound) and open_by > max(tol, floor)
+                        and miss > max(tol, floor, _KINK_MISS * open_by)):
                     margin = 1e-3 * (around[2].s - around[0].s)
                     s_bound = min(max(s_bound, around[0].s + margin), around[2].s - margin)
                     if s_bound not in points:
