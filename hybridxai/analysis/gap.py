@@ -719,9 +719,10 @@ def _refine_branches(evaluator: GapTracker, tol: float, tight: float) -> list[tu
     only such points), ``Δ_min = min_a min_s c_a``: near a kink, where two sectors' levels
     cross between two dips, Brent's method on ``Δ`` finds one dip and each curve's own search
     the other. A sector is skipped when the tangents at its lowest point and its neighbours
-    (:func:`~hybridxai.anneal.gap_points.tangent_lower_bound`) show that its minimum there cannot lie more than ``tol`` below the
-    best ``Δ``: with several sectors nearly degenerate at the minimum, their searches only
-    repeated step 4 (ARPACK on two uncoupled groups took 1.9× the products; the review).
+    (:func:`~hybridxai.anneal.gap_points.tangent_lower_bound`) show that its minimum there
+    cannot lie more than ``tol`` below the best ``Δ``: with several sectors nearly degenerate
+    at the minimum, their searches only repeated step 4 (ARPACK on two uncoupled groups took
+    1.9× the products; the review).
     ``Δ`` is evaluated at every point these searches solve, so the result stays the lowest
     ``Δ`` actually evaluated.
 

@@ -29,6 +29,7 @@ import scipy.linalg
 from numpy.typing import NDArray
 from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
+from hybridxai._util.aligned import CACHE_LINE, aligned_empty
 from hybridxai._util.blas import blas_threads
 from hybridxai._util.jit import row_major, serial_and_parallel
 from hybridxai.anneal.correction import (
@@ -565,7 +566,6 @@ def _orthonormalize_against(block: NDArray[np.float64], basis: NDArray[np.float6
     return count
 
 
-_CACHE_LINE = 64  # bytes
 _STAGGER_MIN_DIMENSION = 1 << 17  # rows of 1 MiB and more (docs/benchmarks.md, third round)
 
 
@@ -607,11 +607,11 @@ def staggered_rows(rows: int, dimension: int, first_slot: int = 0,
         ('float32', 64)
     """
     if dimension < _STAGGER_MIN_DIMENSION:
-        return np.zeros((rows, dimension), dtype=dtype)
-    line = _CACHE_LINE // np.dtype(dtype).itemsize
+        return aligned_empty((rows, dimension), dtype, zero=True)
+    line = CACHE_LINE // np.dtype(dtype).itemsize
     offset = first_slot * line
     stride = dimension + line
-    buffer = np.zeros(offset + rows * stride, dtype=dtype)
+    buffer = aligned_empty(offset + rows * stride, dtype, zero=True)
     return buffer[offset:].reshape(rows, stride)[:, :dimension]
 
 
@@ -639,10 +639,10 @@ class DavidsonWorkspace:
             self.ritz = staggered_rows(block, dimension, first_slot=2 * rows)
             self.resid = staggered_rows(block, dimension, first_slot=2 * rows + block)
         else:
-            self.basis = np.empty((rows, dimension))
-            self.images = np.empty((rows, dimension))
-            self.ritz = np.empty((block, dimension))
-            self.resid = np.empty((block, dimension))
+            self.basis = aligned_empty((rows, dimension))
+            self.images = aligned_empty((rows, dimension))
+            self.ritz = aligned_empty((block, dimension))
+            self.resid = aligned_empty((block, dimension))
         self.staggered = staggered
         self._scratch: NDArray[np.float64] | None = None
         self._single: NDArray[np.float32] | None = None
@@ -651,7 +651,7 @@ class DavidsonWorkspace:
     def scratch(self) -> NDArray[np.float64]:
         """One more vector, allocated on first use (the Walsh-basis preconditioner needs it)."""
         if self._scratch is None:
-            self._scratch = np.empty(self.dimension)
+            self._scratch = aligned_empty(self.dimension)
         return self._scratch
 
     @property
@@ -668,7 +668,7 @@ class DavidsonWorkspace:
                 self._single = staggered_rows(rows, self.dimension, first_slot=2 * (self.rows + self.block),
                                               dtype=np.float32)
             else:
-                self._single = np.empty((rows, self.dimension), dtype=np.float32)
+                self._single = aligned_empty((rows, self.dimension), np.float32)
         return self._single
 
     def fits(self, dimension: int, rows: int, block: int) -> bool:
@@ -918,7 +918,7 @@ def davidson(
     if keep_vectors:
         fits = (vectors_out is not None and vectors_out.shape[0] >= nr
                 and vectors_out.shape[1:] == (n,) and vectors_out.dtype == np.float64)
-        vectors = vectors_out[:nr] if fits else np.empty((nr, n))  # type: ignore[index]
+        vectors = vectors_out[:nr] if fits else aligned_empty((nr, n))  # type: ignore[index]
         for j in range(nr):
             np.multiply(ritz[j], 1.0 / math.sqrt(squares[j]), out=vectors[j])
     # first-order error of <u|V|u> (V = H_P - H_D) for a Ritz vector u with residual r:

@@ -5,9 +5,11 @@ A :class:`GapPoint` is what :class:`hybridxai.anneal.gap_profile.GapTracker` lea
 the cubic Hermite interpolant of ``Δ`` between them; :func:`interval_error` estimates how far
 the straight line between them is from it, :func:`hermite_minimum` finds its lowest
 value and :func:`hermite_value` its value at one ``s``; :func:`tangent_lower_bound` bounds
-``Δ`` from below on an interval around a minimum, kinks included, where the cubic does not. The adaptive profile (:mod:`hybridxai.anneal.gap_adaptive`) places its points with
-these; ``min_gap`` (:mod:`hybridxai.analysis.gap`) records its evaluations as
-:class:`GapPoint`; :func:`profile_grid` gives the fixed grid of an ordinary profile.
+``Δ`` from below on an interval around a minimum, kinks included, where the cubic does not.
+The adaptive profile (:mod:`hybridxai.anneal.gap_adaptive`) places its points with these;
+``min_gap`` (:mod:`hybridxai.analysis.gap`) refines with the bound too and records its
+evaluations as :class:`GapPoint`; :func:`profile_grid` gives the fixed grid of an ordinary
+profile.
 
 Example:
     >>> a = GapPoint(0.0, 1.0, -2.0, 0.0, 0.0, 0.0, 1.0)

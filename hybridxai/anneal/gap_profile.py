@@ -55,6 +55,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg.blas import daxpy
 
+from hybridxai._util.aligned import aligned_empty
 from hybridxai._util.checks import check_flag, check_seed
 from hybridxai._util.memory import available_memory_bytes, check_memory_budget, human_bytes
 from hybridxai._util.progress import ProgressLike, check_progress, progress_bar
@@ -351,7 +352,7 @@ class GapTracker:
         block = min(self.k + guard, op.dimension)
         lowest = np.argpartition(op.diagonal, block - 1)[:block]
         lowest = lowest[np.argsort(op.diagonal[lowest], kind="stable")]
-        start = np.zeros((block, op.dimension))
+        start = aligned_empty((block, op.dimension), zero=True)
         start[np.arange(block), lowest] = 1.0
         self.cache[1.0] = start
 
@@ -468,7 +469,7 @@ class GapTracker:
         rows = min(self.cache[x].shape[0] for x in recent)
         weights = extrapolation_weights(recent, s)
         if out is None or out.shape[0] < rows or out.shape[1:] != newest.shape[1:]:
-            out = np.empty((rows, newest.shape[1]))
+            out = aligned_empty((rows, newest.shape[1]))
         result = out[:rows]
         np.multiply(newest[:rows], weights[-1], out=result)
         extrapolated = np.ones(rows, dtype=bool)
@@ -657,10 +658,14 @@ class GapTracker:
             self._recycle(self.cache.pop(worst))
 
     def _recycle(self, vectors: NDArray[np.float64]) -> None:
-        """Keep the array of dropped start vectors (one) to write the next ones into."""
-        array = vectors.base if isinstance(vectors.base, np.ndarray) else vectors
-        if self.solver == "davidson" and array.ndim == 2 and array.shape[1] == self.op.dimension:
-            self._spare = [array]
+        """Keep the array of dropped start vectors (one) to write the next ones into.
+
+        The rows themselves: a solver's output is a view of a cache-line-aligned buffer
+        (:func:`hybridxai._util.aligned.aligned_empty`) or the first rows of the spare it was
+        given, whose every row a Davidson solve fills (one block per sector).
+        """
+        if self.solver == "davidson" and vectors.ndim == 2 and vectors.shape[1] == self.op.dimension:
+            self._spare = [vectors]
 
 
 @dataclass

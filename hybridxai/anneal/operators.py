@@ -33,6 +33,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.linalg import LinearOperator
 
+from hybridxai._util.aligned import aligned_copy, aligned_empty
 from hybridxai._util.checks import check_bqm
 from hybridxai._util.jit import row_major, serial_and_parallel, threads_respond
 from hybridxai._util.memory import check_statevector_memory
@@ -284,7 +285,7 @@ class AnnealingOperator:
                                    "pass a QUBO with at least one variable")
         coefficient = resolve_driver_scale(driver_scale, d)
         check_analysis_memory(d, bytes_per_amplitude, purpose, max_memory_bytes)
-        return cls(basis_energies(dense_qubo(bqm)), coefficient, d)
+        return cls(aligned_copy(basis_energies(dense_qubo(bqm))), coefficient, d)
 
     @property
     def dimension(self) -> int:
@@ -304,7 +305,7 @@ class AnnealingOperator:
     @cached_property
     def single_diagonal(self) -> NDArray[np.float32]:
         """``E_P`` in single precision, for the float32 kernels (computed once)."""
-        return self.diagonal.astype(np.float32)
+        return aligned_copy(self.diagonal, np.float32)
 
     @cached_property
     def diagonal_mean(self) -> float:
@@ -400,7 +401,7 @@ class AnnealingOperator:
                 "pass a vector in the little-endian computational basis",
             )
         if out is None or not out.flags.c_contiguous or out.dtype != np.float64:
-            out = np.empty(self.dimension, dtype=np.float64)
+            out = aligned_empty(self.dimension)
         kernel = _kernel_parallel if self.threaded else _kernel_serial
         kernel(self.diagonal, v, out, float(a), float(b), self.num_qubits)
         return out

@@ -48,6 +48,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridxai._util.aligned import aligned_empty
 from hybridxai._util.jit import serial_and_parallel
 from hybridxai.anneal.eigensolvers import Eigenpairs, davidson, lowest_eigenpairs
 from hybridxai.anneal.operators import AnnealingOperator
@@ -260,7 +261,7 @@ def sector_eigenpairs(
             and vectors_out.dtype == np.float64)
     merged = None
     if keep:
-        merged = vectors_out[:rows] if fits else np.empty((rows, n))  # type: ignore[index]
+        merged = vectors_out[:rows] if fits else aligned_empty((rows, n))  # type: ignore[index]
     results: list[Eigenpairs] = []
     for index, signs in enumerate(itertools.product((1.0, -1.0), repeat=len(masks))):
         project = partial(project_sector, masks=masks, signs=signs, parallel=op.threaded)

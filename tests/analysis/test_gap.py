@@ -10,9 +10,9 @@ from scipy.optimize import minimize_scalar
 from hybridxai.analysis import flip_symmetric_qubo, gap_at, min_gap, per_step_points, random_feature_qubo
 from hybridxai.analysis.gap import ground_degeneracy
 from hybridxai.anneal.eigensolvers import DENSE_MAX_QUBITS
+from hybridxai.anneal.ising import flip_symmetries
 from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, ProblemTooLargeError
-from hybridxai.anneal.ising import flip_symmetries
 from tests.analysis._reference import (
     dense_hamiltonian,
     reference_gap,

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from hybridxai.analysis import flip_symmetric_qubo, gap_profile, min_gap, random_feature_qubo
 from hybridxai.anneal.eigensolvers import blas_threads, eigenvalue_rounding
-from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.anneal.gap_profile import compute_gap_profile
+from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError, UnresolvedProfileWarning
 from tests.analysis._reference import dense_hamiltonian, reference_gap, reference_min_gap
 from tests.anneal.test_gap_profile import reference_profile, z2_symmetric_bqm

@@ -23,9 +23,12 @@ def test_staggered_rows_start_on_distinct_cache_sets(rows: int, d: int, slot: in
     assert all(a[i].flags.c_contiguous for i in range(rows))
     assert not a.any()
     starts = [a[i].ctypes.data for i in range(rows)]
-    # the slot moves the whole block by cache lines, then each row one line further: modulo
-    # the 128 KiB span of the L2 sets no two of up to 40 rows start on the same set
-    assert starts[0] - a.base.ctypes.data == 64 * slot
+    # every row starts on a cache line (hybridxai._util.aligned); the slot moves the whole
+    # block by cache lines, then each row one line further: modulo the 128 KiB span of the
+    # L2 sets no two of up to 40 rows start on the same set
+    assert all(x % 64 == 0 for x in starts)
+    aligned_start = a.base.ctypes.data + (-a.base.ctypes.data % 64)
+    assert starts[0] - aligned_start == 64 * slot
     assert len({(x // 64) % 2048 for x in starts}) == rows
 
 
