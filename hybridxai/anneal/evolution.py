@@ -47,6 +47,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridxai._util.aligned import aligned_empty
 from hybridxai._util.checks import check_positive_int
 from hybridxai.anneal.ising import DenseQubo, basis_energies
 from hybridxai.anneal.schedules import Layer
@@ -437,8 +438,10 @@ def evolve_numba(
     first = thetas[0] if num_problem else sum(thetas)
     amplitude = complex(np.exp(1j * d * first)) * 2.0 ** (-d / 2)
     blocks, stride = 1 << (d - t), int(kernels.block_stride(d, t, rb))
-    re = np.full(blocks * stride, amplitude.real, dtype=real)  # padded layout, see block_stride
-    im = np.full(blocks * stride, amplitude.imag, dtype=real)
+    re = aligned_empty(blocks * stride, real)  # padded layout, see block_stride
+    re.fill(amplitude.real)
+    im = aligned_empty(blocks * stride, real)
+    im.fill(amplitude.imag)
     if rows:
         cols = list(zip(*rows, strict=True))
         scalars = np.asarray(cols[7], dtype=np.complex128)
