@@ -8,8 +8,8 @@ cache-line boundary every other time. numpy offers no aligned allocation
 The ``H(s)·v`` product at d = 24 took 98.8 ms from and into 16-byte-aligned rows and 77.2 ms
 between 64-byte-aligned ones, 66.9 and 54.6 ms in float32 (d = 22: 15.1 against 11.9 ms);
 a plain ``numpy.add`` of the same rows, which only streams, takes the same time either way.
-The native annealer's 1000 steps at d = 20 took 2.57–2.62 s instead of 2.75–2.79 s in
-complex128 and 1.35–1.39 s instead of 1.44–1.45 s in complex64 (docs/benchmarks.md,
+The native annealer's 1000 steps at d = 20 took 2.56–2.63 s instead of 2.75–2.79 s in
+complex128 and 1.34–1.39 s instead of 1.44–1.45 s in complex64 (docs/benchmarks.md,
 fifteenth round).
 
 Example:

@@ -15,7 +15,7 @@ eighth and ninth rounds), with ``Δ`` first predicted by the Hermite cubic betwe
 neighbours (:func:`hybridxai.anneal.gap_points.hermite_value`; in the first sweep, between
 ``s = 0`` and the last point) and the point solved again if it comes out lower
 (docs/benchmarks.md, fifteenth round: the smaller neighbouring gap, used before, asked for
-up to 100 times the accuracy needed). The lowest point's value is then within about ``2·tol`` of
+over 100 times the accuracy needed). The lowest point's value is then within about ``2·tol`` of
 ``Δ_min`` (its own error and the stopping margin); a solver whose every answer is off by its
 whole tolerance leaves it at most ``3·tol`` above (``tests/anneal/test_gap_adaptive.py``).
 Where the solver cannot reach ``tol`` (below its rounding floor, e.g. ``tol=1e-12`` with dense
