@@ -97,6 +97,11 @@ that d, ``--fine-max-d`` checks both against a fine reference up to that d)::
 
     python benchmarks/bench_gap.py --adaptive 20 22 24 --grid-max-d 0 --gap-only
 
+``--alignment 22 24`` times ``H(s)·v`` between rows that start 16 bytes past a cache line,
+where glibc puts numpy's large arrays, and rows on one (``hybridxai._util.aligned``)::
+
+    python benchmarks/bench_gap.py --alignment 22 24
+
 ``--threading 12 13 14 16`` times ``gap_profile(random_feature_qubo(d, --seed))`` with every
 kernel serial and with every kernel threaded, the two sides of
 :data:`hybridxai.anneal.operators.PARALLEL_MIN_QUBITS`::
@@ -267,6 +272,43 @@ def kernel_timings(sizes: list[int], repeat: int = 5) -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for d in sizes:
         print(_kernel_row(d, repeat), flush=True)
+
+
+def alignment_timings(sizes: list[int], repeat: int = 5) -> None:
+    """``H(s)·v`` between rows 16 bytes past a cache line (numpy's large arrays on glibc) and on one.
+
+    The rows of an 8-row block, from row 1 into row 5 (float64, ``op.matvec``) and with the
+    overlaps of two more rows (float32, ``op.matvec_overlaps``, as in the inner CG steps);
+    beside them a ``numpy.add`` of the same rows, which only streams (best of ``repeat``).
+    """
+    from hybridxai._util.aligned import CACHE_LINE, aligned_empty
+
+    def rows(n: int, dtype: type, offset: int) -> np.ndarray:
+        size = 8 * n * np.dtype(dtype).itemsize
+        buffer = aligned_empty(size + CACHE_LINE, np.uint8)
+        return buffer[offset:offset + size].view(dtype).reshape(8, n)
+
+    print(f"load average {os.getloadavg()[0]:.2f}; best of {repeat}")
+    print("| d | precision | H·v, 16 bytes past a line (ms) | H·v, on a line (ms) | ratio | "
+          "add, past (ms) | add, on (ms) |")
+    print("|---|---|---|---|---|---|---|")
+    for d in sizes:
+        op = AnnealingOperator.from_bqm(random_feature_qubo(d, 0))
+        for dtype in (np.float64, np.float32):
+            found = []
+            for offset in (16, 0):
+                block = rows(op.dimension, dtype, offset)
+                block[:] = 0.5
+                if dtype == np.float64:
+                    product = lambda b=block, o=op: o.matvec(0.7, b[1], out=b[5])  # noqa: E731
+                else:
+                    product = lambda b=block, o=op: o.matvec_overlaps(0.7, b[1], b[5], b[2:4])  # noqa: E731
+                found.append((_best(product, repeat),
+                              _best(lambda b=block: np.add(b[1], b[2], out=b[3]), repeat)))
+                del block
+            (past, add_past), (on, add_on) = found
+            print(f"| {d} | {np.dtype(dtype).name} | {1e3 * past:.2f} | {1e3 * on:.2f} | "
+                  f"{on / past:.2f} | {1e3 * add_past:.2f} | {1e3 * add_on:.2f} |", flush=True)
 
 
 def threading_threshold(sizes: list[int], seed: int, repeat: int = 3) -> None:
@@ -998,6 +1040,8 @@ def main() -> None:
     parser.add_argument("--kernels", action="store_true",
                         help="time the H·v and Walsh kernels, serial vs threaded, against a copy")
     parser.add_argument("--kernel-d", type=int, nargs="+", default=[16, 20, 24])
+    parser.add_argument("--alignment", type=int, nargs="*", default=[],
+                        help="H·v between rows 16 bytes past a cache line and on one, at these d")
     parser.add_argument("--threading", type=int, nargs="*", default=[],
                         help="gap_profile at these d with serial and with threaded kernels")
     parser.add_argument("--reference", type=float, nargs="*", default=[],
@@ -1085,6 +1129,9 @@ def main() -> None:
         return
     if args.search_spaces:
         search_spaces(args.min_gap_d, args.search_spaces)
+        return
+    if args.alignment:
+        alignment_timings(args.alignment)
         return
     if args.kernels:
         kernel_timings(args.kernel_d)
