@@ -150,6 +150,7 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 
 from hybridxai.analysis import flip_symmetric_qubo, min_gap, per_step_points, random_feature_qubo
 from hybridxai.anneal.eigensolvers import blas_threads, staggered_rows
+from hybridxai.anneal.gap_profile import level_tolerance
 from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import UnresolvedProfileWarning
 
@@ -539,7 +540,7 @@ class ReducedBasisProfile:
     from a difference of squares, so rounding hides it below about
     ``sqrt(m·ε)·(s·max|E_P| + (1 − s)·c·d)``: it is never taken as smaller than that, and the
     points it would hide are solved directly (cheaply, from near-exact starts). The matrix
-    element counts the levels within ``1e-9·spread`` of ``E_g`` among the ``g + 2`` computed
+    element counts the levels within ``level_tolerance`` of ``E_g`` among the ``g + 2`` computed
     (no widening as ``gap_profile`` does for a degenerate ``E_g``).
     """
 
@@ -646,14 +647,13 @@ class ReducedBasisProfile:
                 if self.m + self.k > self.basis.shape[0]:
                     raise RuntimeError(f"the reduced basis is full ({self.m} vectors)")
                 solved[worst] = self.solve(worst)
-        spread = float(op.diagonal.max() - op.diagonal.min()) + op.num_qubits
         x, e = self.grams[:2, : self.m, : self.m]
         derivative = e + op.driver_coefficient * x  # ∂ₛH = E_P + c·ΣX in the basis
         gaps, couplings, errors = (np.empty(grid.size) for _ in range(3))
         for i, s in enumerate(grid):
             theta, y, err = self.reduced(float(s))
             members = [j for j in range(g, min(self.k + 1, theta.size))
-                       if theta[j] - theta[g] <= 1e-9 * spread]
+                       if theta[j] - theta[g] <= level_tolerance(op, float(s))]
             gaps[i] = theta[g] - theta[0]
             couplings[i] = float(np.linalg.norm(y[:, members].T @ derivative @ y[:, :g]))
             errors[i] = solved.get(float(s), float(err[0] + err[g]))

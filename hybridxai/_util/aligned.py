@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-__all__ = ["CACHE_LINE", "aligned_empty", "aligned_copy"]
+__all__ = ["CACHE_LINE", "aligned_empty", "aligned_copy", "all_rows"]
 
 CACHE_LINE = 64
 """Bytes of a cache line (and of an AVX-512 register): where :func:`aligned_empty` starts."""
@@ -64,3 +64,29 @@ def aligned_copy(array: NDArray, dtype: DTypeLike | None = None) -> NDArray:
     out = aligned_empty(array.shape, array.dtype if dtype is None else dtype)
     out[...] = array
     return out
+
+
+def all_rows(rows: NDArray) -> NDArray:
+    """The rows of an :func:`aligned_empty` array that ``rows``, its first rows, begin.
+
+    A view's ``base`` is the byte buffer, not the 2-D array it was cut from, so a solver that
+    returns ``out[:k]`` of a larger aligned array hides the rest; this gives every row the
+    buffer holds from ``rows[0]`` on (for an array cut as ``a[:k]``, ``a`` itself, or one row
+    more where a row is shorter than the cache line of padding). Anything else comes back
+    as it is.
+
+    Example:
+        >>> a = aligned_empty((5, 100))
+        >>> all_rows(a[:2]).shape, all_rows(a[:2]).ctypes.data == a.ctypes.data
+        ((5, 100), True)
+        >>> b = np.zeros((3, 4))
+        >>> all_rows(b[:1]).shape  # not an aligned array: as it is
+        (1, 4)
+    """
+    base = rows.base
+    if (rows.ndim != 2 or not isinstance(base, np.ndarray) or base.ndim != 1
+            or base.dtype != np.uint8 or not rows.flags.c_contiguous or rows.shape[0] == 0):
+        return rows
+    offset = rows.ctypes.data - base.ctypes.data
+    count = (base.nbytes - offset) // rows.strides[0]
+    return np.ndarray((count, rows.shape[1]), rows.dtype, buffer=base, offset=offset)

@@ -106,8 +106,9 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
 
     def solve(s: float, estimate: float) -> GapPoint:
         point = tracker(s, accuracy(estimate))
-        if point.error > accuracy(point.gap):  # the gap came out lower than predicted: tighten
-            point = tracker(s, accuracy(point.gap))
+        if point.error > accuracy(point.gap):  # the gap came out lower than predicted: tighten,
+            # to what the lowest gap it may have asks for (a guess far too high, the review)
+            point = tracker(s, accuracy(max(point.gap - point.error, 0.0)))
         return point
 
     start, end = ends
@@ -118,9 +119,9 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
     else:
         first = profile_grid(s=starts, name="starts")
     for value in first[::-1][:max_points]:  # a sweep from s = 1
-        # the cubic from s = 0 to the last point; without slopes, the tangent (at least half
-        # the last gap) or the last gap
-        estimate = hermite_value(start, previous, float(value))
+        # the cubic from s = 0 to the last point (not above the larger of their gaps);
+        # without slopes, the tangent (at least half the last gap) or the last gap
+        estimate = min(hermite_value(start, previous, float(value)), max(start.gap, previous.gap))
         if not estimate > 0.0:
             estimate = previous.gap
             if math.isfinite(previous.slope):
@@ -186,7 +187,10 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
                 # above, resolved, at a V of flip_symmetric_qubo(5, 0) (docs/benchmarks.md,
                 # fifteenth round). A kink shows as a lowest point the cubic between its
                 # neighbours misses by as much as the tangents leave open; at a smooth
-                # minimum the miss is of higher order, and more points would be wasted
+                # minimum the miss is of higher order, and more points would be wasted. (A
+                # neighbour on the same arm, close to the lowest point, hides the kink from
+                # that cubic: an asymmetric V can still end well above its tip; the review,
+                # docs/benchmarks.md, fifteenth round)
                 miss = abs(hermite_value(around[0], around[2], best.s) - best.gap)
                 bound, s_bound = tangent_lower_bound(*around)
                 open_by = best.gap - bound

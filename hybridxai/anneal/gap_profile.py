@@ -16,8 +16,10 @@ or a level crossing on the grid) the whole eigenspace ``P_g`` of ``E_g`` counts,
 ``g > 1`` the whole block ``P_<`` of the lowest ``g`` levels does (near ``s = 1`` those levels
 are exponentially close, so "the" ground vector is ill-conditioned, while their block is not):
 the matrix element is the Frobenius norm ``‖P_g·∂ₛH·P_<‖``, which is ``|<1|∂ₛH|0>|`` for
-``g = 1`` and a non-degenerate ``E_1``. Levels closer than ``1e-9·(max E_P - min E_P + d)``
-(or than the eigensolver's error estimate, if larger) count as degenerate.
+``g = 1`` and a non-degenerate ``E_1``. Levels closer than
+``1e-9·(s·(max E_P - min E_P) + (1 - s)·c·d)``, the spread of ``H(s)``'s terms in the
+problem's own units (or than the eigensolver's error estimate or float64's rounding,
+:func:`hybridxai.anneal.eigensolvers.eigenvalue_rounding`, if larger) count as degenerate.
 
 The same machinery as :func:`hybridxai.analysis.min_gap` evaluates both (:class:`GapTracker`):
 dense ``eigh`` up to 7 qubits, above that the warm-started block Davidson solver of
@@ -55,7 +57,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg.blas import daxpy
 
-from hybridxai._util.aligned import aligned_empty
+from hybridxai._util.aligned import aligned_empty, all_rows
 from hybridxai._util.checks import check_flag, check_seed
 from hybridxai._util.memory import available_memory_bytes, check_memory_budget, human_bytes
 from hybridxai._util.progress import ProgressLike, check_progress, progress_bar
@@ -89,6 +91,7 @@ __all__ = [
     "GapProfile",
     "compute_gap_profile",
     "floored_tol",
+    "level_tolerance",
     "ground_degeneracy",
     "tracker_vectors",
     "extrapolation_weights",
@@ -210,6 +213,27 @@ def floored_tol(op: AnnealingOperator, tol: float, purpose: str) -> float:
         "smaller one would only cost time: pass a tol of at least that",
         RuntimeWarning, stacklevel=caller_stacklevel())
     return floor
+
+
+def level_tolerance(op: AnnealingOperator, s: float) -> float:
+    """How close two levels of ``H(s)`` are when the matrix element counts them as one eigenspace.
+
+    ``1e-9·(s·(max E_P − min E_P) + (1 − s)·c·d)``, the spread of ``H(s)``'s two terms, so in
+    the problem's own units, and at least what float64 eigenvalues resolve
+    (:func:`~hybridxai.anneal.eigensolvers.eigenvalue_rounding`). It was
+    ``1e-9·(max E_P − min E_P + d)``, absolute in the driver's part: a QUBO in units of 1e-8
+    had its solve widened to 192 of 512 levels (the review, docs/benchmarks.md, fifteenth
+    round).
+
+    Example:
+        >>> import dimod
+        >>> op = AnnealingOperator.from_bqm(dimod.BQM({0: -3.0, 1: 1.0}, {}, 0.0, "SPIN"))
+        >>> level_tolerance(op, 1.0), level_tolerance(op, 0.5)  # E_P spread 8, c·d = 2
+        (8e-09, 5e-09)
+    """
+    spread = (s * float(op.diagonal.max() - op.diagonal.min())
+              + (1.0 - s) * op.driver_coefficient * op.num_qubits)
+    return max(1e-9 * spread, eigenvalue_rounding(op))
 
 
 def ground_degeneracy(energies: NDArray[np.float64]) -> int:
@@ -578,9 +602,10 @@ class GapTracker:
         """``‖P_g·∂ₛH·P_<‖`` (Frobenius; ``P_g``: eigenspace of ``E_g``, ``P_<``: lowest ``g`` levels)."""
         k = pairs.values.size
         g = self.g
-        spread = float(self.op.diagonal.max() - self.op.diagonal.min()) + self.op.num_qubits
+        resolved = level_tolerance(self.op, s)
+
         def same() -> float:  # levels closer than this count as one eigenspace
-            return max(1e-9 * spread, 2.0 * float(pairs.errors[g] + pairs.errors[-1]))
+            return max(resolved, 2.0 * float(pairs.errors[g] + pairs.errors[-1]))
 
         # the last computed level may belong to the eigenspace of E_g: widen until it does not
         while k < self.op.dimension and pairs.values[k - 1] - pairs.values[g] <= same():
@@ -660,12 +685,14 @@ class GapTracker:
     def _recycle(self, vectors: NDArray[np.float64]) -> None:
         """Keep the array of dropped start vectors (one) to write the next ones into.
 
-        The rows themselves: a solver's output is a view of a cache-line-aligned buffer
-        (:func:`hybridxai._util.aligned.aligned_empty`) or the first rows of the spare it was
-        given, whose every row a Davidson solve fills (one block per sector).
+        A solver's output is the first rows of a cache-line-aligned array (its own, or the
+        spare it was given): every row of that array is kept
+        (:func:`hybridxai._util.aligned.all_rows`), so a wider solve, or sectors solved
+        densely, which fill fewer rows, do not shrink the spare (the review).
         """
-        if self.solver == "davidson" and vectors.ndim == 2 and vectors.shape[1] == self.op.dimension:
-            self._spare = [vectors]
+        array = all_rows(vectors)
+        if self.solver == "davidson" and array.ndim == 2 and array.shape[1] == self.op.dimension:
+            self._spare = [array]
 
 
 @dataclass
