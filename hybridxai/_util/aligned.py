@@ -5,9 +5,10 @@ the data start 16 bytes past a page, so every 32-byte SIMD load of a row runs ac
 cache-line boundary every other time. numpy offers no aligned allocation
 (``numpy.empty`` aligns only to the item size; NEP 49's allocator hooks are C-level), so
 :func:`aligned_empty` over-allocates one cache line and slices the array to start on one.
-The ``H(s)·v`` product at d = 24 took 98.8 ms from and into 16-byte-aligned rows and 77.2 ms
-between 64-byte-aligned ones, 66.9 and 54.6 ms in float32 (d = 22: 15.1 against 11.9 ms);
-a plain ``numpy.add`` of the same rows, which only streams, takes the same time either way.
+The ``H(s)·v`` product at d = 24 took 92.1 ms from and into rows 16 bytes past a cache line
+and 70.0 ms between rows on one, 71.2 and 59.3 ms in float32 (d = 22: 14.7 against 11.5 ms;
+``python benchmarks/bench_gap.py --alignment 22 24``); a plain ``numpy.add`` of the same
+rows, which only streams, takes the same time either way.
 The native annealer's 1000 steps at d = 20 took 2.56–2.63 s instead of 2.75–2.79 s in
 complex128 and 1.34–1.39 s instead of 1.44–1.45 s in complex64 (docs/benchmarks.md,
 fifteenth round).
