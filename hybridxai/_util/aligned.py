@@ -2,9 +2,10 @@
 
 glibc serves a large ``numpy.empty`` from its own ``mmap``, behind a 16-byte chunk header:
 the data start 16 bytes past a page, so every 32-byte SIMD load of a row runs across a
-cache-line boundary every other time. numpy offers no aligned allocation
-(``numpy.empty`` aligns only to the item size; NEP 49's allocator hooks are C-level), so
-:func:`aligned_empty` over-allocates one cache line and slices the array to start on one.
+cache-line boundary every other time. numpy has no Python-level option for aligned data
+(``numpy.empty`` takes what its allocator, ``malloc`` here, returns; the allocator can only
+be replaced from C, through NEP 49's ``PyDataMem_SetHandler``), so :func:`aligned_empty`
+over-allocates one cache line and slices the array to start on one.
 The ``H(s)·v`` product at d = 24 took 92.1 ms from and into rows 16 bytes past a cache line
 and 70.0 ms between rows on one, 71.2 and 59.3 ms in float32 (d = 22: 14.7 against 11.5 ms;
 ``python benchmarks/bench_gap.py --alignment 22 24``); a plain ``numpy.add`` of the same
