@@ -119,9 +119,9 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
     else:
         first = profile_grid(s=starts, name="starts")
     for value in first[::-1][:max_points]:  # a sweep from s = 1
-        # the cubic from s = 0 to the last point (not above the larger of their gaps);
-        # without slopes, the tangent (at least half the last gap) or the last gap
-        estimate = min(hermite_value(start, previous, float(value)), max(start.gap, previous.gap))
+        # the cubic from s = 0 to the last point; without slopes, the tangent (at least half
+        # the last gap) or the last gap
+        estimate = predicted_gap(start, previous, float(value))
         if not estimate > 0.0:
             estimate = previous.gap
             if math.isfinite(previous.slope):
@@ -156,10 +156,9 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
             middle = 0.5 * (nodes[i].s + nodes[i + 1].s)
             if middle in (nodes[i].s, nodes[i + 1].s):  # one float wide: nothing left to bisect
                 return [points[s] for s in sorted(points)], worst, False
-            # the cubic's prediction (not above the larger end); without it, the smaller end
-            guess = hermite_value(nodes[i], nodes[i + 1], middle)
-            ends = (nodes[i].gap, nodes[i + 1].gap)
-            target = (middle, min(guess, max(ends)) if guess > 0.0 else min(ends))
+            # the cubic's prediction; without it, the smaller end
+            guess = predicted_gap(nodes[i], nodes[i + 1], middle)
+            target = (middle, guess if guess > 0.0 else min(nodes[i].gap, nodes[i + 1].gap))
         else:  # the shape is resolved: find the minimum to tol
             best = min(points.values(), key=lambda p: (p.gap, -p.s))
             if tighten([best]):
@@ -206,6 +205,24 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
             return [points[s] for s in sorted(points)], worst, False
         s, estimate = target
         points[s] = solve(s, estimate)
+
+
+def predicted_gap(a: GapPoint, b: GapPoint, s: float) -> float:
+    """The gap a new point at ``s`` is expected to have, from its neighbours ``a`` and ``b``.
+
+    The Hermite cubic between them there, not above the larger of their gaps (NaN without
+    both slopes). It sets the accuracy the point is first solved to (docs/benchmarks.md,
+    fifteenth round).
+
+    Example:
+        >>> a = GapPoint(0.0, 1.0, -2.0, 0.0, 0.0, 0.0, 1.0)
+        >>> predicted_gap(a, GapPoint(1.0, 1.0, 2.0, 0.0, 0.0, 0.0, 1.0), 0.5)  # a dip
+        0.5
+        >>> bump = GapPoint(0.0, 1.0, 4.0, 0.0, 0.0, 0.0, 1.0)
+        >>> predicted_gap(bump, GapPoint(1.0, 1.0, -4.0, 0.0, 0.0, 0.0, 1.0), 0.5)  # cubic: 2
+        1.0
+    """
+    return min(hermite_value(a, b, s), max(a.gap, b.gap))
 
 
 def check_adaptive(adaptive: bool, rtol: float | None, num_points: int, s: ArrayLike | None) -> float:
