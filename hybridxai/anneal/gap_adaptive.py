@@ -10,7 +10,10 @@ Hellmann–Feynman slopes) until every interval is within
 ``max(rtol·Δ, tol)``; last, it solves the lowest point and its two neighbours to ``tol`` and
 refines the lowest point at the minimum of the Hermite cubic beside it
 (:func:`hybridxai.anneal.gap_points.hermite_minimum`) until that predicts no gap lower by more
-than ``tol``. Every other point is solved to ``max(tol, rtol·Δ/100)`` (docs/benchmarks.md,
+than ``tol``; where the tangents of its neighbours still leave more than ``tol`` open below it
+(a kink, :func:`hybridxai.anneal.gap_points.tangent_lower_bound`), a point where they meet
+probes the cubic, and the search goes on until a probe confirms the cubic or finds nothing
+lower. Every other point is solved to ``max(tol, rtol·Δ/100)`` (docs/benchmarks.md,
 eighth and ninth rounds), with ``Δ`` first predicted by the Hermite cubic between its
 neighbours (:func:`hybridxai.anneal.gap_points.hermite_value`; in the first sweep, between
 ``s = 0`` and the last point) and the point solved again if it comes out lower
@@ -137,6 +140,12 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
 
     tightened: set[float] = set()  # points already re-solved to tol (a solver's floor may be above)
     floor = 0.0  # the accuracy the solver reached where it could not reach tol (0: it could)
+    # whether a probe at the tangents' meeting settled the minimum (below): it came out where
+    # the cubic beside it said (a smooth minimum, where the cubics can be trusted), or no lower
+    # than the lowest point (the tangents, e.g. from slopes off by more than they claim, promise
+    # more than is there)
+    settled = False
+    probe: tuple[float, float, float, float] | None = None  # pending: s, cubic, margin, lowest gap
 
     def tighten(candidates: list[GapPoint]) -> bool:
         """Re-solve to ``tol`` (once each) the solved candidates above it; whether any was."""
@@ -184,27 +193,40 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
             else:  # the cubics see nothing lower. At a kink (E_g passing from one sector's
                 # level to another's) they stay above its tip, where the tangents meet: 3.7·tol
                 # above, resolved, at a V of flip_symmetric_qubo(5, 0) (docs/benchmarks.md,
-                # fifteenth round). A kink shows as a lowest point the cubic between its
-                # neighbours misses by as much as the tangents leave open; at a smooth
-                # minimum the miss is of higher order, and more points would be wasted. (A
-                # neighbour on the same arm, close to the lowest point, hides the kink from
-                # that cubic: an asymmetric V can still end well above its tip; the review,
-                # docs/benchmarks.md, fifteenth round)
+                # fifteenth round). A kink shows as a point the cubic between its neighbours
+                # misses by as much as the tangents leave open; at a smooth minimum the miss
+                # is of higher order. The lowest point is such a test for free, but not where
+                # a neighbour on the same arm sits close to it (an asymmetric V then ended up
+                # to 57·tol above its tip, resolved; docs/benchmarks.md, sixteenth round): so
+                # one point at the tangents' meeting probes the cubic there. While the tangents
+                # leave more than tol open, only a probe settles the minimum: one the cubic
+                # predicted (smooth) or one no lower than the lowest point (the tangents promised
+                # more than is there: slopes off by more than they claim). At smooth minima that
+                # is one point more per profile (+2–3 % products; the sixteenth round)
                 miss = abs(hermite_value(around[0], around[2], best.s) - best.gap)
                 bound, s_bound = tangent_lower_bound(*around)
                 open_by = best.gap - bound
-                if (math.isfinite(bound) and open_by > max(tol, floor)
-                        and miss > max(tol, floor, _KINK_MISS * open_by)):
+                limit = max(tol, floor, _KINK_MISS * open_by)
+                if math.isfinite(bound) and open_by > max(tol, floor) and (miss > limit or not settled):
                     margin = 1e-3 * (around[2].s - around[0].s)
                     s_bound = min(max(s_bound, around[0].s + margin), around[2].s - margin)
                     if s_bound not in points:
-                        target = (s_bound, bound)
+                        beside = around[:2] if s_bound < best.s else around[1:]
+                        cubic = hermite_value(*beside, s_bound)
+                        # solved to what the cubic predicts there, as any other point
+                        target = (s_bound, cubic if cubic > bound else bound)
+                        probe = (s_bound, cubic, limit, best.gap)
         if target is None:
             return [points[s] for s in sorted(points)], worst, floor == 0.0
         if len(points) >= max_points:
             return [points[s] for s in sorted(points)], worst, False
         s, estimate = target
         points[s] = solve(s, estimate)
+        if probe is not None and probe[0] == s:
+            gap, error = points[s].gap, points[s].error
+            settled = (settled or abs(gap - probe[1]) <= probe[2] + error
+                       or gap - error >= probe[3] - max(tol, floor))
+        probe = None
 
 
 def predicted_gap(a: GapPoint, b: GapPoint, s: float) -> float:
