@@ -41,7 +41,7 @@ from hybridxai.anneal.schedules import (
 from hybridxai.anneal.settings import SAMPLER_TOTAL_TIME, AnnealSpec, final_fidelity
 from hybridxai.anneal.spec import DriverScale, ground_fidelity, resolve_driver_scale
 from hybridxai.backends.base import BaseSampler, check_num_reads
-from hybridxai.backends.optimality import optimality_report
+from hybridxai.backends.optimality import energy_rounding, optimality_report
 from hybridxai.exceptions import invalid_argument
 
 __all__ = ["AnnealingSampler", "Readout", "POSTPROCESS", "check_postprocess"]
@@ -438,7 +438,8 @@ class AnnealingSampler(BaseSampler):
         energies = qubo.energies(ends)
         raw_counts = np.asarray(raw.record.num_occurrences, dtype=np.int64)
         raw_energies = np.asarray(raw.record.energy, dtype=np.float64)
-        lower = energies < raw_energies - 1e-9 * np.maximum(1.0, np.abs(raw_energies))
+        # lower beyond rounding (the sampler summed the same terms in another order), in any units
+        lower = energies < raw_energies - energy_rounding(qubo)
         improved = int(raw_counts[lower].sum())
         unique, first, inverse = np.unique(ends, axis=0, return_index=True, return_inverse=True)
         counts = np.bincount(inverse.ravel(), weights=raw_counts, minlength=len(unique)).astype(np.int64)

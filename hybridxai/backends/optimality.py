@@ -89,6 +89,7 @@ from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid
 __all__ = [
     "optimality_report", "check_how", "HOWS", "AUTO_EXACT_MAX_VARIABLES", "EXACT_MAX_VARIABLES",
     "OPTIMAL_TOLERANCE", "NEAR_TIE_TOLERANCE", "MAX_NEAR_TIES", "DEFAULT_CERTIFY_TIME_LIMIT",
+    "energy_rounding", "optimum_margin",
 ]
 
 HOWS = ("auto", "exact", "certified", "best-of-reads")
@@ -161,9 +162,51 @@ def _reference(best: float, free: DenseQubo) -> float:
     return abs(best) if abs(best) > 1e-12 * scale else scale
 
 
-def _rounding(free: DenseQubo) -> float:
-    """``ρ``: how far float64 rounding can move one energy of the offset-free model."""
-    return 8.0 * float(np.finfo(np.float64).eps) * _energy_scale(free)
+def energy_rounding(qubo: DenseQubo) -> float:
+    """How far float64 rounding can move one energy of ``qubo``: ``8·eps·(|c| + Σ|a_i| + Σ|b_ij|)``.
+
+    ``ρ`` of the module docstring for the offset-free model (``c = 0``). Two sums of the same
+    terms in another order (a sampler's energies against :meth:`DenseQubo.energies`) differ by
+    less; anything farther apart is a real difference, in any units.
+
+    Example:
+        >>> import dimod
+        >>> from hybridxai.anneal.ising import dense_qubo
+        >>> q = dense_qubo(dimod.BinaryQuadraticModel({0: 1.0, 1: -2.0}, {(0, 1): 3.0}, 4.0, "BINARY"))
+        >>> energy_rounding(q) == 8 * 2.0**-52 * 10.0
+        True
+    """
+    return 8.0 * float(np.finfo(np.float64).eps) * (abs(float(qubo.offset)) + _energy_scale(qubo))
+
+
+def optimum_margin(bqm: dimod.BinaryQuadraticModel, best_energy: float,
+                   tolerance: float = OPTIMAL_TOLERANCE) -> float:
+    """How far above the optimum ``best_energy`` an energy of ``bqm`` still counts as optimal.
+
+    ``tolerance·R + ρ`` (module docstring): the test behind :func:`optimality_report`'s
+    ``optimal``, for callers that hold only energies (a figure's bars, a reproduction's
+    records). It scales with the model, so a QUBO in other units gets the same verdicts.
+
+    Args:
+        bqm: The model, offset included.
+        best_energy: The optimum, offset included (e.g. ``sampleset.info["ground_energy"]``).
+        tolerance: The relative tolerance, :data:`OPTIMAL_TOLERANCE` by default.
+
+    Example:
+        >>> import dimod
+        >>> bqm = dimod.BinaryQuadraticModel({0: -1.0, 1: -2.0}, {(0, 1): 1.0}, 0.0, "BINARY")
+        >>> small = dimod.BinaryQuadraticModel({0: -1e-12, 1: -2e-12}, {(0, 1): 1e-12}, 0.0, "BINARY")
+        >>> optimum_margin(small, -2e-12) / optimum_margin(bqm, -2.0)
+        1e-12
+    """
+    qubo = dense_qubo(bqm)
+    return _margin(replace(qubo, offset=0.0), float(best_energy) - float(qubo.offset),
+                   _check_tolerance("tolerance", tolerance))
+
+
+def _margin(free: DenseQubo, best: float, tolerance: float) -> float:
+    """``tolerance·R + ρ`` of the offset-free model ``free`` with optimum ``best``."""
+    return tolerance * _reference(best, free) + energy_rounding(free)
 
 
 def _percent(fraction: float) -> str:
@@ -329,8 +372,8 @@ def optimality_report(
         best = min(energy, float(read_energies.min())) if read_energies.size else energy
         proven, best_known = False, "best-of-reads"
 
-    reference, rounding = _reference(best, free), _rounding(free)
-    atol = tolerance * reference + rounding
+    reference, rounding = _reference(best, free), energy_rounding(free)
+    atol = _margin(free, best, tolerance)
     relative_gap = (energy - best) / reference
     if proven:  # E* is the minimum: a negative gap is float rounding
         relative_gap = max(relative_gap, 0.0)

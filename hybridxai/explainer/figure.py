@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hybridxai.backends.optimality import optimum_margin
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
@@ -179,7 +181,8 @@ def _draw_probabilities(e: Explanation, ax: Axes, top: int = 10) -> None:
     order = np.argsort(record.energy, kind="stable")[:top]
     ground = e.info.get("ground_energy", float(record.energy.min()))
     labels = [f"{record.energy[i]:.4g}" for i in order]
-    colors = ["C2" if abs(record.energy[i] - ground) <= 1e-9 * max(1.0, abs(ground)) else "C0" for i in order]
+    margin = optimum_margin(e.qubo.bqm, ground)  # the optimality report's own test, in any units
+    colors = ["C2" if record.energy[i] - ground <= margin else "C0" for i in order]
     ax.bar(np.arange(order.size), record.probability[order], color=colors)
     ax.set_xticks(np.arange(order.size), labels, rotation=45, fontsize=7)
     ax.set_xlabel("selections by QUBO energy (green: optimum)")
