@@ -21,7 +21,7 @@ Example:
 
     >>> adaptive = gap_profile(bqm, adaptive=True)
     >>> adaptive.s.size, adaptive.info["resolved"], round(adaptive.min_gap, 8)
-    (12, True, 0.39658352)
+    (13, True, 0.39658352)
 """
 
 from __future__ import annotations

@@ -183,10 +183,65 @@ def _project_dots(q, nq, a, b):  # pragma: no cover - compiled
     return partial.sum(axis=0)
 
 
+def _cg_start(q, nq, residual, energies, s, theta, floor, r, z, divide):  # pragma: no cover - compiled
+    # r = -residual (cast to r's precision); z = r / max(|s·E - theta|, floor) if divide, else
+    # z = r; returns [q_0·z, ..., q_{nq-1}·z, r·z, r·r] (zeros unless divide). One pass instead
+    # of a numpy cast, a division and the overlaps, each over the whole row.
+    n = r.shape[0]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    partial = np.zeros((nchunks, nq + 2))
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        width = hi - lo
+        src = residual[lo:hi]
+        rc = r[lo:hi]
+        zc = z[lo:hi]
+        if divide:
+            ec = energies[lo:hi]
+            rr = 0.0
+            rz = 0.0
+            for i in range(width):
+                ri = -src[i]
+                rc[i] = ri
+                ri = rc[i]  # the rounded value, as the steps will read it
+                zi = ri / max(abs(s * ec[i] - theta), floor)
+                zc[i] = zi
+                rr += ri * ri
+                rz += ri * zi
+            for t in range(nq):
+                qt = q[t][lo:hi]
+                acc = 0.0
+                for i in range(width):
+                    acc += qt[i] * zc[i]
+                partial[c, t] = acc
+            partial[c, nq] = rz
+            partial[c, nq + 1] = rr
+        else:
+            for i in range(width):
+                rc[i] = -src[i]
+                zc[i] = rc[i]
+    return partial.sum(axis=0)
+
+
+def _cast(src, dst):  # pragma: no cover - compiled
+    # dst = src, converted to dst's precision, threaded (numpy's casts run on one thread)
+    n = dst.shape[0]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        s = src[lo:hi]
+        d = dst[lo:hi]
+        for i in range(hi - lo):
+            d[i] = s[i]
+
+
 def _cg_update(q, nq, coef, theta, alpha, p, hp, x, r, z, energies, s, floor,
-               divide):  # pragma: no cover - compiled
+               divide, first):  # pragma: no cover - compiled
     # A p = hp - theta p - sum_t coef_t q_t (the projected operator; p ⊥ Q);
-    # x += alpha p; r -= alpha A p; z = r / max(|s·E - theta|, floor) if divide else z = r;
+    # x += alpha p (x = alpha p on the first step: x is not read, and may hold anything);
+    # r -= alpha A p; z = r / max(|s·E - theta|, floor) if divide else z = r;
     # returns [q_0·z, ..., q_{nq-1}·z, r·z, r·r]
     n = r.shape[0]
     nchunks = (n + _CHUNK - 1) // _CHUNK
@@ -210,10 +265,15 @@ def _cg_update(q, nq, coef, theta, alpha, p, hp, x, r, z, energies, s, floor,
                 buf[i] -= a * qt[i]
         rr = 0.0
         rz = 0.0
+        if first:
+            for i in range(width):
+                xc[i] = alpha * pc[i]
+        else:
+            for i in range(width):
+                xc[i] += alpha * pc[i]
         if divide:
             ec = energies[lo:hi]
             for i in range(width):
-                xc[i] += alpha * pc[i]
                 ri = rc[i] - alpha * buf[i]
                 zi = ri / max(abs(s * ec[i] - theta), floor)
                 rc[i] = ri
@@ -222,7 +282,6 @@ def _cg_update(q, nq, coef, theta, alpha, p, hp, x, r, z, energies, s, floor,
                 rz += ri * zi
         else:
             for i in range(width):
-                xc[i] += alpha * pc[i]
                 ri = rc[i] - alpha * buf[i]
                 rc[i] = ri
                 zc[i] = ri
@@ -266,20 +325,6 @@ def _direction(q, nq, coef, z, beta, p):  # pragma: no cover - compiled
             pc[i] = buf[i]
 
 
-def _divide_diagonal(energies, s, theta, floor, r, z):  # pragma: no cover - compiled
-    # z = r / max(|s·E - theta|, floor)
-    n = r.shape[0]
-    nchunks = (n + _CHUNK - 1) // _CHUNK
-    for c in numba.prange(nchunks):
-        lo = c * _CHUNK
-        hi = min(n, lo + _CHUNK)
-        ec = energies[lo:hi]
-        rc = r[lo:hi]
-        zc = z[lo:hi]
-        for i in range(hi - lo):
-            zc[i] = rc[i] / max(abs(s * ec[i] - theta), floor)
-
-
 def _divide_levels(levels, z):  # pragma: no cover - compiled
     # z_k /= levels[popcount(k)] (the Walsh-basis diagonal, already positive)
     n = z.shape[0]
@@ -298,9 +343,9 @@ _walsh_serial, _walsh_parallel = serial_and_parallel(_walsh, nogil=True, fastmat
 _project_dots_serial, _project_dots_parallel = serial_and_parallel(_project_dots, nogil=True,
                                                                    fastmath=True)
 _cg_update_serial, _cg_update_parallel = serial_and_parallel(_cg_update, nogil=True, fastmath=True)
+_cg_start_serial, _cg_start_parallel = serial_and_parallel(_cg_start, nogil=True, fastmath=True)
+_cast_serial, _cast_parallel = serial_and_parallel(_cast, nogil=True)
 _direction_serial, _direction_parallel = serial_and_parallel(_direction, nogil=True, fastmath=True)
-_divide_diagonal_serial, _divide_diagonal_parallel = serial_and_parallel(_divide_diagonal,
-                                                                         nogil=True)
 _divide_levels_serial, _divide_levels_parallel = serial_and_parallel(_divide_levels, nogil=True)
 
 
@@ -364,6 +409,8 @@ def solve_correction(
     dots = _project_dots_parallel if parallel else _project_dots_serial
     update = _cg_update_parallel if parallel else _cg_update_serial
     direction = _direction_parallel if parallel else _direction_serial
+    start = _cg_start_parallel if parallel else _cg_start_serial
+    cast = _cast_parallel if parallel else _cast_serial
     nq = q.shape[0]
     r, p, hp, z = rows[:SCRATCH_ROWS]
     single = rows.dtype == np.float32
@@ -371,7 +418,8 @@ def solve_correction(
         real = np.float32
         x = rows[SCRATCH_ROWS]
         projector = rows[SCRATCH_ROWS + 1:SCRATCH_ROWS + 1 + nq]
-        projector[:] = q
+        for source, row in zip(q, projector, strict=True):
+            cast(source, row)
         energies = op.single_diagonal
     else:
         real = np.float64
@@ -388,17 +436,15 @@ def solve_correction(
             divide_levels(levels, z)
             walsh(z, op.num_qubits)  # scaled by 2**d: CG does not depend on the scale
             return dots(projector, nq, r, z)
-    else:
-        divide = _divide_diagonal_parallel if parallel else _divide_diagonal_serial
 
-    np.negative(residual, out=r)
-    x[:] = 0.0
+    # r = -residual and z = M^-1 r with its overlaps in one pass (the Walsh preconditioner
+    # transforms a copy of r)
+    projections = start(projector, nq, residual, energies, real(s), theta_cast, floor_cast, r, z,
+                        walsh_levels is None)
     if walsh_levels is not None:
-        z[:] = r
         projections = precondition()
-    else:
-        divide(energies, real(s), theta_cast, floor_cast, r, z)
-        projections = dots(projector, nq, r, z)
+    if steps < 1:
+        x[:] = 0.0
     rz, target = float(projections[nq]), reduction**2 * float(projections[nq + 1])
     direction(projector, nq, projections[:nq].astype(real), z, real(0.0), p)
     products = 0
@@ -415,7 +461,8 @@ def solve_correction(
         alpha = rz / curvature
         # x, r and, for the computational-basis preconditioner, z and its overlaps in one pass
         projections = update(projector, nq, images[:nq].astype(real), theta_cast, real(alpha), p,
-                             hp, x, r, z, energies, real(s), floor_cast, walsh_levels is None)
+                             hp, x, r, z, energies, real(s), floor_cast, walsh_levels is None,
+                             step == 0)
         if projections[nq + 1] <= target:
             break
         if walsh_levels is not None:
@@ -424,5 +471,5 @@ def solve_correction(
         rz = float(projections[nq])
         direction(projector, nq, projections[:nq].astype(real), z, real(beta), p)
     if single:
-        out[:] = x
+        cast(x, out)
     return products

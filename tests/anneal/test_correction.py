@@ -222,18 +222,21 @@ def test_single_precision_product_matches_double(d: int, s: float, rows: int, se
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_scratch_rows_full_of_nan_do_not_leak_into_the_correction(dtype: type) -> None:
-    # scratch rows are borrowed memory: whatever they hold (NaN, inf) must not reach the result
+@pytest.mark.parametrize("walsh", [False, True])
+def test_scratch_rows_full_of_nan_do_not_leak_into_the_correction(dtype: type, walsh: bool) -> None:
+    # scratch rows and the output row are borrowed memory: whatever they hold (NaN, inf) must
+    # not reach the result (the first CG step writes the correction without reading it)
     d = 7
     op = AnnealingOperator.from_bqm(_bqm(d, 1))
     _, _, ritz, theta, residual = _ritz_pair(op, 0.6, 1, 1e-2, seed=1)
     rows_needed = SCRATCH_ROWS if dtype == np.float64 else single_scratch_rows(2)
+    levels = -(1.0 - 0.6) * op.driver_coefficient * (d - 2.0 * np.arange(d + 1)) + 0.6 * op.diagonal_mean
     results = []
     for fill in (0.0, np.nan, np.inf):
-        out = np.empty(op.dimension)
+        out = np.full(op.dimension, fill)
         rows = np.full((rows_needed, op.dimension), fill, dtype=dtype)
         solve_correction(op, 0.6, theta, ritz, residual, out, rows, steps=4, reduction=1e-3,
-                         diagonal_floor=1e-3)
+                         diagonal_floor=1e-3, walsh_levels=levels if walsh else None)
         results.append(out)
     assert np.all(np.isfinite(results))
     np.testing.assert_array_equal(results[1], results[0])
