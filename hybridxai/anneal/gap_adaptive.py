@@ -202,7 +202,7 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
                 # leave more than tol open, only a probe settles the minimum: one the cubic
                 # predicted (smooth) or one no lower than the lowest point (the tangents promised
                 # more than is there: slopes off by more than they claim). At smooth minima that
-                # is one point more per profile (+2–3 % products; the sixteenth round)
+                # is one point more per profile (+2.1 to 3.4 % products; docs/benchmarks.md, sixteenth round)
                 miss = abs(hermite_value(around[0], around[2], best.s) - best.gap)
                 bound, s_bound = tangent_lower_bound(*around)
                 open_by = best.gap - bound
