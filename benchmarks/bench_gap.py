@@ -616,11 +616,11 @@ class ReducedBasisProfile:
         start = y[:, : self.k + 1].T @ self.basis[: self.m]
         block = min(self.k + 1, self.op.dimension)
         if self.workspace is None:
-            self.workspace = DavidsonWorkspace(self.op.dimension, max(16, 4 * block), block,
+            self.workspace = DavidsonWorkspace(self.op.dimension, max(12, 4 * block), block,
                                                staggered=True)
         pairs = lowest_eigenpairs(self.op, s, self.k, solver="davidson", x0=start,
                                   tol=0.5 * self.tol, rng=self.rng, guard=1,
-                                  max_subspace=max(16, 4 * block), workspace=self.workspace,
+                                  max_subspace=max(12, 4 * block), workspace=self.workspace,
                                   sentinel=True, inner_steps=10, inner_reduction=0.1,
                                   inner_precision="single")
         self.products += pairs.matvecs

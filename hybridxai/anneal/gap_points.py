@@ -239,7 +239,8 @@ def tangent_lower_bound(pa: GapPoint, px: GapPoint, pb: GapPoint) -> tuple[float
     db = pb.slope + pb.slope_error
     if not (math.isfinite(da) and math.isfinite(db) and math.isfinite(px.slope)) or da >= 0 or db <= 0:
         return -math.inf, math.nan
-    if not pa.slope <= px.slope <= pb.slope:
+    if not (pa.slope - pa.slope_error <= px.slope + px.slope_error
+            and px.slope - px.slope_error <= pb.slope + pb.slope_error):  # within their errors
         return -math.inf, math.nan
     trio = (pa, px, pb)
     for p in trio:

@@ -30,7 +30,9 @@ and by :func:`hybridxai.explainer.solve.solve`):
     ``True`` when ``E − E* <= tolerance · R + ρ`` and ``E*`` is proven (``exact``, or a
     finished ``certified`` search); ``False`` when a lower energy is known; ``None`` when
     optimality is unknown (``best-of-reads``, or an unfinished certificate). ``ρ`` is the
-    floating-point rounding of an energy, ``8·eps·(|c| + energy scale)``.
+    floating-point rounding of an energy of the offset-free model, ``8·eps·(energy scale)``
+    (:func:`energy_rounding`; :func:`optimum_margin`, for energies that include the offset ``c``,
+    uses ``8·eps·(|c| + energy scale)``).
 ``optimum_probability``
     Quantum samplers that hold the final state: the total probability ``|<z|ψ>|²`` of the
     ground manifold (the ``fidelity``); ``None`` otherwise.
@@ -185,7 +187,9 @@ def optimum_margin(bqm: dimod.BinaryQuadraticModel, best_energy: float,
 
     ``tolerance·R + ρ`` (module docstring): the test behind :func:`optimality_report`'s
     ``optimal``, for callers that hold only energies (a figure's bars, a reproduction's
-    records). It scales with the model, so a QUBO in other units gets the same verdicts.
+    records), with ``ρ`` the rounding of energies that include the offset
+    (:func:`energy_rounding` of the whole model). It scales with the model, so a QUBO in other
+    units gets the same verdicts.
 
     Args:
         bqm: The model, offset included.
@@ -200,8 +204,11 @@ def optimum_margin(bqm: dimod.BinaryQuadraticModel, best_energy: float,
         1e-12
     """
     qubo = dense_qubo(bqm)
-    return _margin(replace(qubo, offset=0.0), float(best_energy) - float(qubo.offset),
-                   _check_tolerance("tolerance", tolerance))
+    free = replace(qubo, offset=0.0)
+    # the energies compared carry the offset, and with it its rounding (the review: a tied
+    # optimum 1e9 above zero lost its green bar)
+    return (_margin(free, float(best_energy) - float(qubo.offset), _check_tolerance("tolerance", tolerance))
+            - energy_rounding(free) + energy_rounding(qubo))
 
 
 def _margin(free: DenseQubo, best: float, tolerance: float) -> float:
