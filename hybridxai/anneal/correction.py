@@ -183,6 +183,18 @@ def _project_dots(q, nq, a, b):  # pragma: no cover - compiled
     return partial.sum(axis=0)
 
 
+@numba.njit(nogil=True, fastmath=True, cache=True, inline="always")
+def _overlaps_into(q, nq, zc, lo, hi, out):  # pragma: no cover - compiled
+    # out[t] = q_t[lo:hi]·zc for t < nq (zc: the chunk [lo, hi) of a row), inlined into the
+    # kernels of the CG steps
+    for t in range(nq):
+        qt = q[t][lo:hi]
+        acc = 0.0
+        for i in range(hi - lo):
+            acc += qt[i] * zc[i]
+        out[t] = acc
+
+
 def _cg_start(q, nq, residual, energies, s, theta, floor, r, z, divide):  # pragma: no cover - compiled
     # r = -residual (cast to r's precision); z = r / max(|s·E - theta|, floor) if divide, else
     # z = r; returns [q_0·z, ..., q_{nq-1}·z, r·z, r·r] (zeros unless divide). One pass instead
@@ -209,12 +221,7 @@ def _cg_start(q, nq, residual, energies, s, theta, floor, r, z, divide):  # prag
                 zc[i] = zi
                 rr += ri * ri
                 rz += ri * zi
-            for t in range(nq):
-                qt = q[t][lo:hi]
-                acc = 0.0
-                for i in range(width):
-                    acc += qt[i] * zc[i]
-                partial[c, t] = acc
+            _overlaps_into(q, nq, zc, lo, hi, partial[c])
             partial[c, nq] = rz
             partial[c, nq + 1] = rr
         else:
@@ -287,12 +294,7 @@ def _cg_update(q, nq, coef, theta, alpha, p, hp, x, r, z, energies, s, floor,
                 zc[i] = ri
                 rr += ri * ri
             rz = rr
-        for t in range(nq):
-            qt = q[t][lo:hi]
-            acc = 0.0
-            for i in range(width):
-                acc += qt[i] * zc[i]
-            partial[c, t] = acc
+        _overlaps_into(q, nq, zc, lo, hi, partial[c])
         partial[c, nq] = rz
         partial[c, nq + 1] = rr
     return partial.sum(axis=0)

@@ -23,9 +23,10 @@ over 100 times the accuracy needed). The lowest point's value is then within abo
 whole tolerance leaves it at most ``3·tol`` above (``tests/anneal/test_gap_adaptive.py``, V's
 included, straight or bent). Not checked, and known to fail: two kinks so close together that
 the lowest point's neighbour sits on the other well's arm (a W; it ended 177·tol above the
-nearer tip, resolved; docs/benchmarks.md, sixteenth round, a follow-up). Where the solver cannot reach ``tol`` (below its rounding floor, e.g. ``tol=1e-12`` with dense
-``eigh``), the minimum is still refined, to the accuracy it reached, and the profile is
-reported unresolved (docs/benchmarks.md, eleventh round).
+nearer tip, resolved; docs/benchmarks.md, sixteenth round, a follow-up). Where the solver
+cannot reach ``tol`` (below its rounding floor, e.g. ``tol=1e-12`` with dense ``eigh``), the
+minimum is still refined, to the accuracy it reached, and the profile is reported unresolved
+(docs/benchmarks.md, eleventh round).
 
 The points come from any :class:`PointSolver`: a callable ``(s, tol) -> GapPoint`` with a
 ``sweep`` flag, which it clears once the points stop coming in order along ``s``.
