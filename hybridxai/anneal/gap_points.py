@@ -220,8 +220,9 @@ def tangent_lower_bound(pa: GapPoint, px: GapPoint, pb: GapPoint) -> tuple[float
     The slopes are widened by their error bounds. Valid for a convex ``Δ`` (as it is close
     enough to a minimum, kinks included: there the tangents meet at the kink, where a cubic
     through both points stays above it); ``-inf`` unless the three points are consistent with
-    convexity: the slopes at ``a < x < b`` increase, and no point's tangent passes above
-    another point's value (allowing for the errors). The slopes alone are not enough: at a
+    convexity: the slopes at ``a < x < b`` increase (within their errors), and no point's
+    tangent passes above another point's value (allowing for the errors). The slopes alone are
+    not enough: at a
     sharp avoided crossing ``Δ`` is convex near its minimum but concave beyond it, and the
     tangent at ``b`` then passes far above ``Δ(x)`` (``chelsea``, d = 18: a "bound" of 0.0325
     against the true minimum 0.02998; docs/benchmarks.md, eighth round).
