@@ -207,8 +207,8 @@ def optimum_margin(bqm: dimod.BinaryQuadraticModel, best_energy: float,
     free = replace(qubo, offset=0.0)
     # the energies compared carry the offset, and with it its rounding (the review: a tied
     # optimum 1e9 above zero lost its green bar)
-    return (_margin(free, float(best_energy) - float(qubo.offset), _check_tolerance("tolerance", tolerance))
-            - energy_rounding(free) + energy_rounding(qubo))
+    best = float(best_energy) - float(qubo.offset)
+    return _check_tolerance("tolerance", tolerance) * _reference(best, free) + energy_rounding(qubo)
 
 
 def _margin(free: DenseQubo, best: float, tolerance: float) -> float:
