@@ -13,19 +13,23 @@ refines the lowest point at the minimum of the Hermite cubic beside it
 than ``tol``; where the tangents of its neighbours still leave more than ``tol`` open below it
 (a kink, :func:`hybridxai.anneal.gap_points.tangent_lower_bound`), a point where they meet
 probes the cubic, and the search goes on until a probe confirms the cubic or finds nothing
-lower. Every other point is solved to ``max(tol, rtol·Δ/100)`` (docs/benchmarks.md,
-eighth and ninth rounds), with ``Δ`` first predicted by the Hermite cubic between its
-neighbours (:func:`hybridxai.anneal.gap_points.hermite_value`; in the first sweep, between
-``s = 0`` and the last point) and the point solved again if it comes out lower
+lower. Another well may lie elsewhere, below the lowest point: every interval is bounded from
+its two points (:func:`hybridxai.anneal.gap_points.interval_dip`: where the tangents meet
+below a V, or the lower tangent where ``Δ`` changes branch between the points, a W), and
+the lowest bound below the lowest point is looked into (its ends solved to ``tol`` first)
+until none is (branch and bound; docs/benchmarks.md, seventeenth round: 667 of 1500 random
+W's ended over 2·tol above the lower tip before, resolved, none since). Every other point is
+solved to ``max(tol, rtol·Δ/100)`` (docs/benchmarks.md, eighth and ninth rounds), with ``Δ``
+first predicted by the Hermite cubic between its neighbours
+(:func:`hybridxai.anneal.gap_points.hermite_value`; in the first sweep, between ``s = 0`` and
+the last point) and the point solved again if it comes out lower
 (docs/benchmarks.md, fifteenth round: the smaller neighbouring gap, used before, asked for
 over 100 times the accuracy needed). The lowest point's value is then within about ``2·tol`` of
 ``Δ_min`` (its own error and the stopping margin); a solver whose every answer is off by its
 whole tolerance leaves it at most ``3·tol`` above (``tests/anneal/test_gap_adaptive.py``, V's
-included, straight or bent). Not checked, and known to fail: two kinks so close together that
-the lowest point's neighbour sits on the other well's arm (a W; it ended 177·tol above the
-nearer tip, resolved; docs/benchmarks.md, sixteenth round, a follow-up). Where the solver
-cannot reach ``tol`` (below its rounding floor, e.g. ``tol=1e-12`` with dense ``eigh``), the
-minimum is still refined, to the accuracy it reached, and the profile is reported unresolved
+included, straight or bent, and W's: two wells a short way apart, the lower one found). Where
+the solver cannot reach ``tol`` (below its rounding floor, e.g. ``tol=1e-12`` with dense
+``eigh``), the minimum is still refined, to the accuracy it reached, and the profile is reported unresolved
 (docs/benchmarks.md, eleventh round).
 
 The points come from any :class:`PointSolver`: a callable ``(s, tol) -> GapPoint`` with a
@@ -54,6 +58,7 @@ from hybridxai.anneal.gap_points import (
     GapPoint,
     hermite_minimum,
     hermite_value,
+    interval_dip,
     interval_error,
     profile_grid,
     tangent_lower_bound,
@@ -146,7 +151,9 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
     # whether a probe at the tangents' meeting settled the minimum (below): it came out where
     # the cubic beside it said (a smooth minimum, where the cubics can be trusted), or no lower
     # than the lowest point (the tangents, e.g. from slopes off by more than they claim, promise
-    # more than is there)
+    # more than is there). Looking into another well (below) unsettles it: its minimum is
+    # probed anew (a W's lower well, after the other one's probe had settled: 59·tol above its
+    # tip, resolved; docs/benchmarks.md, seventeenth round)
     settled = False
     probe: tuple[float, float, float, float] | None = None  # pending: s, cubic, margin, lowest gap
 
@@ -184,7 +191,35 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
             # a solver that cannot reach tol there (below its rounding floor) still has the
             # minimum refined, to the accuracy it reached; the profile then says it is unresolved
             floor = max([floor] + [x.error for x in around if x.error > tol])
-            for a, b in ((nodes[i - 1], best), (best, nodes[i + 1])):
+            # another well below the lowest point, which the cubics beside it do not see: of
+            # another branch (a W), or a V elsewhere (branch and bound over the intervals; the
+            # two beside the lowest point are the cubics' and the probe's below unless they
+            # change branch). Its ends are solved to tol first.
+            margin = max(tol, floor)
+            dips = []
+            for k, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
+                bound, where, switch = interval_dip(a, b, errors=False)
+                if bound < best.gap - margin and math.isfinite(where) and (switch or k not in (i - 1, i)):
+                    dips.append((bound, k))
+            retighten = False
+            for _, j in sorted(dips):
+                a, b = nodes[j], nodes[j + 1]
+                if tighten([a, b]):
+                    retighten = True
+                    break
+                bound, where, switch = interval_dip(a, b)
+                if bound < best.gap - margin and math.isfinite(where):
+                    inset = 1e-3 * (b.s - a.s)  # strictly inside
+                    where = min(max(where, a.s + inset), b.s - inset)
+                    if where in (a.s, b.s) or where in points:
+                        return [points[s] for s in sorted(points)], worst, False  # no room left
+                    cubic = predicted_gap(a, b, where)
+                    target = (where, cubic if cubic > bound else max(bound, best.gap))
+                    settled = False
+                    break
+            if retighten:
+                continue
+            for a, b in ((nodes[i - 1], best), (best, nodes[i + 1])) if target is None else ():
                 if not (math.isfinite(a.slope) and math.isfinite(b.slope)):
                     continue
                 s_min, predicted = hermite_minimum(a, b)

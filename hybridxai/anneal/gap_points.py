@@ -34,12 +34,13 @@ from hybridxai.anneal.operators import check_s
 from hybridxai.exceptions import invalid_argument, invalid_type
 
 __all__ = ["GapPoint", "profile_grid", "s_values", "interval_error", "hermite_minimum",
-           "hermite_value", "tangent_lower_bound", "DEFAULT_PROFILE_POINTS"]
+           "hermite_value", "tangent_lower_bound", "interval_dip", "DEFAULT_PROFILE_POINTS"]
 
 DEFAULT_PROFILE_POINTS = 64
 """Grid points of a gap profile unless told otherwise (with ``adaptive=True``: the most points)."""
 
 _BYTES_PER_POINT = 512
+_EPS = 8 * float(np.finfo(np.float64).eps)
 """Memory per point of a profile (its :class:`GapPoint`, the tracker's entry and the result's
 arrays): what an absurd ``num_points`` is checked against before the grid is built."""
 
@@ -250,6 +251,64 @@ def tangent_lower_bound(pa: GapPoint, px: GapPoint, pb: GapPoint) -> tuple[float
             if q is not p and (p.gap + p.slope * (q.s - p.s) - reach * p.slope_error
                                > q.gap + p.error + q.error):
                 return -math.inf, math.nan  # a tangent above another point: not convex on [a, b]
-    x = (pb.gap - pa.gap + da * pa.s - db * pb.s) / (da - db)
-    x = min(max(x, pa.s), pb.s)
-    return min(pa.gap + da * (x - pa.s), pb.gap + db * (x - pb.s)) - pa.error - pb.error, x
+    return _tangents_meet(pa, pb, da, db, pa.error + pb.error)
+
+
+def _tangents_meet(a: GapPoint, b: GapPoint, da: float, db: float, errors: float) -> tuple[float, float]:
+    """Where the lines of slopes ``da < 0 < db`` through ``a`` and ``b`` meet, and their value.
+
+    The place is kept inside ``[a, b]``; the value is less ``errors``.
+    """
+    x = (b.gap - a.gap + da * a.s - db * b.s) / (da - db)
+    x = min(max(x, a.s), b.s)
+    return min(a.gap + da * (x - a.s), b.gap + db * (x - b.s)) - errors, x
+
+
+def interval_dip(a: GapPoint, b: GapPoint, *, errors: bool = True) -> tuple[float, float, bool]:
+    """How low ``Δ`` may fall between ``a < b``, where, and whether it changes branch there.
+
+    On a piece that is convex (concave) between two points the chord's slope lies between the
+    slopes at its ends, the smaller (larger) first. Where it lies outside both ranges (the
+    slopes widened by their errors, the chord by the gaps' errors) ``Δ`` changes branch
+    between them: its level ``E_g`` is another one at ``b`` than at ``a``, as where two kinks
+    lie close together (a W). Each branch lies above its tangents (convex near its minimum),
+    so ``Δ`` may then fall as low as the lower of the two tangents anywhere on ``[a, b]``;
+    the middle is the place to look. Where a convex piece fits and the slopes change sign,
+    the bound is where the tangents meet (a V's tip, or below a smooth minimum); elsewhere
+    ``Δ`` is monotone or concave between the points, and the lower end is the bound (NaN
+    place). With ``errors=False`` the values and slopes count as exact (whether solving the
+    points more accurately could show a dip). An adaptive profile looks into every
+    interval whose bound lies below its lowest point
+    (:func:`hybridxai.anneal.gap_adaptive.adaptive_points`; docs/benchmarks.md, seventeenth round).
+
+    Returns:
+        The bound, where to look (NaN: nowhere), and whether ``Δ`` changes branch.
+
+    Example:
+        >>> a = GapPoint(0.4, 1.5, 3.0, 0.0, 0.0, 0.0, 1.5)  # rising
+        >>> b = GapPoint(0.5, 1.0, 2.0, 0.0, 0.0, 0.0, 1.0)  # rising, yet lower: a well between
+        >>> bound, where, switch = interval_dip(a, b)  # b's tangent at s = 0.4; the middle
+        >>> round(bound, 12), round(where, 12), switch
+        (0.8, 0.45, True)
+        >>> interval_dip(a, GapPoint(0.5, 1.8, 2.0, 0.0, 0.0, 0.0, 1.8))  # concave: rises
+        (1.5, nan, False)
+    """
+    width = b.s - a.s
+    lower = min(a.gap - (a.error if errors else 0.0), b.gap - (b.error if errors else 0.0))
+    if not (width > 0.0 and math.isfinite(a.slope) and math.isfinite(b.slope)):
+        return lower, math.nan, False
+    ea, eb, sa, sb = (a.error, b.error, a.slope_error, b.slope_error) if errors else (0.0,) * 4
+    chord = (b.gap - a.gap) / width
+    # and the rounding of the chord and the slopes (a straight arm's chord is its slope)
+    slack = (ea + eb + _EPS * (abs(a.gap) + abs(b.gap))) / width + _EPS * max(abs(a.slope), abs(b.slope))
+    convex = a.slope - sa - slack <= chord <= b.slope + sb + slack
+    concave = b.slope - sb - slack <= chord <= a.slope + sa + slack
+    if not (convex or concave):
+        tangents = min(a.gap - ea + (a.slope - sa) * width,  # a's tangent at b
+                       b.gap - eb - (b.slope + sb) * width)  # b's tangent at a
+        return min(lower, tangents), 0.5 * (a.s + b.s), True
+    if convex and a.slope - sa < 0.0 < b.slope + sb:
+        bound, x = _tangents_meet(a, b, a.slope - sa, b.slope + sb, ea + eb)
+        return min(bound, lower), x, False
+    return lower, math.nan, False
+

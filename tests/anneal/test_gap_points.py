@@ -8,7 +8,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from scipy.interpolate import CubicHermiteSpline
 
-from hybridxai.anneal.gap_points import GapPoint, hermite_minimum, interval_error, profile_grid
+from hybridxai.anneal.gap_points import GapPoint, hermite_minimum, interval_dip, interval_error, profile_grid
 from hybridxai.exceptions import InvalidArgumentError, InvalidTypeError
 
 
@@ -81,3 +81,27 @@ def test_text_is_refused_as_s_and_named(s):
     # "abc" raised numpy's bare ValueError, "0.5" was silently read as a number (a user trial)
     with pytest.raises(InvalidTypeError, match=r"^s has type .*expected int or float numbers"):
         profile_grid(s=s)
+
+
+def test_interval_dip_tells_a_branch_switch_a_v_and_a_monotone_piece_apart():
+    def point(s, gap, slope, error=0.0, slope_error=0.0):
+        return GapPoint(s, gap, slope, slope_error, error, 0.0, gap)
+
+    # both rising, the right one lower: another branch between, down to b's tangent at a
+    bound, where, switch = interval_dip(point(0.4, 1.5, 3.0), point(0.5, 1.0, 2.0))
+    assert switch and where == pytest.approx(0.45) and bound == pytest.approx(0.8)
+    # a V: the tangents meet at its tip
+    bound, where, switch = interval_dip(point(0.4, 1.2, -2.0), point(0.6, 1.1, 1.0))
+    assert not switch and where == pytest.approx(0.5) and bound == pytest.approx(1.0)
+    # convex and rising, concave: no dip below the lower end
+    for a, b in ((point(0.4, 1.5, 0.5), point(0.5, 1.6, 2.0)), (point(0.4, 1.5, 3.0), point(0.5, 1.75, 2.0))):
+        bound, where, switch = interval_dip(a, b)
+        assert math.isnan(where) and bound == 1.5 and not switch
+    # errors large enough to explain the mismatch: no switch; exact, there is one
+    a, b = point(0.4, 1.5, 3.0, error=0.3), point(0.5, 1.25, 2.0, error=0.3)
+    assert not interval_dip(a, b)[2] and interval_dip(a, b, errors=False)[2]
+    # a straight arm: its chord is its slope, to rounding, which is no switch
+    arm = [point(s, 0.1 + 77.2 * (0.5 - s), -77.2) for s in (0.5141160488128662, 0.514116169150355)]
+    assert not interval_dip(*arm, errors=False)[2]
+    # an unknown slope: nothing to say
+    assert math.isnan(interval_dip(point(0.4, 1.5, math.nan), point(0.5, 1.0, 2.0))[1])
