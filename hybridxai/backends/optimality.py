@@ -91,7 +91,7 @@ from hybridxai.exceptions import ProblemTooLargeError, invalid_argument, invalid
 __all__ = [
     "optimality_report", "check_how", "HOWS", "AUTO_EXACT_MAX_VARIABLES", "EXACT_MAX_VARIABLES",
     "OPTIMAL_TOLERANCE", "NEAR_TIE_TOLERANCE", "MAX_NEAR_TIES", "DEFAULT_CERTIFY_TIME_LIMIT",
-    "energy_rounding", "optimum_margin",
+    "energy_rounding", "energy_scale", "optimum_margin",
 ]
 
 HOWS = ("auto", "exact", "certified", "best-of-reads")
@@ -164,6 +164,23 @@ def _reference(best: float, free: DenseQubo) -> float:
     return abs(best) if abs(best) > 1e-12 * scale else scale
 
 
+def energy_scale(qubo: DenseQubo) -> float:
+    """The size of ``qubo``'s energies, ``|c| + Σ|a_i| + Σ|b_ij|`` (the sums 1 where all are 0).
+
+    A bound on ``|E(x)|`` for every ``x``, in the model's own units: what a tolerance on one
+    energy scales with (:func:`energy_rounding`; the check of a sampler's energies in
+    :func:`hybridxai.explainer.solve.solve`).
+
+    Example:
+        >>> import dimod
+        >>> from hybridxai.anneal.ising import dense_qubo
+        >>> bqm = dimod.BinaryQuadraticModel({0: 1.0, 1: -2.0}, {(0, 1): 3.0}, 4.0, "BINARY")
+        >>> energy_scale(dense_qubo(bqm))
+        10.0
+    """
+    return abs(float(qubo.offset)) + _energy_scale(qubo)
+
+
 def energy_rounding(qubo: DenseQubo) -> float:
     """How far float64 rounding can move one energy of ``qubo``: ``8·eps·(|c| + Σ|a_i| + Σ|b_ij|)``.
 
@@ -178,7 +195,7 @@ def energy_rounding(qubo: DenseQubo) -> float:
         >>> energy_rounding(q) == 8 * 2.0**-52 * 10.0
         True
     """
-    return 8.0 * float(np.finfo(np.float64).eps) * (abs(float(qubo.offset)) + _energy_scale(qubo))
+    return 8.0 * float(np.finfo(np.float64).eps) * energy_scale(qubo)
 
 
 def optimum_margin(bqm: dimod.BinaryQuadraticModel, best_energy: float,

@@ -146,3 +146,33 @@ def test_an_empty_qubo_is_optimal() -> None:
     solution = solve(qubo, get_sampler("sa"))
     assert qubo.num_variables == 0 and solution.optimality["optimal"] is True
     assert solution.optimality["phrase"] == "optimal"
+
+
+class _OffBy(dimod.Sampler):
+    """The exact solver's samples with every energy moved by ``shift`` (a backend bug)."""
+
+    parameters: dict = {}
+    properties: dict = {}
+
+    def __init__(self, shift: float) -> None:
+        self.shift = shift
+
+    def sample(self, bqm, **kwargs):
+        exact = dimod.ExactSolver().sample(bqm)
+        return dimod.SampleSet.from_samples((exact.record.sample, list(exact.variables)), exact.vartype,
+                                            energy=exact.record.energy + self.shift)
+
+
+@pytest.mark.parametrize(("units", "beta"), [(1.0, 0.7), (1e-9, 1.0)])
+def test_energies_that_do_not_match_the_qubo_raise_in_any_units(units, beta) -> None:
+    # raw importance from tiny gradients, importance alone (beta = 1): a QUBO in units of
+    # 1e-9, where the absolute tolerance of 1e-6 used before let any mismatch through
+    # (docs/benchmarks.md, seventeenth round)
+    rng = np.random.default_rng(1)
+    qubo = build_qubo(rng.random((6, 4, 4)), units * rng.random((6, 4, 4)), beta=beta,
+                      importance_scale="raw")
+    scale = sum(abs(b) for b in qubo.bqm.linear.values()) + sum(abs(b) for b in qubo.bqm.quadratic.values())
+    assert scale < 100 * units
+    assert solve(qubo, _OffBy(0.0)).selected  # honest energies pass
+    with pytest.raises(RuntimeError, match="do not match the BQM"):
+        solve(qubo, _OffBy(1e-3 * scale))
