@@ -195,12 +195,17 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
             # another branch (a W), or a V elsewhere (branch and bound over the intervals; the
             # two beside the lowest point are the cubics' and the probe's below unless they
             # change branch). Its ends are solved to tol first.
-            margin = max(tol, floor)
+            reach = max(tol, floor)
             dips = []
             for k, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
-                bound, where, switch = interval_dip(a, b, errors=False)
-                if bound < best.gap - margin and math.isfinite(where) and (switch or k not in (i - 1, i)):
-                    dips.append((bound, k))
+                # the values as given, and, where an end is loose, allowing for its errors: a
+                # loose end that came out high hides a dip from the first, and a switch can
+                # pass as concave within the errors of the second (the review)
+                for errors in (False, True) if max(a.error, b.error) > tol else (False,):
+                    bound, where, switch = interval_dip(a, b, errors=errors)
+                    if bound < best.gap - reach and math.isfinite(where) and (switch or k not in (i - 1, i)):
+                        dips.append((bound, k))
+                        break
             retighten = False
             for _, j in sorted(dips):
                 a, b = nodes[j], nodes[j + 1]
@@ -208,7 +213,7 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
                     retighten = True
                     break
                 bound, where, switch = interval_dip(a, b)
-                if bound < best.gap - margin and math.isfinite(where):
+                if bound < best.gap - reach and math.isfinite(where):
                     inset = 1e-3 * (b.s - a.s)  # strictly inside
                     where = min(max(where, a.s + inset), b.s - inset)
                     if where in (a.s, b.s) or where in points:
@@ -256,7 +261,9 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
                         s_bound = s_meet
                 open_by = best.gap - bound
                 limit = max(tol, floor, _KINK_MISS * open_by)
-                if math.isfinite(bound) and open_by > max(tol, floor) and (miss > limit or not settled):
+                # (a for-else over no pair, when a dip above set the target, comes here too)
+                if (target is None and math.isfinite(bound) and open_by > max(tol, floor)
+                        and (miss > limit or not settled)):
                     margin = 1e-3 * (around[2].s - around[0].s)
                     s_bound = min(max(s_bound, around[0].s + margin), around[2].s - margin)
                     if s_bound not in points:

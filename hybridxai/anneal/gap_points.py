@@ -40,9 +40,10 @@ DEFAULT_PROFILE_POINTS = 64
 """Grid points of a gap profile unless told otherwise (with ``adaptive=True``: the most points)."""
 
 _BYTES_PER_POINT = 512
-_EPS = 8 * float(np.finfo(np.float64).eps)
 """Memory per point of a profile (its :class:`GapPoint`, the tracker's entry and the result's
 arrays): what an absurd ``num_points`` is checked against before the grid is built."""
+
+_EPS = 8 * float(np.finfo(np.float64).eps)  # relative rounding of a gap or a slope
 
 
 @dataclass

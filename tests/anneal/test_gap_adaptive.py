@@ -220,10 +220,11 @@ class TwoWells(AvoidedCrossing):
     the lower tip, each answer to ``tol/2``."""
 
     def __init__(self, s0: float, separation: float, k1: float, k2: float, floor: float,
-                 step: float) -> None:
+                 step: float, high: bool = False) -> None:
         super().__init__(s0, floor)
         self.tips = ((s0, floor), (s0 + separation, floor + step))
         self.k1, self.k2 = k1, k2
+        self.high = high  # every answer too high by the whole tolerance it was asked for
 
     def branch(self, s: float, tip: tuple[float, float]) -> tuple[float, float]:
         at, floor = tip
@@ -232,26 +233,30 @@ class TwoWells(AvoidedCrossing):
     def __call__(self, s: float, tol: float) -> GapPoint:
         self.calls.append((s, tol, self.sweep))
         gap, slope = min(self.branch(s, tip) for tip in self.tips)
+        if self.high:
+            return GapPoint(s, gap + tol, slope, 0.0, tol, 0.0, gap + tol)
         return GapPoint(s, gap, slope, 0.0, 0.5 * tol, 0.0, gap)
 
 
 @settings(max_examples=80, deadline=None)
 @given(s0=st.floats(0.05, 0.9), log_separation=st.floats(-6.0, -2.0), log_k1=st.floats(-2.0, 2.0),
        log_k2=st.floats(-2.0, 2.0), log_floor=st.floats(-4.0, -1.0), log_step=st.floats(-9.0, -6.0),
-       lower_second=st.booleans())
+       lower_second=st.booleans(), high=st.booleans())
 def test_the_lower_of_two_close_wells_is_found(s0, log_separation, log_k1, log_k2, log_floor,
-                                               log_step, lower_second):
+                                               log_step, lower_second, high):
     # the lowest point's neighbour on the other well's arm, or a well beside the one refined:
     # before, 667 of 1500 such W's ended over 2·tol above the lower tip, resolved (up to
     # 9890·tol), as the cubics and the probe only looked beside the lowest point
     # (python benchmarks/bench_adaptive_shapes.py --shapes W --seeds 1 3 4 5 6;
-    # docs/benchmarks.md, seventeenth round)
+    # docs/benchmarks.md, seventeenth round). With every answer high by its whole tolerance,
+    # a loose end hid a dip from the values as given (8397·tol above, the review): 3·tol.
     tol = 1e-10
     step = 10.0**log_step * (-1.0 if lower_second else 1.0)
-    solver = TwoWells(s0, 10.0**log_separation, 10.0**log_k1, 10.0**log_k2, 10.0**log_floor, step)
+    solver = TwoWells(s0, 10.0**log_separation, 10.0**log_k1, 10.0**log_k2, 10.0**log_floor, step,
+                      high)
     points, _, resolved = adaptive_points(solver, solver.ends(), rtol=1e-2, tol=tol, max_points=300)
     lowest = min(floor for _, floor in solver.tips)
     if resolved:
-        assert min(p.gap for p in points) - lowest <= 2 * tol
+        assert min(p.gap for p in points) - lowest <= (3 if high else 2) * tol
     else:  # only out of points
         assert len(points) == 300
