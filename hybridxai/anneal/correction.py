@@ -59,6 +59,7 @@ from numpy.typing import NDArray
 
 from hybridxai._util.jit import row_major, serial_and_parallel
 from hybridxai.anneal.operators import AnnealingOperator
+from hybridxai.exceptions import invalid_argument
 
 __all__ = ["solve_correction", "walsh_transform", "SCRATCH_ROWS", "single_scratch_rows"]
 
@@ -383,6 +384,7 @@ def solve_correction(
     reduction: float,
     diagonal_floor: float,
     walsh_levels: NDArray[np.float64] | None = None,
+    projector_ready: bool = False,
 ) -> int:
     """Approximately solve the correction equation of one Ritz pair by preconditioned CG.
 
@@ -396,13 +398,16 @@ def solve_correction(
         rows: Scratch rows of ``2**d`` amplitudes, each C-contiguous, overwritten: at least
             :data:`SCRATCH_ROWS` float64 rows, or at least ``single_scratch_rows(len(q))``
             float32 rows to run the CG steps in single precision (``out`` is float64 either
-            way).
+            way; with ``projector_ready`` the rows of ``Q`` in them are read, not written).
         steps: At most this many CG steps (one product each).
         reduction: Stop once the CG residual is below ``reduction`` times ``‖r_j‖``.
         diagonal_floor: Smallest magnitude allowed for a diagonal entry of the preconditioner.
         walsh_levels: The diagonal of ``H(s)`` in the Walsh basis per Hamming weight
             (``-(1 - s)·c·(d - 2w) + s·mean(E_P)``) to precondition there; ``None``: the
             computational-basis diagonal ``s·E_P``.
+        projector_ready: In single precision, the float32 copy of ``Q`` is already in its
+            rows (``rows[SCRATCH_ROWS + 1:SCRATCH_ROWS + 1 + len(q)]``), written by the pass
+            that formed the Ritz vectors, and is not cast again.
 
     Returns:
         The number of products ``H(s)·v`` spent.
@@ -420,7 +425,11 @@ def solve_correction(
         real = np.float32
         x = rows[SCRATCH_ROWS]
         projector = rows[SCRATCH_ROWS + 1:SCRATCH_ROWS + 1 + nq]
-        for source, row in zip(q, projector, strict=True):
+        if projector.shape[0] != nq:  # the kernels do not check bounds
+            raise invalid_argument("rows", f"{rows.shape[0]} float32 rows",
+                                   f"has no room for the {nq} rows of Q",
+                                   f"pass at least single_scratch_rows({nq}) rows")
+        for source, row in zip(q, projector, strict=True) if not projector_ready else ():
             cast(source, row)
         energies = op.single_diagonal
     else:

@@ -45,11 +45,15 @@ _CHUNK = 2048
 _WALSH_RATIO = 1.0
 _ROUNDING = 1e-14  # relative rounding of float64 eigenvalues: tens of units in the last place
 _SENTINEL_FRACTION = 0.05
+_GRAM_CONDITION = 4.0  # ‖T·D‖² above which a block's Gram–Schmidt takes a second sweep
 
 
-def _combine(coef, basis, images, m, theta, u_out, r_out, n):  # pragma: no cover - compiled
+def _combine(coef, basis, images, m, theta, u_out, r_out, nres, single_out, nsingle,
+             n):  # pragma: no cover - compiled
     # u_j = sum_q coef[q, j] basis[q];  r_j = sum_q coef[q, j] images[q] - theta_j u_j;
-    # returns |r_j|^2. One pass over basis and images, in cache-sized chunks (SIMD).
+    # returns |r_j|^2 for j < nres (whose r_j are stored; 0 for the others), and writes
+    # u_j in float32 into single_out[j] for j < nsingle (the inner steps' projector).
+    # One pass over basis and images, in cache-sized chunks (SIMD).
     # Rows of length n (the arrays may be wider: row_major views of padded rows).
     nr = coef.shape[1]
     nchunks = (n + _CHUNK - 1) // _CHUNK
@@ -59,30 +63,38 @@ def _combine(coef, basis, images, m, theta, u_out, r_out, n):  # pragma: no cove
         hi = min(n, lo + _CHUNK)
         width = hi - lo
         tu = np.zeros((nr, _CHUNK))
-        tr = np.zeros((nr, _CHUNK))
+        tr = np.zeros((nres, _CHUNK))
         for q in range(m):
             bq = basis[q, lo:hi]
             wq = images[q, lo:hi]
             for j in range(nr):
                 a = coef[q, j]
                 tuj = tu[j]
-                trj = tr[j]
                 for i in range(width):
                     tuj[i] += a * bq[i]
-                    trj[i] += a * wq[i]
+                if j < nres:
+                    trj = tr[j]
+                    for i in range(width):
+                        trj[i] += a * wq[i]
         for j in range(nr):
-            th = theta[j]
-            acc = 0.0
             uo = u_out[j, lo:hi]
-            ro = r_out[j, lo:hi]
             tuj = tu[j]
-            trj = tr[j]
             for i in range(width):
-                x = trj[i] - th * tuj[i]
                 uo[i] = tuj[i]
-                ro[i] = x
-                acc += x * x
-            partial[c, j] = acc
+            if j < nsingle:
+                so = single_out[j, lo:hi]
+                for i in range(width):
+                    so[i] = tuj[i]
+            if j < nres:
+                th = theta[j]
+                acc = 0.0
+                ro = r_out[j, lo:hi]
+                trj = tr[j]
+                for i in range(width):
+                    x = trj[i] - th * tuj[i]
+                    ro[i] = x
+                    acc += x * x
+                partial[c, j] = acc
     return partial.sum(axis=0)
 
 
@@ -178,10 +190,46 @@ def _dots(a, ma, b, mb, n):  # pragma: no cover - compiled
     return partial.sum(axis=0)
 
 
-def _subtract(block, coef, basis, m, n):  # pragma: no cover - compiled
-    # block[j, :n] -= sum_q coef[j, q] basis[q, :n], q < m
+def _scaled_copy(src, dst, factor):  # pragma: no cover - compiled
+    # dst = factor * src (threaded: numpy's copies and multiplications run on one thread)
+    n = dst.shape[0]
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        a = src[lo:hi]
+        b = dst[lo:hi]
+        for i in range(hi - lo):
+            b[i] = factor * a[i]
+
+
+def _overlaps_and_gram(block, nb, basis, m, n):  # pragma: no cover - compiled
+    # out[j, q] = <block_j, basis_q> for q < m and out[j, m + t] = <block_j, block_t>:
+    # the Gram–Schmidt coefficients and the block's own Gram matrix in one pass
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    partial = np.zeros((nchunks, nb, m + nb))
+    for c in numba.prange(nchunks):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        for j in range(nb):
+            bj = block[j, lo:hi]
+            for q in range(m + j + 1):
+                other = basis[q, lo:hi] if q < m else block[q - m, lo:hi]
+                acc = 0.0
+                for i in range(hi - lo):
+                    acc += bj[i] * other[i]
+                partial[c, j, q] = acc
+                if q >= m:
+                    partial[c, q - m, m + j] = acc
+    return partial.sum(axis=0)
+
+
+def _subtract_gram(block, coef, basis, m, n):  # pragma: no cover - compiled
+    # block[j, :n] -= sum_q coef[j, q] basis[q, :n], q < m; returns the Gram matrix of the
+    # rows after the subtraction, summed while each chunk is still in cache
     nb = block.shape[0]
     nchunks = (n + _CHUNK - 1) // _CHUNK
+    partial = np.zeros((nchunks, nb, nb))
     for c in numba.prange(nchunks):
         lo = c * _CHUNK
         hi = min(n, lo + _CHUNK)
@@ -192,6 +240,16 @@ def _subtract(block, coef, basis, m, n):  # pragma: no cover - compiled
                 row = block[j, lo:hi]
                 for i in range(hi - lo):
                     row[i] -= a * bq[i]
+        for j in range(nb):
+            bj = block[j, lo:hi]
+            for t in range(j + 1):
+                bt = block[t, lo:hi]
+                acc = 0.0
+                for i in range(hi - lo):
+                    acc += bj[i] * bt[i]
+                partial[c, j, t] = acc
+                partial[c, t, j] = acc
+    return partial.sum(axis=0)
 
 
 def _scale(x, factor):  # pragma: no cover - compiled
@@ -242,11 +300,15 @@ def _olsen_walsh(levels, uh, rh):  # pragma: no cover - compiled
 
 _combine_serial, _combine_parallel = serial_and_parallel(_combine, nogil=True, fastmath=True)
 _dots_serial, _dots_parallel = serial_and_parallel(_dots, nogil=True, fastmath=True)
-_subtract_serial, _subtract_parallel = serial_and_parallel(_subtract, nogil=True, fastmath=True)
 _olsen_serial, _olsen_parallel = serial_and_parallel(_olsen, nogil=True)
 _moments_serial, _moments_parallel = serial_and_parallel(_moments, nogil=True, fastmath=True)
 _recombine_serial, _recombine_parallel = serial_and_parallel(_recombine, nogil=True, fastmath=True)
 _scale_serial, _scale_parallel = serial_and_parallel(_scale, nogil=True, fastmath=True)
+_scaled_copy_serial, _scaled_copy_parallel = serial_and_parallel(_scaled_copy, nogil=True, fastmath=True)
+_overlaps_and_gram_serial, _overlaps_and_gram_parallel = serial_and_parallel(
+    _overlaps_and_gram, nogil=True, fastmath=True)
+_subtract_gram_serial, _subtract_gram_parallel = serial_and_parallel(
+    _subtract_gram, nogil=True, fastmath=True)
 _olsen_walsh_serial, _olsen_walsh_parallel = serial_and_parallel(_olsen_walsh, nogil=True)
 
 
@@ -263,8 +325,8 @@ def _gram(a: NDArray[np.float64], ma: int, b: NDArray[np.float64], mb: int, *,
 
 def _subtract_rows(block: NDArray[np.float64], coef: NDArray[np.float64],
                    basis: NDArray[np.float64], m: int, *, parallel: bool) -> None:
-    """``block_j -= Σ_{q < m} coef[j, q]·basis_q`` in place."""
-    kernel = _subtract_parallel if parallel else _subtract_serial
+    """``block_j -= Σ_{q < m} coef[j, q]·basis_q`` in place (without the kernel's Gram matrix)."""
+    kernel = _subtract_gram_parallel if parallel else _subtract_gram_serial
     kernel(row_major(block), coef, row_major(basis), m, block.shape[1])
 
 
@@ -278,11 +340,20 @@ def _recombine_rows(rows: NDArray[np.float64], q: NDArray[np.float64], m: int, *
 def _combine_rows(coef: NDArray[np.float64], basis: NDArray[np.float64],
                   images: NDArray[np.float64], m: int, theta: NDArray[np.float64],
                   u_out: NDArray[np.float64], r_out: NDArray[np.float64], *,
-                  parallel: bool) -> NDArray[np.float64]:
-    """Ritz vectors and residuals into ``u_out``, ``r_out``; returns the squared residual norms."""
+                  parallel: bool, residuals: int | None = None,
+                  single_out: NDArray[np.float32] | None = None) -> NDArray[np.float64]:
+    """Ritz vectors and residuals into ``u_out``, ``r_out``; returns the squared residual norms.
+
+    Only the first ``residuals`` residuals (default: all) are formed (the norms of the others
+    are 0); the first ``len(single_out)`` Ritz vectors are also written in float32 into
+    ``single_out``, in the same pass.
+    """
     kernel = _combine_parallel if parallel else _combine_serial
+    nres = coef.shape[1] if residuals is None else residuals
+    single = single_out if single_out is not None else np.zeros((0, 1), np.float32)
     return kernel(coef, row_major(basis), row_major(images), m, theta, row_major(u_out),
-                  row_major(r_out), basis.shape[1])
+                  row_major(r_out), nres, row_major(single) if single.shape[0] else single,
+                  single.shape[0], basis.shape[1])
 
 
 __all__ = [
@@ -530,17 +601,113 @@ def _orthonormalize_against(block: NDArray[np.float64], basis: NDArray[np.float6
     """Make the rows of ``block`` orthonormal to the rows of ``basis`` and to each other, in place.
 
     Classical Gram–Schmidt against ``basis`` with a second pass only when the first one
-    cancelled most of a row (Daniel–Gragg–Kaufman–Stewart criterion), then modified
-    Gram–Schmidt inside the block. Rows that vanish are dropped: the ``r`` kept rows are
-    moved to the front of ``block`` and ``r`` is returned. Each row of ``block`` must be
-    C-contiguous.
+    cancelled most of a row (Daniel–Gragg–Kaufman–Stewart criterion), the block then made
+    orthonormal from its Gram matrix. Each pass is two sweeps over the rows: the coefficients
+    with the block's own Gram matrix (:func:`_overlaps_and_gram`), then the subtraction with
+    the Gram matrix of what is left (:func:`_subtract_gram`); the block's Gram–Schmidt is done
+    on that small matrix and applied in one more sweep (:func:`_recombine`), instead of a norm,
+    a scaling and a projection sweep per row. Where the block's rows are nearly parallel to
+    each other, so that the small matrix would lose accuracy (a row keeps less than half its
+    norm against the rows before it), they take explicit modified Gram–Schmidt
+    (:func:`_orthonormalize_rows`). Rows that vanish (below ``drop`` of their norm as given)
+    are dropped: the ``r`` kept rows are moved to the front of ``block`` and ``r`` is
+    returned. Each row of ``block`` must be C-contiguous.
+    """
+    count = block.shape[0]
+    m = basis.shape[0]
+    n = block.shape[1]
+    overlaps = _overlaps_and_gram_parallel if parallel else _overlaps_and_gram_serial
+    subtract = _subtract_gram_parallel if parallel else _subtract_gram_serial
+    before: NDArray[np.float64] | None = None
+    for sweep in range(2):
+        rows = row_major(block[:count])
+        both = overlaps(rows, count, row_major(basis) if m else rows, m, n)
+        gram = both[:, m:]
+        if before is None:  # the rows' norms as given: the scale of the drop and DGKS tests
+            before = np.sqrt(np.maximum(np.diag(gram), 0.0))
+        if m:
+            gram = subtract(rows, np.ascontiguousarray(both[:, :m]), row_major(basis), m, n)
+        found = _gram_schmidt_coefficients(gram, before, drop)
+        if found is None:  # rows nearly parallel to each other: the explicit way, its drop
+            # test still relative to the norms as given (the rows may have lost some already)
+            return _orthonormalize_rows(block[:count], basis, drop, parallel, norms=before)
+        transform, worst = found
+        if transform.shape[0]:
+            _recombine_rows(block[:count], np.ascontiguousarray(transform.T), count, parallel=parallel)
+        # a block far from orthogonal has its Gram matrix's rounding amplified by the
+        # transform: one more sweep then, on nearly orthonormal rows (CholeskyQR2; the review)
+        scaled = transform * np.sqrt(np.maximum(np.diag(gram), 0.0))
+        conditioned = not scaled.size or float(np.linalg.norm(scaled, 2)) ** 2 <= _GRAM_CONDITION
+        count = transform.shape[0]
+        if sweep == 0 and worst > 0.5 and conditioned:
+            break
+        before = np.ones(count)
+    return count
+
+
+def _gram_schmidt_coefficients(gram: NDArray[np.float64], before: NDArray[np.float64], drop: float
+                               ) -> tuple[NDArray[np.float64], float] | None:
+    """Gram–Schmidt on the rows of a block, done on their Gram matrix.
+
+    Args:
+        gram: ``[<b_i, b_j>]`` of the block's rows ``b_i``.
+        before: The rows' norms the drop test is relative to.
+        drop: A row that keeps at most this share of ``before`` (after the subtraction the
+            Gram matrix was taken after, and against the rows before it) is dropped.
+
+    Returns:
+        ``T`` (``(kept, count)``) whose rows' combinations ``Σ_j T[p, j]·b_j`` are orthonormal,
+        and the smallest share of ``before`` a kept row kept (for the DGKS test); ``None``
+        where a row keeps less than half its norm against the rows before it, or the matrix is
+        not finite (the small matrix would not be accurate enough: do it explicitly).
+
+    Example:
+        >>> gram, before = np.array([[4.0, 0.0], [0.0, 0.0]]), np.array([2.0, 1.0])
+        >>> T, worst = _gram_schmidt_coefficients(gram, before, 1e-8)
+        >>> T.tolist(), worst
+        ([[0.5, 0.0]], 1.0)
+    """
+    if not np.isfinite(gram).all():
+        return None
+    count = gram.shape[0]
+    kept: list[NDArray[np.float64]] = []
+    worst = 1.0
+    for i in range(count):
+        square = float(gram[i, i])
+        if not square > (drop * float(before[i])) ** 2:
+            continue  # cancelled by the basis (its norm is measured from the row itself)
+        v = np.zeros(count)
+        v[i] = 1.0
+        for _ in range(2):  # twice, as modified Gram–Schmidt with reorthogonalisation would
+            for q in kept:
+                v -= float(q @ gram @ v) * q
+        left = float(v @ gram @ v)
+        if not left >= 0.25 * square:
+            return None
+        if not left > (drop * float(before[i])) ** 2:
+            continue  # what the rows before it left of it vanishes too
+        norm = math.sqrt(left)
+        kept.append(v / norm)
+        worst = min(worst, norm / float(before[i]))
+    return (np.array(kept) if kept else np.zeros((0, count))), worst
+
+
+def _orthonormalize_rows(block: NDArray[np.float64], basis: NDArray[np.float64],
+                         drop: float = 1e-8, parallel: bool = False,
+                         norms: NDArray[np.float64] | None = None) -> int:
+    """:func:`_orthonormalize_against` one row at a time, for rows nearly parallel to each other.
+
+    Each row is scaled to unit norm (by ``norms``, its norm as given, where the caller has
+    changed it since), then classical Gram–Schmidt against ``basis`` (twice where DGKS asks)
+    and modified Gram–Schmidt inside the block, each a sweep over the rows.
     """
     dots = partial(_gram, parallel=parallel)
     subtract = partial(_subtract_rows, parallel=parallel)
     scale = _scale_parallel if parallel else _scale_serial
     count = block.shape[0]
     for i in range(count):
-        nrm = math.sqrt(float(dots(block[i:i + 1], 1, block[i:i + 1], 1)[0, 0]))
+        nrm = (float(norms[i]) if norms is not None
+               else math.sqrt(float(dots(block[i:i + 1], 1, block[i:i + 1], 1)[0, 0])))
         scale(block[i], 1.0 / nrm if nrm > 0 else 1.0)
     m = basis.shape[0]
     for sweep in range(2):
@@ -773,6 +940,7 @@ def davidson(
     dots = partial(_gram, parallel=parallel)
     olsen = _olsen_parallel if parallel else _olsen_serial
     recombine = partial(_recombine_rows, parallel=parallel)
+    copy = _scaled_copy_parallel if parallel else _scaled_copy_serial
     if isinstance(inner_steps, bool) or not isinstance(inner_steps, (int, np.integer)) or inner_steps < 0:
         raise invalid_argument("inner_steps", inner_steps, "must be an integer >= 0",
                                "pass inner_steps=0 (Olsen steps) or e.g. inner_steps=10")
@@ -812,7 +980,10 @@ def davidson(
             before = float(row @ row)
             project(basis[given])
             given += int(float(basis[given] @ basis[given]) >= project_share * before > 0.0)
-    elif given:
+    elif given and starts.dtype == np.float64 and not np.shares_memory(basis, starts):  # type: ignore[union-attr]
+        for row, start in zip(basis[:given], starts[:given], strict=True):  # type: ignore[index]
+            copy(start, row, 1.0)  # threaded: numpy's copy runs on one thread
+    elif given:  # other dtypes, or the rows of the search space itself: numpy converts and buffers
         basis[:given] = starts[:given]  # type: ignore[index]
     nb = _orthonormalize_against(basis[:given], basis[:0], parallel=parallel) if given else 0
     while nb < block:
@@ -821,6 +992,12 @@ def davidson(
             if project is not None:
                 project(row)
         nb = _orthonormalize_against(basis[:block], basis[:0], parallel=parallel)
+    # the levels that may be corrected: only their residuals are formed (a guard's is not
+    # read unless it is corrected), and with single-precision inner steps their Ritz vectors
+    # are also written in float32 where the inner steps read their projector
+    corrected = block if correct_guards else min(k, block)
+    projector = (workspace.single_rows[SCRATCH_ROWS + 1:SCRATCH_ROWS + 1 + corrected]
+                 if single else None)
     m = 0
     matvecs = 0
     iterations = 0
@@ -840,7 +1017,9 @@ def davidson(
         nr = min(block, m)
         ritz, resid = workspace.ritz[:nr], workspace.resid[:nr]
         rnorm = np.sqrt(combine(np.ascontiguousarray(y[:, :nr]), basis, images, m,
-                                np.ascontiguousarray(theta[:nr]), ritz, resid))
+                                np.ascontiguousarray(theta[:nr]), ritz, resid,
+                                residuals=min(corrected, nr),
+                                single_out=None if projector is None else projector[:nr]))
         others = np.abs(theta[:nr, None] - theta[None, :m])
         others[np.arange(nr), np.arange(nr)] = np.inf
         # with a single search vector there is no other Ritz value: only ‖r‖ bounds the error
@@ -888,6 +1067,7 @@ def davidson(
                     workspace.single_rows if single else images[m:], steps=inner_steps,
                     reduction=inner_reduction,
                     diagonal_floor=floor, walsh_levels=driver_levels if use_walsh else None,
+                    projector_ready=single,
                 )
             elif use_walsh:
                 levels = driver_levels - theta[j]
@@ -920,7 +1100,7 @@ def davidson(
                 and vectors_out.shape[1:] == (n,) and vectors_out.dtype == np.float64)
         vectors = vectors_out[:nr] if fits else aligned_empty((nr, n))  # type: ignore[index]
         for j in range(nr):
-            np.multiply(ritz[j], 1.0 / math.sqrt(squares[j]), out=vectors[j])
+            copy(ritz[j], vectors[j], 1.0 / math.sqrt(squares[j]))
     # first-order error of <u|V|u> (V = H_P - H_D) for a Ritz vector u with residual r:
     # 2·σ_V·‖r‖/δ, with σ_V the spread of V in u; V·u = (E_P·u - H·u)/(1 - s), H·u = θu + r
     moments = _moments_parallel if parallel else _moments_serial

@@ -194,6 +194,53 @@ def test_single_precision_inner_steps_solve_the_same_equation(walsh: bool, level
     np.testing.assert_allclose(ritz @ single, 0.0, atol=1e-5 * np.abs(double).max())
 
 
+@pytest.mark.parametrize("walsh", [False, True])
+@pytest.mark.parametrize(("level", "s"), [(0, 0.3), (2, 0.9)])
+def test_a_projector_already_in_single_precision_is_not_cast_again(walsh: bool, level: int,
+                                                                   s: float) -> None:
+    # the Davidson pass that forms the Ritz vectors writes their float32 copies into the
+    # projector rows: the same correction as from the cast, and Q itself is not read
+    op, _, ritz, theta, residual = _correction_case(7, level, s)
+    n = op.dimension
+    options = {"steps": 6, "reduction": 1e-3, "diagonal_floor": 1e-3,
+               "walsh_levels": _walsh_levels(op, s) if walsh else None}
+    cast, ready = np.empty(n), np.empty(n)
+    rows = np.empty((single_scratch_rows(level + 1), n), dtype=np.float32)
+    solve_correction(op, s, theta, ritz, residual, cast, rows, **options)
+    rows[:] = np.nan
+    rows[SCRATCH_ROWS + 1:] = ritz
+    unread = np.full_like(ritz, np.nan)
+    solve_correction(op, s, theta, unread, residual, ready, rows, projector_ready=True, **options)
+    np.testing.assert_array_equal(ready, cast)
+    # the projector rows are read, not overwritten: a second level's correction reads them too
+    np.testing.assert_array_equal(rows[SCRATCH_ROWS + 1:], ritz.astype(np.float32))
+    with pytest.raises(InvalidArgumentError, match="rows"):
+        solve_correction(op, s, theta, ritz, residual, ready, rows[:-1], **options)
+
+
+def test_davidson_hands_the_inner_steps_their_projector_in_single_precision(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # every correction finds the float32 copies of Q in its projector rows, written by the
+    # pass that formed the Ritz vectors (an off-by-one there would only slow convergence)
+    from hybridxai.anneal import eigensolvers
+
+    seen = []
+
+    def checked(op, s, theta, q, residual, out, rows, **options):  # noqa: ANN001, ANN202, ANN003
+        assert options["projector_ready"]
+        np.testing.assert_array_equal(rows[SCRATCH_ROWS + 1:SCRATCH_ROWS + 1 + len(q)],
+                                      np.asarray(q).astype(np.float32))
+        seen.append(len(q))
+        return solve_correction(op, s, theta, q, residual, out, rows, **options)
+
+    monkeypatch.setattr(eigensolvers, "solve_correction", checked)
+    op = AnnealingOperator.from_bqm(_bqm(10, 4))
+    exact = scipy.linalg.eigh(op.dense(0.6), subset_by_index=[0, 2], eigvals_only=True)
+    pairs = davidson(op, 0.6, 3, tol=1e-10, inner_steps=10, inner_precision="single", max_subspace=9)
+    np.testing.assert_allclose(pairs.values, exact, rtol=0, atol=1e-9)
+    assert set(seen) >= {1, 2, 3}  # every level corrected, across thick restarts
+
+
 @pytest.mark.parametrize(("d", "s"), [(10, 0.02), (11, 0.5), (12, 0.97), (14, 0.4)])
 def test_single_precision_inner_steps_keep_double_accuracy(d: int, s: float) -> None:
     # the outer Rayleigh-Ritz iteration stays float64: eigenvalues to 1e-10 all the same

@@ -157,3 +157,89 @@ def test_staggered_rows_reach_the_kernels_c_contiguous(dtype: type) -> None:
         assert view.shape == (rows.shape[0], (1 << 17) + 64 // a.itemsize)
         assert np.shares_memory(view, a)
         np.testing.assert_array_equal(view[:, :1 << 17], rows)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(40, 5000), m=st.integers(0, 6), count=st.integers(1, 3),
+       shape=st.sampled_from(["random", "in the span", "nearly in the span", "nearly parallel",
+                              "in the span and nearly parallel", "far from orthogonal",
+                              "a chain of three", "a zero row", "a NaN row"]),
+       parallel=st.booleans(), seed=st.integers(0, 99))
+def test_fused_orthonormalization_matches_the_explicit_one(n: int, m: int, count: int, shape: str,
+                                                           parallel: bool, seed: int) -> None:
+    # the fused sweeps (coefficients and Gram matrix, subtraction and Gram matrix, the block's
+    # Gram–Schmidt on that matrix) keep the rows the explicit Gram–Schmidt keeps, span the
+    # same space, and are orthonormal and orthogonal to the basis; rows nearly parallel to
+    # each other take the explicit way
+    rng = np.random.default_rng(seed)
+    basis = np.linalg.qr(rng.standard_normal((n, m)))[0].T.copy() if m else np.zeros((0, n))
+    block = nan_padded(rng.standard_normal((count, n)))
+    if shape in ("in the span", "in the span and nearly parallel") and m:
+        block[-1] = basis.T @ rng.standard_normal(m) + 1e-12 * rng.standard_normal(n)
+    if shape == "nearly in the span" and m:
+        block[0] = basis.T @ rng.standard_normal(m) + 1e-5 * rng.standard_normal(n)
+    elif shape in ("nearly parallel", "in the span and nearly parallel") and count > 1:
+        block[1 if count > 2 else 0] = 3.0 * block[-1 if count > 2 else 1] + 1e-3 * rng.standard_normal(n)
+    elif shape in ("far from orthogonal", "a chain of three"):  # cosines about 0.85: the
+        # Gram matrix's route, but with a second sweep (its rounding amplified otherwise)
+        for i in range(1, count):
+            unit = block[i - 1] / np.linalg.norm(block[i - 1])
+            other = rng.standard_normal(n)
+            other -= (other @ unit) * unit
+            block[i] = 0.85 * unit + 0.53 * other / np.linalg.norm(other)
+    elif shape == "a zero row":
+        block[0] = 0.0
+    elif shape == "a NaN row":
+        block[0, n // 2] = np.nan
+    explicit = block.copy()
+    kept = eigensolvers._orthonormalize_against(block, basis, parallel=parallel)
+    expected = eigensolvers._orthonormalize_rows(explicit, basis, parallel=parallel)
+    assert kept == expected
+    q = np.asarray(block[:kept])
+    np.testing.assert_allclose(q @ q.T, np.eye(kept), atol=1e-12)
+    if m and kept:
+        np.testing.assert_allclose(q @ basis.T, 0.0, atol=1e-12)
+    if kept:
+        other = np.asarray(explicit[:kept])
+        np.testing.assert_allclose(other @ q.T @ q, other, atol=1e-8)  # the same span
+        if "parallel" not in shape:  # the same rows, in the same order, with the same signs
+            np.testing.assert_allclose(q, other, atol=1e-8)
+    assert _padding_is_nan(block)
+
+
+def test_the_block_gram_schmidt_hands_nearly_parallel_rows_to_the_explicit_way() -> None:
+    parallel_rows = np.array([[1.0, 0.999], [0.999, 1.0]])
+    assert eigensolvers._gram_schmidt_coefficients(parallel_rows, np.ones(2), 1e-8) is None
+    assert eigensolvers._gram_schmidt_coefficients(np.full((1, 1), np.nan), np.ones(1), 1e-8) is None
+    transform, worst = eigensolvers._gram_schmidt_coefficients(np.diag([4.0, 1e-20]), np.array([2.0, 1.0]),
+                                                               1e-8)
+    np.testing.assert_allclose(transform, [[0.5, 0.0]])  # the second row vanished: dropped
+    assert worst == 1.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 5000), m=st.integers(1, 6), nr=st.integers(1, 3), parallel=st.booleans(),
+       seed=st.integers(0, 99), data=st.data())
+def test_ritz_vectors_are_also_written_in_single_precision_and_only_wanted_residuals(
+        n: int, m: int, nr: int, parallel: bool, seed: int, data: st.DataObject) -> None:
+    # the Davidson pass forms the residuals of the levels it may correct only, and writes
+    # their Ritz vectors in float32 for the inner steps' projector, in the same sweep
+    residuals = data.draw(st.integers(0, nr))
+    singles = data.draw(st.integers(0, nr))
+    rng = np.random.default_rng(seed)
+    basis, images = (nan_padded(rng.standard_normal((m, n))) for _ in range(2))
+    coef, theta = rng.standard_normal((m, nr)), rng.standard_normal(nr)
+    u_out, r_out = (nan_padded(np.full((nr, n), np.inf)) for _ in range(2))
+    single = staggered_rows(max(singles, 1), n, dtype=np.float32)[:singles]
+    squares = eigensolvers._combine_rows(coef, basis, images, m, theta, u_out, r_out,
+                                         parallel=parallel, residuals=residuals,
+                                         single_out=single if singles else None)
+    u = coef.T @ basis
+    r = coef.T @ images - theta[:, None] * u
+    np.testing.assert_allclose(u_out, u, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(r_out[:residuals], r[:residuals], rtol=1e-10, atol=1e-10)
+    assert np.isinf(r_out[residuals:]).all()  # not formed
+    np.testing.assert_allclose(squares[:residuals], (r[:residuals] ** 2).sum(axis=1), rtol=1e-10)
+    assert not squares[residuals:].any()
+    np.testing.assert_array_equal(single, np.asarray(u_out[:singles]).astype(np.float32))
+    assert all(_padding_is_nan(a) for a in (basis, images, u_out, r_out))
