@@ -61,7 +61,7 @@ from hybridxai._util.jit import row_major, serial_and_parallel
 from hybridxai.anneal.operators import AnnealingOperator
 from hybridxai.exceptions import invalid_argument
 
-__all__ = ["solve_correction", "walsh_transform", "SCRATCH_ROWS", "single_scratch_rows"]
+__all__ = ["solve_correction", "walsh_transform", "copy_row", "SCRATCH_ROWS", "single_scratch_rows"]
 
 SCRATCH_ROWS = 4
 """Scratch vectors :func:`solve_correction` needs: residual, direction, product, preconditioned."""
@@ -232,8 +232,9 @@ def _cg_start(q, nq, residual, energies, s, theta, floor, r, z, divide):  # prag
     return partial.sum(axis=0)
 
 
-def _cast(src, dst):  # pragma: no cover - compiled
-    # dst = src, converted to dst's precision, threaded (numpy's casts run on one thread)
+def _scaled_copy(src, dst, factor):  # pragma: no cover - compiled
+    # dst = factor * src, converted to dst's precision, threaded (numpy's copies and casts
+    # run on one thread)
     n = dst.shape[0]
     nchunks = (n + _CHUNK - 1) // _CHUNK
     for c in numba.prange(nchunks):
@@ -242,7 +243,7 @@ def _cast(src, dst):  # pragma: no cover - compiled
         s = src[lo:hi]
         d = dst[lo:hi]
         for i in range(hi - lo):
-            d[i] = s[i]
+            d[i] = factor * s[i]
 
 
 def _cg_update(q, nq, coef, theta, alpha, p, hp, x, r, z, energies, s, floor,
@@ -347,9 +348,26 @@ _project_dots_serial, _project_dots_parallel = serial_and_parallel(_project_dots
                                                                    fastmath=True)
 _cg_update_serial, _cg_update_parallel = serial_and_parallel(_cg_update, nogil=True, fastmath=True)
 _cg_start_serial, _cg_start_parallel = serial_and_parallel(_cg_start, nogil=True, fastmath=True)
-_cast_serial, _cast_parallel = serial_and_parallel(_cast, nogil=True)
+_scaled_copy_serial, _scaled_copy_parallel = serial_and_parallel(_scaled_copy, nogil=True)
 _direction_serial, _direction_parallel = serial_and_parallel(_direction, nogil=True, fastmath=True)
 _divide_levels_serial, _divide_levels_parallel = serial_and_parallel(_divide_levels, nogil=True)
+
+
+def copy_row(src: NDArray[np.floating], dst: NDArray[np.floating], factor: float = 1.0, *,
+             parallel: bool = False) -> None:
+    """``dst = factor·src`` in ``dst``'s precision, one row of ``2**d`` amplitudes.
+
+    The Davidson solver's casts between float64 and float32 rows, and its copies of start and
+    returned vectors: threaded, where numpy's copies and casts run on one thread (a 128 MiB
+    row: 12.5 ms in numpy, 6.7 ms threaded; docs/benchmarks.md, eighteenth round).
+
+    Example:
+        >>> out = np.zeros(3, dtype=np.float32)
+        >>> copy_row(np.array([1.0, 2.0, 4.0]), out, 0.5)
+        >>> out.tolist()
+        [0.5, 1.0, 2.0]
+    """
+    (_scaled_copy_parallel if parallel else _scaled_copy_serial)(src, dst, factor)
 
 
 def walsh_transform(v: NDArray[np.float64], num_qubits: int, *, parallel: bool = False) -> None:
@@ -417,7 +435,6 @@ def solve_correction(
     update = _cg_update_parallel if parallel else _cg_update_serial
     direction = _direction_parallel if parallel else _direction_serial
     start = _cg_start_parallel if parallel else _cg_start_serial
-    cast = _cast_parallel if parallel else _cast_serial
     nq = q.shape[0]
     r, p, hp, z = rows[:SCRATCH_ROWS]
     single = rows.dtype == np.float32
@@ -430,7 +447,7 @@ def solve_correction(
                                    f"has no room for the {nq} rows of Q",
                                    f"pass at least single_scratch_rows({nq}) rows")
         for source, row in zip(q, projector, strict=True) if not projector_ready else ():
-            cast(source, row)
+            copy_row(source, row, parallel=parallel)
         energies = op.single_diagonal
     else:
         real = np.float64
@@ -482,5 +499,5 @@ def solve_correction(
         rz = float(projections[nq])
         direction(projector, nq, projections[:nq].astype(real), z, real(beta), p)
     if single:
-        cast(x, out)
+        copy_row(x, out, parallel=parallel)
     return products

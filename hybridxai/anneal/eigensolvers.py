@@ -34,6 +34,7 @@ from hybridxai._util.blas import blas_threads
 from hybridxai._util.jit import row_major, serial_and_parallel
 from hybridxai.anneal.correction import (
     SCRATCH_ROWS,
+    copy_row,
     single_scratch_rows,
     solve_correction,
     walsh_transform,
@@ -190,19 +191,6 @@ def _dots(a, ma, b, mb, n):  # pragma: no cover - compiled
     return partial.sum(axis=0)
 
 
-def _scaled_copy(src, dst, factor):  # pragma: no cover - compiled
-    # dst = factor * src (threaded: numpy's copies and multiplications run on one thread)
-    n = dst.shape[0]
-    nchunks = (n + _CHUNK - 1) // _CHUNK
-    for c in numba.prange(nchunks):
-        lo = c * _CHUNK
-        hi = min(n, lo + _CHUNK)
-        a = src[lo:hi]
-        b = dst[lo:hi]
-        for i in range(hi - lo):
-            b[i] = factor * a[i]
-
-
 def _overlaps_and_gram(block, nb, basis, m, n):  # pragma: no cover - compiled
     # out[j, q] = <block_j, basis_q> for q < m and out[j, m + t] = <block_j, block_t>:
     # the Gram–Schmidt coefficients and the block's own Gram matrix in one pass
@@ -304,7 +292,6 @@ _olsen_serial, _olsen_parallel = serial_and_parallel(_olsen, nogil=True)
 _moments_serial, _moments_parallel = serial_and_parallel(_moments, nogil=True, fastmath=True)
 _recombine_serial, _recombine_parallel = serial_and_parallel(_recombine, nogil=True, fastmath=True)
 _scale_serial, _scale_parallel = serial_and_parallel(_scale, nogil=True, fastmath=True)
-_scaled_copy_serial, _scaled_copy_parallel = serial_and_parallel(_scaled_copy, nogil=True, fastmath=True)
 _overlaps_and_gram_serial, _overlaps_and_gram_parallel = serial_and_parallel(
     _overlaps_and_gram, nogil=True, fastmath=True)
 _subtract_gram_serial, _subtract_gram_parallel = serial_and_parallel(
@@ -940,7 +927,7 @@ def davidson(
     dots = partial(_gram, parallel=parallel)
     olsen = _olsen_parallel if parallel else _olsen_serial
     recombine = partial(_recombine_rows, parallel=parallel)
-    copy = _scaled_copy_parallel if parallel else _scaled_copy_serial
+    copy = partial(copy_row, parallel=parallel)
     if isinstance(inner_steps, bool) or not isinstance(inner_steps, (int, np.integer)) or inner_steps < 0:
         raise invalid_argument("inner_steps", inner_steps, "must be an integer >= 0",
                                "pass inner_steps=0 (Olsen steps) or e.g. inner_steps=10")
