@@ -46,7 +46,9 @@ _CHUNK = 2048
 _WALSH_RATIO = 1.0
 _ROUNDING = 1e-14  # relative rounding of float64 eigenvalues: tens of units in the last place
 _SENTINEL_FRACTION = 0.05
-_GRAM_CONDITION = 4.0  # ‖T·D‖² above which a block's Gram–Schmidt takes a second sweep
+# ‖T·D‖² (T: the block's Gram–Schmidt transform, D: its rows' norms) above which the block
+# takes a second sweep
+_GRAM_CONDITION = 4.0
 
 
 def _combine(coef, basis, images, m, theta, u_out, r_out, nres, single_out, nsingle,
@@ -312,7 +314,7 @@ def _gram(a: NDArray[np.float64], ma: int, b: NDArray[np.float64], mb: int, *,
 
 def _subtract_rows(block: NDArray[np.float64], coef: NDArray[np.float64],
                    basis: NDArray[np.float64], m: int, *, parallel: bool) -> None:
-    """``block_j -= Σ_{q < m} coef[j, q]·basis_q`` in place (without the kernel's Gram matrix)."""
+    """``block_j -= Σ_{q < m} coef[j, q]·basis_q`` in place (the kernel's Gram matrix is discarded)."""
     kernel = _subtract_gram_parallel if parallel else _subtract_gram_serial
     kernel(row_major(block), coef, row_major(basis), m, block.shape[1])
 
@@ -587,9 +589,10 @@ def _orthonormalize_against(block: NDArray[np.float64], basis: NDArray[np.float6
                             drop: float = 1e-8, parallel: bool = False) -> int:
     """Make the rows of ``block`` orthonormal to the rows of ``basis`` and to each other, in place.
 
-    Classical Gram–Schmidt against ``basis`` with a second pass only when the first one
-    cancelled most of a row (Daniel–Gragg–Kaufman–Stewart criterion), the block then made
-    orthonormal from its Gram matrix. Each pass is two sweeps over the rows: the coefficients
+    Classical Gram–Schmidt against ``basis`` with a second pass where the first one
+    cancelled most of a row (Daniel–Gragg–Kaufman–Stewart criterion) or left the block far
+    from orthogonal (``‖T·D‖² > _GRAM_CONDITION``, CholeskyQR2), the block made orthonormal
+    from its Gram matrix. Each pass is two sweeps over the rows (one without a basis): the coefficients
     with the block's own Gram matrix (:func:`_overlaps_and_gram`), then the subtraction with
     the Gram matrix of what is left (:func:`_subtract_gram`); the block's Gram–Schmidt is done
     on that small matrix and applied in one more sweep (:func:`_recombine`), instead of a norm,
@@ -686,7 +689,7 @@ def _orthonormalize_rows(block: NDArray[np.float64], basis: NDArray[np.float64],
 
     Each row is scaled to unit norm (by ``norms``, its norm as given, where the caller has
     changed it since), then classical Gram–Schmidt against ``basis`` (twice where DGKS asks)
-    and modified Gram–Schmidt inside the block, each a sweep over the rows.
+    and modified Gram–Schmidt inside the block, in sweeps over the rows.
     """
     dots = partial(_gram, parallel=parallel)
     subtract = partial(_subtract_rows, parallel=parallel)

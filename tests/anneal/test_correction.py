@@ -214,8 +214,10 @@ def test_a_projector_already_in_single_precision_is_not_cast_again(walsh: bool, 
     np.testing.assert_array_equal(ready, cast)
     # the projector rows are read, not overwritten: a second level's correction reads them too
     np.testing.assert_array_equal(rows[SCRATCH_ROWS + 1:], ritz.astype(np.float32))
-    with pytest.raises(InvalidArgumentError, match="rows"):
-        solve_correction(op, s, theta, ritz, residual, ready, rows[:-1], **options)
+    for ready_rows in (False, True):  # ready, the kernels would read past the rows
+        with pytest.raises(InvalidArgumentError, match="rows"):
+            solve_correction(op, s, theta, ritz, residual, ready, rows[:-1],
+                             projector_ready=ready_rows, **options)
 
 
 def test_davidson_hands_the_inner_steps_their_projector_in_single_precision(
@@ -233,12 +235,21 @@ def test_davidson_hands_the_inner_steps_their_projector_in_single_precision(
         seen.append(len(q))
         return solve_correction(op, s, theta, q, residual, out, rows, **options)
 
+    restarts = []
+    recombine = eigensolvers._recombine_rows
+
+    def counted(rows, q, m, **options):  # noqa: ANN001, ANN202, ANN003
+        restarts.append(rows.shape[0] == 9)  # the whole search space, not a new block
+        return recombine(rows, q, m, **options)
+
     monkeypatch.setattr(eigensolvers, "solve_correction", checked)
+    monkeypatch.setattr(eigensolvers, "_recombine_rows", counted)
     op = AnnealingOperator.from_bqm(_bqm(10, 4))
     exact = scipy.linalg.eigh(op.dense(0.6), subset_by_index=[0, 2], eigvals_only=True)
     pairs = davidson(op, 0.6, 3, tol=1e-10, inner_steps=10, inner_precision="single", max_subspace=9)
     np.testing.assert_allclose(pairs.values, exact, rtol=0, atol=1e-9)
-    assert set(seen) >= {1, 2, 3}  # every level corrected, across thick restarts
+    assert set(seen) >= {1, 2, 3}  # every level corrected
+    assert any(restarts)  # across thick restarts
 
 
 @pytest.mark.parametrize(("d", "s"), [(10, 0.02), (11, 0.5), (12, 0.97), (14, 0.4)])

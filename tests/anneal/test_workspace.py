@@ -172,6 +172,7 @@ def test_fused_orthonormalization_matches_the_explicit_one(n: int, m: int, count
     # same space, and are orthonormal and orthogonal to the basis; rows nearly parallel to
     # each other take the explicit way
     rng = np.random.default_rng(seed)
+    count = 3 if shape == "a chain of three" else count
     basis = np.linalg.qr(rng.standard_normal((n, m)))[0].T.copy() if m else np.zeros((0, n))
     block = nan_padded(rng.standard_normal((count, n)))
     if shape in ("in the span", "in the span and nearly parallel") and m:
@@ -205,6 +206,29 @@ def test_fused_orthonormalization_matches_the_explicit_one(n: int, m: int, count
         if "parallel" not in shape:  # the same rows, in the same order, with the same signs
             np.testing.assert_allclose(q, other, atol=1e-8)
     assert _padding_is_nan(block)
+
+
+@pytest.mark.parametrize(("cosine", "sweeps"), [(0.0, 1), (0.5, 1), (0.85, 2)])
+def test_a_block_far_from_orthogonal_takes_a_second_sweep(monkeypatch: pytest.MonkeyPatch,
+                                                          cosine: float, sweeps: int) -> None:
+    # the small Gram matrix's rounding grows with how far from orthogonal the block is
+    # (‖T·D‖² = 1/(1 - cosine) for two unit rows): above 4, one more sweep (CholeskyQR2)
+    rng = np.random.default_rng(1)
+    n = 3000
+    basis = np.linalg.qr(rng.standard_normal((n, 3)))[0].T.copy()
+    first = rng.standard_normal(n)
+    first -= basis.T @ (basis @ first)
+    first /= np.linalg.norm(first)
+    other = rng.standard_normal(n)
+    other -= basis.T @ (basis @ other) + (other @ first) * first
+    block = np.array([first, cosine * first + np.sqrt(1 - cosine**2) * other / np.linalg.norm(other)])
+    calls = []
+    original = eigensolvers._overlaps_and_gram_serial
+    monkeypatch.setattr(eigensolvers, "_overlaps_and_gram_serial",
+                        lambda *args: calls.append(1) or original(*args))
+    assert eigensolvers._orthonormalize_against(block, basis) == 2
+    assert len(calls) == sweeps
+    np.testing.assert_allclose(block @ block.T, np.eye(2), atol=1e-14)
 
 
 def test_the_block_gram_schmidt_hands_nearly_parallel_rows_to_the_explicit_way() -> None:
