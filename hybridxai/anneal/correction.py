@@ -232,9 +232,9 @@ def _cg_start(q, nq, residual, energies, s, theta, floor, r, z, divide):  # prag
     return partial.sum(axis=0)
 
 
-def _scaled_copy(src, dst, factor):  # pragma: no cover - compiled
-    # dst = factor * src, converted to dst's precision, threaded (numpy's copies and casts
-    # run on one thread)
+def _scaled_copy(src, dst, factor, accumulate):  # pragma: no cover - compiled
+    # dst = factor * src (dst += factor * src if accumulate), converted to dst's precision,
+    # threaded (numpy's copies and casts run on one thread)
     n = dst.shape[0]
     nchunks = (n + _CHUNK - 1) // _CHUNK
     for c in numba.prange(nchunks):
@@ -242,8 +242,12 @@ def _scaled_copy(src, dst, factor):  # pragma: no cover - compiled
         hi = min(n, lo + _CHUNK)
         s = src[lo:hi]
         d = dst[lo:hi]
-        for i in range(hi - lo):
-            d[i] = factor * s[i]
+        if accumulate:
+            for i in range(hi - lo):
+                d[i] += factor * s[i]
+        else:
+            for i in range(hi - lo):
+                d[i] = factor * s[i]
 
 
 def _cg_update(q, nq, coef, theta, alpha, p, hp, x, r, z, energies, s, floor,
@@ -354,20 +358,26 @@ _divide_levels_serial, _divide_levels_parallel = serial_and_parallel(_divide_lev
 
 
 def copy_row(src: NDArray[np.floating], dst: NDArray[np.floating], factor: float = 1.0, *,
-             parallel: bool = False) -> None:
-    """``dst = factor·src`` in ``dst``'s precision, one row of ``2**d`` amplitudes.
+             accumulate: bool = False, parallel: bool = False) -> None:
+    """``dst = factor·src`` (``dst += factor·src`` with ``accumulate``) in ``dst``'s precision.
 
-    The Davidson solver's casts between float64 and float32 rows, and its copies of start and
-    returned vectors: threaded, where numpy's copies and casts run on one thread (a 128 MiB
-    row: 12.5 ms in numpy, 6.7 ms threaded; docs/benchmarks.md, eighteenth round).
+    One row of ``2**d`` amplitudes: the Davidson solver's casts between float64 and float32
+    rows, its copies of start and returned vectors, and the warm starts a
+    :class:`~hybridxai.anneal.gap_profile.GapTracker` keeps in float32 and combines in
+    float64. Threaded, where numpy's copies and casts run on one thread (a 128 MiB row:
+    12.5 ms in numpy, 6.7 ms threaded; docs/benchmarks.md, eighteenth round), and without
+    the temporary row numpy's mixed-precision ``dst += factor * src`` would make.
 
     Example:
         >>> out = np.zeros(3, dtype=np.float32)
         >>> copy_row(np.array([1.0, 2.0, 4.0]), out, 0.5)
         >>> out.tolist()
         [0.5, 1.0, 2.0]
+        >>> copy_row(np.array([1.0, 1.0, 1.0]), out, -2.0, accumulate=True)
+        >>> out.tolist()
+        [-1.5, -1.0, 0.0]
     """
-    (_scaled_copy_parallel if parallel else _scaled_copy_serial)(src, dst, factor)
+    (_scaled_copy_parallel if parallel else _scaled_copy_serial)(src, dst, factor, accumulate)
 
 
 def walsh_transform(v: NDArray[np.float64], num_qubits: int, *, parallel: bool = False) -> None:

@@ -25,7 +25,9 @@ The same machinery as :func:`hybridxai.analysis.min_gap` evaluates both (:class:
 dense ``eigh`` up to 7 qubits, above that the warm-started block Davidson solver of
 :mod:`hybridxai.anneal.eigensolvers`, sweeping from ``s = 1`` (where the eigenvectors are the
 lowest classical states) down to ``s = 0``, each point started from the eigenvectors of the
-last three extrapolated to its ``s`` (:meth:`GapTracker.start_vectors`). A profile solves every
+last three extrapolated to its ``s`` (:meth:`GapTracker.start_vectors`); off the sweep (``min_gap``,
+an adaptive profile's refinement) from the polynomial through the points around it, kept as
+float32 warm starts. A profile solves every
 point to ``tol``, so its Davidson expansions come from up to 10 CG steps on the correction
 equation, run in single precision (:mod:`hybridxai.anneal.correction`): more products, far
 fewer passes over the search space (docs/benchmarks.md, third and fourth rounds).
@@ -55,7 +57,6 @@ from typing import Any
 import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.linalg.blas import daxpy
 
 from hybridxai._util.aligned import aligned_empty, all_rows
 from hybridxai._util.checks import check_flag, check_seed
@@ -63,7 +64,7 @@ from hybridxai._util.memory import available_memory_bytes, check_memory_budget, 
 from hybridxai._util.progress import ProgressLike, check_progress, progress_bar
 from hybridxai._util.stack import caller_stacklevel
 from hybridxai.anneal.conventions import PRESETS, check_choice
-from hybridxai.anneal.correction import single_scratch_rows
+from hybridxai.anneal.correction import copy_row, single_scratch_rows
 from hybridxai.anneal.eigensolvers import (
     DENSE_MAX_QUBITS,
     DavidsonWorkspace,
@@ -100,6 +101,7 @@ __all__ = [
 
 _SOLVERS = ("auto", "dense", "davidson", "eigsh")
 _CACHE_ENTRIES = 4  # warm starts kept; more cost a fresh (page-faulted) array per point
+_WARM_START_SHARE = 0.5  # of the budget left, what an adaptive profile's warm starts may take
 _INNER_STEPS = 10  # CG steps per correction in a profile (docs/benchmarks.md, third round)
 _INNER_REDUCTION = 0.1
 _PROFILE_SEARCH_SPACE = 12  # a profile's Davidson search space, at least (docs/benchmarks.md, 16th round)
@@ -109,19 +111,20 @@ _PERRON_SHARE = 0.1  # norm² of the minority sign above which a vector is no gr
 
 
 def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
-                    single_rows: int = 0, sectors: int = 1, sweep: bool = True) -> int:
+                    single_rows: int = 0, sectors: int = 1) -> int:
     """Vectors of ``2**d`` float64 amplitudes a :class:`GapTracker` holds at its peak.
 
     The diagonal ``E_P``, one scratch vector (Walsh-basis preconditioner, then ``∂ₛH|0>`` of
     the matrix element), the Davidson search space and its images (``2·subspace``), the Ritz
-    vectors and residuals (``2·block``), the warm starts kept (``cache_entries·block``), the
-    last one dropped (kept to write the next start vectors into) and one more block being
-    written, each ``sectors`` blocks when symmetry sectors are solved apart
-    (:mod:`hybridxai.anneal.sectors`), and then, along a sweep, one more, the start vectors'
-    own (``min_gap`` starts from a cached block); with
-    single-precision inner steps also their float32 rows and a float32 copy of ``E_P``, two
-    to a float64 vector. A traced profile (``tracemalloc``) stays within it, up to small
-    objects (``tests/anneal/test_gap_profile.py``), unless a degenerate ``E_g`` that no
+    vectors and residuals (``2·block``), two float64 blocks for the start vectors and the
+    output of a solve (a point that widens its block for the matrix element keeps the first
+    solve's output while the second one runs), each ``sectors`` blocks when symmetry sectors
+    are solved apart (:mod:`hybridxai.anneal.sectors`), and then one more, the start vectors'
+    own (one sector's output would overwrite the next one's start); the warm starts kept
+    (``cache_entries`` blocks in float32, two rows to a float64 vector); with
+    single-precision inner steps also their float32 rows and a float32 copy of ``E_P``. A
+    traced profile (``tracemalloc``) stays within it, up to small objects
+    (``tests/anneal/test_gap_profile.py``), unless a degenerate ``E_g`` that no
     solved-apart symmetry explains makes a point widen its block, which the plan does not
     foresee (with sectors split, the level above ``E_g``'s eigenspace comes from the sectors'
     own solves: :func:`hybridxai.anneal.sectors.sector_eigenpairs`'s ``extend``). Nor does it
@@ -135,23 +138,19 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
         cache_entries: Warm starts kept.
         single_rows: Float32 scratch rows of the inner steps (0: none).
         sectors: Symmetry sectors solved apart (:func:`hybridxai.anneal.sectors.sector_count`).
-        sweep: The start vectors are extrapolated along a sweep (a profile), into an array of
-            their own when the sectors are split.
 
     Returns:
         The number of vectors.
 
     Example:
-        >>> tracker_vectors(3, 7)  # min_gap, unique ground state, guard 1: 34 vectors
-        34
+        >>> tracker_vectors(3, 7)  # min_gap's smallest plan, unique ground state, guard 1
+        31
         >>> tracker_vectors(4, 16, 3, single_rows=9)  # a profile: 9 float32 rows + E_P
-        67
+        61
     """
     single = -(-(single_rows + 1) // 2) if single_rows else 0
-    # split into sectors, a point's start vectors cannot be written into the array its
-    # eigenvectors go to (one sector's output would overwrite the next one's start): one more
-    blocks = cache_entries + 2 + int(sectors > 1 and sweep)
-    return 2 + 2 * subspace + 2 * block + blocks * sectors * block + single
+    warm = -(-(cache_entries * sectors * block) // 2)  # float32 rows, two to a vector
+    return 2 + 2 * subspace + 2 * block + (2 + int(sectors > 1)) * sectors * block + warm + single
 
 
 def extrapolation_weights(points: ArrayLike, s: float) -> NDArray[np.float64]:
@@ -303,7 +302,7 @@ class GapTracker:
         solver: ``"dense"``, ``"davidson"`` or ``"eigsh"``.
         guard: Extra Davidson vectors beyond the levels needed.
         max_subspace: Davidson search space (default ``max(12, 4·block)``).
-        cache_entries: How many points keep their eigenvectors for warm starts.
+        cache_entries: How many points keep their eigenvectors (in float32) for warm starts.
         rng: Random generator of the fill vectors.
         couplings: Also compute the matrix element (then one level above ``E_g`` is tracked
             too, to detect a degenerate ``E_g``).
@@ -321,8 +320,9 @@ class GapTracker:
             through them (:meth:`start_vectors`), instead of those of the nearest point:
             an error of third instead of first order in the grid step (``gap_profile`` of the
             d = 18 ``chelsea`` QUBO: 5250 products in 27–31 s instead of 7077 in 50–55 s;
-            docs/benchmarks.md, fourth round). ``min_gap`` visits ``s`` in no such order and
-            keeps the nearest point's vectors.
+            docs/benchmarks.md, fourth round). Off a sweep (``min_gap``, a profile's
+            refinement) the cache keeps the smallest gaps, and each point starts from the
+            polynomial through the cached points around it (:meth:`start_points`).
         symmetries: Spin flips that leave ``H_P`` unchanged
             (:func:`hybridxai.anneal.ising.flip_symmetries`): with one to three, each solver
             solves their sectors apart
@@ -367,8 +367,8 @@ class GapTracker:
         self.max_subspace = max_subspace or max(_PROFILE_SEARCH_SPACE, 4 * (self.k + guard))
         self.workspace: DavidsonWorkspace | None = None
         self.cache_entries = max(1, cache_entries)
-        self.cache: dict[float, NDArray[np.float64]] = {}
-        self._spare: list[NDArray[np.float64]] = []  # evicted start vectors, reused as output
+        self.cache: dict[float, NDArray[np.float32]] = {}  # warm starts, in float32 (_remember)
+        self._spare: list[NDArray[np.float64]] = []  # the last output array, reused as the next
         self.planned_bytes: int | None = None  # set by within_budget for the Davidson solver
         self.points: dict[float, GapPoint] = {}
         self._best: GapPoint | None = None  # the lowest point, kept by _record
@@ -377,7 +377,7 @@ class GapTracker:
         block = min(self.k + guard, op.dimension)
         lowest = np.argpartition(op.diagonal, block - 1)[:block]
         lowest = lowest[np.argsort(op.diagonal[lowest], kind="stable")]
-        start = aligned_empty((block, op.dimension), zero=True)
+        start = aligned_empty((block, op.dimension), np.float32, zero=True, huge_pages=False)
         start[np.arange(block), lowest] = 1.0
         self.cache[1.0] = start
 
@@ -385,7 +385,8 @@ class GapTracker:
     def within_budget(cls, op: AnnealingOperator, g: int, solver: str, guard: int, budget: int,
                       rng: np.random.Generator, *, couplings: bool = False,
                       profile: bool | None = None, purpose: str = "min_gap",
-                      symmetries: tuple[int, ...] = ()) -> GapTracker:
+                      symmetries: tuple[int, ...] = (),
+                      warm_starts: int = 0) -> GapTracker:
         """A tracker whose Davidson search space and warm-start cache fit in ``budget`` bytes.
 
         The search space is ``max(12, 4·block)`` vectors for a profile (``profile=True``, by
@@ -399,6 +400,14 @@ class GapTracker:
         with 16, 252 and 254 products; ``python benchmarks/bench_gap.py --search-spaces 7 16
         --min-gap-d 20 22``, docs/benchmarks.md).
 
+        The warm starts kept (float32) are the last three points for a sweep and
+        :data:`_CACHE_ENTRIES` for ``min_gap``; with ``warm_starts`` (an adaptive profile,
+        whose refinement starts each point from the points around it:
+        :meth:`GapTracker.start_points`) up to that many, as far as half of what the budget
+        leaves after the rest of the plan holds (the d = 22 ``chelsea`` QUBO's adaptive
+        profile: … products with 3, … with every point; docs/benchmarks.md, nineteenth
+        round).
+
         Raises:
             ProblemTooLargeError: If not even the smallest Davidson search space fits.
         """
@@ -408,29 +417,33 @@ class GapTracker:
         block = min(k + guard, n)
         per_vector = 8 * n
         sectors = sector_count(symmetries, solver)
-        # a profile (a sweep) extrapolates from the last three points: more would be unused
+        # a sweep extrapolates from the last three points: more would be unused
         most = _EXTRAPOLATION_POINTS if profile else _CACHE_ENTRIES
-        cache_entries = int(max(2, min(most, (budget // 10) // (sectors * block * per_vector))))
+        entry = sectors * block * per_vector // 2  # one point's warm start, in float32
+        cache_entries = int(max(2, min(most, (budget // 10) // entry)))
         single = single_scratch_rows(block) if profile else 0  # a profile's inner steps
         # Davidson search space (see above), fewer vectors if memory is short
         rows = (budget // per_vector
-                - tracker_vectors(block, 0, cache_entries, single_rows=single, sectors=sectors,
-                                  sweep=profile)) // 2
+                - tracker_vectors(block, 0, cache_entries, single_rows=single, sectors=sectors)) // 2
         preferred = max(_PROFILE_SEARCH_SPACE, 4 * block) if profile else 2 * block + 1
         max_subspace = int(min(preferred, max(2 * block + 1, rows)))
         if solver == "davidson" and rows < 2 * block + 1:
             needed = tracker_vectors(block, 2 * block + 1, cache_entries, single_rows=single,
-                                     sectors=sectors, sweep=profile)
+                                     sectors=sectors)
             check_analysis_memory(op.num_qubits, 8 * needed, purpose, budget, vectors=needed)
+        if warm_starts > cache_entries:  # more warm starts from half of what is left
+            left = budget - per_vector * tracker_vectors(block, max_subspace, cache_entries,
+                                                         single_rows=single, sectors=sectors)
+            room = int(_WARM_START_SHARE * max(left, 0)) // entry
+            cache_entries = int(min(warm_starts, cache_entries + room))
         tracker = cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings,
                       profile=profile, symmetries=symmetries)
         if solver == "davidson":
             tracker.planned_bytes = per_vector * tracker_vectors(block, max_subspace, cache_entries,
-                                                                 single_rows=single, sectors=sectors,
-                                                                 sweep=profile)
+                                                                 single_rows=single, sectors=sectors)
             if max_subspace < preferred:
                 wanted = per_vector * tracker_vectors(block, preferred, most, single_rows=single,
-                                                      sectors=sectors, sweep=profile)
+                                                      sectors=sectors)
                 warnings.warn(
                     f"{purpose}: the memory budget of {human_bytes(budget)} holds a Davidson "
                     f"search space of {max_subspace} vectors, fewer than the {preferred} it would "
@@ -465,52 +478,84 @@ class GapTracker:
             self._best = min(self.points.values(), key=lambda p: (p.gap, -p.s))
         return self._best
 
-    def nearest_start(self, s: float) -> NDArray[np.float64] | None:
-        """The cached eigenvectors of the evaluated ``s`` nearest to ``s``."""
+    def start_points(self, s: float) -> list[float]:
+        """The cached points the start vectors at ``s`` are made from, the nearest last.
+
+        ``s`` itself if it is cached (a point solved again); along a sweep, the last (up to)
+        :data:`_EXTRAPOLATION_POINTS` (an extrapolation); otherwise, where cached points lie
+        on both sides of ``s``, the nearest on each side and the next nearest, up to
+        :data:`_EXTRAPOLATION_POINTS` (an interpolation), else the nearest point alone.
+
+        Example:
+            >>> import dimod
+            >>> op = AnnealingOperator.from_bqm(dimod.BinaryQuadraticModel({0: -1.0}, {}, 0.0, "BINARY"))
+            >>> tracker = GapTracker(op, 1, "dense", 0, None, 8, np.random.default_rng(0))
+            >>> for x in (0.2, 0.5, 0.6, 0.9):
+            ...     _ = tracker(x, 1e-8)
+            >>> tracker.start_points(0.55), tracker.start_points(0.95), tracker.start_points(0.5)
+            ([0.9, 0.5, 0.6], [0.6, 1.0, 0.9], [0.5])
+        """
         if not self.cache:
-            return None
-        return self.cache[min(self.cache, key=lambda x: abs(x - s))]
+            return []
+        if s in self.cache:
+            return [s]
+        if self.sweep:
+            return list(self.cache)[-_EXTRAPOLATION_POINTS:]  # insertion order = evaluation order
+        nearest = sorted(self.cache, key=lambda x: (abs(x - s), x))
+        below = [x for x in self.cache if x < s]
+        above = [x for x in self.cache if x > s]
+        if not below or not above:
+            return nearest[:1]
+        chosen = [max(below), min(above)]
+        chosen += [x for x in nearest if x not in chosen][:_EXTRAPOLATION_POINTS - 2]
+        return sorted(chosen, key=lambda x: (abs(x - s), x), reverse=True)
 
     def start_vectors(self, s: float, out: NDArray[np.float64] | None = None) -> NDArray[np.float64] | None:
-        """Start vectors for ``s``: extrapolated along a sweep, else those of the nearest point.
+        """Start vectors for ``s``: the polynomial through nearby points' eigenvectors.
 
-        Along a sweep, row ``j`` is ``Σ_i l_i·σ_ij·u_i[j]`` over the last (up to
-        :data:`_EXTRAPOLATION_POINTS`) points ``s_i`` in the cache, with the Lagrange weights
-        ``l_i`` of :func:`extrapolation_weights` and ``σ_ij = ±1`` the sign that aligns the
-        older vectors with the newest (eigenvectors are defined up to sign). A row whose older
-        vectors do not overlap the newest by more than :data:`_SAME_LEVEL` (levels that
-        crossed or mixed between the points) is the newest vector, not extrapolated.
+        Row ``j`` is ``Σ_i l_i·σ_ij·u_i[j]`` over the points ``s_i`` of :meth:`start_points`
+        (the nearest, ``u_n``, last), with the Lagrange weights ``l_i`` of
+        :func:`extrapolation_weights` and ``σ_ij = ±1`` the sign that aligns ``u_i[j]`` with
+        ``u_n[j]`` (eigenvectors are defined up to sign). A row whose other vectors do not
+        overlap ``u_n[j]`` by more than :data:`_SAME_LEVEL` (levels that crossed or mixed
+        between the points) is ``u_n[j]`` alone. Along a sweep this extrapolates from the last
+        three points; elsewhere (``min_gap``, a profile's refinement) it interpolates between
+        the cached points around ``s``: from the same cache, fewer products than starting
+        from the nearest point (the d = 20 and 22 ``chelsea`` QUBOs' adaptive profiles: 1166
+        → 897 and 1184 → … products; docs/benchmarks.md, nineteenth round).
 
         Args:
             s: The next point.
-            out: An array of at least the cached vectors' shape to write the result into
-                (e.g. the rows of a point no longer needed); a new one if ``None``.
+            out: A float64 array of at least the cached vectors' shape to write the result
+                into (e.g. the array of the last output, no longer needed); a new one if
+                ``None``.
 
         Returns:
-            The start vectors as rows, or ``None`` before the first point.
+            The start vectors as float64 rows, or ``None`` before the first point.
         """
-        recent = list(self.cache)[-_EXTRAPOLATION_POINTS:]  # insertion order = evaluation order
-        if not self.sweep or len(recent) < 2 or s in recent:
-            return self.nearest_start(s)
-        newest = self.cache[recent[-1]]
-        rows = min(self.cache[x].shape[0] for x in recent)
-        weights = extrapolation_weights(recent, s)
-        if out is None or out.shape[0] < rows or out.shape[1:] != newest.shape[1:]:
-            out = aligned_empty((rows, newest.shape[1]))
+        points = self.start_points(s)
+        if not points:
+            return None
+        anchor = self.cache[points[-1]]
+        rows = min(self.cache[x].shape[0] for x in points)
+        if (out is None or out.dtype != np.float64 or out.shape[0] < rows
+                or out.shape[1:] != anchor.shape[1:]):
+            out = aligned_empty((rows, anchor.shape[1]))
         result = out[:rows]
-        np.multiply(newest[:rows], weights[-1], out=result)
-        extrapolated = np.ones(rows, dtype=bool)
-        for x, weight in zip(recent[:-1], weights[:-1], strict=True):
-            older = self.cache[x][:rows]
-            overlaps = np.einsum("ij,ij->i", newest[:rows], older)
-            extrapolated &= np.abs(overlaps) > _SAME_LEVEL
-            for j, factor in enumerate(weight * np.sign(overlaps)):  # in place: no temporary block
-                if result[j].flags.c_contiguous:  # BLAS updates a contiguous row in place
-                    daxpy(older[j], result[j], a=float(factor))
-                else:
-                    result[j] += factor * older[j]
-        for j in np.flatnonzero(~extrapolated):
-            result[j] = newest[j]
+        weights = extrapolation_weights(points, s)
+        parallel = self.op.threaded
+        for j in range(rows):
+            copy_row(anchor[j], result[j], float(weights[-1]), parallel=parallel)
+        combined = np.ones(rows, dtype=bool)
+        for x, weight in zip(points[:-1], weights[:-1], strict=True):
+            other = self.cache[x]
+            for j in range(rows):  # row by row: no temporary block
+                overlap = float(np.dot(anchor[j], other[j]))
+                combined[j] &= abs(overlap) > _SAME_LEVEL
+                copy_row(other[j], result[j], float(weight * np.sign(overlap)), accumulate=True,
+                         parallel=parallel)
+        for j in np.flatnonzero(~combined):
+            copy_row(anchor[j], result[j], parallel=parallel)
         return result
 
     def _pairs(self, s: float, k: int, tol: float) -> Eigenpairs:
@@ -641,11 +686,7 @@ class GapTracker:
         self._record_branches(pairs, point)
         self._report(point, new)
         if pairs.vectors is not None:
-            replaced = self.cache.get(s)
-            self.cache[s] = pairs.vectors
-            if replaced is not None:
-                self._recycle(replaced)
-            self._evict(s)
+            self._remember(s, pairs.vectors)
         return point
 
     def _record_branches(self, pairs: Eigenpairs, point: GapPoint) -> None:
@@ -675,18 +716,39 @@ class GapTracker:
         if label is not None:
             label(f"s={point.s:.6g} gap={point.gap:.4g} products={self.matvecs}")
 
-    def _evict(self, keep: float) -> None:
-        while len(self.cache) > self.cache_entries:
+    def _remember(self, s: float, vectors: NDArray[np.float64]) -> None:
+        """Keep a float32 copy of a point's eigenvectors (rows) as a warm start.
+
+        Start vectors need no float64 (Davidson refines them to ``tol``), and half the bytes
+        let a profile keep every point it solves (:meth:`within_budget`). The array the
+        vectors came in is kept to write the next solve's output into.
+        """
+        target = self.cache.pop(s, None)
+        dropped = self._evict()
+        if target is None or target.shape != vectors.shape:
+            target = dropped if dropped is not None and dropped.shape == vectors.shape else None
+        if target is None:
+            # written once, then only streamed: plain pages fault faster
+            target = aligned_empty(vectors.shape, np.float32, huge_pages=False)
+        for source, row in zip(vectors, target, strict=True):
+            copy_row(source, row, parallel=self.op.threaded)
+        self.cache[s] = target
+        self._recycle(vectors)
+
+    def _evict(self) -> NDArray[np.float32] | None:
+        """Drop cached points until one more fits; the last array dropped (for reuse)."""
+        dropped = None
+        while self.cache and len(self.cache) >= self.cache_entries:
             # a sweep drops its oldest point; otherwise the least interesting one (largest gap)
-            candidates = [x for x in self.cache if x != keep]
             if self.sweep:
-                worst = candidates[0]
+                worst = next(iter(self.cache))
             else:
-                worst = max(candidates, key=lambda x: self.points[x].gap if x in self.points else -1)
-            self._recycle(self.cache.pop(worst))
+                worst = max(self.cache, key=lambda x: self.points[x].gap if x in self.points else -1)
+            dropped = self.cache.pop(worst)
+        return dropped
 
     def _recycle(self, vectors: NDArray[np.float64]) -> None:
-        """Keep the array of dropped start vectors (one) to write the next ones into.
+        """Keep the array a solver's output came in (one) to write the next output into.
 
         A solver's output is the first rows of a cache-line-aligned array (its own, or the
         spare it was given): every row of that array is kept
@@ -694,7 +756,8 @@ class GapTracker:
         densely, which fill fewer rows, do not shrink the spare (the review).
         """
         array = all_rows(vectors)
-        if self.solver == "davidson" and array.ndim == 2 and array.shape[1] == self.op.dimension:
+        if (self.solver == "davidson" and array.ndim == 2 and array.shape[1] == self.op.dimension
+                and array.dtype == np.float64):
             self._spare = [array]
 
 
@@ -933,7 +996,10 @@ def compute_gap_profile(
     level = g if gap == "manifold" else 1  # Δ = E_level − E_0
     tracker = GapTracker.within_budget(op, level, solver, guard, budget, np.random.default_rng(seed),
                                        couplings=matrix_elements, profile=True,
-                                       purpose="gap_profile", symmetries=flip_symmetries(bqm))
+                                       purpose="gap_profile", symmetries=flip_symmetries(bqm),
+                                       # an adaptive profile starts its refinements from the
+                                       # points around them: every point (and s = 1) kept
+                                       warm_starts=int(num_points) + 1 if adaptive else 0)
     warn_symmetry_sectors(g, solver, "gap_profile", tracker.sectors, len(tracker.symmetries))
     info: dict[str, Any] = {"grid": "midpoints" if s is None else "explicit"}
     tracker.progress = progress_bar(progress, total=None if adaptive else int(grid.size),
