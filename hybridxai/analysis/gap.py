@@ -27,7 +27,8 @@ Algorithm (``dense=False``):
    (this also catches a narrow dip between two grid points).
 4. Each bracket is refined by Brent's method (parabolic interpolation with golden-section
    safeguard, which also copes with kinks), to an ``s`` resolution that bounds the error of
-   ``Δ_min`` by ``tol``; every evaluation is warm-started from the nearest evaluated point.
+   ``Δ_min`` by ``tol``; every evaluation is warm-started from the polynomial through the
+   evaluated points around it (the nearest alone where none lies on one side).
 5. When ``H_P`` has the global spin-flip symmetry, exactly (SPIN couplings only, so ``g > 1``)
    or nearly (typical fields weaker than typical couplings:
    :func:`hybridxai.anneal.ising.flip_asymmetry` below 1;

@@ -139,7 +139,7 @@ def adaptive_points(tracker: PointSolver, ends: tuple[GapPoint, GapPoint], rtol:
                 estimate = max(0.5 * previous.gap,
                                previous.gap + previous.slope * (value - previous.s))
         previous = points[float(value)] = solve(float(value), estimate)
-    tracker.sweep = False  # refinements come in no order along s: start from the nearest point
+    tracker.sweep = False  # refinements come in no order along s: start from the points around
 
     def relative_error(a: GapPoint, b: GapPoint) -> float:
         """The interval's estimated error relative to its smaller gap (at least ``tol / rtol``)."""

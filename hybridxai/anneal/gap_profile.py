@@ -102,6 +102,8 @@ __all__ = [
 _SOLVERS = ("auto", "dense", "davidson", "eigsh")
 _CACHE_ENTRIES = 4  # warm starts kept; more cost a fresh (page-faulted) array per point
 _WARM_START_SHARE = 0.5  # of the budget left, what an adaptive profile's warm starts may take
+_PROFILE_WARM_STARTS = 24  # an adaptive profile's warm starts at most: its profiles at d = 20-24 took
+# 17-23 points, and 16 kept did as well as all (docs/benchmarks.md, nineteenth round)
 _INNER_STEPS = 10  # CG steps per correction in a profile (docs/benchmarks.md, third round)
 _INNER_REDUCTION = 0.1
 _PROFILE_SEARCH_SPACE = 12  # a profile's Davidson search space, at least (docs/benchmarks.md, 16th round)
@@ -116,11 +118,12 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
 
     The diagonal ``E_P``, one scratch vector (Walsh-basis preconditioner, then ``∂ₛH|0>`` of
     the matrix element), the Davidson search space and its images (``2·subspace``), the Ritz
-    vectors and residuals (``2·block``), two float64 blocks for the start vectors and the
-    output of a solve (a point that widens its block for the matrix element keeps the first
-    solve's output while the second one runs), each ``sectors`` blocks when symmetry sectors
-    are solved apart (:mod:`hybridxai.anneal.sectors`), and then one more, the start vectors'
-    own (one sector's output would overwrite the next one's start); the warm starts kept
+    vectors and residuals (``2·block``), two float64 blocks for a solve's output, which its
+    start vectors are written into too, and one more (the traced peaks of profiles with the
+    matrix element and of split sectors need it; ``tests/anneal/test_gap_profile.py``), each
+    ``sectors`` blocks when symmetry sectors are solved apart
+    (:mod:`hybridxai.anneal.sectors`), and then one more, the start vectors' own (one
+    sector's output would overwrite the next one's start); the warm starts kept
     (``cache_entries`` blocks in float32, two rows to a float64 vector); with
     single-precision inner steps also their float32 rows and a float32 copy of ``E_P``. A
     traced profile (``tracemalloc``) stays within it, up to small objects
@@ -128,8 +131,9 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
     solved-apart symmetry explains makes a point widen its block, which the plan does not
     foresee (with sectors split, the level above ``E_g``'s eigenspace comes from the sectors'
     own solves: :func:`hybridxai.anneal.sectors.sector_eigenpairs`'s ``extend``). Nor does it
-    count the rare rescues of one point: ARPACK's Lanczos basis (at least 20 vectors) where
-    Davidson does not converge, and one vector of one sign where a ground state was lost
+    count the rare rescues of one point: ARPACK's Lanczos basis (at least 20 vectors) and its
+    start vectors where Davidson does not converge, and one vector of one sign where a ground
+    state was lost
     (:meth:`GapTracker._pairs`).
 
     Args:
@@ -401,12 +405,13 @@ class GapTracker:
         --min-gap-d 20 22``, docs/benchmarks.md).
 
         The warm starts kept (float32) are the last three points for a sweep and
-        :data:`_CACHE_ENTRIES` for ``min_gap``; with ``warm_starts`` (an adaptive profile,
-        whose refinement starts each point from the points around it:
-        :meth:`GapTracker.start_points`) up to that many, as far as half of what the budget
-        leaves after the rest of the plan holds (the d = 22 ``chelsea`` QUBO's adaptive
-        profile: … products with 3, … with every point; docs/benchmarks.md, nineteenth
-        round).
+        :data:`_CACHE_ENTRIES` for ``min_gap`` (two where a tenth of the budget does not hold
+        more); with ``warm_starts`` (an adaptive profile, whose refinement starts each point
+        from the points around it: :meth:`GapTracker.start_points`) up to that many, at most
+        :data:`_PROFILE_WARM_STARTS`, as far as half of what the budget leaves after the rest
+        of the plan holds (the d = 22 ``chelsea`` QUBO's adaptive
+        profile: 1184 products with three, 907 with every point; docs/benchmarks.md,
+        nineteenth round).
 
         Raises:
             ProblemTooLargeError: If not even the smallest Davidson search space fits.
@@ -435,7 +440,7 @@ class GapTracker:
             left = budget - per_vector * tracker_vectors(block, max_subspace, cache_entries,
                                                          single_rows=single, sectors=sectors)
             room = int(_WARM_START_SHARE * max(left, 0)) // entry
-            cache_entries = int(min(warm_starts, cache_entries + room))
+            cache_entries = int(min(warm_starts, _PROFILE_WARM_STARTS, cache_entries + room))
         tracker = cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings,
                       profile=profile, symmetries=symmetries)
         if solver == "davidson":
@@ -520,9 +525,9 @@ class GapTracker:
         overlap ``u_n[j]`` by more than :data:`_SAME_LEVEL` (levels that crossed or mixed
         between the points) is ``u_n[j]`` alone. Along a sweep this extrapolates from the last
         three points; elsewhere (``min_gap``, a profile's refinement) it interpolates between
-        the cached points around ``s``: from the same cache, fewer products than starting
-        from the nearest point (the d = 20 and 22 ``chelsea`` QUBOs' adaptive profiles: 1166
-        → 897 and 1184 → … products; docs/benchmarks.md, nineteenth round).
+        the cached points around ``s``, which with every point kept took the d = 20 and 22
+        ``chelsea`` QUBOs' adaptive profiles from 1166 and 1184 products (the nearest of the
+        last three points) to 897 and 907 (docs/benchmarks.md, nineteenth round).
 
         Args:
             s: The next point.
@@ -573,8 +578,10 @@ class GapTracker:
                        "inner_precision": "single" if self.inner_steps else "double"}
             rows = self.sectors * block
             spare = next((i for i, a in enumerate(self._spare) if a.shape[0] >= rows), None)
-            if spare is not None:
-                options["vectors_out"] = self._spare.pop(spare)
+            # the output array, which the start vectors are written into too (one block: a
+            # new one before the first solve, then the last one's)
+            options["vectors_out"] = (self._spare.pop(spare) if spare is not None
+                                      else aligned_empty((rows, self.op.dimension)))
 
         def solve(solver: str, x0: NDArray[np.float64] | None, **options: Any) -> Eigenpairs:
             if self.sectors > 1:
