@@ -118,8 +118,8 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
 
     The diagonal ``E_P``, one scratch vector (Walsh-basis preconditioner, then ``∂ₛH|0>`` of
     the matrix element), the Davidson search space and its images (``2·subspace``), the Ritz
-    vectors and residuals (``2·block``), two float64 blocks for a solve's output, which its
-    start vectors are written into too, and one more (the traced peaks of profiles with the
+    vectors and residuals (``2·block``), two float64 blocks (a solve's output, which its
+    start vectors are written into too, and one more: the traced peaks of profiles with the
     matrix element and of split sectors need it; ``tests/anneal/test_gap_profile.py``), each
     ``sectors`` blocks when symmetry sectors are solved apart
     (:mod:`hybridxai.anneal.sectors`), and then one more, the start vectors' own (one

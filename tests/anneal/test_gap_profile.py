@@ -233,17 +233,22 @@ def test_sweep_starts_from_extrapolated_vectors_closer_than_the_nearest():
         tracker(s, 1e-12)
     assert list(tracker.cache) == grid  # the start point s = 1 was evicted first: oldest out
     s = 0.47
-    values, vectors = np.linalg.eigh(tracker.op.dense(s))
     assert tracker.start_points(s) == grid  # the nearest, 0.48, last
     start = tracker.start_vectors(s)
-    nearest = tracker.cache[0.48]
-    assert start.dtype == np.float64 and nearest.dtype == np.float32  # warm starts in float32
-    for j in range(3):  # the levels a profile needs
+    assert start.dtype == np.float64 and tracker.cache[0.48].dtype == np.float32  # warm starts
+    _assert_closer_to_the_eigenvectors(tracker, s, start, tracker.cache[0.48], 0.1)
+
+
+def _assert_closer_to_the_eigenvectors(tracker, s, start, nearest, factor):
+    """Each of the three levels a profile needs: ``start`` is nearer the exact eigenvector."""
+    _, vectors = np.linalg.eigh(tracker.op.dense(s))
+    for j in range(3):
         exact = vectors[:, j]
+
         def distance(row, exact=exact):
-            row = row / np.linalg.norm(row)
+            row = np.asarray(row, dtype=np.float64) / np.linalg.norm(row)
             return np.linalg.norm(row - np.sign(row @ exact) * exact)
-        assert distance(start[j]) < 0.1 * distance(nearest[j])
+        assert distance(start[j]) < factor * distance(nearest[j])
 
 
 def test_sweep_does_not_extrapolate_rows_whose_levels_swapped():
@@ -302,16 +307,7 @@ def test_a_refinement_starts_from_the_polynomial_through_the_points_around_it():
     tracker.sweep = False
     s = 0.47
     assert tracker.start_points(s) == [0.6, 0.4, 0.5]  # around s, the next nearest; nearest last
-    values, vectors = np.linalg.eigh(tracker.op.dense(s))
-    start = tracker.start_vectors(s)
-    nearest = tracker.cache[0.5].astype(np.float64)
-    for j in range(3):
-        exact = vectors[:, j]
-
-        def distance(row, exact=exact):
-            row = row / np.linalg.norm(row)
-            return np.linalg.norm(row - np.sign(row @ exact) * exact)
-        assert distance(start[j]) < 0.25 * distance(nearest[j])
+    _assert_closer_to_the_eigenvectors(tracker, s, tracker.start_vectors(s), tracker.cache[0.5], 0.25)
 
 
 def test_warm_starts_are_kept_in_single_precision_and_the_output_array_reused():
