@@ -548,19 +548,17 @@ class GapTracker:
             out = aligned_empty((rows, anchor.shape[1]))
         result = out[:rows]
         weights = extrapolation_weights(points, s)
+        others = [self.cache[x] for x in points[:-1]]
         parallel = self.op.threaded
-        for j in range(rows):
+        for j in range(rows):  # row by row: no temporary block
+            overlaps = [float(np.dot(anchor[j], other[j])) for other in others]
+            if not all(abs(overlap) > _SAME_LEVEL for overlap in overlaps):
+                copy_row(anchor[j], result[j], parallel=parallel)
+                continue
             copy_row(anchor[j], result[j], float(weights[-1]), parallel=parallel)
-        combined = np.ones(rows, dtype=bool)
-        for x, weight in zip(points[:-1], weights[:-1], strict=True):
-            other = self.cache[x]
-            for j in range(rows):  # row by row: no temporary block
-                overlap = float(np.dot(anchor[j], other[j]))
-                combined[j] &= abs(overlap) > _SAME_LEVEL
+            for other, weight, overlap in zip(others, weights[:-1], overlaps, strict=True):
                 copy_row(other[j], result[j], float(weight * np.sign(overlap)), accumulate=True,
                          parallel=parallel)
-        for j in np.flatnonzero(~combined):
-            copy_row(anchor[j], result[j], parallel=parallel)
         return result
 
     def _pairs(self, s: float, k: int, tol: float) -> Eigenpairs:
