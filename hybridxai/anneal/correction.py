@@ -80,7 +80,9 @@ def single_scratch_rows(levels: int) -> int:
     return SCRATCH_ROWS + 1 + levels
 
 _CHUNK = 2048
-_TILE_BITS_WALSH = 11
+# tiles of 2**12 amplitudes: 2**11 took 8-15 % longer at d = 22-24 on a Zen 5 machine
+# (docs/benchmarks.md, twentieth round)
+_TILE_BITS_WALSH = 12
 
 
 @numba.njit(nogil=True, fastmath=True, cache=True, inline="always")

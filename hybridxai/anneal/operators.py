@@ -56,7 +56,10 @@ __all__ = [
 ANALYSIS_BYTES_PER_AMPLITUDE = 8 * 8
 """Bytes per basis state the iterative analysis needs at least (diagonal, a few work vectors)."""
 
-_TILE_BITS = 11
+# a product's tile: 16 KiB, 2**11 float64 or 2**12 float32 amplitudes (float32 tiles of 2**11
+# took 10-15 % longer at d = 22-24 on a Zen 5 machine, and about as long on a Zen 3 one;
+# docs/benchmarks.md, twentieth round)
+_TILE_BYTES = 1 << 14
 PARALLEL_MIN_QUBITS = 14
 """Kernels run threaded (numba ``prange``, ``NUMBA_NUM_THREADS`` threads) from this many
 qubits on, when the threads respond (:attr:`AnnealingOperator.threaded`); set it above 40 to
@@ -126,9 +129,18 @@ def _product_tile(diag, v, out, start, low, a, b, d):  # pragma: no cover - comp
         o[j] = a * dg[j] * x[j] + b * o[j]
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def _tile_bits(v, d):  # pragma: no cover - compiled
+    # log2 of the amplitudes of v in a tile of _TILE_BYTES (at most d)
+    bits = 0
+    while bits < d and v.itemsize << (bits + 1) <= _TILE_BYTES:
+        bits += 1
+    return bits
+
+
 def _kernel(diag, v, out, a, b, d):  # pragma: no cover - compiled
     # out = H v, one cache-sized tile at a time
-    low = min(d, _TILE_BITS)
+    low = _tile_bits(v, d)
     ntiles = v.shape[0] >> low
     for t in numba.prange(ntiles):
         _product_tile(diag, v, out, t << low, low, a, b, d)
@@ -137,7 +149,7 @@ def _kernel(diag, v, out, a, b, d):  # pragma: no cover - compiled
 def _kernel_overlaps(diag, v, out, a, b, d, q, nq):  # pragma: no cover - compiled
     # out = H v as _kernel, and [q_0·out, ..., q_{nq-1}·out, v·out, v·v] while each tile of
     # out is still in cache (on views of the tile: indexing the whole rows vectorises worse)
-    low = min(d, _TILE_BITS)
+    low = _tile_bits(v, d)
     width = 1 << low
     ntiles = v.shape[0] >> low
     partial = np.zeros((ntiles, nq + 2))

@@ -23,10 +23,10 @@ from tests.anneal._instances import dense_random_bqm, nan_padded
 _bqm = dense_random_bqm
 
 
-@pytest.mark.parametrize("d", [1, 2, 3, 4, 5, 11, 12, 13, 14])
+@pytest.mark.parametrize("d", [1, 2, 3, 4, 5, 11, 12, 13, 14, 15])
 @pytest.mark.parametrize("parallel", [False, True])
 def test_walsh_transform_matches_hadamard_matrix(d: int, parallel: bool) -> None:
-    # d = 1: no in-tile group of four; d < 4: no group of sixteen; 11: one tile; 12, 13, 14:
+    # d = 1: no in-tile group of four; d < 4: no group of sixteen; 12: one tile; 13, 14, 15:
     # radix-2 and radix-4 tile passes
     v = np.random.default_rng(d).standard_normal(2**d)
     w = v.copy()
@@ -267,7 +267,7 @@ def test_single_precision_inner_steps_keep_double_accuracy(d: int, s: float) -> 
 
 
 @settings(max_examples=20, deadline=None)
-@given(d=st.integers(1, 13), s=st.floats(0.0, 1.0), rows=st.integers(0, 3), seed=st.integers(0, 99))
+@given(d=st.integers(1, 14), s=st.floats(0.0, 1.0), rows=st.integers(0, 3), seed=st.integers(0, 99))
 def test_single_precision_product_matches_double(d: int, s: float, rows: int, seed: int) -> None:
     op, v, q = _product_case(d, rows, seed)
     out = np.empty(op.dimension, dtype=np.float32)

@@ -34,19 +34,32 @@ def test_matvec_sparse_dense_agree_with_kronecker_reference(make_bqm, d, scale):
         np.testing.assert_allclose(op.linear_operator(s).matmat(block), ref @ block, atol=1e-10)
 
 
-@pytest.mark.parametrize("d", [1, 2, 3, 4, 5, 11, 12, 13, 15])
-def test_serial_and_threaded_kernels_match_the_sparse_product(make_bqm, d):
+@pytest.mark.parametrize("d", [1, 2, 3, 4, 5, 11, 12, 13, 14, 15])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_serial_and_threaded_kernels_match_the_sparse_product(make_bqm, d, dtype):
     # d < 4: every bit the plain way; from d = 4 bits 0-3 in groups of sixteen, butterflies up
-    # to the 11 tile bits, then partner tiles
+    # to the tile bits (11 in float64, 12 in float32), then partner tiles
     from hybridxai.anneal import operators
 
     op = AnnealingOperator.from_bqm(make_bqm(d, seed=d), "unit")
     v = np.random.default_rng(d).normal(size=2**d)
     expected = op.sparse(0.37) @ v
+    single = dtype == np.float32
+    diagonal = op.single_diagonal if single else op.diagonal
+    atol = 1e-5 * (np.abs(expected).max() + 1.0) if single else 1e-10
     for kernel in (operators._kernel_serial, operators._kernel_parallel):
-        out = np.full(2**d, np.nan)
-        kernel(op.diagonal, v, out, 0.37, -(1 - 0.37), d)
-        np.testing.assert_allclose(out, expected, atol=1e-10)
+        out = np.full(2**d, np.nan, dtype=dtype)
+        kernel(diagonal, v.astype(dtype), out, dtype(0.37), dtype(-(1 - 0.37)), d)
+        np.testing.assert_allclose(out, expected, atol=atol)
+
+
+def test_a_product_tile_holds_the_same_bytes_in_either_precision():
+    from hybridxai.anneal.operators import _TILE_BYTES, _tile_bits
+
+    for dtype in (np.float64, np.float32):
+        bits = _tile_bits(np.zeros(1, dtype=dtype), 30)
+        assert np.dtype(dtype).itemsize << bits == _TILE_BYTES
+        assert _tile_bits(np.zeros(1, dtype=dtype), 5) == 5  # never more than the qubits
 
 
 def test_tiled_and_threaded_kernel_match_sparse_product(make_bqm):
