@@ -18,12 +18,15 @@ points, and the speed-up ratio.
 
 ``--real`` instead times both exact-gap entry points on real feature-map QUBOs (MobileNetV2,
 the bundled ``chelsea`` photo, ``build_qubo(..., beta=0.7, max_qubits=d)``):
-``gap_profile(bqm)`` (64 points, default arguments) at ``--profile-d`` and ``min_gap(bqm)`` at
-``--min-gap-d`` (add 26 with ``--with-26``), each against a peer measured in the same run:
-cold ``scipy.sparse.linalg.eigsh(k, which="SA", tol=1e-10)`` on the same matrix-free
-Hamiltonian at ``--peer-points`` values of ``s``, extrapolated to as many points as the
-profile has (64) or the adaptive search evaluated (skipped above ``--peer-max-d``). Writes a
-PNG of time against ``d`` (``--plot``)::
+``gap_profile(bqm)`` (64 points, default arguments) at ``--profile-d``, the gap-only adaptive
+profile ``gap_profile(bqm, adaptive=True, matrix_elements=False)`` at ``--adaptive-profile-d``
+and ``min_gap(bqm)`` at ``--min-gap-d`` (add 26 with ``--with-26``; the adaptive profile at
+d = 26 needs 18.0 GiB, which this process, with torch loaded, does not leave on a 23 GiB
+machine: run it on its own), each against a peer measured in the same run: cold
+``scipy.sparse.linalg.eigsh(k, which="SA", tol=1e-10)`` on the same matrix-free Hamiltonian
+at ``--peer-points`` values of ``s``,
+extrapolated to as many points as the profile has (64) or the adaptive search evaluated
+(skipped above ``--peer-max-d``). Writes a PNG of time against ``d`` (``--plot``)::
 
     python benchmarks/bench_gap.py --real --profile-d 12 14 16 18 20 --min-gap-d 16 18 20 22 24
 
@@ -967,27 +970,33 @@ def real_scaling(args: argparse.Namespace) -> None:
     from hybridxai.analysis import gap_profile
 
     min_gap_sizes = list(args.min_gap_d) + ([26] if args.with_26 else [])
-    qubos = chelsea_qubos(sorted(set(args.profile_d) | set(min_gap_sizes) | {10}))
+    adaptive_sizes = list(args.adaptive_profile_d)
+    qubos = chelsea_qubos(sorted(set(args.profile_d) | set(min_gap_sizes) | set(adaptive_sizes) | {10}))
     gap_profile(qubos[10], solver="davidson")  # compile the kernels outside the timings
+    gap_profile(qubos[10], solver="davidson", adaptive=True, matrix_elements=False)
     min_gap(qubos[10], solver="davidson")
     peer_s = [float(x) for x in args.peer_points]
-    rows: dict[str, list[tuple[int, float, float]]] = {"gap_profile": [], "min_gap": []}
+    adaptive = "gap_profile(adaptive, gap only)"
+    rows: dict[str, list[tuple[int, float, float]]] = {"gap_profile": [], adaptive: [], "min_gap": []}
+    run = {"gap_profile": gap_profile, "min_gap": min_gap,
+           adaptive: lambda bqm: gap_profile(bqm, adaptive=True, matrix_elements=False)}
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; peer: cold eigsh at "
           f"s = {peer_s}, extrapolated to the number of points evaluated")
     print("| function | d | seconds | points | products H·v | Δ_min | s* | peer s/point | "
           "peer (extrapolated) | ratio peer/ours |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for name, sizes in (("gap_profile", args.profile_d), ("min_gap", min_gap_sizes)):
+    for name, sizes in (("gap_profile", args.profile_d), (adaptive, adaptive_sizes),
+                        ("min_gap", min_gap_sizes)):
         for d in sizes:
             bqm = qubos[d]
             t0 = time.perf_counter()
-            result = gap_profile(bqm) if name == "gap_profile" else min_gap(bqm)
+            result = run[name](bqm)
             ours = time.perf_counter() - t0
             points = int(result.s.size)
             peer = per_point = float("nan")
             if d <= args.peer_max_d:
                 op = AnnealingOperator.from_bqm(bqm)
-                k = result.degeneracy + (2 if name == "gap_profile" else 1)
+                k = result.degeneracy + (2 if name == "gap_profile" else 1)  # + E_g's next level
                 per_point = peer_seconds(op, k, peer_s)
                 peer = per_point * points
             rows[name].append((d, ours, peer))
@@ -1000,7 +1009,7 @@ def real_scaling(args: argparse.Namespace) -> None:
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(6, 4))
-        for name, marker in (("gap_profile", "o"), ("min_gap", "s")):
+        for name, marker in (("gap_profile", "o"), (adaptive, "^"), ("min_gap", "s")):
             if rows[name]:
                 ds, ours_t, peer_t = zip(*rows[name], strict=True)
                 ax.semilogy(ds, ours_t, marker + "-", label=f"{name} (Davidson)")
@@ -1032,6 +1041,7 @@ def main() -> None:
                         help="time gap_profile and min_gap on real feature-map QUBOs (see above)")
     parser.add_argument("--profile-d", type=int, nargs="*", default=[12, 14, 16, 18, 20])
     parser.add_argument("--min-gap-d", type=int, nargs="*", default=[16, 18, 20, 22, 24])
+    parser.add_argument("--adaptive-profile-d", type=int, nargs="*", default=[16, 18, 20, 22, 24])
     parser.add_argument("--with-26", action="store_true", help="also min_gap at d = 26 (15.5 GiB)")
     parser.add_argument("--peer-points", type=float, nargs="+", default=[0.3, 0.6, 0.9])
     parser.add_argument("--peer-max-d", type=int, default=18,

@@ -56,9 +56,10 @@ __all__ = [
 ANALYSIS_BYTES_PER_AMPLITUDE = 8 * 8
 """Bytes per basis state the iterative analysis needs at least (diagonal, a few work vectors)."""
 
-# a product's tile: 16 KiB, 2**11 float64 or 2**12 float32 amplitudes (float32 tiles of 2**11
-# took 10-15 % longer at d = 22-24 on a Zen 5 machine, and about as long on a Zen 3 one;
-# docs/benchmarks.md, twentieth round)
+# a product's tile: 16 KiB, 2**11 float64 or 2**12 float32 amplitudes (with float32 tiles of
+# 2**11 the fused product of the inner CG steps took 10-15 % longer at d = 22-24 on a Zen 5
+# machine, the plain product 10 % at d = 24; about as long on a Zen 3 one; docs/benchmarks.md,
+# twentieth round)
 _TILE_BYTES = 1 << 14
 PARALLEL_MIN_QUBITS = 14
 """Kernels run threaded (numba ``prange``, ``NUMBA_NUM_THREADS`` threads) from this many

@@ -131,19 +131,29 @@ def test_inner_steps_cut_the_passes_over_the_search_space() -> None:
     assert inner.matvecs > olsen.info["iterations"] // 2  # the work moved into products
 
 
-@pytest.mark.parametrize("d", [14, 15])
-def test_threaded_fused_product_matches_the_serial_one(d: int) -> None:
+@pytest.mark.parametrize("d", [13, 14, 15])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_threaded_fused_product_matches_the_serial_one(d: int, dtype: type) -> None:
+    # one, two and three bits above the tile (2**12 float32 amplitudes; 2**11 in float64)
     from hybridxai.anneal import operators  # the kernels themselves (private: implementation test)
 
     op = AnnealingOperator.from_bqm(_bqm(d, 0))
     rng = np.random.default_rng(d)
     v, q = rng.standard_normal(op.dimension), rng.standard_normal((2, op.dimension))
-    outs = [np.empty(op.dimension), np.empty(op.dimension)]
-    results = [kernel(op.diagonal, v, out, 0.4, -0.6, d, q, 2) for kernel, out in
-               zip((operators._overlaps_serial, operators._overlaps_parallel), outs, strict=True)]
-    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(results[1], results[0], rtol=1e-10)
-    np.testing.assert_allclose(outs[0], op.matvec(0.4, v), rtol=1e-12, atol=1e-12)
+    single = dtype == np.float32
+    diagonal = op.single_diagonal if single else op.diagonal
+    outs = [np.empty(op.dimension, dtype=dtype), np.empty(op.dimension, dtype=dtype)]
+    results = [kernel(diagonal, v.astype(dtype), out, dtype(0.4), dtype(-0.6), d, q.astype(dtype), 2)
+               for kernel, out in zip((operators._overlaps_serial, operators._overlaps_parallel), outs,
+                                      strict=True)]
+    expected = op.matvec(0.4, v)
+    tolerance = 1e-5 * (np.abs(expected).max() + 1.0) if single else 1e-12
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-6 if single else 1e-12, atol=tolerance)
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-5 if single else 1e-10)
+    np.testing.assert_allclose(outs[0], expected, rtol=0 if single else 1e-12, atol=tolerance)
+    reference = np.concatenate([q @ expected, [v @ expected, v @ v]])
+    np.testing.assert_allclose(results[0], reference, rtol=1e-4 if single else 1e-10,
+                               atol=1e-4 * tolerance * op.dimension if single else 1e-8)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
