@@ -80,8 +80,8 @@ def single_scratch_rows(levels: int) -> int:
     return SCRATCH_ROWS + 1 + levels
 
 _CHUNK = 2048
-# tiles of 2**12 amplitudes (16 KiB in float32, 32 KiB in float64): 2**11 took 10-20 % longer
-# at d = 24 on a Zen 5 machine, up to 13 % at d = 22 (docs/benchmarks.md, twentieth round)
+# tiles of 2**12 amplitudes (16 KiB in float32, 32 KiB in float64): 2**11 took 9-27 % longer
+# at d = 24 on a Zen 5 machine, 4-16 % at d = 22 (docs/benchmarks.md, twentieth round)
 _TILE_BITS_WALSH = 12
 
 

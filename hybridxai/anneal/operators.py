@@ -58,7 +58,7 @@ ANALYSIS_BYTES_PER_AMPLITUDE = 8 * 8
 
 # a product's tile: 16 KiB, 2**11 float64 or 2**12 float32 amplitudes (with float32 tiles of
 # 2**11 the fused product of the inner CG steps took 10-15 % longer at d = 22-24 on a Zen 5
-# machine, the plain product 10 % at d = 24; about as long on a Zen 3 one; docs/benchmarks.md,
+# machine, the plain product 11 % at d = 24; about as long on a Zen 3 one; docs/benchmarks.md,
 # twentieth round)
 _TILE_BYTES = 1 << 14
 PARALLEL_MIN_QUBITS = 14
