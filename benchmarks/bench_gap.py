@@ -16,7 +16,7 @@ Prints, per size: Δ_min and s* of the adaptive search, its wall time and produc
 per-step scan's time per point and extrapolated total, the minimum over the sampled per-step
 points, and the speed-up ratio.
 
-``--real`` instead times both exact-gap entry points on real feature-map QUBOs (MobileNetV2,
+``--real`` instead times the exact-gap entry points on real feature-map QUBOs (MobileNetV2,
 the bundled ``chelsea`` photo, ``build_qubo(..., beta=0.7, max_qubits=d)``):
 ``gap_profile(bqm)`` (64 points, default arguments) at ``--profile-d``, the gap-only adaptive
 profile ``gap_profile(bqm, adaptive=True, matrix_elements=False)`` at ``--adaptive-profile-d``
@@ -24,9 +24,9 @@ and ``min_gap(bqm)`` at ``--min-gap-d`` (add 26 with ``--with-26``; the adaptive
 d = 26 needs 18.0 GiB, which this process, with torch loaded, does not leave on a 23 GiB
 machine: run it on its own), each against a peer measured in the same run: cold
 ``scipy.sparse.linalg.eigsh(k, which="SA", tol=1e-10)`` on the same matrix-free Hamiltonian
-at ``--peer-points`` values of ``s``,
-extrapolated to as many points as the profile has (64) or the adaptive search evaluated
-(skipped above ``--peer-max-d``). Writes a PNG of time against ``d`` (``--plot``)::
+at ``--peer-points`` values of ``s``, extrapolated to as many points as the profile has (64)
+or the adaptive search evaluated (skipped above ``--peer-max-d``). Writes a PNG of time
+against ``d`` (``--plot``)::
 
     python benchmarks/bench_gap.py --real --profile-d 12 14 16 18 20 --min-gap-d 16 18 20 22 24
 
@@ -1038,7 +1038,7 @@ def main() -> None:
     parser.add_argument("--warm-per-step", action="store_true",
                         help="also run min_gap(dense=True): all per-step points, warm-started")
     parser.add_argument("--real", action="store_true",
-                        help="time gap_profile and min_gap on real feature-map QUBOs (see above)")
+                        help="time gap_profile (grid, adaptive) and min_gap on real QUBOs (see above)")
     parser.add_argument("--profile-d", type=int, nargs="*", default=[12, 14, 16, 18, 20])
     parser.add_argument("--min-gap-d", type=int, nargs="*", default=[16, 18, 20, 22, 24])
     parser.add_argument("--adaptive-profile-d", type=int, nargs="*", default=[16, 18, 20, 22, 24])
