@@ -72,7 +72,11 @@ def test_reduced_basis_profile_matches_the_dense_profile(bqm):
     gaps, couplings, errors = reduced.profile(profile_grid())
     dense = compute_gap_profile(bqm, solver="dense")
     np.testing.assert_allclose(gaps, dense.gaps, rtol=0, atol=1e-9)
-    np.testing.assert_allclose(couplings, dense.couplings, rtol=0, atol=1e-5)
+    # the matrix element follows the eigenvectors, which tol does not bound: its error is about
+    # ‖r‖/Δ (compute_gap_profile's docstring), here up to 2.9e-4 of it (1.5e-5) on the Zen 5
+    # machine of the twentieth round, where an absolute 1e-5 failed; the same relative bound as
+    # tests/anneal/test_gap_profile.py's Davidson profile
+    np.testing.assert_allclose(couplings, dense.couplings, rtol=5e-4, atol=1e-7)
     assert errors.max() <= 1e-10
     # fewer solves than grid points, and a basis far smaller than the space
     assert reduced.solves < 64 and reduced.m < reduced.op.dimension // 2
