@@ -23,3 +23,9 @@ def nan_padded(values: np.ndarray, pad: int = 16) -> np.ndarray:
     padded = buffer.reshape(rows, n + pad)[:, :n]
     padded[...] = values
     return padded
+
+
+def float32_product_tolerance(expected: np.ndarray) -> float:
+    """Absolute tolerance of a float32 product ``H·v`` against its float64 value ``expected``:
+    float32 rounding (about 1e-7) of terms up to the largest entry, with a hundredfold margin."""
+    return 1e-5 * (float(np.abs(expected).max()) + 1.0)
