@@ -94,21 +94,28 @@ def all_rows(rows: NDArray) -> NDArray:
     A view's ``base`` is the byte buffer, not the 2-D array it was cut from, so a solver that
     returns ``out[:k]`` of a larger aligned array hides the rest; this gives every row the
     buffer holds from ``rows[0]`` on (for an array cut as ``a[:k]``, ``a`` itself, or one row
-    more where a row is shorter than the cache line of padding). Anything else comes back
-    as it is.
+    more where a row is shorter than the cache line of padding), also where the rows are
+    padded apart (each row contiguous, the stride between rows larger: the Davidson solver's
+    rows staggered over the cache sets). Anything else comes back as it is.
 
     Example:
         >>> a = aligned_empty((5, 100))
         >>> all_rows(a[:2]).shape, all_rows(a[:2]).ctypes.data == a.ctypes.data
         ((5, 100), True)
+        >>> padded = aligned_empty((4, 12))[:, :10]  # rows of 10 amplitudes, 12 apart
+        >>> all_rows(padded[:2]).shape, all_rows(padded[:2]).strides == padded.strides
+        ((4, 10), True)
         >>> b = np.zeros((3, 4))
         >>> all_rows(b[:1]).shape  # not an aligned array: as it is
         (1, 4)
     """
     base = rows.base
     if (rows.ndim != 2 or not isinstance(base, np.ndarray) or base.ndim != 1
-            or base.dtype != np.uint8 or not rows.flags.c_contiguous or rows.shape[0] == 0):
+            or base.dtype != np.uint8 or rows.shape[0] == 0 or rows.strides[1] != rows.itemsize
+            or rows.strides[0] < rows.shape[1] * rows.itemsize):
         return rows
     offset = rows.ctypes.data - base.ctypes.data
-    count = (base.nbytes - offset) // rows.strides[0]
-    return np.ndarray((count, rows.shape[1]), rows.dtype, buffer=base, offset=offset)
+    width = rows.shape[1] * rows.itemsize
+    count = (base.nbytes - offset - width) // rows.strides[0] + 1  # the last row must fit whole
+    return np.ndarray((count, rows.shape[1]), rows.dtype, buffer=base, offset=offset,
+                      strides=rows.strides)

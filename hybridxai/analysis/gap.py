@@ -494,7 +494,7 @@ def min_gap(
     budget = int(0.8 * available_memory_bytes()) if max_memory_bytes is None else int(max_memory_bytes)
     minimum_subspace = 2 * block + 1
     op = AnnealingOperator.from_bqm(
-        bqm, driver_scale, bytes_per_amplitude=8 * tracker_vectors(block, minimum_subspace),
+        bqm, driver_scale, bytes_per_amplitude=8 * tracker_vectors(block, minimum_subspace, levels=2),
         max_memory_bytes=max_memory_bytes, purpose="min_gap",
     )
     n = op.dimension

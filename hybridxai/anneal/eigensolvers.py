@@ -354,6 +354,7 @@ __all__ = [
     "endpoint_eigenvalues",
     "davidson",
     "DavidsonWorkspace",
+    "kernel_buffer_bytes",
     "staggered_rows",
     "DENSE_MAX_QUBITS",
 ]
@@ -726,6 +727,24 @@ def _orthonormalize_rows(block: NDArray[np.float64], basis: NDArray[np.float64],
 _STAGGER_MIN_DIMENSION = 1 << 17  # rows of 1 MiB and more (docs/benchmarks.md, third round)
 
 
+def kernel_buffer_bytes(rows: int, *, threaded: bool) -> int:
+    """Bytes the compiled block kernels allocate while they run, on top of the vectors.
+
+    Each thread works through a block of up to ``rows`` rows one chunk of 2048 amplitudes
+    at a time, in a buffer of its own (a restart's recombination of the search space, the
+    Ritz vectors and residuals formed in one pass): ``threads·rows·2048·8`` bytes, whatever
+    ``d``. Nothing at d = 26, where one vector is 512 MiB; at d = 14 a vector per 8 rows and
+    thread, which a memory plan checked against traced peaks must count
+    (``tests/anneal/test_gap_profile.py``).
+
+    Example:
+        >>> kernel_buffer_bytes(12, threaded=False) // 1024  # KiB, one thread
+        192
+    """
+    threads = numba.get_num_threads() if threaded else 1
+    return threads * rows * _CHUNK * 8
+
+
 def staggered_rows(rows: int, dimension: int, first_slot: int = 0,
                    dtype: type[np.floating] = np.float64) -> NDArray[np.floating]:
     """A ``(rows, dimension)`` array of zeros whose rows start on different cache sets.
@@ -776,37 +795,82 @@ class DavidsonWorkspace:
     """Preallocated arrays of :func:`davidson`, reused across calls.
 
     Reusing them avoids re-allocating and page-faulting ``(rows, 2**d)`` blocks at every ``s``.
+    The Ritz vectors are written into the call's output array where one is given
+    (``vectors_out``, best laid out by :meth:`output_rows`): it is free once the start
+    vectors, which may be written there, are in the search space, and it is where the
+    returned vectors go anyway; the workspace's own Ritz rows are allocated only for a call
+    without one. Residuals are kept only for the ``levels`` wanted (a guard's is never
+    formed unless it is corrected). Together that is ``block + guards`` vectors of ``2**d``
+    amplitudes fewer than separate Ritz and residual blocks (docs/benchmarks.md,
+    twenty-first round).
 
     Args:
         dimension: Length of each vector (``2**d``).
         rows: Rows of the search space and of its images.
-        block: Rows of the Ritz vectors and residuals.
+        block: Rows of the Ritz vectors.
         staggered: Stagger the rows over the cache sets (:func:`staggered_rows`). Worth it when
             products go from one row of a block into another, as in the inner CG steps
             (``gap_profile`` d = 18: 41 s against 53 s, whole process); ``min_gap``'s Olsen
             steps keep plain C-contiguous blocks, on which its other kernels vectorise better
             (d = 20: 13.2 s plain against 15.6 s staggered; docs/benchmarks.md, third round).
+        levels: Rows of the residuals: the levels corrected (default ``block``).
     """
 
-    def __init__(self, dimension: int, rows: int, block: int, *, staggered: bool = False) -> None:
+    def __init__(self, dimension: int, rows: int, block: int, *, staggered: bool = False,
+                 levels: int | None = None) -> None:
         self.dimension, self.rows, self.block = dimension, rows, block
+        self.levels = block if levels is None else max(1, min(int(levels), block))
         if staggered:
             self.basis = staggered_rows(rows, dimension)
             self.images = staggered_rows(rows, dimension, first_slot=rows)
-            self.ritz = staggered_rows(block, dimension, first_slot=2 * rows)
-            self.resid = staggered_rows(block, dimension, first_slot=2 * rows + block)
+            self.resid = staggered_rows(self.levels, dimension, first_slot=2 * rows + block)
         else:
             self.basis = aligned_empty((rows, dimension))
             self.images = aligned_empty((rows, dimension))
-            self.ritz = aligned_empty((block, dimension))
-            self.resid = aligned_empty((block, dimension))
+            self.resid = aligned_empty((self.levels, dimension))
         self.staggered = staggered
+        self._ritz: NDArray[np.float64] | None = None
         self._scratch: NDArray[np.float64] | None = None
         self._single: NDArray[np.float32] | None = None
 
+    def output_rows(self, rows: int) -> NDArray[np.float64]:
+        """A new float64 block laid out as this workspace's Ritz rows: a solver's output array.
+
+        Staggered after the search space and its images where the workspace is, so that the
+        Ritz vectors :func:`davidson` forms in it do not share cache sets with those rows.
+
+        Example:
+            >>> out = DavidsonWorkspace(1 << 17, 5, 2, staggered=True).output_rows(2)
+            >>> out.shape, out.strides[0] - 8 * out.shape[1]  # rows one cache line apart
+            ((2, 131072), 64)
+        """
+        if self.staggered:
+            return staggered_rows(rows, self.dimension, first_slot=2 * self.rows)  # type: ignore[return-value]
+        return aligned_empty((rows, self.dimension))
+
+    @property
+    def ritz(self) -> NDArray[np.float64]:
+        """``block`` Ritz rows, allocated on first use: only calls without an output array need them."""
+        if self._ritz is None:
+            self._ritz = self.output_rows(self.block)
+        return self._ritz
+
+    @property
+    def idle_row(self) -> NDArray[np.float64]:
+        """A row that holds nothing between calls: the last row of the images.
+
+        Scratch for work between solves, such as ``∂ₛH|0>`` of a matrix element, without a
+        vector of its own.
+        """
+        return self.images[self.rows - 1]
+
     @property
     def scratch(self) -> NDArray[np.float64]:
-        """One more vector, allocated on first use (the Walsh-basis preconditioner needs it)."""
+        """One more vector, allocated on first use.
+
+        The Walsh-basis preconditioner of Olsen steps needs it during a solve (inner steps
+        have rows of their own).
+        """
         if self._scratch is None:
             self._scratch = aligned_empty(self.dimension)
         return self._scratch
@@ -815,11 +879,11 @@ class DavidsonWorkspace:
     def single_rows(self) -> NDArray[np.float32]:
         """Float32 scratch rows of single-precision inner steps, allocated on first use.
 
-        ``single_scratch_rows(block)`` of them (:func:`hybridxai.anneal.correction.single_scratch_rows`),
+        ``single_scratch_rows(levels)`` of them (:func:`hybridxai.anneal.correction.single_scratch_rows`),
         staggered like the other blocks when those are.
         """
         if self._single is None:
-            rows = single_scratch_rows(self.block)
+            rows = single_scratch_rows(self.levels)
             if self.staggered:
                 # after the float64 blocks' cache lines (2·rows + 2·block of them)
                 self._single = staggered_rows(rows, self.dimension, first_slot=2 * (self.rows + self.block),
@@ -828,9 +892,10 @@ class DavidsonWorkspace:
                 self._single = aligned_empty((rows, self.dimension), np.float32)
         return self._single
 
-    def fits(self, dimension: int, rows: int, block: int) -> bool:
-        """Whether this workspace serves a call with these sizes."""
-        return self.dimension == dimension and self.rows >= rows and self.block >= block
+    def fits(self, dimension: int, rows: int, block: int, levels: int | None = None) -> bool:
+        """Whether this workspace serves a call with these sizes (``levels``: default ``block``)."""
+        return (self.dimension == dimension and self.rows >= rows and self.block >= block
+                and self.levels >= (block if levels is None else levels))
 
 
 def davidson(
@@ -922,8 +987,11 @@ def davidson(
         max_subspace = max(16, 4 * block)
     space = n if project_dimension is None else min(n, int(project_dimension))  # reachable
     max_subspace = min(max(max_subspace, 2 * block + 1), space)
-    if workspace is None or not workspace.fits(n, max_subspace, block):
-        workspace = DavidsonWorkspace(n, max_subspace, block)
+    # the levels that may be corrected: only their residuals are formed (a guard's is not
+    # read unless it is corrected)
+    corrected = block if correct_guards else min(k, block)
+    if workspace is None or not workspace.fits(n, max_subspace, block, corrected):
+        workspace = DavidsonWorkspace(n, max_subspace, block, levels=corrected)
     basis, images = workspace.basis, workspace.images
     parallel = op.threaded
     combine = partial(_combine_rows, parallel=parallel)
@@ -982,12 +1050,17 @@ def davidson(
             if project is not None:
                 project(row)
         nb = _orthonormalize_against(basis[:block], basis[:0], parallel=parallel)
-    # the levels that may be corrected: only their residuals are formed (a guard's is not
-    # read unless it is corrected), and with single-precision inner steps their Ritz vectors
-    # are also written in float32 where the inner steps read their projector
-    corrected = block if correct_guards else min(k, block)
+    # with single-precision inner steps the corrected levels' Ritz vectors are also written
+    # in float32 where the inner steps read their projector
     projector = (workspace.single_rows[SCRATCH_ROWS + 1:SCRATCH_ROWS + 1 + corrected]
                  if single else None)
+    # the Ritz vectors are formed in the output array where there is one (the start vectors
+    # written there are in the search space by now), and normalised there in place at the end
+    in_output = (keep_vectors and vectors_out is not None and vectors_out.ndim == 2
+                 and vectors_out.dtype == np.float64 and vectors_out.shape[0] >= block
+                 and vectors_out.shape[1] == n and vectors_out.strides[1] == 8
+                 and not np.shares_memory(vectors_out, basis))
+    ritz_rows = vectors_out[:block] if in_output else workspace.ritz  # type: ignore[index]
     m = 0
     matvecs = 0
     iterations = 0
@@ -1005,7 +1078,7 @@ def davidson(
         proj = 0.5 * (gram[:m, :m] + gram[:m, :m].T)
         theta, y = np.linalg.eigh(proj)
         nr = min(block, m)
-        ritz, resid = workspace.ritz[:nr], workspace.resid[:nr]
+        ritz, resid = ritz_rows[:nr], workspace.resid[:min(nr, corrected)]
         rnorm = np.sqrt(combine(np.ascontiguousarray(y[:, :nr]), basis, images, m,
                                 np.ascontiguousarray(theta[:nr]), ritz, resid,
                                 residuals=min(corrected, nr),
@@ -1084,15 +1157,9 @@ def davidson(
                 break
     values = theta[:k].copy()
     squares = np.diag(dots(ritz, nr, ritz, nr)).copy()  # nr < block only if m < block
-    vectors = None
-    if keep_vectors:
-        fits = (vectors_out is not None and vectors_out.shape[0] >= nr
-                and vectors_out.shape[1:] == (n,) and vectors_out.dtype == np.float64)
-        vectors = vectors_out[:nr] if fits else aligned_empty((nr, n))  # type: ignore[index]
-        for j in range(nr):
-            copy(ritz[j], vectors[j], 1.0 / math.sqrt(squares[j]))
     # first-order error of <u|V|u> (V = H_P - H_D) for a Ritz vector u with residual r:
     # 2·σ_V·‖r‖/δ, with σ_V the spread of V in u; V·u = (E_P·u - H·u)/(1 - s), H·u = θu + r
+    # (before the vectors are normalised: the Ritz rows may be the output array)
     moments = _moments_parallel if parallel else _moments_serial
     spread = np.empty(k)
     derivatives = np.empty(k)
@@ -1102,6 +1169,13 @@ def davidson(
                                                                  ritz[j], resid[j]))
         derivatives[j] = (hp - theta[j]) / (1.0 - s) if s < 1.0 else hp
         spread[j] = math.sqrt(max(square - mean * mean, 0.0)) if s < 1.0 else derivative_scale(op)
+    vectors = None
+    if keep_vectors:
+        fits = (vectors_out is not None and vectors_out.shape[0] >= nr
+                and vectors_out.shape[1:] == (n,) and vectors_out.dtype == np.float64)
+        vectors = vectors_out[:nr] if fits else aligned_empty((nr, n))  # type: ignore[index]
+        for j in range(nr):  # in place where the Ritz rows are the output array
+            copy(ritz[j], vectors[j], 1.0 / math.sqrt(squares[j]))
     derr = 2.0 * rnorm[:k] * spread / np.maximum(delta[:k], rnorm[:k])
     return Eigenpairs(
         s, values, vectors, derivatives, err[:k].copy(), derr, matvecs, "davidson", time.perf_counter() - t0,

@@ -52,6 +52,7 @@ import warnings
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import dimod
@@ -71,6 +72,7 @@ from hybridxai.anneal.eigensolvers import (
     Eigenpairs,
     blas_threads,
     eigenvalue_rounding,
+    kernel_buffer_bytes,
     lowest_eigenpairs,
 )
 from hybridxai.anneal.gap_adaptive import adaptive_points, check_adaptive
@@ -113,28 +115,34 @@ _PERRON_SHARE = 0.1  # norm² of the minority sign above which a vector is no gr
 
 
 def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
-                    single_rows: int = 0, sectors: int = 1) -> int:
+                    single_rows: int = 0, sectors: int = 1, levels: int | None = None) -> int:
     """Vectors of ``2**d`` float64 amplitudes a :class:`GapTracker` holds at its peak.
 
-    The diagonal ``E_P``, one scratch vector (Walsh-basis preconditioner, then ``∂ₛH|0>`` of
-    the matrix element), the Davidson search space and its images (``2·subspace``), the Ritz
-    vectors and residuals (``2·block``), two float64 blocks (a solve's output, which its
-    start vectors are written into too, and one more: the traced peaks of profiles with the
-    matrix element and of split sectors need it; ``tests/anneal/test_gap_profile.py``), each
-    ``sectors`` blocks when symmetry sectors are solved apart
-    (:mod:`hybridxai.anneal.sectors`), and then one more, the start vectors' own (one
-    sector's output would overwrite the next one's start); the warm starts kept
-    (``cache_entries`` blocks in float32, two rows to a float64 vector); with
-    single-precision inner steps also their float32 rows and a float32 copy of ``E_P``. A
-    traced profile (``tracemalloc``) stays within it, up to small objects
-    (``tests/anneal/test_gap_profile.py``), unless a degenerate ``E_g`` that no
-    solved-apart symmetry explains makes a point widen its block, which the plan does not
-    foresee (with sectors split, the level above ``E_g``'s eigenspace comes from the sectors'
-    own solves: :func:`hybridxai.anneal.sectors.sector_eigenpairs`'s ``extend``). Nor does it
-    count the rare rescues of one point: ARPACK's Lanczos basis (at least 20 vectors) and its
-    start vectors where Davidson does not converge, and one vector of one sign where a ground
-    state was lost
-    (:meth:`GapTracker._pairs`).
+    The diagonal ``E_P``, one scratch vector for the Walsh-basis preconditioner of Olsen
+    steps (none with inner steps, ``single_rows > 0``, whose CG has rows of its own; the
+    matrix element's ``∂ₛH|0>`` takes a row of the search space's images, free between
+    solves), the Davidson search space and its images (``2·subspace``), the
+    residuals of the ``levels`` wanted (a guard's is never formed), one float64 block for a
+    solve's output, which its start vectors are written into and its Ritz vectors formed in
+    (:class:`~hybridxai.anneal.eigensolvers.DavidsonWorkspace`), ``sectors`` blocks when
+    symmetry sectors are solved apart (:mod:`hybridxai.anneal.sectors`), and then as many
+    more, the start vectors' own (one sector's output would overwrite the next one's start);
+    the warm starts kept (``cache_entries`` blocks in float32, two rows to a float64
+    vector); with single-precision inner steps also their float32 rows and a float32 copy of
+    ``E_P``. Until the twenty-first round the Ritz vectors, the guards' residuals, a second
+    output block and a profile's scratch vector were counted as well: the gap-only profile's
+    smallest plan at d = 26 held 36 vectors instead of 28, the one with the matrix element
+    45 instead of 35 (docs/benchmarks.md).
+
+    A traced profile (``tracemalloc``) stays within its plan, these vectors and the compiled
+    kernels' chunk buffers (:func:`~hybridxai.anneal.eigensolvers.kernel_buffer_bytes`), up
+    to small objects (``tests/anneal/test_gap_profile.py``), unless a
+    degenerate ``E_g`` that no solved-apart symmetry explains makes a point widen its block,
+    which the plan does not foresee (with sectors split, the level above ``E_g``'s eigenspace
+    comes from the sectors' own solves: :func:`hybridxai.anneal.sectors.sector_eigenpairs`'s
+    ``extend``). Nor does it count the rare rescues of one point: ARPACK's Lanczos basis (at
+    least 20 vectors) and its start vectors where Davidson does not converge, and one vector
+    of one sign where a ground state was lost (:meth:`GapTracker._pairs`).
 
     Args:
         block: Davidson block (levels wanted plus guards).
@@ -142,19 +150,23 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
         cache_entries: Warm starts kept.
         single_rows: Float32 scratch rows of the inner steps (0: none).
         sectors: Symmetry sectors solved apart (:func:`hybridxai.anneal.sectors.sector_count`).
+        levels: Levels wanted, whose residuals are kept (default ``block``).
 
     Returns:
         The number of vectors.
 
     Example:
-        >>> tracker_vectors(3, 7)  # min_gap's smallest plan, unique ground state, guard 1
-        31
-        >>> tracker_vectors(4, 16, 3, single_rows=9)  # a profile: 9 float32 rows + E_P
-        61
+        >>> tracker_vectors(3, 7, levels=2)  # min_gap's smallest plan, unique ground state, guard 1
+        24
+        >>> tracker_vectors(4, 16, 3, single_rows=8, levels=3)  # a profile: 8 float32 rows + E_P
+        51
     """
+    residuals = block if levels is None else levels
+    scratch = 0 if single_rows else 1
     single = -(-(single_rows + 1) // 2) if single_rows else 0
     warm = -(-(cache_entries * sectors * block) // 2)  # float32 rows, two to a vector
-    return 2 + 2 * subspace + 2 * block + (2 + int(sectors > 1)) * sectors * block + warm + single
+    return (1 + scratch + 2 * subspace + residuals + (1 + int(sectors > 1)) * sectors * block
+            + warm + single)
 
 
 def extrapolation_weights(points: ArrayLike, s: float) -> NDArray[np.float64]:
@@ -426,29 +438,32 @@ class GapTracker:
         most = _EXTRAPOLATION_POINTS if profile else _CACHE_ENTRIES
         entry = sectors * block * per_vector // 2  # one point's warm start, in float32
         cache_entries = int(max(2, min(most, (budget // 10) // entry)))
-        single = single_scratch_rows(block) if profile else 0  # a profile's inner steps
-        # Davidson search space (see above), fewer vectors if memory is short
-        rows = (budget // per_vector
-                - tracker_vectors(block, 0, cache_entries, single_rows=single, sectors=sectors)) // 2
+        levels = min(k, block)  # the residuals kept
+        single = single_scratch_rows(levels) if profile else 0  # a profile's inner steps
+        plan = partial(tracker_vectors, single_rows=single, sectors=sectors, levels=levels)
         preferred = max(_PROFILE_SEARCH_SPACE, 4 * block) if profile else 2 * block + 1
+        # the vectors' share of the budget: the kernels' chunk buffers (at most those of the
+        # preferred search space) come first
+        usable = budget - kernel_buffer_bytes(preferred, threaded=op.threaded)
+        # Davidson search space (see above), fewer vectors if memory is short
+        rows = (usable // per_vector - plan(block, 0, cache_entries)) // 2
         max_subspace = int(min(preferred, max(2 * block + 1, rows)))
         if solver == "davidson" and rows < 2 * block + 1:
-            needed = tracker_vectors(block, 2 * block + 1, cache_entries, single_rows=single,
-                                     sectors=sectors)
-            check_analysis_memory(op.num_qubits, 8 * needed, purpose, budget, vectors=needed)
+            needed = plan(block, 2 * block + 1, cache_entries)
+            buffers = -(-kernel_buffer_bytes(2 * block + 1, threaded=op.threaded) // n)  # per amplitude
+            check_analysis_memory(op.num_qubits, 8 * needed + buffers, purpose, budget, vectors=needed)
         if warm_starts > cache_entries:  # more warm starts from half of what is left
-            left = budget - per_vector * tracker_vectors(block, max_subspace, cache_entries,
-                                                         single_rows=single, sectors=sectors)
+            left = usable - per_vector * plan(block, max_subspace, cache_entries)
             room = int(_WARM_START_SHARE * max(left, 0)) // entry
             cache_entries = int(min(warm_starts, _PROFILE_WARM_STARTS, cache_entries + room))
         tracker = cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings,
                       profile=profile, symmetries=symmetries)
         if solver == "davidson":
-            tracker.planned_bytes = per_vector * tracker_vectors(block, max_subspace, cache_entries,
-                                                                 single_rows=single, sectors=sectors)
+            tracker.planned_bytes = (per_vector * plan(block, max_subspace, cache_entries)
+                                     + kernel_buffer_bytes(max_subspace, threaded=op.threaded))
             if max_subspace < preferred:
-                wanted = per_vector * tracker_vectors(block, preferred, most, single_rows=single,
-                                                      sectors=sectors)
+                wanted = (per_vector * plan(block, preferred, most)
+                          + kernel_buffer_bytes(preferred, threaded=op.threaded))
                 warnings.warn(
                     f"{purpose}: the memory budget of {human_bytes(budget)} holds a Davidson "
                     f"search space of {max_subspace} vectors, fewer than the {preferred} it would "
@@ -566,20 +581,21 @@ class GapTracker:
         if self.solver == "davidson":
             block = min(k + self.guard, self.op.dimension)
             if self.workspace is None or not self.workspace.fits(self.op.dimension,
-                                                                 self.max_subspace, block):
+                                                                 self.max_subspace, block, k):
                 self.workspace = DavidsonWorkspace(self.op.dimension,
                                                    max(self.max_subspace, 2 * block + 1), block,
-                                                   staggered=self.inner_steps > 0)
+                                                   staggered=self.inner_steps > 0, levels=k)
             options = {"max_subspace": max(self.max_subspace, 2 * block + 1),
                        "workspace": self.workspace, "sentinel": self.couplings and k > self.g + 1,
                        "inner_steps": self.inner_steps, "inner_reduction": _INNER_REDUCTION,
                        "inner_precision": "single" if self.inner_steps else "double"}
             rows = self.sectors * block
             spare = next((i for i, a in enumerate(self._spare) if a.shape[0] >= rows), None)
-            # the output array, which the start vectors are written into too (one block: a
-            # new one before the first solve, then the last one's)
+            # the output array, which the start vectors are written into too, and the Ritz
+            # vectors during the solve (one block: a new one before the first solve, then the
+            # last one's)
             options["vectors_out"] = (self._spare.pop(spare) if spare is not None
-                                      else aligned_empty((rows, self.op.dimension)))
+                                      else self.workspace.output_rows(rows))
 
         def solve(solver: str, x0: NDArray[np.float64] | None, **options: Any) -> Eigenpairs:
             if self.sectors > 1:
@@ -668,8 +684,8 @@ class GapTracker:
         assert vectors is not None
         members = [j for j in range(g, pairs.values.size) if pairs.values[j] - pairs.values[g] <= same()]
         total = 0.0
-        # one vector for ∂ₛH|i>: the Davidson workspace's scratch row, free between solves
-        scratch = self.workspace.scratch if self.workspace is not None else None
+        # one vector for ∂ₛH|i>: a row of the Davidson workspace, free between solves
+        scratch = self.workspace.idle_row if self.workspace is not None else None
         for i in range(g):  # the lowest g levels: the ground state, and its manifold when g > 1
             image = self.op.derivative_matvec(vectors[i], out=scratch)  # (H_P - H_D)|i>
             overlaps = np.array([vectors[j] @ image for j in members])  # no copy of the rows
@@ -985,11 +1001,12 @@ def compute_gap_profile(
     if solver == "auto":
         solver = "dense" if 0 < d <= DENSE_MAX_QUBITS else "davidson"
     budget = int(0.8 * available_memory_bytes()) if max_memory_bytes is None else int(max_memory_bytes)
-    block = (3 if matrix_elements else 2) + guard  # for the memory check; refined below once g is known
+    levels = 3 if matrix_elements else 2  # for the memory check; refined below once g is known
+    block = levels + guard
     op = AnnealingOperator.from_bqm(
         bqm, driver_scale,
-        bytes_per_amplitude=8 * tracker_vectors(block, 2 * block + 1,
-                                                single_rows=single_scratch_rows(block)),
+        bytes_per_amplitude=8 * tracker_vectors(block, 2 * block + 1, levels=levels,
+                                                single_rows=single_scratch_rows(levels)),
         max_memory_bytes=max_memory_bytes, purpose="gap_profile",
     )
     g = ground_degeneracy(op.diagonal)

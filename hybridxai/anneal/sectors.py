@@ -293,9 +293,9 @@ def sector_eigenpairs(
         filled = np.concatenate([index * block + np.arange(c) for index, c in enumerate(counts)])
         rest = np.setdiff1d(filled, first, assume_unique=True)
         empty = np.setdiff1d(np.arange(rows), filled, assume_unique=True)
-        workspace = options.get("workspace")  # its scratch row is free between solves
+        workspace = options.get("workspace")  # its idle row is free between solves
         _permute_rows(merged, np.concatenate([first, rest, empty]),
-                      None if workspace is None else workspace.scratch)
+                      None if workspace is None else workspace.idle_row)
         merged = merged[:filled.size]
 
     def pick(name: str) -> NDArray[np.float64]:

@@ -279,28 +279,31 @@ def test_plot_marks_minimum_and_writes_png(make_bqm, tmp_path):
 
 def test_memory_plan_is_reported_and_enforced_before_allocation(make_bqm):
     from hybridxai.anneal.correction import single_scratch_rows
-    from hybridxai.anneal.gap_profile import compute_gap_profile, tracker_vectors
+    from hybridxai.anneal.gap_profile import compute_gap_profile
+    from tests.anneal._instances import planned_bytes
 
     bqm = make_bqm(11, 3)
-    n = 2**11
     result = min_gap(bqm, solver="davidson")
     # unique ground state (g = 1): block = 2 levels + 1 guard, search space 2·3 + 1 = 7
     assert result.degeneracy == 1
     cache = 4  # warm starts kept when memory is plentiful
-    assert result.info["memory_bytes"] == 8 * n * tracker_vectors(3, 7, cache)
+    op = AnnealingOperator.from_bqm(bqm)
+    assert result.info["memory_bytes"] == planned_bytes(op, 3, 7, cache, levels=2)
     profile = compute_gap_profile(bqm, num_points=4, solver="davidson")
     # a profile keeps the last three points (it extrapolates from them) and has float32
-    # scratch rows for its single-precision inner steps
-    assert profile.info["memory_bytes"] == 8 * n * tracker_vectors(
-        4, 16, 3, single_rows=single_scratch_rows(4))
+    # scratch rows for its single-precision inner steps; with the matrix element it wants
+    # E_0, E_1 and the level above, and a guard
+    assert profile.info["memory_bytes"] == planned_bytes(
+        op, 4, 16, 3, single_rows=single_scratch_rows(3), levels=3)
     assert min_gap(bqm, solver="dense").info["memory_bytes"] is None
     # a budget below the smallest plan: refused with the number of vectors and GiB needed
-    too_small = 8 * n * (tracker_vectors(3, 7, 2) - 1)
+    smallest = planned_bytes(op, 3, 7, 2, levels=2)
     with pytest.raises(ProblemTooLargeError,
                        match=r"11 variables.*needs .*B but only .*Fix: analyse a smaller QUBO"):
-        min_gap(bqm, solver="davidson", max_memory_bytes=too_small)
-    assert min_gap(bqm, solver="davidson", max_memory_bytes=8 * n * tracker_vectors(3, 7, 2)).min_gap == \
-        pytest.approx(result.min_gap, abs=1e-6)
+        min_gap(bqm, solver="davidson", max_memory_bytes=smallest - 1)
+    least = min_gap(bqm, solver="davidson", max_memory_bytes=smallest)
+    assert least.info["memory_bytes"] == smallest
+    assert least.min_gap == pytest.approx(result.min_gap, abs=1e-6)
 
 
 @pytest.mark.parametrize("s_grid", [3, 5])

@@ -267,3 +267,48 @@ def test_ritz_vectors_are_also_written_in_single_precision_and_only_wanted_resid
     assert not squares[residuals:].any()
     np.testing.assert_array_equal(single, np.asarray(u_out[:singles]).astype(np.float32))
     assert all(_padding_is_nan(a) for a in (basis, images, u_out, r_out))
+
+
+@pytest.mark.parametrize("staggered", [False, True])
+@pytest.mark.parametrize(("inner_steps", "s"), [(0, 0.3), (0, 0.8), (10, 0.3), (10, 0.8)])
+def test_ritz_vectors_are_formed_in_the_output_array(monkeypatch: pytest.MonkeyPatch,
+                                                     staggered: bool, inner_steps: int,
+                                                     s: float) -> None:
+    # the output array holds the start vectors, then the Ritz vectors, then the result: the
+    # workspace never allocates Ritz rows of its own, keeps residuals only for the levels
+    # wanted, and the eigenpairs are those of a call that writes into a new array
+    if staggered:
+        _stagger_everything(monkeypatch)
+    op = AnnealingOperator.from_bqm(dense_random_bqm(11, 5))
+    k, guard = 3, 1
+    reference = davidson(op, s, k, tol=1e-10, guard=guard, inner_steps=inner_steps,
+                         inner_precision="single" if inner_steps else "double")
+    workspace = eigensolvers.DavidsonWorkspace(op.dimension, 16, k + guard, staggered=staggered,
+                                               levels=k)
+    out = workspace.output_rows(k + guard)
+    out[:] = reference.vectors + 1e-3 * np.random.default_rng(0).standard_normal(out.shape)
+    pairs = davidson(op, s, k, x0=out, tol=1e-10, guard=guard, workspace=workspace,
+                     vectors_out=out, inner_steps=inner_steps,
+                     inner_precision="single" if inner_steps else "double")
+    assert workspace._ritz is None and workspace.resid.shape[0] == k
+    assert pairs.vectors is not None and np.shares_memory(pairs.vectors, out)
+    np.testing.assert_allclose(pairs.values, reference.values, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.linalg.norm(pairs.vectors, axis=1), 1.0, rtol=0, atol=1e-12)
+    overlaps = np.abs(np.sum(pairs.vectors[:k] * reference.vectors[:k], axis=1))
+    np.testing.assert_allclose(overlaps, 1.0, rtol=0, atol=1e-6)
+    # the Hellmann–Feynman slopes agree within their error estimates
+    assert np.all(np.abs(pairs.derivatives - reference.derivatives)
+                  <= pairs.derivative_errors + reference.derivative_errors)
+
+
+def test_a_call_without_an_output_array_gets_ritz_rows_of_its_own() -> None:
+    op = AnnealingOperator.from_bqm(dense_random_bqm(9, 1))
+    workspace = eigensolvers.DavidsonWorkspace(op.dimension, 12, 3, levels=2)
+    pairs = davidson(op, 0.5, 2, tol=1e-10, workspace=workspace, max_subspace=12,
+                     keep_vectors=False)
+    assert pairs.vectors is None and workspace._ritz is not None
+    assert workspace.ritz.shape == (3, op.dimension)
+    # a call that wants more residuals than the workspace keeps gets a workspace that does
+    wider = davidson(op, 0.5, 3, tol=1e-10, guard=0, workspace=workspace, max_subspace=12)
+    np.testing.assert_allclose(wider.values[:2], pairs.values, rtol=0, atol=1e-9)
+    assert not workspace.fits(op.dimension, 12, 3, 3) and workspace.fits(op.dimension, 12, 3, 2)
