@@ -20,9 +20,9 @@ points, and the speed-up ratio.
 the bundled ``chelsea`` photo, ``build_qubo(..., beta=0.7, max_qubits=d)``):
 ``gap_profile(bqm)`` (64 points, default arguments) at ``--profile-d``, the gap-only adaptive
 profile ``gap_profile(bqm, adaptive=True, matrix_elements=False)`` at ``--adaptive-profile-d``
-and ``min_gap(bqm)`` at ``--min-gap-d`` (add 26 with ``--with-26``; the adaptive profile at
-d = 26 needs 18.0 GiB, which this process, with torch loaded, does not leave on a 23 GiB
-machine: run it on its own), each against a peer measured in the same run: cold
+and ``min_gap(bqm)`` at ``--min-gap-d`` (``--with-26`` adds d = 26 to both: the gap-only
+profile's smallest plan there is 28 vectors, 14 GiB, since the twenty-first round, and fits
+beside torch on a 23 GiB machine), each against a peer measured in the same run: cold
 ``scipy.sparse.linalg.eigsh(k, which="SA", tol=1e-10)`` on the same matrix-free Hamiltonian
 at ``--peer-points`` values of ``s``, extrapolated to as many points as the profile has (64)
 or the adaptive search evaluated (skipped above ``--peer-max-d``). Writes a PNG of time
@@ -970,7 +970,7 @@ def real_scaling(args: argparse.Namespace) -> None:
     from hybridxai.analysis import gap_profile
 
     min_gap_sizes = list(args.min_gap_d) + ([26] if args.with_26 else [])
-    adaptive_sizes = list(args.adaptive_profile_d)
+    adaptive_sizes = list(args.adaptive_profile_d) + ([26] if args.with_26 else [])
     qubos = chelsea_qubos(sorted(set(args.profile_d) | set(min_gap_sizes) | set(adaptive_sizes) | {10}))
     gap_profile(qubos[10], solver="davidson")  # compile the kernels outside the timings
     gap_profile(qubos[10], solver="davidson", adaptive=True, matrix_elements=False)
@@ -1042,7 +1042,9 @@ def main() -> None:
     parser.add_argument("--profile-d", type=int, nargs="*", default=[12, 14, 16, 18, 20])
     parser.add_argument("--min-gap-d", type=int, nargs="*", default=[16, 18, 20, 22, 24])
     parser.add_argument("--adaptive-profile-d", type=int, nargs="*", default=[16, 18, 20, 22, 24])
-    parser.add_argument("--with-26", action="store_true", help="also min_gap at d = 26 (15.5 GiB)")
+    parser.add_argument("--with-26", action="store_true",
+                        help="also min_gap and the gap-only adaptive profile at d = 26 "
+                        "(13.5 GiB and 14-17.5 GiB)")
     parser.add_argument("--peer-points", type=float, nargs="+", default=[0.3, 0.6, 0.9])
     parser.add_argument("--peer-max-d", type=int, default=18,
                         help="largest d at which the eigsh peer is run")

@@ -954,6 +954,9 @@ def davidson(
             level is never mistaken for a degenerate one).
         vectors_out: An array of at least ``(k + guard, 2**d)`` to write the returned vectors
             into (e.g. the start vectors of a point no longer needed), instead of a new one.
+            A float64 one with rows of contiguous amplitudes also holds the Ritz vectors
+            during the solve (:class:`DavidsonWorkspace`); ``x0`` may lie in it (it is read
+            first).
         inner_steps: Expand the space with up to this many preconditioned CG steps on the
             Jacobi–Davidson correction equation per unconverged level
             (:func:`hybridxai.anneal.correction.solve_correction`) instead of one Olsen step
