@@ -111,7 +111,7 @@ def all_rows(rows: NDArray) -> NDArray:
     """
     base = rows.base
     if (rows.ndim != 2 or not isinstance(base, np.ndarray) or base.ndim != 1
-            or base.dtype != np.uint8 or rows.shape[0] == 0 or rows.strides[1] != rows.itemsize
+            or base.dtype != np.uint8 or 0 in rows.shape or rows.strides[1] != rows.itemsize
             or rows.strides[0] < rows.shape[1] * rows.itemsize):
         return rows
     offset = rows.ctypes.data - base.ctypes.data

@@ -837,7 +837,9 @@ class DavidsonWorkspace:
         """A new float64 block laid out as this workspace's Ritz rows: a solver's output array.
 
         Staggered after the search space and its images where the workspace is, so that the
-        Ritz vectors :func:`davidson` forms in it do not share cache sets with those rows.
+        Ritz vectors :func:`davidson` forms in it do not share cache sets with those rows
+        (rows beyond ``block``, such as further sectors' outputs, reach into the slots of the
+        residuals: a matter of speed only).
 
         Example:
             >>> out = DavidsonWorkspace(1 << 17, 5, 2, staggered=True).output_rows(2)
@@ -868,7 +870,8 @@ class DavidsonWorkspace:
     def scratch(self) -> NDArray[np.float64]:
         """One more vector, allocated on first use.
 
-        The Walsh-basis preconditioner of Olsen steps needs it during a solve (inner steps
+        The Walsh-basis preconditioner of Olsen steps needs it during a solve (so do double
+        inner steps where too few rows of the images are free; single-precision inner steps
         have rows of their own).
         """
         if self._scratch is None:
@@ -954,8 +957,9 @@ def davidson(
             level is never mistaken for a degenerate one).
         vectors_out: An array of at least ``(k + guard, 2**d)`` to write the returned vectors
             into (e.g. the start vectors of a point no longer needed), instead of a new one.
-            A float64 one with rows of contiguous amplitudes also holds the Ritz vectors
-            during the solve (:class:`DavidsonWorkspace`); ``x0`` may lie in it (it is read
+            A float64 one with rows of contiguous amplitudes, not part of the workspace,
+            also holds the Ritz vectors during the solve (:class:`DavidsonWorkspace`), so it
+            is overwritten even where the call raises; ``x0`` may lie in it (it is read
             first).
         inner_steps: Expand the space with up to this many preconditioned CG steps on the
             Jacobi–Davidson correction equation per unconverged level

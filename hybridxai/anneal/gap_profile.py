@@ -131,8 +131,8 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
     vector); with single-precision inner steps also their float32 rows and a float32 copy of
     ``E_P``. Until the twenty-first round the Ritz vectors, the guards' residuals, a second
     output block and a profile's scratch vector were counted as well: the gap-only profile's
-    smallest plan at d = 26 held 36 vectors instead of 28, the one with the matrix element
-    45 instead of 35 (docs/benchmarks.md).
+    smallest plan at d = 26 held 36 vectors instead of 27, the one with the matrix element
+    45 instead of 35 (docs/benchmarks.md, twenty-first round).
 
     A traced profile (``tracemalloc``) stays within its plan, these vectors and the compiled
     kernels' chunk buffers (:func:`~hybridxai.anneal.eigensolvers.kernel_buffer_bytes`), up
