@@ -507,9 +507,9 @@ def test_the_memory_plan_covers_the_traced_peak(call, extra_warm_starts, monkeyp
     assert plan is not None
     # small objects on top (tens of KiB; docs/benchmarks.md, eleventh round)
     assert peak <= plan + 256 * 2**10
-    if not extra_warm_starts:  # and nothing planned that is never used (the twenty-first
-        # round shed 7 such vectors): at most the kernels' chunk buffers, which the threads
-        # need not all hold at once, and half a vector below the plan
+    if not extra_warm_starts:  # and nothing planned that is never used (the plan held up to
+        # 7 such vectors before the twenty-first round): at most the kernels' chunk buffers,
+        # which the threads need not all hold at once, and half a vector below the plan
         from hybridxai.anneal.eigensolvers import kernel_buffer_bytes
 
         op = AnnealingOperator.from_bqm(bqm)

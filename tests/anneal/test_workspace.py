@@ -309,8 +309,8 @@ def test_a_call_without_an_output_array_gets_ritz_rows_of_its_own() -> None:
     assert pairs.vectors is None and workspace._ritz is not None
     assert workspace.ritz.shape == (3, op.dimension)
     # a call that wants more residuals than the workspace keeps gets a workspace that does
-    # (the compiled kernels do not check bounds: one that wrote a third residual here would
-    # write past the two rows, into the NaN-filled buffer's end or beyond)
+    # (the compiled kernels do not check bounds: reusing this one would write its residuals
+    # here, the third past the two rows)
     assert not workspace.fits(op.dimension, 12, 3, 3) and workspace.fits(op.dimension, 12, 3, 2)
     workspace.resid[...] = np.nan
     wider = davidson(op, 0.5, 3, tol=1e-10, guard=0, workspace=workspace, max_subspace=12)
