@@ -96,6 +96,7 @@ __all__ = [
     "floored_tol",
     "level_tolerance",
     "ground_degeneracy",
+    "planned_bytes",
     "tracker_vectors",
     "extrapolation_weights",
     "warn_symmetry_sectors",
@@ -167,6 +168,23 @@ def tracker_vectors(block: int, subspace: int, cache_entries: int = 2, *,
     warm = -(-(cache_entries * sectors * block) // 2)  # float32 rows, two to a vector
     return (1 + scratch + 2 * subspace + residuals + (1 + int(sectors > 1)) * sectors * block
             + warm + single)
+
+
+def planned_bytes(op: AnnealingOperator, block: int, subspace: int, cache_entries: int = 2,
+                  **options: Any) -> int:
+    """Bytes a :class:`GapTracker` on ``op`` plans: its vectors and the kernels' chunk buffers.
+
+    :func:`tracker_vectors` (``options``: its keywords) rows of ``2**d`` float64 amplitudes,
+    and :func:`~hybridxai.anneal.eigensolvers.kernel_buffer_bytes` of the search space.
+
+    Example:
+        >>> import dimod
+        >>> op = AnnealingOperator.from_bqm(dimod.BQM({0: 1.0, 1: -1.0}, {}, 0.0, "BINARY"))
+        >>> planned_bytes(op, 3, 7, levels=2) - 8 * 4 * tracker_vectors(3, 7, levels=2)
+        114688
+    """
+    return (8 * op.dimension * tracker_vectors(block, subspace, cache_entries, **options)
+            + kernel_buffer_bytes(subspace, threaded=op.threaded))
 
 
 def extrapolation_weights(points: ArrayLike, s: float) -> NDArray[np.float64]:
@@ -440,30 +458,29 @@ class GapTracker:
         cache_entries = int(max(2, min(most, (budget // 10) // entry)))
         levels = min(k, block)  # the residuals kept
         single = single_scratch_rows(levels) if profile else 0  # a profile's inner steps
-        plan = partial(tracker_vectors, single_rows=single, sectors=sectors, levels=levels)
+        shape = {"single_rows": single, "sectors": sectors, "levels": levels}
+        vectors, planned = partial(tracker_vectors, **shape), partial(planned_bytes, op, **shape)
         preferred = max(_PROFILE_SEARCH_SPACE, 4 * block) if profile else 2 * block + 1
         # the vectors' share of the budget: the kernels' chunk buffers (at most those of the
         # preferred search space) come first
         usable = budget - kernel_buffer_bytes(preferred, threaded=op.threaded)
         # Davidson search space (see above), fewer vectors if memory is short
-        rows = (usable // per_vector - plan(block, 0, cache_entries)) // 2
+        rows = (usable // per_vector - vectors(block, 0, cache_entries)) // 2
         max_subspace = int(min(preferred, max(2 * block + 1, rows)))
         if solver == "davidson" and rows < 2 * block + 1:
-            needed = plan(block, 2 * block + 1, cache_entries)
-            buffers = -(-kernel_buffer_bytes(2 * block + 1, threaded=op.threaded) // n)  # per amplitude
-            check_analysis_memory(op.num_qubits, 8 * needed + buffers, purpose, budget, vectors=needed)
+            needed = planned(block, 2 * block + 1, cache_entries)
+            check_analysis_memory(op.num_qubits, -(-needed // n), purpose, budget,
+                                  vectors=vectors(block, 2 * block + 1, cache_entries))
         if warm_starts > cache_entries:  # more warm starts from half of what is left
-            left = usable - per_vector * plan(block, max_subspace, cache_entries)
+            left = usable - per_vector * vectors(block, max_subspace, cache_entries)
             room = int(_WARM_START_SHARE * max(left, 0)) // entry
             cache_entries = int(min(warm_starts, _PROFILE_WARM_STARTS, cache_entries + room))
         tracker = cls(op, g, solver, guard, max_subspace, cache_entries, rng, couplings=couplings,
                       profile=profile, symmetries=symmetries)
         if solver == "davidson":
-            tracker.planned_bytes = (per_vector * plan(block, max_subspace, cache_entries)
-                                     + kernel_buffer_bytes(max_subspace, threaded=op.threaded))
+            tracker.planned_bytes = planned(block, max_subspace, cache_entries)
             if max_subspace < preferred:
-                wanted = (per_vector * plan(block, preferred, most)
-                          + kernel_buffer_bytes(preferred, threaded=op.threaded))
+                wanted = planned(block, preferred, most)
                 warnings.warn(
                     f"{purpose}: the memory budget of {human_bytes(budget)} holds a Davidson "
                     f"search space of {max_subspace} vectors, fewer than the {preferred} it would "

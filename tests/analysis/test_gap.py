@@ -279,8 +279,7 @@ def test_plot_marks_minimum_and_writes_png(make_bqm, tmp_path):
 
 def test_memory_plan_is_reported_and_enforced_before_allocation(make_bqm):
     from hybridxai.anneal.correction import single_scratch_rows
-    from hybridxai.anneal.gap_profile import compute_gap_profile
-    from tests.anneal._instances import planned_bytes
+    from hybridxai.anneal.gap_profile import compute_gap_profile, planned_bytes
 
     bqm = make_bqm(11, 3)
     result = min_gap(bqm, solver="davidson")

@@ -30,12 +30,3 @@ def float32_product_tolerance(expected: np.ndarray) -> float:
     float32 rounding (about 1e-7) of terms up to the largest entry, with a hundredfold margin."""
     return 1e-5 * (float(np.abs(expected).max()) + 1.0)
 
-
-def planned_bytes(op, block: int, subspace: int, cache_entries: int = 2, **options) -> int:
-    """What ``GapTracker.within_budget`` plans for ``op``: ``tracker_vectors`` rows of ``2**d``
-    float64 amplitudes (``options``: its keywords) and the kernels' chunk buffers."""
-    from hybridxai.anneal.eigensolvers import kernel_buffer_bytes
-    from hybridxai.anneal.gap_profile import tracker_vectors
-
-    return (8 * op.dimension * tracker_vectors(block, subspace, cache_entries, **options)
-            + kernel_buffer_bytes(subspace, threaded=op.threaded))

@@ -16,6 +16,7 @@ from hybridxai.anneal.gap_profile import (
     compute_gap_profile,
     extrapolation_weights,
     ground_degeneracy,
+    planned_bytes,
     tracker_vectors,
 )
 from hybridxai.anneal.ising import basis_energies
@@ -26,7 +27,6 @@ from hybridxai.exceptions import (
     MemoryLimitedWarning,
     ProblemTooLargeError,
 )
-from tests.anneal._instances import planned_bytes
 
 _X = np.array([[0.0, 1.0], [1.0, 0.0]])
 
